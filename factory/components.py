@@ -1,0 +1,122 @@
+"""The three roles a sample passes through, and the plain data they hand each other.
+
+generator.sample(rng) -> source          (plain dataclass; knows nothing of pixels)
+renderer.render(source, ...) -> Render   (knows nothing of tasks)
+task.targets(source, render) -> Targets  (knows nothing of browsers or figures)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel, ConfigDict
+
+
+class Options(BaseModel):
+    """Base for per-generator and per-task options: unknown fields are errors, not silence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class Render:
+    """What a renderer made of a source.
+
+    `source` is the source as actually drawn: a renderer that repairs a chart (rotating ticks,
+    shrinking a font) returns the repaired source so targets describe the image exactly.
+    `image` is the decoded picture; `encoded`, when set, is the same picture already encoded as
+    `encoded_format` (saves a re-encode when it matches the recipe's format).
+    `facts` holds what the renderer measured: element boxes, repairs applied, timings.
+    """
+
+    source: Any
+    image: Image.Image | None = None
+    encoded: bytes | None = None
+    encoded_format: str | None = None
+    width: int = 0
+    height: int = 0
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Targets:
+    """The primary target text (`txt`) and everything else that goes into `json`."""
+
+    text: str
+    prompt: str
+    secondary: dict[str, Any] = field(default_factory=dict)
+
+
+class Generator:
+    """Makes sources from a random generator. Subclasses set the class attributes."""
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    renderer: ClassVar[str]
+    options_model: ClassVar[type[Options]] = Options
+
+    def __init__(self, options: Options):
+        self.options = options
+
+    def sample(self, rng: np.random.Generator, seed: int) -> Any:
+        """Return one source; `seed` is this sample's seed, for libraries that take an int (Faker)."""
+        raise NotImplementedError
+
+    def describe(self, source: Any) -> dict[str, Any]:
+        """The source's full specification as JSON-ready data."""
+        return to_jsonable(source)
+
+
+class Renderer:
+    """Turns sources into images. One instance per worker process; `close` frees its resources."""
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+
+    def __init__(self, settings: dict[str, Any] | None = None):
+        self.settings = settings or {}
+
+    def render(self, source: Any) -> Render:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def versions(self) -> dict[str, str]:
+        """Versions of the engines behind this renderer, for the manifest."""
+        return {}
+
+
+class Task:
+    """Pairs a rendered source with its targets."""
+
+    name: ClassVar[str]
+    generator: ClassVar[str]
+    options_model: ClassVar[type[Options]] = Options
+
+    def __init__(self, options: Options):
+        self.options = options
+
+    def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
+        raise NotImplementedError
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, numpy scalars and tuples as plain JSON data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, BaseModel):
+        return to_jsonable(value.model_dump())
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
+    return value

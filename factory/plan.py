@@ -1,0 +1,49 @@
+"""The plan: which shards a recipe makes, in which split, with how many samples.
+
+The plan depends on the recipe alone, so every executor and every re-run agrees on it, and shard
+k's seed stream is the same wherever it runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from factory.recipe import ResolvedRecipe
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    index: int  # global position; seeds derive from (recipe seed, index)
+    split: str
+    number: int  # position within the split; names the file
+    samples: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.split}-{self.number:06d}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.tar"
+
+
+def split_counts(total: int, fractions: dict[str, float]) -> dict[str, int]:
+    """Largest-remainder rounding, so the counts add up to `total` exactly."""
+    raw = {k: total * f for k, f in fractions.items()}
+    counts = {k: math.floor(v) for k, v in raw.items()}
+    left = total - sum(counts.values())
+    for k in sorted(raw, key=lambda k: (counts[k] - raw[k], list(raw).index(k)))[:left]:
+        counts[k] += 1
+    return counts
+
+
+def plan_shards(resolved: ResolvedRecipe) -> list[ShardPlan]:
+    recipe = resolved.recipe
+    per_shard = recipe.shard.samples
+    shards: list[ShardPlan] = []
+    for split, count in split_counts(recipe.samples, recipe.splits).items():
+        for number in range(math.ceil(count / per_shard)):
+            size = min(per_shard, count - number * per_shard)
+            shards.append(ShardPlan(len(shards), split, number, size))
+    return shards

@@ -1,0 +1,268 @@
+"""Recipes: what to make, validated before anything is written.
+
+A recipe is YAML. Built-in recipes are found by name (`charts`), anything else is a path. Every
+problem is reported as one line that names the field and what to do about it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ByteSize,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from factory import registry
+from factory.errors import RecipeError
+
+SPLITS = ("train", "val", "test")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ShardOptions(_Strict):
+    samples: PositiveInt = Field(500, description="samples per shard")
+    max_bytes: ByteSize | None = Field(
+        None, description="close a shard early once it holds this many bytes (e.g. '1GB')"
+    )
+
+
+class ImageOptions(_Strict):
+    format: Literal["png", "jpg", "webp"] = "png"
+    quality: int = Field(90, ge=1, le=100, description="jpg/webp quality")
+    png_compress_level: int = Field(
+        1, ge=0, le=9, description="zlib level for png; lossless at every level"
+    )
+
+
+class TaskEntry(BaseModel):
+    """A task's weight in the mix; its other fields are the task's own options."""
+
+    model_config = ConfigDict(extra="allow")
+    weight: PositiveFloat = 1.0
+
+
+class Recipe(_Strict):
+    name: str = "custom"
+    description: str = ""
+    seed: int = Field(0, ge=0, lt=2**63)
+    samples: PositiveInt = 1000
+    shard: ShardOptions = ShardOptions()
+    splits: dict[str, float] = Field(default_factory=lambda: {"train": 1.0})
+    tasks: dict[str, TaskEntry]
+    image: ImageOptions = ImageOptions()
+    generators: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    renderers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    max_attempts_per_sample: PositiveFloat = Field(
+        3.0, description="give up on a shard after samples x this many dropped attempts"
+    )
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _weights_as_numbers(cls, value: Any) -> Any:
+        # `chart_qa: 2` is shorthand for `chart_qa: {weight: 2}`.
+        if isinstance(value, dict):
+            return {k: ({"weight": v} if isinstance(v, (int, float)) else (v or {})) for k, v in value.items()}
+        if isinstance(value, list):
+            return {k: {} for k in value}
+        return value
+
+    @field_validator("splits")
+    @classmethod
+    def _check_splits(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, fraction in value.items():
+            if name not in SPLITS:
+                raise ValueError(f"unknown split '{name}': use train, val or test")
+            if not 0 < fraction <= 1:
+                raise ValueError(f"split '{name}' fraction must be in (0, 1], got {fraction}")
+        total = sum(value.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"split fractions must add up to 1, they add up to {total:g}")
+        return {k: value[k] for k in SPLITS if k in value}
+
+    @field_validator("tasks")
+    @classmethod
+    def _some_task(cls, value: dict[str, TaskEntry]) -> dict[str, TaskEntry]:
+        if not value:
+            raise ValueError("name at least one task, e.g. tasks: {chart_to_table: 1}")
+        return value
+
+    @model_validator(mode="after")
+    def _known_names(self) -> "Recipe":
+        for task in self.tasks:
+            if task not in registry.TASKS:
+                raise ValueError(_unknown("task", task, registry.TASKS))
+        for gen in self.generators:
+            if gen not in registry.GENERATORS:
+                raise ValueError(_unknown("generator", gen, registry.GENERATORS))
+        for ren in self.renderers:
+            if ren not in registry.RENDERERS:
+                raise ValueError(_unknown("renderer", ren, registry.RENDERERS))
+        return self
+
+
+def _unknown(kind: str, name: str, known: dict[str, Any] | list[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {kind} '{name}'{hint}; known: {', '.join(sorted(known))}"
+
+
+class ResolvedRecipe:
+    """A validated recipe with every task's and generator's options filled in."""
+
+    def __init__(self, recipe: Recipe):
+        self.recipe = recipe
+        self.task_options: dict[str, Any] = {}
+        self.task_weights: dict[str, float] = {}
+        self.task_generator: dict[str, str] = {}
+        for name, entry in recipe.tasks.items():
+            cls = registry.task_class(name)
+            extra = dict(entry.model_extra or {})
+            self.task_options[name] = _validate(cls.options_model, extra, f"tasks.{name}")
+            self.task_weights[name] = entry.weight
+            self.task_generator[name] = cls.generator
+        self.generator_options: dict[str, Any] = {}
+        for gen in dict.fromkeys(self.task_generator.values()):
+            cls = registry.generator_class(gen)
+            raw = recipe.generators.get(gen, {}) or {}
+            self.generator_options[gen] = _validate(cls.options_model, raw, f"generators.{gen}")
+        for gen in recipe.generators:
+            if gen not in self.generator_options:
+                raise RecipeError(
+                    f"recipe field 'generators.{gen}': no task in this recipe uses generator '{gen}'; "
+                    f"remove it or add one of its tasks"
+                )
+
+    @property
+    def seed(self) -> int:
+        return self.recipe.seed
+
+    def as_dict(self) -> dict[str, Any]:
+        data = self.recipe.model_dump(mode="json")
+        data["shard"]["max_bytes"] = self.recipe.shard.max_bytes
+        data["tasks"] = {
+            name: {"weight": self.task_weights[name], **self.task_options[name].model_dump(mode="json")}
+            for name in self.task_weights
+        }
+        data["generators"] = {name: opts.model_dump(mode="json") for name, opts in self.generator_options.items()}
+        return data
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.as_dict(), sort_keys=False, allow_unicode=True)
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RecipeError(_describe(exc, model, where)) from None
+
+
+def _describe(exc: ValidationError, model: type[BaseModel], where: str = "") -> str:
+    """The first validation error as one actionable line."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    path = ".".join(([where] if where else []) + loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        known = _fields_at(model, err["loc"][:-1])
+        close = difflib.get_close_matches(loc[-1], known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(known)}"
+        msg = f"recipe field '{path}' is not a known field; {hint}"
+    elif err["type"] == "missing":
+        msg = f"recipe field '{path}' is required; add it"
+    else:
+        text = err["msg"].removeprefix("Value error, ")
+        msg = f"recipe field '{path}': {text}"
+        if "input" in err and not isinstance(err["input"], (dict, list)) and err["type"] != "value_error":
+            msg += f" (got {err['input']!r})"
+    more = len(exc.errors()) - 1
+    return msg + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    current: Any = model
+    for part in loc:
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = field.annotation
+        inner = [a for a in getattr(current, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if inner:
+            current = inner[0]
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def builtin_recipes() -> dict[str, str]:
+    """Name -> first line of description, for `render-factory list`."""
+    out = {}
+    for entry in sorted(resources.files("factory.recipes").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".yaml"):
+            data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+            out[entry.name[:-5]] = str(data.get("description", "")).strip().splitlines()[0] if data.get("description") else ""
+    return out
+
+
+def read_recipe_text(name_or_path: str) -> tuple[str, str]:
+    """(text, where) for a built-in name or a file path."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise RecipeError(f"recipe file '{name_or_path}' does not exist; give a YAML path or a built-in name ({', '.join(builtin_recipes())})")
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RecipeError(f"cannot read recipe '{path}': {exc}") from None
+    builtin = resources.files("factory.recipes") / f"{name_or_path}.yaml"
+    if not builtin.is_file():
+        raise RecipeError(_unknown("recipe", name_or_path, list(builtin_recipes())) + "; or give a path to a .yaml file")
+    return builtin.read_text(encoding="utf-8"), f"built-in recipe '{name_or_path}'"
+
+
+def load_recipe(name_or_path: str, overrides: dict[str, Any] | None = None) -> ResolvedRecipe:
+    text, where = read_recipe_text(name_or_path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RecipeError(f"{where} is not valid YAML{at}: {problem}") from None
+    if not isinstance(data, dict):
+        raise RecipeError(f"{where} must be a YAML mapping with at least 'tasks'; got {type(data).__name__}")
+    return recipe_from_dict(data, overrides, where)
+
+
+def recipe_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None, where: str = "recipe") -> ResolvedRecipe:
+    data = dict(data)
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        target = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise RecipeError(f"recipe field '{part}' must be a mapping to set '{dotted}'")
+        target[leaf] = value
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as exc:
+        raise RecipeError(f"{where}: {_describe(exc, Recipe)}") from None
+    try:
+        return ResolvedRecipe(recipe)
+    except RecipeError as exc:
+        raise RecipeError(f"{where}: {exc}") from None

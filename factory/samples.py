@@ -1,0 +1,174 @@
+"""From a seed to a finished sample: generator -> renderer -> checks -> task -> encoded members.
+
+`shard_samples` is the single definition of what shard k holds. The shard writer, the on-the-fly
+dataset and any executor all iterate it, which is why they agree byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from factory import images, registry
+from factory.checks import check_not_blank
+from factory.components import Generator, Renderer, Task, to_jsonable
+from factory.errors import Dropped
+from factory.plan import ShardPlan
+from factory.recipe import ResolvedRecipe
+from factory.seeding import rng_for, sample_seed
+
+MEMBERS = ("txt", "json")  # plus the image member named by the recipe's format
+
+
+@dataclass
+class Sample:
+    key: str
+    task: str
+    members: dict[str, bytes]  # extension -> bytes; the same extensions for every sample
+
+    def as_webdataset(self) -> dict[str, Any]:
+        return {"__key__": self.key, **self.members}
+
+
+@dataclass
+class Drop:
+    key: str
+    task: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class Timings:
+    """Seconds spent per stage, summed over a shard; goes into the shard's stats, never its bytes."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+
+
+class Workshop:
+    """One process's generators, renderers and tasks, built once and reused for every shard.
+
+    Renderers are made on first use: a process that only draws charts never starts a browser.
+    """
+
+    def __init__(self, resolved: ResolvedRecipe):
+        self.resolved = resolved
+        self.tasks: dict[str, Task] = {
+            name: registry.task_class(name)(resolved.task_options[name]) for name in resolved.task_weights
+        }
+        self.generators: dict[str, Generator] = {
+            name: registry.generator_class(name)(opts) for name, opts in resolved.generator_options.items()
+        }
+        self._renderers: dict[str, Renderer] = {}
+        names = list(resolved.task_weights)
+        total = sum(resolved.task_weights.values())
+        self._task_names = names
+        acc = 0.0
+        self._task_cdf = []
+        for name in names:
+            acc += resolved.task_weights[name] / total
+            self._task_cdf.append(acc)
+
+    def renderer(self, name: str) -> Renderer:
+        if name not in self._renderers:
+            settings = self.resolved.recipe.renderers.get(name, {})
+            self._renderers[name] = registry.renderer_class(name)(settings)
+        return self._renderers[name]
+
+    def choose_task(self, u: float) -> str:
+        for name, edge in zip(self._task_names, self._task_cdf):
+            if u < edge:
+                return name
+        return self._task_names[-1]
+
+    def close(self) -> None:
+        for renderer in self._renderers.values():
+            renderer.close()
+        self._renderers.clear()
+
+
+def sample_key(shard: ShardPlan, attempt: int) -> str:
+    return f"{shard.name}_{attempt:06d}"
+
+
+def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None) -> Sample:
+    """Make one sample attempt; raises Dropped when it must not be kept."""
+    timings = timings or Timings()
+    resolved = workshop.resolved
+    seed = sample_seed(resolved.seed, shard.index, attempt)
+    rng = rng_for(seed)
+    key = sample_key(shard, attempt)
+    task_name = workshop.choose_task(float(rng.random()))
+    task = workshop.tasks[task_name]
+    generator = workshop.generators[task.generator]
+    try:
+        t0 = time.perf_counter()
+        source = generator.sample(rng, seed)
+        t1 = time.perf_counter()
+        renderer = workshop.renderer(generator.renderer)
+        render = renderer.render(source)
+        t2 = time.perf_counter()
+        image = render.image
+        if image is None:
+            image = images.decode(render.encoded)
+        quality = check_not_blank(image)
+        quality.update(render.facts.pop("quality", {}))
+        targets = task.targets(render.source, render, rng)
+        t3 = time.perf_counter()
+    except Dropped as drop:
+        drop.task = task_name  # type: ignore[attr-defined]
+        raise
+    fmt = resolved.recipe.image.format
+    if render.encoded is not None and render.encoded_format == fmt:
+        data = render.encoded
+    else:
+        opts = resolved.recipe.image
+        data = images.encode(image, fmt, opts.quality, opts.png_compress_level)
+    t4 = time.perf_counter()
+    meta = {
+        "key": key,
+        "task": task_name,
+        "prompt": targets.prompt,
+        "split": shard.split,
+        "seed": seed,
+        "generator": {"name": generator.name, "version": generator.version},
+        "renderer": {"name": renderer.name, "version": renderer.version},
+        "image": {"format": fmt, "width": image.width, "height": image.height},
+        "source": generator.describe(render.source),
+        "targets": to_jsonable(targets.secondary),
+        "render": to_jsonable(render.facts),
+        "quality": to_jsonable(quality),
+        "augmentation": None,
+    }
+    payload = json.dumps(meta, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    timings.add("generate", t1 - t0)
+    timings.add("render", t2 - t1)
+    timings.add("check_and_targets", t3 - t2)
+    timings.add("encode", t4 - t3)
+    return Sample(key, task_name, {fmt: data, "txt": targets.text.encode("utf-8"), "json": payload})
+
+
+def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None = None) -> Iterator[Sample | Drop]:
+    """Every attempt of shard `shard`, in order, until it holds its planned number of samples.
+
+    Dropped attempts are yielded as Drop so callers can count them; a shard whose drops exceed
+    the recipe's allowance ends short rather than looping forever.
+    """
+    kept = 0
+    attempt = 0
+    limit = max(int(shard.samples * workshop.resolved.recipe.max_attempts_per_sample), shard.samples + 10)
+    while kept < shard.samples and attempt < limit:
+        try:
+            sample = make_sample(workshop, shard, attempt, timings)
+        except Dropped as drop:
+            yield Drop(sample_key(shard, attempt), getattr(drop, "task", ""), drop.reason, drop.detail)
+        else:
+            kept += 1
+            yield sample
+        attempt += 1

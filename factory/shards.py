@@ -1,0 +1,184 @@
+"""Writing one shard: validated keys, reproducible tar members, temporary name, then rename.
+
+The stats file is written after the rename and is the shard's completion marker: a shard without
+stats is redone, a shard with stats is never touched again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import IO, Any
+
+import webdataset as wds
+
+from factory.errors import FactoryError
+from factory.plan import ShardPlan
+from factory.samples import Drop, Sample, Timings, Workshop, shard_samples
+from factory.storage import Store
+
+log = logging.getLogger(__name__)
+
+TAR_MTIME = 946684800  # 2000-01-01T00:00:00Z: fixed so identical samples give identical tars
+TAR_USER = "render-factory"
+TAR_MODE = 0o444
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")
+EXTENSION_PATTERN = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)*$")
+
+
+def validate_key(key: str) -> None:
+    """webdataset splits a member name at the first dot of its last component: keys hold none."""
+    if not KEY_PATTERN.match(key):
+        raise ValueError(f"sample key {key!r} must be letters, digits, '_', '-' or '/', with no dot")
+
+
+def stats_name(shard: ShardPlan) -> str:
+    return f"stats/{shard.name}.json"
+
+
+class _HashingWriter:
+    """A write-only stream that hashes and counts what passes through it."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.bytes = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        self.bytes += len(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+class ShardWriter:
+    """Writes samples to `<name>.<token>.partial`; `commit` renames it to the final name."""
+
+    def __init__(self, store: Store, filename: str, image_ext: str):
+        self.store = store
+        self.filename = filename
+        self.temp = store.temp_name(filename)
+        self.members = {image_ext, "txt", "json"}
+        self._raw = store.open_write(self.temp)
+        self._stream = _HashingWriter(self._raw)
+        self._tar = wds.TarWriter(
+            self._stream, user=TAR_USER, group=TAR_USER, mode=TAR_MODE, encoder=False, mtime=TAR_MTIME
+        )
+        self.keys: set[str] = set()
+        self.count = 0
+
+    @property
+    def bytes_written(self) -> int:
+        return self._stream.bytes
+
+    def write(self, sample: Sample) -> None:
+        validate_key(sample.key)
+        if sample.key in self.keys:
+            raise ValueError(f"duplicate sample key {sample.key!r} in {self.filename}")
+        if set(sample.members) != self.members:
+            raise ValueError(f"sample {sample.key} has members {sorted(sample.members)}, expected {sorted(self.members)}")
+        self.keys.add(sample.key)
+        self._tar.write(sample.as_webdataset())
+        self.count += 1
+
+    def commit(self) -> tuple[int, str]:
+        """Close, make durable and rename into place; returns (bytes, sha256)."""
+        self._tar.close()
+        self._raw.flush()
+        if self.store.local:
+            import os
+
+            os.fsync(self._raw.fileno())
+        self._raw.close()
+        self.store.commit(self.temp, self.filename)
+        return self._stream.bytes, self._stream.sha256.hexdigest()
+
+    def abort(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            self.store.remove(self.temp)
+
+
+def is_complete(store: Store, shard: ShardPlan) -> bool:
+    return store.exists(stats_name(shard)) and store.exists(shard.filename)
+
+
+def write_shard(
+    workshop: Workshop,
+    store: Store,
+    shard: ShardPlan,
+    on_sample: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Render shard `shard` into `store` and return its stats (also written as its marker)."""
+    recipe = workshop.resolved.recipe
+    started = time.time()
+    t0 = time.perf_counter()
+    timings = Timings()
+    tasks: Counter[str] = Counter()
+    drops: Counter[str] = Counter()
+    drop_examples: dict[str, str] = {}
+    attempts = 0
+    closed_early = 0
+    try:
+        writer = ShardWriter(store, shard.filename, recipe.image.format)
+    except OSError as exc:
+        raise FactoryError(f"cannot write to '{store.url}': {exc.strerror or exc}; free space or fix permissions, then re-run") from None
+    try:
+        for item in shard_samples(workshop, shard, timings):
+            attempts += 1
+            if isinstance(item, Drop):
+                drops[item.reason] += 1
+                drop_examples.setdefault(item.reason, f"{item.key}: {item.detail}"[:300])
+                continue
+            if recipe.shard.max_bytes and writer.bytes_written >= recipe.shard.max_bytes:
+                closed_early += 1
+                continue
+            t_write = time.perf_counter()
+            writer.write(item)
+            timings.add("write", time.perf_counter() - t_write)
+            tasks[item.task] += 1
+            if on_sample:
+                on_sample(1)
+        if closed_early:
+            drops["shard_max_bytes"] += closed_early
+        nbytes, sha = writer.commit()
+    except OSError as exc:
+        writer.abort()
+        raise FactoryError(
+            f"writing {shard.filename} to '{store.url}' failed: {exc.strerror or exc}; "
+            "free space or fix permissions, then re-run (complete shards are kept)"
+        ) from None
+    except BaseException:
+        writer.abort()
+        raise
+    seconds = time.perf_counter() - t0
+    stats = {
+        "shard": shard.filename,
+        "split": shard.split,
+        "index": shard.index,
+        "planned": shard.samples,
+        "samples": writer.count,
+        "attempts": attempts,
+        "bytes": nbytes,
+        "sha256": sha,
+        "tasks": dict(sorted(tasks.items())),
+        "drops": dict(sorted(drops.items())),
+        "drop_examples": drop_examples,
+        "seconds": round(seconds, 3),
+        "samples_per_second": round(writer.count / seconds, 3) if seconds else None,
+        "stage_seconds": {k: round(v, 3) for k, v in timings.stages.items()},
+        "started": started,
+    }
+    if writer.count < shard.samples:
+        log.warning("%s holds %d of %d planned samples (drops: %s)", shard.filename, writer.count, shard.samples, dict(drops))
+    store.makedirs("stats")
+    store.write_atomic(stats_name(shard), json.dumps(stats, indent=2, sort_keys=True))
+    return stats

@@ -1,0 +1,99 @@
+"""Where a dataset is written: a local folder or any fsspec URL (s3://, gs://, memory://).
+
+Files that must never be seen half-written (shards, stats, manifest) are written under a temporary
+name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import uuid
+from typing import IO
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from factory.errors import FactoryError
+
+PARTIAL_SUFFIX = ".partial"
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = str(url).rstrip("/") or "/"
+        self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        self.local = isinstance(self.fs, LocalFileSystem)
+
+    def path(self, name: str) -> str:
+        return posixpath.join(self.root, name)
+
+    def makedirs(self, name: str = "") -> None:
+        try:
+            self.fs.makedirs(self.path(name) if name else self.root, exist_ok=True)
+        except OSError as exc:
+            raise FactoryError(f"cannot create output folder '{self.url}': {exc.strerror or exc}; choose another --out") from None
+
+    def exists(self, name: str) -> bool:
+        return self.fs.exists(self.path(name))
+
+    def size(self, name: str) -> int:
+        return int(self.fs.size(self.path(name)))
+
+    def read_bytes(self, name: str) -> bytes:
+        return self.fs.cat_file(self.path(name))
+
+    def read_text(self, name: str) -> str:
+        return self.read_bytes(name).decode("utf-8")
+
+    def open_read(self, name: str) -> IO[bytes]:
+        return self.fs.open(self.path(name), "rb")
+
+    def temp_name(self, name: str) -> str:
+        return f"{name}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}"
+
+    def open_write(self, name: str) -> IO[bytes]:
+        return self.fs.open(self.path(name), "wb")
+
+    def commit(self, temp: str, final: str) -> None:
+        """Move a finished temporary file to its final name (atomic on a local disk)."""
+        if self.local:
+            os.replace(self.path(temp), self.path(final))
+        else:
+            self.fs.mv(self.path(temp), self.path(final))
+
+    def write_atomic(self, name: str, data: bytes | str) -> None:
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        temp = self.temp_name(name)
+        with self.open_write(temp) as f:
+            f.write(data)
+            if self.local:
+                f.flush()
+                os.fsync(f.fileno())
+        self.commit(temp, name)
+
+    def remove(self, name: str) -> None:
+        if self.exists(name):
+            self.fs.rm(self.path(name))
+
+    def list(self, folder: str = "") -> list[str]:
+        """File names (relative to the store) directly in `folder`."""
+        base = self.path(folder) if folder else self.root
+        if not self.fs.exists(base):
+            return []
+        names = []
+        for entry in self.fs.ls(base, detail=False):
+            rel = posixpath.relpath(str(entry).rstrip("/"), self.root.rstrip("/") or "/")
+            names.append(rel)
+        return sorted(names)
+
+    def remove_partials(self) -> int:
+        """Delete temporary files left by an interrupted run; returns how many."""
+        removed = 0
+        for folder in ("", "stats"):
+            for name in self.list(folder):
+                if name.endswith(PARTIAL_SUFFIX):
+                    self.fs.rm(self.path(name))
+                    removed += 1
+        return removed

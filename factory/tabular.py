@@ -1,0 +1,59 @@
+"""Tables as plain data, and the one number formatter that charts and targets share.
+
+A chart's value labels, its DePlot table and its QA answers all call `format_value`, so the text
+in a target is exactly the text in the image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+Cell = Union[str, float, None]
+
+
+@dataclass
+class Column:
+    name: str  # header as shown, unit included: "Revenue (USD bn)", "Share (%)"
+    kind: Literal["label", "number"] = "number"
+    unit: str = ""  # the unit in the header, for reference ("USD bn", "%")
+    decimals: int = 0  # digits after the point when the value is shown
+    percent: bool = False  # shown with a trailing '%' ("12.5%")
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[Column]  # columns[0] is the label (x) column
+    rows: list[list[Cell]]
+    facts: dict = field(default_factory=dict)  # how it was made: label kind, trend, seasonality...
+
+    @property
+    def label_column(self) -> Column:
+        return self.columns[0]
+
+    @property
+    def series(self) -> list[Column]:
+        return self.columns[1:]
+
+    def labels(self) -> list[str]:
+        return [format_value(r[0], self.columns[0]) for r in self.rows]
+
+    def values(self, series_index: int) -> list[float | None]:
+        return [r[series_index + 1] for r in self.rows]  # type: ignore[misc]
+
+
+def format_value(value: Cell, column: Column) -> str:
+    """A cell as the chart shows it: fixed decimals, no thousands separators, '%' if a percent."""
+    if value is None:
+        return ""
+    if column.kind == "label" or isinstance(value, str):
+        return str(value)
+    text = f"{float(value):.{column.decimals}f}"
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]  # no "-0.0"
+    return text + ("%" if column.percent else "")
+
+
+def display_rows(table: Table) -> list[list[str]]:
+    return [[format_value(v, c) for v, c in zip(row, table.columns)] for row in table.rows]
