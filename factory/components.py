@@ -49,6 +49,10 @@ class Targets:
     text: str
     prompt: str
     secondary: dict[str, Any] = field(default_factory=dict)
+    # A task that alters the picture (e.g. masks text spans) returns the altered image here and
+    # describes what it did in `augmentation`; the sample then carries this image, not the render.
+    image: Image.Image | None = None
+    augmentation: dict[str, Any] | None = None
 
 
 class Generator:

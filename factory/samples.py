@@ -125,7 +125,10 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         drop.task = task_name  # type: ignore[attr-defined]
         raise
     fmt = resolved.recipe.image.format
-    if render.encoded is not None and render.encoded_format == fmt:
+    if targets.image is not None:
+        image = targets.image
+        data = images.encode(image, fmt, resolved.recipe.image.quality, resolved.recipe.image.png_compress_level)
+    elif render.encoded is not None and render.encoded_format == fmt:
         data = render.encoded
     else:
         opts = resolved.recipe.image
@@ -144,7 +147,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         "targets": to_jsonable(targets.secondary),
         "render": to_jsonable(render.facts),
         "quality": to_jsonable(quality),
-        "augmentation": None,
+        "augmentation": to_jsonable(targets.augmentation),
     }
     payload = json.dumps(meta, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     timings.add("generate", t1 - t0)
