@@ -14,13 +14,7 @@ class RecipeError(FactoryError):
 
 
 class MissingExtraError(FactoryError):
-    """An optional dependency is not installed."""
-
-    def __init__(self, module: str, extra: str, feature: str):
-        super().__init__(
-            f"{feature} needs the '{module}' package: install it with "
-            f"pip install 'render-factory[{extra}]'"
-        )
+    """An optional dependency is not installed (the message names the extra to install)."""
 
 
 class Dropped(Exception):
@@ -39,4 +33,6 @@ def require(module: str, extra: str, feature: str):
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise MissingExtraError(module, extra, feature) from exc
+        raise MissingExtraError(
+            f"{feature} needs the '{module}' package: install it with pip install 'render-factory[{extra}]'"
+        ) from exc

@@ -81,6 +81,9 @@ class Workshop:
             self._renderers[name] = registry.renderer_class(name)(settings)
         return self._renderers[name]
 
+    def renderers_in_use(self) -> dict[str, Renderer]:
+        return dict(self._renderers)
+
     def choose_task(self, u: float) -> str:
         for name, edge in zip(self._task_names, self._task_cdf):
             if u < edge:

@@ -176,6 +176,7 @@ def write_shard(
         "samples_per_second": round(writer.count / seconds, 3) if seconds else None,
         "stage_seconds": {k: round(v, 3) for k, v in timings.stages.items()},
         "started": started,
+        "renderers": {name: ",".join(f"{k} {v}" for k, v in r.versions().items()) for name, r in workshop.renderers_in_use().items()},
     }
     if writer.count < shard.samples:
         log.warning("%s holds %d of %d planned samples (drops: %s)", shard.filename, writer.count, shard.samples, dict(drops))

@@ -1,0 +1,172 @@
+"""`render-factory`: list what exists, generate datasets, verify them, look at them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from factory import __version__
+from factory.errors import FactoryError
+
+log = logging.getLogger("factory")
+
+
+def _progress_bar(enabled: bool):
+    def make(shards, total):
+        if not enabled or total == 0:
+            return lambda n: None
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="sample", desc=f"{len(shards)} shard(s)", dynamic_ncols=True, smoothing=0.1)
+
+        def update(n: int) -> None:
+            bar.update(n)
+
+        update.close = bar.close  # type: ignore[attr-defined]
+        return update
+
+    return make
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from factory import registry
+    from factory.recipe import builtin_recipes
+
+    print("Built-in recipes:")
+    for name, desc in builtin_recipes().items():
+        print(f"  {name:<12} {desc}")
+    print("\nTasks (task -> generator):")
+    for name in registry.TASKS:
+        try:
+            gen = registry.task_class(name).generator
+        except ImportError as exc:  # an engine's module that cannot load is shown, not hidden
+            gen = f"unavailable: {exc}"
+        print(f"  {name:<20} {gen}")
+    print("\nGenerators (generator -> renderer):")
+    for name in registry.GENERATORS:
+        print(f"  {name:<20} {registry.generator_class(name).renderer}")
+    from factory.generators import charts
+
+    print("\nChart types:")
+    print("  " + ", ".join(charts.CHART_TYPES))
+    print("\nChart style axes (each sampled independently):")
+    for axis, desc in charts.STYLE_AXES.items():
+        print(f"  {axis:<16} {desc}")
+    extra = getattr(registry, "LISTINGS", {})
+    for title, loader in extra.items():
+        print(f"\n{title}:")
+        print("  " + ", ".join(loader()))
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from factory.generate import generate
+    from factory.recipe import load_recipe
+
+    overrides = {
+        "seed": args.seed,
+        "samples": args.samples,
+        "shard.samples": args.shard_size,
+        "image.format": args.format,
+    }
+    if args.browser:
+        overrides["renderers.chromium.executable"] = args.browser
+    resolved = load_recipe(args.recipe, overrides)
+    out = args.out or str(Path("output") / resolved.recipe.name)
+    manifest = generate(
+        resolved,
+        out,
+        workers=args.workers,
+        executor=args.executor,
+        ray_address=args.ray_address,
+        progress=_progress_bar(not args.quiet and sys.stderr.isatty() or args.progress),
+    )
+    samples = manifest["samples"]
+    drops = manifest["drops"]
+    print(
+        f"wrote {samples['total']} samples in {len(manifest['shards'])} shards to {out} "
+        f"({', '.join(f'{k}: {v}' for k, v in samples['by_split'].items())}); "
+        f"dropped {drops['total']}" + (f" ({', '.join(f'{k}: {v}' for k, v in drops['by_reason'].items())})" if drops["total"] else "")
+    )
+    if samples["total"] < samples["planned"]:
+        print(f"warning: {samples['planned'] - samples['total']} planned samples are missing; see {out}/stats/", file=sys.stderr)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from factory.manifest import verify
+    from factory.storage import Store
+
+    problems = verify(Store(args.dataset))
+    for p in problems:
+        print(f"FAIL {p}")
+    if problems:
+        print(f"{args.dataset}: {len(problems)} problem(s)")
+        return 1
+    manifest = json.loads(Store(args.dataset).read_text("manifest.json"))
+    print(f"{args.dataset}: OK, {len(manifest['shards'])} shards, {manifest['samples']['total']} samples match the manifest")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="render-factory", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"render-factory {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="generators, tasks, chart types, style axes, built-in recipes")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("generate", help="make a dataset from a recipe (a built-in name or a YAML path)")
+    p.add_argument("recipe", help="built-in recipe name (see `list`) or path to a .yaml recipe")
+    p.add_argument("--out", help="output folder or fsspec URL (default: output/<recipe name>)")
+    p.add_argument("--samples", type=int, help="total samples (overrides the recipe)")
+    p.add_argument("--seed", type=int, help="recipe seed (overrides the recipe)")
+    p.add_argument("--shard-size", type=int, help="samples per shard (overrides the recipe)")
+    p.add_argument("--format", choices=["png", "jpg", "webp"], help="image format (overrides the recipe)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--executor", choices=["local", "ray"], default="local")
+    p.add_argument("--ray-address", help="Ray cluster address, e.g. auto (with --executor ray)")
+    p.add_argument("--browser", help="path to a Chromium/Chrome executable")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--progress", action="store_true", help="progress bar even when not on a terminal")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("verify", help="exit 0 only if every shard matches the manifest")
+    p.add_argument("dataset", help="dataset folder or URL")
+    p.set_defaults(func=cmd_verify)
+
+    for name, module in (("preview", "factory.preview"), ("report", "factory.report")):
+        try:
+            mod = __import__(module, fromlist=["add_parser"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="render-factory: %(levelname)s: %(message)s" if args.verbose else "render-factory: %(message)s",
+    )
+    for noisy in ("matplotlib", "PIL", "fsspec", "asyncio", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except FactoryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: complete shards are kept; run the same command again to finish", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Executors run planned shards somewhere: here in worker processes, or on a Ray cluster."""

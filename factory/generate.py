@@ -1,0 +1,86 @@
+"""A whole run: check the recipe, write it beside the shards, render what is missing, then the
+manifest. Re-running the same command finishes an interrupted dataset."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from factory import registry
+from factory.errors import FactoryError
+from factory.manifest import RECIPE, build_manifest, read_stats, write_manifest
+from factory.plan import ShardPlan, plan_shards
+from factory.recipe import ResolvedRecipe
+from factory.samples import Workshop
+from factory.shards import is_complete
+from factory.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def make_executor(name: str, workers: int, ray_address: str | None = None):
+    if name == "local":
+        from factory.executors.local import LocalExecutor
+
+        return LocalExecutor(workers)
+    if name == "ray":
+        from factory.executors.ray_executor import RayExecutor
+
+        return RayExecutor(workers, address=ray_address)
+    raise FactoryError(f"unknown executor '{name}'; use local or ray")
+
+
+def preflight(resolved: ResolvedRecipe) -> None:
+    """Fail before writing anything: build every generator (loads user tables) and check renderers."""
+    workshop = Workshop(resolved)
+    for gen in workshop.generators.values():
+        renderer_cls = registry.renderer_class(gen.renderer)
+        check = getattr(renderer_cls, "preflight", None)
+        if check is not None:
+            check(resolved.recipe.renderers.get(gen.renderer, {}))
+
+
+def generate(
+    resolved: ResolvedRecipe,
+    out: str,
+    workers: int | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
+    progress: Callable[[list[ShardPlan], int], Callable[[int], None]] | None = None,
+) -> dict[str, Any]:
+    """Make (or finish) the dataset described by `resolved` in `out`; returns its manifest."""
+    store = Store(out)
+    recipe_yaml = resolved.to_yaml()
+    if store.exists(RECIPE) and store.read_text(RECIPE) != recipe_yaml:
+        raise FactoryError(
+            f"'{out}' already holds a dataset made from a different recipe; "
+            "choose another --out, or delete that folder to start over"
+        )
+    preflight(resolved)
+    store.makedirs()
+    store.write_atomic(RECIPE, recipe_yaml)
+    removed = store.remove_partials()
+    if removed:
+        log.info("removed %d unfinished temporary file(s) from an interrupted run", removed)
+    plan = plan_shards(resolved)
+    todo = [s for s in plan if not is_complete(store, s)]
+    done = len(plan) - len(todo)
+    if done:
+        log.info("%d of %d shards already complete; rendering the other %d", done, len(plan), len(todo))
+    runner = make_executor(executor, workers or default_workers(), ray_address)
+    on_samples = progress(todo, sum(s.samples for s in todo)) if progress else (lambda n: None)
+    try:
+        runner.run(resolved.as_dict(), store.url, todo, on_samples)
+    finally:
+        close = getattr(on_samples, "close", None)
+        if close:
+            close()
+    manifest = build_manifest(resolved, plan, read_stats(store, plan))
+    write_manifest(store, manifest)
+    return manifest

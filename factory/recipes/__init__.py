@@ -1,0 +1,1 @@
+"""Built-in recipes, found by name: `render-factory generate charts`."""
