@@ -101,9 +101,13 @@ class ShardWriter:
         return self._stream.bytes, self._stream.sha256.hexdigest()
 
     def abort(self) -> None:
+        """Drop the temporary file; the tar is closed first so nothing writes to it later."""
         try:
-            self._raw.close()
+            self._tar.close()
+        except (OSError, ValueError):
+            pass  # disk full or already closed: the file is being deleted anyway
         finally:
+            self._raw.close()
             self.store.remove(self.temp)
 
 

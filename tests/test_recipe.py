@@ -1,0 +1,92 @@
+"""Recipes: built-ins load, overrides apply, and every mistake is one line that names the fix."""
+
+import pytest
+
+from factory.errors import RecipeError
+from factory.plan import plan_shards, split_counts
+from factory.recipe import builtin_recipes, load_recipe, recipe_from_dict
+
+BASE = {"seed": 3, "samples": 10, "tasks": {"chart_to_table": 1}}
+
+
+def test_builtin_charts_recipe_resolves_with_defaults():
+    resolved = load_recipe("charts")
+    assert resolved.recipe.name == "charts"
+    assert set(resolved.task_weights) == {"chart_to_table", "chart_to_code", "chart_qa"}
+    data = resolved.as_dict()
+    assert data["generators"]["charts"]["table"]["source"] == "faker"
+    assert "charts" in builtin_recipes() and "demo" in builtin_recipes()
+
+
+def test_resolved_recipe_round_trips_through_yaml(tmp_path):
+    resolved = load_recipe("charts", {"seed": 11, "samples": 40})
+    path = tmp_path / "r.yaml"
+    path.write_text(resolved.to_yaml())
+    again = load_recipe(str(path))
+    assert again.to_yaml() == resolved.to_yaml()
+    assert again.recipe.seed == 11 and again.recipe.samples == 40
+
+
+def test_overrides_by_dotted_name():
+    resolved = recipe_from_dict(BASE, {"shard.samples": 4, "image.format": "webp", "seed": None})
+    assert resolved.recipe.shard.samples == 4
+    assert resolved.recipe.image.format == "webp"
+    assert resolved.recipe.seed == 3
+
+
+def test_task_weight_shorthand_and_list():
+    assert recipe_from_dict({**BASE, "tasks": {"chart_qa": 2.5}}).task_weights == {"chart_qa": 2.5}
+    assert recipe_from_dict({**BASE, "tasks": ["chart_qa", "chart_to_code"]}).task_weights == {"chart_qa": 1.0, "chart_to_code": 1.0}
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"samples": -5}, "recipe field 'samples'"),
+        ({"sampels": 5}, "did you mean 'samples'"),
+        ({"tasks": {"chart_to_tabel": 1}}, "did you mean 'chart_to_table'"),
+        ({"splits": {"train": 0.5, "val": 0.2}}, "add up to 1"),
+        ({"splits": {"train": 0.5, "dev": 0.5}}, "unknown split 'dev'"),
+        ({"image": {"format": "gif"}}, "image.format"),
+        ({"shard": {"sampels": 3}}, "did you mean 'samples'"),
+        ({"tasks": {"chart_qa": {"questons": 3}}}, "tasks.chart_qa.questons"),
+        ({"generators": {"charts": {"chart_types": ["bar", "radar"]}}}, "radar"),
+        ({"generators": {"chrts": {}}}, "did you mean 'charts'"),
+        ({"tasks": {}}, "at least one task"),
+    ],
+)
+def test_bad_recipes_give_one_line_errors(change, expected):
+    with pytest.raises(RecipeError) as info:
+        recipe_from_dict({**BASE, **change})
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_bad_yaml_and_unknown_names(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: 1\ntasks: [chart_qa\n")
+    with pytest.raises(RecipeError, match=r"not valid YAML at line"):
+        load_recipe(str(bad))
+    with pytest.raises(RecipeError, match="unknown recipe 'chartz'.*did you mean 'charts'"):
+        load_recipe("chartz")
+    with pytest.raises(RecipeError, match="does not exist"):
+        load_recipe(str(tmp_path / "missing.yaml"))
+    scalar = tmp_path / "scalar.yaml"
+    scalar.write_text("42\n")
+    with pytest.raises(RecipeError, match="must be a YAML mapping"):
+        load_recipe(str(scalar))
+
+
+def test_split_counts_add_up_exactly():
+    assert split_counts(10, {"train": 0.9, "val": 0.05, "test": 0.05}) == {"train": 9, "val": 1, "test": 0}
+    for total in (1, 7, 99, 1001):
+        assert sum(split_counts(total, {"train": 0.8, "val": 0.1, "test": 0.1}).values()) == total
+
+
+def test_plan_names_and_sizes():
+    resolved = recipe_from_dict({**BASE, "samples": 23, "shard": {"samples": 5}, "splits": {"train": 0.8, "val": 0.2}})
+    plan = plan_shards(resolved)
+    assert [s.name for s in plan] == ["train-000000", "train-000001", "train-000002", "train-000003", "val-000000"]
+    assert [s.samples for s in plan] == [5, 5, 5, 3, 5]
+    assert [s.index for s in plan] == list(range(5))
