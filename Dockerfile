@@ -1,0 +1,28 @@
+# Render Factory in a container: Debian's Chromium and fonts, the package, `render-factory` as entry point.
+#   docker build -t render-factory .
+#   docker run --rm -v "$PWD/output:/app/output" render-factory generate charts --out output/charts --samples 2000
+# Not built in this project's CI (no Docker engine there); kept in step with scripts/setup.sh by hand.
+FROM python:3.11-slim-bookworm
+
+ENV DEBIAN_FRONTEND=noninteractive \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    MPLBACKEND=Agg \
+    RENDER_FACTORY_CHROMIUM=/usr/bin/chromium
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY factory ./factory
+COPY renderers ./renderers
+COPY html_templates ./html_templates
+RUN pip install . \
+ && python -c "import matplotlib.pyplot"  # build the font cache once, in the image
+
+# Chromium runs with --no-sandbox when it runs as root, which is the case here.
+ENTRYPOINT ["render-factory"]
+CMD ["--help"]
