@@ -1,0 +1,151 @@
+"""Image preparation for patch-based encoders (Pix2Struct, MatCha, DePlot) and fixed-side models.
+
+Pix2Struct does not squash images to a square: it scales each image, keeping its aspect ratio,
+to the largest grid of patches that fits a patch budget, then feeds the patches flattened with
+their (row, column) ids. The grid rule (from Pix2Struct's image processor):
+
+    scale = sqrt(max_patches * (p_h / h) * (p_w / w))
+    rows  = max(min(floor(scale * h / p_h), max_patches), 1)
+    cols  = max(min(floor(scale * w / p_w), max_patches), 1)
+
+and the image is resized to (rows * p_h, cols * p_w). Resizing here is PIL's bilinear filter,
+which antialiases when shrinking, like the reference's bilinear interpolation with antialias=True.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from factory.errors import FactoryError
+
+
+def _pair(patch_size: int | tuple[int, int]) -> tuple[int, int]:
+    ph, pw = (patch_size, patch_size) if isinstance(patch_size, int) else patch_size
+    if ph < 1 or pw < 1:
+        raise FactoryError(f"patch_size must be positive, got {patch_size}")
+    return int(ph), int(pw)
+
+
+def patch_grid(width: int, height: int, patch_size: int | tuple[int, int] = 16, max_patches: int = 2048) -> tuple[int, int]:
+    """(rows, cols) of the Pix2Struct grid for an image of this size; rows * cols <= max_patches."""
+    ph, pw = _pair(patch_size)
+    if max_patches < 1:
+        raise FactoryError(f"max_patches must be at least 1, got {max_patches}")
+    if width < 1 or height < 1:
+        raise FactoryError(f"cannot resize an empty image ({width}x{height})")
+    scale = math.sqrt(max_patches * (ph / height) * (pw / width))
+    rows = max(min(math.floor(scale * height / ph), max_patches), 1)
+    cols = max(min(math.floor(scale * width / pw), max_patches), 1)
+    return rows, cols
+
+
+def resize_to_patches(image: Image.Image, patch_size: int | tuple[int, int] = 16, max_patches: int = 2048) -> Image.Image:
+    """Aspect-preserving resize to the largest patch grid within `max_patches` (may enlarge)."""
+    ph, pw = _pair(patch_size)
+    rows, cols = patch_grid(image.width, image.height, (ph, pw), max_patches)
+    size = (cols * pw, rows * ph)
+    return image if image.size == size else image.resize(size, Image.BILINEAR)
+
+
+def resize_max_side(image: Image.Image, max_side: int, upscale: bool = False) -> Image.Image:
+    """Aspect-preserving resize so the longer side is `max_side` (smaller images kept unless upscale)."""
+    if max_side < 1:
+        raise FactoryError(f"max_side must be at least 1, got {max_side}")
+    longest = max(image.width, image.height)
+    if longest == max_side or (longest < max_side and not upscale):
+        return image
+    scale = max_side / longest
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.BILINEAR)
+
+
+def standardize(array: np.ndarray) -> np.ndarray:
+    """Per-image standardization as Pix2Struct does it: (x - mean) / max(std, 1 / sqrt(n))."""
+    x = array.astype(np.float32)
+    std = max(float(x.std()), 1.0 / math.sqrt(x.size))
+    return (x - float(x.mean())) / std
+
+
+def flattened_patches(
+    image: Image.Image,
+    patch_size: int | tuple[int, int] = 16,
+    max_patches: int = 2048,
+    normalize: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pix2Struct encoder input: (max_patches, 2 + p_h * p_w * C) float32 rows of
+    [row id, column id, patch pixels (row-major, channels last)], ids counted from 1, zero rows as
+    padding; and the (max_patches,) int32 mask of real patches."""
+    ph, pw = _pair(patch_size)
+    return grid_patches(resize_to_patches(_rgb_or_gray(image), (ph, pw), max_patches), (ph, pw), max_patches, normalize)
+
+
+def _rgb_or_gray(image: Image.Image) -> Image.Image:
+    return image if image.mode in ("RGB", "L") else image.convert("RGB")
+
+
+def grid_patches(
+    resized: Image.Image, patch_size: int | tuple[int, int], max_patches: int, normalize: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """flattened_patches of an image already resized to a whole number of patches."""
+    ph, pw = _pair(patch_size)
+    array = np.asarray(_rgb_or_gray(resized))
+    if array.ndim == 2:
+        array = array[:, :, None]
+    rows, cols = resized.height // ph, resized.width // pw
+    if rows * cols > max_patches or rows * ph != resized.height or cols * pw != resized.width:
+        raise FactoryError(f"image of {resized.width}x{resized.height} is not a grid of at most {max_patches} patches; resize it with resize_to_patches first")
+    pixels = standardize(array) if normalize else array.astype(np.float32)
+    channels = pixels.shape[2]
+    patches = pixels.reshape(rows, ph, cols, pw, channels).transpose(0, 2, 1, 3, 4).reshape(rows * cols, ph * pw * channels)
+    row_ids = np.repeat(np.arange(1, rows + 1, dtype=np.float32), cols)[:, None]
+    col_ids = np.tile(np.arange(1, cols + 1, dtype=np.float32), rows)[:, None]
+    out = np.zeros((max_patches, 2 + ph * pw * channels), dtype=np.float32)
+    out[: rows * cols] = np.concatenate([row_ids, col_ids, patches], axis=1)
+    mask = np.zeros(max_patches, dtype=np.int32)
+    mask[: rows * cols] = 1
+    return out, mask
+
+
+class PrepareImage:
+    """A sample transform for ShardDataset(transform=...): resizes sample["image"] (PIL).
+
+    mode "patches": Pix2Struct resize to `max_patches` of `patch_size`; with flatten=True the
+        sample also gets "flattened_patches" and "patch_mask" (fixed shapes, stackable).
+    mode "side": longest side to `max_side`.
+    A plain class (not a lambda) so DataLoader workers can pickle it.
+    """
+
+    def __init__(
+        self,
+        mode: str = "patches",
+        patch_size: int | tuple[int, int] = 16,
+        max_patches: int = 2048,
+        max_side: int = 1024,
+        flatten: bool = False,
+        upscale: bool = False,
+    ):
+        if mode not in ("patches", "side"):
+            raise FactoryError(f"PrepareImage mode must be 'patches' or 'side', got {mode!r}")
+        self.mode = mode
+        self.patch_size = _pair(patch_size)
+        self.max_patches = max_patches
+        self.max_side = max_side
+        self.flatten = flatten
+        self.upscale = upscale
+
+    def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
+        image = sample["image"]
+        if not isinstance(image, Image.Image):
+            raise FactoryError("PrepareImage needs PIL images: open the dataset with image='pil'")
+        if self.mode == "side":
+            sample["image"] = resize_max_side(image, self.max_side, self.upscale)
+            return sample
+        resized = resize_to_patches(image, self.patch_size, self.max_patches)
+        if self.flatten:
+            sample["flattened_patches"], sample["patch_mask"] = grid_patches(resized, self.patch_size, self.max_patches)
+        sample["image"] = resized
+        return sample

@@ -1,0 +1,487 @@
+"""Streaming a Render Factory dataset into a trainer, with or without torch.
+
+`ShardDataset` reads the WebDataset shards of a dataset folder, a manifest or a list of shard
+URLs and yields decoded samples: {"key", "image", "text", "meta"}. It is a torch IterableDataset
+when torch is installed (so a DataLoader accepts it) and a plain iterable otherwise.
+
+How the work is divided. Every reader of the stream is one "slot": (rank, DataLoader worker).
+- Exact mode (default): the shard list is cut among the slots, so every sample is read exactly
+  once per epoch across all ranks and workers. With fewer shards than slots the cut is made per
+  sample instead (every slot reads all shards and keeps every n-th sample), so no worker or rank
+  sits idle and nothing is read twice.
+- Resampled mode: every slot draws shards with replacement from its own seeded stream and never
+  runs dry, so `epoch_length` samples per rank are always delivered: the mode for multi-GPU
+  training, where ranks that disagree on the number of batches hang in their collectives.
+
+`epoch_length` counts samples per rank and is divided among that rank's DataLoader workers here,
+which is exactly what webdataset's `with_epoch` on a dataset does not do (it counts per worker).
+
+Randomness (shard order, resampling, the shuffle buffer) comes from numpy generators seeded with
+(seed, epoch, rank, worker): the same arguments give the same stream. Call `set_epoch` each epoch.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import posixpath
+import tarfile
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import urlparse
+
+import numpy as np
+from PIL import Image
+from webdataset.pytorch import IterableDataset
+from webdataset.tariterators import base_plus_ext
+
+from factory.errors import FactoryError, require
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp")
+IMAGE_KINDS = ("pil", "numpy", "tensor", "bytes")
+HTTP_TIMEOUT = 60
+
+# --- finding and opening shards --------------------------------------------------------------
+
+
+def _is_local(url: str) -> bool:
+    scheme = urlparse(url).scheme
+    return scheme == "" or len(scheme) == 1  # a Windows drive letter is not a scheme
+
+
+def open_url(url: str) -> IO[bytes]:
+    """A readable binary stream for a local path, http(s) URL, pipe: command or any fsspec URL."""
+    scheme = urlparse(url).scheme
+    try:
+        if _is_local(url):
+            return open(url, "rb")
+        if scheme == "file":
+            return open(urllib.request.url2pathname(urlparse(url).path), "rb")
+        if scheme in ("http", "https"):
+            return urllib.request.urlopen(url, timeout=HTTP_TIMEOUT)  # noqa: S310 - the user's own URL
+        if scheme == "pipe":
+            from webdataset.gopen import gopen
+
+            return gopen(url, "rb")
+        import fsspec
+
+        return fsspec.open(url, "rb").open()
+    except (OSError, ValueError, ImportError) as exc:
+        raise FactoryError(f"cannot open '{url}': {exc}; check the path or URL (and its fsspec backend for s3://, gs://)") from None
+
+
+def _join(base: str, name: str) -> str:
+    if _is_local(base):
+        return os.path.join(base, name)
+    return posixpath.join(base.rstrip("/"), name) if not base.endswith("/") else base + name
+
+
+def _read_json(url: str) -> dict[str, Any]:
+    with open_url(url) as f:
+        data = f.read()
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FactoryError(f"'{url}' is not valid JSON ({exc}); give a manifest.json written by render-factory") from None
+
+
+@dataclass
+class ShardList:
+    """The shards to read, and the manifest they came from when there is one."""
+
+    urls: list[str]
+    manifest: dict[str, Any] | None = None
+    samples: int | None = None  # total samples in `urls`, when the manifest tells
+
+
+def _expand(url: str) -> list[str]:
+    import braceexpand
+
+    return list(braceexpand.braceexpand(url)) if "{" in url else [url]
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def find_shards(source: Any, splits: str | Sequence[str] | None = None) -> ShardList:
+    """Resolve a dataset folder, a manifest.json, a wids shard index, one shard URL (braces
+    allowed) or a list of shard URLs into the shards to read."""
+    wanted = _as_list(splits)
+    if isinstance(source, (list, tuple)):
+        urls = [u for item in source for u in _expand(os.fspath(item))]
+        if not urls:
+            raise FactoryError("the list of shard URLs is empty; give at least one .tar URL or a dataset folder")
+        return ShardList(urls)
+    if not isinstance(source, (str, os.PathLike)):
+        raise FactoryError(f"cannot read a dataset from {type(source).__name__}; give a folder, a manifest.json or a list of .tar URLs")
+    text = os.fspath(source)
+    if ".tar" in text.rsplit("/", 1)[-1]:
+        return ShardList(_expand(text))
+    if text.endswith(".json"):
+        manifest_url, base = text, text.rsplit("/", 1)[0] if "/" in text else "."
+    else:
+        manifest_url, base = _join(text, MANIFEST), text
+    if _is_local(manifest_url) and not os.path.exists(manifest_url):
+        raise FactoryError(
+            f"no {os.path.basename(manifest_url)} at '{manifest_url}': give a dataset folder written by "
+            "render-factory generate, its manifest.json, or a list of .tar shard URLs"
+        )
+    data = _read_json(manifest_url)
+    if data.get("__kind__") == "wids-shard-index-v1":
+        return ShardList([_join(base, s["url"]) for s in data["shardlist"]], None, sum(s["nsamples"] for s in data["shardlist"]))
+    if "shards" not in data:
+        raise FactoryError(f"'{manifest_url}' has no 'shards' list; give the manifest.json of a render-factory dataset")
+    shards = data["shards"]
+    if wanted is not None:
+        present = sorted({s["split"] for s in shards})
+        unknown = [s for s in wanted if s not in present]
+        if unknown:
+            raise FactoryError(f"split {unknown[0]!r} is not in '{text}'; its splits are: {', '.join(present)}")
+        shards = [s for s in shards if s["split"] in wanted]
+    return ShardList([_join(base, s["name"]) for s in shards], data, sum(s["samples"] for s in shards))
+
+
+def hf_data_files(source: Any) -> dict[str, list[str]]:
+    """Split -> shard paths, ready for datasets.load_dataset("webdataset", data_files=...)."""
+    shards = find_shards(source)
+    if shards.manifest is None:
+        return {"train": shards.urls}
+    base = os.fspath(source)
+    base = base.rsplit("/", 1)[0] if base.endswith(".json") else base
+    files: dict[str, list[str]] = {}
+    for entry in shards.manifest["shards"]:
+        files.setdefault(entry["split"], []).append(_join(base, entry["name"]))
+    return files
+
+
+# --- the sample stream ------------------------------------------------------------------------
+
+
+def tar_samples(stream: IO[bytes], url: str = "") -> Iterator[dict[str, Any]]:
+    """Raw samples of one tar stream: {"__key__", "__url__", ext: bytes}, members grouped by key."""
+    current: dict[str, Any] | None = None
+    with tarfile.open(fileobj=stream, mode="r|*") as tar:
+        for info in tar:
+            if not info.isreg():
+                continue
+            key, ext = base_plus_ext(info.name)
+            if key is None:
+                continue
+            handle = tar.extractfile(info)
+            data = handle.read() if handle is not None else b""
+            if current is None or current["__key__"] != key:
+                if current is not None:
+                    yield current
+                current = {"__key__": key, "__url__": url}
+            current[ext.lower()] = data
+            tar.members = []  # a streaming read: keep no member list
+    if current is not None:
+        yield current
+
+
+def image_member(raw: dict[str, Any]) -> str:
+    for ext in IMAGE_EXTENSIONS:
+        if ext in raw:
+            return ext
+    raise FactoryError(f"sample {raw.get('__key__')} in {raw.get('__url__')} has no image member (png, jpg or webp)")
+
+
+def decode_image(data: bytes, kind: str = "pil", mode: str | None = "RGB") -> Any:
+    """Encoded image bytes as PIL, HWC uint8 numpy, CHW uint8 torch tensor, or untouched bytes."""
+    if kind == "bytes":
+        return data
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    if mode is not None and image.mode != mode:
+        image = image.convert(mode)
+    if kind == "pil":
+        return image
+    array = np.asarray(image)
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if kind == "numpy":
+        return array
+    torch = require("torch", "torch", "image='tensor'")
+    return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
+
+
+def decode_sample(raw: dict[str, Any], image: str = "pil", image_mode: str | None = "RGB", meta: dict | None = None) -> dict[str, Any]:
+    """A raw webdataset sample -> {"key", "image", "text", "meta"}."""
+    if meta is None:
+        meta = json.loads(raw["json"])
+    return {
+        "key": raw["__key__"],
+        "image": decode_image(raw[image_member(raw)], image, image_mode),
+        "text": raw["txt"].decode("utf-8"),
+        "meta": meta,
+    }
+
+
+def worker_slot() -> tuple[int, int]:
+    """(DataLoader worker id, number of workers); (0, 1) outside a DataLoader or without torch."""
+    try:
+        from torch.utils.data import get_worker_info
+    except ImportError:
+        return 0, 1
+    info = get_worker_info()
+    return (info.id, info.num_workers) if info is not None else (0, 1)
+
+
+def node_slot(rank: int | None = None, world_size: int | None = None) -> tuple[int, int]:
+    """(rank, world size): explicit arguments, else torch.distributed when initialized, else the
+    RANK / WORLD_SIZE environment variables that torchrun sets, else (0, 1)."""
+    if rank is not None or world_size is not None:
+        if rank is None or world_size is None:
+            raise FactoryError("give both rank and world_size, or neither (they are then read from torch.distributed)")
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise FactoryError(f"rank must be in [0, world_size), got rank={rank}, world_size={world_size}")
+        return rank, world_size
+    try:
+        import torch.distributed as dist
+    except ImportError:
+        dist = None
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:
+        return int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    return 0, 1
+
+
+def split_count(total: int, parts: int, index: int) -> int:
+    """The share of `total` that part `index` of `parts` gets; shares differ by at most one."""
+    return total // parts + (1 if index < total % parts else 0)
+
+
+def rng_for(*parts: int) -> np.random.Generator:
+    return np.random.default_rng([int(p) for p in parts])
+
+
+class ShuffleBuffer:
+    """Reservoir shuffle: keeps `size` items and emits a random one as each new item arrives."""
+
+    def __init__(self, size: int, rng: np.random.Generator):
+        self.size = size
+        self.rng = rng
+        self.items: list[Any] = []
+
+    def __call__(self, items: Iterable[Any]) -> Iterator[Any]:
+        for item in items:
+            self.items.append(item)
+            if len(self.items) >= self.size:
+                yield self._pick()
+        while self.items:
+            yield self._pick()
+
+    def _pick(self) -> Any:
+        i = int(self.rng.integers(len(self.items)))
+        self.items[i], self.items[-1] = self.items[-1], self.items[i]
+        return self.items.pop()
+
+
+_SHARD_ORDER, _RESAMPLE, _SHUFFLE = 1, 2, 3  # separate random streams for separate purposes
+
+
+class ShardDataset(IterableDataset):
+    """Decoded samples from Render Factory shards; see the module docstring for how work is split.
+
+    source: dataset folder (local or fsspec URL), manifest.json, shardindex.json, a shard URL
+        (braces allowed: "data/train-{000000..000009}.tar") or a list of shard URLs.
+    split / tasks: keep only these splits / tasks (names or lists of names).
+    shuffle: shuffle buffer size in samples; > 0 also shuffles the shard order each epoch.
+    resampled: draw shards with replacement forever; needs epoch_length.
+    epoch_length: samples per rank per epoch (divided among DataLoader workers here).
+    rank / world_size: this process's place among the training processes; by default from
+        torch.distributed (construct the dataset after init_process_group) or RANK/WORLD_SIZE.
+    image: "pil", "numpy" (HWC uint8), "tensor" (CHW uint8, needs torch) or "bytes" (undecoded).
+    transform: called on every decoded sample dict; returns the sample to yield.
+    skip_errors: log and skip an unreadable shard instead of raising.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        split: str | Sequence[str] | None = None,
+        tasks: str | Sequence[str] | None = None,
+        shuffle: int = 0,
+        seed: int = 0,
+        resampled: bool = False,
+        epoch_length: int | None = None,
+        rank: int | None = None,
+        world_size: int | None = None,
+        image: str = "pil",
+        image_mode: str | None = "RGB",
+        transform: Callable[[dict[str, Any]], Any] | None = None,
+        skip_errors: bool = False,
+    ):
+        super().__init__()
+        if image not in IMAGE_KINDS:
+            raise FactoryError(f"image={image!r} is not known; use one of {', '.join(IMAGE_KINDS)}")
+        if image == "tensor":
+            require("torch", "torch", "image='tensor'")
+        if resampled and not epoch_length:
+            raise FactoryError("resampled=True never ends by itself: also give epoch_length (samples per rank per epoch)")
+        if epoch_length is not None and epoch_length < 1:
+            raise FactoryError(f"epoch_length must be a positive number of samples, got {epoch_length}")
+        if shuffle < 0:
+            raise FactoryError(f"shuffle is a buffer size in samples (0 = off), got {shuffle}")
+        shards = find_shards(source, split)
+        self.urls = shards.urls
+        self.manifest = shards.manifest
+        self.splits = _as_list(split)
+        self.tasks = _as_list(tasks)
+        if self.tasks is not None and self.manifest is not None:
+            known = self.manifest.get("tasks", [])
+            unknown = [t for t in self.tasks if t not in known]
+            if unknown:
+                raise FactoryError(f"task {unknown[0]!r} is not in this dataset; its tasks are: {', '.join(known)}")
+        self.shuffle = shuffle
+        self.seed = seed
+        self.resampled = resampled
+        self.epoch_length = epoch_length
+        self.rank, self.world_size = node_slot(rank, world_size)
+        self.image = image
+        self.image_mode = image_mode
+        self.transform = transform
+        self.skip_errors = skip_errors
+        self.epoch = 0
+        self.total_samples = self._count_samples(shards)
+        if not resampled and len(self.urls) < self.world_size:
+            log.info("%d shard(s) for %d ranks: splitting by sample instead of by shard", len(self.urls), self.world_size)
+
+    def _count_samples(self, shards: ShardList) -> int | None:
+        """Samples selected by split and task, when the manifest knows (None otherwise)."""
+        if self.manifest is None:
+            return shards.samples if self.tasks is None and self.splits is None else None
+        if self.tasks is None:
+            return shards.samples
+        by = self.manifest.get("samples", {}).get("by_split_and_task", {})
+        splits = self.splits or list(by)
+        return sum(by.get(s, {}).get(t, 0) for s in splits for t in self.tasks)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the epoch whose shard order and shuffle to use (like DistributedSampler.set_epoch)."""
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        """Samples per epoch for this rank: epoch_length, or the whole selection on a single rank."""
+        if self.epoch_length is not None:
+            return self.epoch_length
+        if self.total_samples is None:
+            raise TypeError("the length is unknown without a manifest; give epoch_length or a dataset folder")
+        if self.world_size > 1:
+            raise TypeError("a rank's share of whole shards is not known in advance; give epoch_length")
+        return self.total_samples
+
+    # -- iteration --
+
+    def __iter__(self) -> Iterator[Any]:
+        worker, workers = worker_slot()
+        slot, slots = self.rank * workers + worker, self.world_size * workers
+        if self.epoch_length is None:
+            stream = self._one_pass(self.epoch, slot, slots, worker, workers)
+            yield from self._finish(stream, worker)
+            return
+        want = split_count(self.epoch_length, workers, worker)
+        if want == 0:
+            return
+        yield from self._finish(self._endless(slot, slots, worker, workers), worker, limit=want)
+
+    def _finish(self, raws: Iterator[dict[str, Any]], worker: int, limit: int | None = None) -> Iterator[Any]:
+        """Filter, shuffle, decode and transform a raw stream, stopping after `limit` samples."""
+        kept = self._select(raws)
+        if self.shuffle > 1:
+            kept = ShuffleBuffer(self.shuffle, rng_for(self.seed, self.epoch, _SHUFFLE, self.rank, worker))(kept)
+        count = 0
+        for raw, meta in kept:
+            sample = decode_sample(raw, self.image, self.image_mode, meta)
+            if self.transform is not None:
+                sample = self.transform(sample)
+            yield sample
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+    def _select(self, raws: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        for raw in raws:
+            meta = json.loads(raw["json"])
+            if self.tasks is not None and meta.get("task") not in self.tasks:
+                continue
+            if self.splits is not None and meta.get("split") not in self.splits:
+                continue
+            yield raw, meta
+
+    def _one_pass(self, epoch: int, slot: int, slots: int, worker: int, workers: int) -> Iterator[dict[str, Any]]:
+        """Every sample of this slot's share, once, in this epoch's shard order."""
+        urls = list(self.urls)
+        if self.shuffle > 0:
+            order = rng_for(self.seed, epoch, _SHARD_ORDER).permutation(len(urls))
+            urls = [urls[i] for i in order]
+        if len(urls) >= slots:
+            for url in urls[slot::slots]:
+                yield from self._read(url)
+            return
+        if workers > 1 and slot == self.rank * workers:
+            log.info("%d shard(s) for %d readers: every reader reads all shards and keeps every %d-th sample", len(urls), slots, slots)
+        if len(urls) >= self.world_size:
+            # Whole shards per rank, then per sample among this rank's workers.
+            mine, slot, slots = urls[self.rank :: self.world_size], worker, workers
+        else:
+            mine = urls
+        index = 0
+        for url in mine:
+            for raw in self._read(url):
+                if index % slots == slot:
+                    yield raw
+                index += 1
+
+    def _endless(self, slot: int, slots: int, worker: int, workers: int) -> Iterator[dict[str, Any]]:
+        """Raw samples without end: resampled shards, or repeated passes over this slot's share."""
+        empty_run = 0
+        if self.resampled:
+            rng = rng_for(self.seed, self.epoch, _RESAMPLE, self.rank, worker)
+            while True:
+                got = 0
+                for raw in self._read(self.urls[int(rng.integers(len(self.urls)))]):
+                    got += 1
+                    yield raw
+                empty_run = 0 if got else empty_run + 1
+                if empty_run > 10 + 4 * len(self.urls):
+                    raise FactoryError("the shards hold no readable samples; check the dataset with render-factory verify")
+        repeat = 0
+        while True:
+            got = 0
+            for raw in self._one_pass(self.epoch * 1_000_003 + repeat, slot, slots, worker, workers):
+                got += 1
+                yield raw
+            if not got:
+                raise FactoryError(
+                    f"reader {slot} of {slots} got no samples to fill epoch_length; use resampled=True or fewer workers"
+                )
+            repeat += 1
+
+    def _read(self, url: str) -> Iterator[dict[str, Any]]:
+        try:
+            with open_url(url) as stream:
+                yield from tar_samples(stream, url)
+        except (OSError, tarfile.TarError, FactoryError) as exc:
+            if not self.skip_errors:
+                if isinstance(exc, FactoryError):
+                    raise
+                raise FactoryError(f"cannot read shard '{url}': {exc}; re-run render-factory verify on the dataset") from None
+            log.warning("skipping unreadable shard %s: %s", url, exc)
+
+
+def open_dataset(source: Any, **options: Any) -> ShardDataset:
+    """ShardDataset(source, **options): the loader's front door."""
+    return ShardDataset(source, **options)
