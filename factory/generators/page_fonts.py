@@ -1,0 +1,153 @@
+"""Font stacks for pages and tables, and which characters each stack can draw.
+
+Chromium silently falls back to another font (or to tofu boxes) for characters the named fonts
+lack, so the image would not show the font the source names. Every family used here is an
+installed font (fontconfig), and `check_glyphs` drops a sample whose text a stack cannot draw.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from factory.errors import Dropped, FactoryError
+
+log = logging.getLogger(__name__)
+
+FONT_PACKAGES = "fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk"
+
+
+@dataclass(frozen=True)
+class FontStack:
+    families: tuple[str, ...]
+    generic: str  # sans-serif | serif | monospace
+
+    def css(self, extra: tuple[str, ...] = ()) -> str:
+        # Unquoted family names are valid CSS and survive HTML autoescaping unchanged.
+        return ", ".join((*self.families, *extra, self.generic))
+
+
+SANS = {
+    "dejavu_sans": FontStack(("DejaVu Sans",), "sans-serif"),
+    "liberation_sans": FontStack(("Liberation Sans",), "sans-serif"),
+    "noto_sans": FontStack(("Noto Sans",), "sans-serif"),
+    "noto_sans_display": FontStack(("Noto Sans Display", "Noto Sans"), "sans-serif"),
+    "liberation_sans_narrow": FontStack(("Liberation Sans Narrow", "Liberation Sans"), "sans-serif"),
+}
+SERIF = {
+    "dejavu_serif": FontStack(("DejaVu Serif",), "serif"),
+    "liberation_serif": FontStack(("Liberation Serif",), "serif"),
+    "noto_serif": FontStack(("Noto Serif",), "serif"),
+    "noto_serif_display": FontStack(("Noto Serif Display", "Noto Serif"), "serif"),
+}
+MONO = {
+    "dejavu_mono": FontStack(("DejaVu Sans Mono",), "monospace"),
+    "liberation_mono": FontStack(("Liberation Mono",), "monospace"),
+}
+STACKS: dict[str, FontStack] = {**SANS, **SERIF, **MONO}
+
+# Scripts the Latin stacks lack; the matching CJK family is appended to every stack on the page.
+CJK_FAMILIES = {
+    "ja": ("Noto Sans CJK JP", "Noto Serif CJK JP"),
+    "zh": ("Noto Sans CJK SC", "Noto Serif CJK SC"),
+    "zh_TW": ("Noto Sans CJK TC", "Noto Serif CJK TC"),
+    "ko": ("Noto Sans CJK KR", "Noto Serif CJK KR"),
+}
+
+
+def cjk_extra(locale: str, generic: str) -> tuple[str, ...]:
+    """The CJK family to append to a stack for `locale` ('ja_JP' -> Noto Sans CJK JP), or ()."""
+    pair = CJK_FAMILIES.get(locale) or CJK_FAMILIES.get(locale.split("_")[0])
+    if pair is None:
+        return ()
+    return (pair[1],) if generic == "serif" else (pair[0],)
+
+
+@functools.lru_cache(maxsize=1)
+def installed_fonts() -> dict[str, tuple[str, int]]:
+    """Family -> (file, face index) of its regular face, as fontconfig (and so Chromium) sees it."""
+    if shutil.which("fc-list") is None:
+        raise FactoryError(f"fc-list not found: install fontconfig and the fonts ({FONT_PACKAGES}) with apt-get")
+    out = subprocess.run(
+        ["fc-list", "--format", "%{family}\t%{style[0]}\t%{file}\t%{index}\n"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    fonts: dict[str, tuple[str, int]] = {}
+    regular_seen: set[str] = set()
+    for line in sorted(out.splitlines()):
+        parts = line.split("\t")
+        if len(parts) != 4:
+            continue
+        families, style, path, index = parts
+        regular = style in ("Regular", "Book")
+        for family in families.split(","):
+            if family in regular_seen or (family in fonts and not regular):
+                continue
+            fonts[family] = (path, int(index or 0))
+            if regular:
+                regular_seen.add(family)
+    return fonts
+
+
+def require_families(families: Iterable[str]) -> None:
+    fonts = installed_fonts()
+    missing = sorted({f for f in families if f not in fonts})
+    if missing:
+        raise FactoryError(
+            f"font famil{'ies' if len(missing) > 1 else 'y'} {', '.join(missing)} not installed: "
+            f"apt-get install {FONT_PACKAGES}"
+        )
+
+
+@functools.lru_cache(maxsize=None)
+def family_coverage(family: str) -> frozenset[int]:
+    """Code points the family's regular face maps to a glyph."""
+    from fontTools.ttLib import TTFont
+
+    require_families([family])
+    path, index = installed_fonts()[family]
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        return frozenset((font.getBestCmap() or {}).keys())
+    finally:
+        font.close()
+
+
+@functools.lru_cache(maxsize=None)
+def stack_coverage(families: tuple[str, ...]) -> frozenset[int]:
+    covered: set[int] = set()
+    for family in families:
+        covered |= family_coverage(family)
+    return frozenset(covered)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=None)
+def _covers_ascii(families: tuple[str, ...]) -> bool:
+    return all(code in stack_coverage(families) for code in range(33, 127))
+
+
+def missing_glyphs(text: str, families: tuple[str, ...]) -> list[str]:
+    """Characters of `text` (whitespace and controls aside) that none of `families` can draw."""
+    covered = stack_coverage(families)
+    # A page is mostly ASCII markup and base64; scanning only the rest keeps this well under 1 ms.
+    chars = set(_NON_ASCII.findall(text)) if _covers_ascii(families) else set(text)
+    return sorted(c for c in chars if ord(c) > 32 and not c.isspace() and ord(c) not in covered)
+
+
+def check_glyphs(text: str, *stacks: tuple[str, ...]) -> None:
+    """Drop the sample unless every stack can draw every character of `text`."""
+    if all(_covers_ascii(families) for families in stacks):
+        text = "".join(set(_NON_ASCII.findall(text)))  # scan the long page once, not per stack
+    for families in stacks:
+        missing = missing_glyphs(text, families)
+        if missing:
+            shown = "".join(missing[:12])
+            raise Dropped("missing_glyph", f"{', '.join(families)} cannot draw {shown!r}")
