@@ -580,8 +580,8 @@ class _Builder:
             n = len(labels)
             time_facts = {}
         tag = "time" if kind in TIME_KINDS else (domain.tag if domain is not None and kind == "categories" else kind)
-        measure = self.choose_measure(tag)
         k = self.count(*self.series)
+        measure = self.choose_measure(tag, kind, k)
         names, series_kind, series_facts = self.series_names(measure, kind, tag, k, set(labels) | {label_header})
         k = len(names)
         if measure.share:
@@ -659,12 +659,18 @@ class _Builder:
     def measures_for(self, tag: str) -> tuple[Measure, ...]:
         return _measures_for(self.mode, tag)
 
-    def choose_measure(self, tag: str) -> Measure:
-        pool = self.measures_for(tag)
+    def choose_measure(self, tag: str, kind: str, k: int) -> Measure:
+        pool = list(self.measures_for(tag))
         if self.mode == "share" and pool[0].share and self.rng.random() < 0.3:
             amounts = [m for m in MEASURES if tag in m.tags and m.sign == "positive" and m.additive]
             pool = amounts or pool  # parts of a whole given as amounts, not percentages
+        if k > 1:  # a measure whose own series kinds fit ("goals by segment" reads wrong)
+            pool = [m for m in pool if self.splits(m, kind, tag, k)] or pool
         return self.pick(pool)
+
+    def splits(self, measure: Measure, kind: str, tag: str, k: int) -> bool:
+        own = any(self.series_fits(s, kind, k) and s != tag for s in measure.series)
+        return own or (len(measure.siblings) >= k and kind != "people")
 
     def time_labels(self, kind: str, n: int) -> tuple[list[str], str, dict[str, Any]]:
         rng = self.rng
