@@ -17,6 +17,7 @@ GENERATORS: dict[str, str] = {
 
 RENDERERS: dict[str, str] = {
     "matplotlib": "renderers.matplotlib_renderer:MatplotlibRenderer",
+    "chromium": "renderers.chromium:ChromiumRenderer",
 }
 
 TASKS: dict[str, str] = {
