@@ -13,6 +13,8 @@ from factory.errors import RecipeError
 
 GENERATORS: dict[str, str] = {
     "charts": "factory.generators.charts:ChartGenerator",
+    "pages": "factory.generators.pages:PagesGenerator",
+    "table_images": "factory.generators.table_layouts:TableImagesGenerator",
 }
 
 RENDERERS: dict[str, str] = {
@@ -24,6 +26,9 @@ TASKS: dict[str, str] = {
     "chart_to_table": "factory.tasks.chart_tasks:ChartToTable",
     "chart_to_code": "factory.tasks.chart_tasks:ChartToCode",
     "chart_qa": "factory.tasks.chart_tasks:ChartQA",
+    "screenshot_to_html": "factory.tasks.page_tasks:ScreenshotToHtml",
+    "screenshot_parsing": "factory.tasks.page_tasks:ScreenshotParsing",
+    "table_to_html": "factory.tasks.page_tasks:TableToHtml",
 }
 
 
