@@ -24,11 +24,12 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def make_executor(name: str, workers: int, ray_address: str | None = None):
+def make_executor(name: str, workers: int | None, ray_address: str | None = None):
+    """`workers=None`: every core here (local), or every CPU of the cluster (ray)."""
     if name == "local":
         from factory.executors.local import LocalExecutor
 
-        return LocalExecutor(workers)
+        return LocalExecutor(workers or default_workers())
     if name == "ray":
         from factory.executors.ray_executor import RayExecutor
 
@@ -73,7 +74,7 @@ def generate(
     done = len(plan) - len(todo)
     if done:
         log.info("%d of %d shards already complete; rendering the other %d", done, len(plan), len(todo))
-    runner = make_executor(executor, workers or default_workers(), ray_address)
+    runner = make_executor(executor, workers, ray_address)
     on_samples = progress(todo, sum(s.samples for s in todo)) if progress else (lambda n: None)
     try:
         runner.run(resolved.as_dict(), store.url, todo, on_samples)
@@ -81,6 +82,12 @@ def generate(
         close = getattr(on_samples, "close", None)
         if close:
             close()
+    lost = [s.filename for s in todo if not is_complete(store, s)]
+    if lost:  # rendered, but where this process cannot see them (e.g. a node-local disk)
+        raise FactoryError(
+            f"{len(lost)} shard(s) were rendered but are missing from '{out}' (first: {lost[0]}); "
+            "workers must write where this process reads: use a shared folder or object storage"
+        )
     manifest = build_manifest(resolved, plan, read_stats(store, plan))
     write_manifest(store, manifest)
     return manifest

@@ -107,7 +107,10 @@ class ShardWriter:
         except (OSError, ValueError):
             pass  # disk full or already closed: the file is being deleted anyway
         finally:
-            self._raw.close()
+            try:
+                self._raw.close()
+            except OSError:
+                pass  # a full disk refuses the final flush too; the file is removed below
             self.store.remove(self.temp)
 
 

@@ -13,6 +13,7 @@ from typing import IO
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
+from fsspec.implementations.memory import MemoryFileSystem
 
 from factory.errors import FactoryError
 
@@ -24,6 +25,8 @@ class Store:
         self.url = str(url).rstrip("/") or "/"
         self.fs, self.root = fsspec.core.url_to_fs(self.url)
         self.local = isinstance(self.fs, LocalFileSystem)
+        # memory:// lives in one process: other worker processes would write into their own copy
+        self.in_process = isinstance(self.fs, MemoryFileSystem)
 
     def path(self, name: str) -> str:
         return posixpath.join(self.root, name)
@@ -35,6 +38,8 @@ class Store:
             raise FactoryError(f"cannot create output folder '{self.url}': {exc.strerror or exc}; choose another --out") from None
 
     def exists(self, name: str) -> bool:
+        # Other processes write here: never answer from a cached listing (s3fs, gcsfs keep one).
+        self.fs.invalidate_cache(self.path(name))
         return self.fs.exists(self.path(name))
 
     def size(self, name: str) -> int:
@@ -66,12 +71,22 @@ class Store:
         if isinstance(data, str):
             data = data.encode("utf-8")
         temp = self.temp_name(name)
-        with self.open_write(temp) as f:
-            f.write(data)
-            if self.local:
-                f.flush()
-                os.fsync(f.fileno())
-        self.commit(temp, name)
+        try:
+            with self.open_write(temp) as f:
+                f.write(data)
+                if self.local:
+                    f.flush()
+                    os.fsync(f.fileno())
+            self.commit(temp, name)
+        except OSError as exc:
+            try:
+                self.remove(temp)
+            except OSError:
+                pass  # the disk that refused the write may refuse this too; remove_partials retries
+            raise FactoryError(
+                f"cannot write {name} to '{self.url}': {exc.strerror or exc}; "
+                "free space or fix permissions, then re-run (complete shards are kept)"
+            ) from None
 
     def remove(self, name: str) -> None:
         if self.exists(name):
@@ -80,6 +95,7 @@ class Store:
     def list(self, folder: str = "") -> list[str]:
         """File names (relative to the store) directly in `folder`."""
         base = self.path(folder) if folder else self.root
+        self.fs.invalidate_cache(base)
         if not self.fs.exists(base):
             return []
         names = []

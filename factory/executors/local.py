@@ -8,24 +8,41 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import queue as queue_mod
 import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable
 from typing import Any
 
+from factory.errors import FactoryError
 from factory.executors import worker
 from factory.plan import ShardPlan
+from factory.shards import is_complete
 from factory.storage import Store
 
 log = logging.getLogger(__name__)
 
+RESTARTS = 2  # how often a pool whose worker died is restarted within one run
+
 _progress_queue: Any = None
 
 
-def _init_worker(progress_queue: Any) -> None:
+def _init_worker(progress_queue: Any, parent_pid: int) -> None:
     global _progress_queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides how to stop
     _progress_queue = progress_queue
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A worker whose run was killed (kill -9, OOM) must not go on writing into the dataset."""
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _report(n: int) -> None:
@@ -52,7 +69,7 @@ class LocalExecutor:
     ) -> list[dict[str, Any]]:
         if not shards:
             return []
-        if self.workers == 1:
+        if self.workers == 1 or Store(out_url).in_process:  # memory:// is only visible here
             return self._run_inline(recipe_data, out_url, shards, on_samples)
         return self._run_pool(recipe_data, out_url, shards, on_samples)
 
@@ -69,40 +86,70 @@ class LocalExecutor:
         return results
 
     def _run_pool(self, recipe_data, out_url, shards, on_samples):
+        """Shards over worker processes. A worker that dies (killed, out of memory) breaks the pool:
+        the pool is restarted and the shards that are not complete are redone, at most RESTARTS times."""
+        store = Store(out_url)
         ctx = mp.get_context("spawn")
-        progress = ctx.Queue()
-        pool = ctx.Pool(min(self.workers, len(shards)), initializer=_init_worker, initargs=(progress,))
-        pending = [pool.apply_async(_render_in_worker, (recipe_data, out_url, s)) for s in shards]
         results: list[dict[str, Any]] = []
-        try:
-            while pending:
-                try:
-                    on_samples(progress.get(timeout=0.2))
-                    while True:
-                        on_samples(progress.get_nowait())
-                except queue_mod.Empty:
-                    pass
-                still = []
-                for job in pending:
-                    if job.ready():
-                        results.append(job.get())  # re-raises a worker's error here
-                    else:
-                        still.append(job)
-                pending = still
-            pool.close()
-            pool.join()
-            while True:  # progress sent just before the last shard finished
-                try:
-                    on_samples(progress.get(timeout=0.05))
-                except queue_mod.Empty:
-                    break
-        except BaseException:
-            pool.terminate()
-            pool.join()
-            removed = Store(out_url).remove_partials()
-            if removed:
-                log.info("removed %d unfinished temporary file(s)", removed)
-            raise
-        finally:
-            progress.close()
+        todo = list(shards)
+        restarts = 0
+        while todo:
+            progress = ctx.Queue()  # fresh each time: a killed worker may hold the old one's lock
+            pool = ProcessPoolExecutor(
+                min(self.workers, len(todo)), mp_context=ctx, initializer=_init_worker, initargs=(progress, os.getpid())
+            )
+            try:
+                jobs = {pool.submit(_render_in_worker, recipe_data, out_url, s): s for s in todo}
+                while jobs:
+                    _drain(progress, on_samples, 0.2)
+                    for job in [j for j in jobs if j.done()]:
+                        results.append(job.result())  # re-raises a worker's error here
+                        todo.remove(jobs.pop(job))
+                pool.shutdown(wait=True)
+                _drain(progress, on_samples, 0.05)  # progress sent just before the last shard finished
+            except BrokenProcessPool:
+                _kill(pool)
+                restarts += 1
+                todo = [s for s in todo if not is_complete(store, s)]
+                if restarts > RESTARTS:
+                    _remove_partials(store)
+                    raise FactoryError(
+                        f"worker processes died {restarts} times (killed, out of memory, or crashed); "
+                        f"{len(todo)} shard(s) are not done; complete shards are kept: run the same command again"
+                    ) from None
+                log.warning("a worker process died; restarting workers for %d unfinished shard(s)", len(todo))
+                _remove_partials(store)
+            except BaseException:
+                _kill(pool)
+                _remove_partials(store)
+                raise
+            finally:
+                progress.close()
         return results
+
+
+def _drain(progress: Any, on_samples: Callable[[int], None], timeout: float) -> None:
+    """Pass on every progress report waiting in the queue, waiting up to `timeout` for the first."""
+    try:
+        on_samples(progress.get(timeout=timeout))
+        while True:
+            on_samples(progress.get_nowait())
+    except queue_mod.Empty:
+        pass
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now, mid-shard (there is no public way before Python 3.14)."""
+    terminate = getattr(pool, "kill_workers", None)
+    if terminate is not None:
+        terminate()
+    else:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _remove_partials(store: Store) -> None:
+    removed = store.remove_partials()
+    if removed:
+        log.info("removed %d unfinished temporary file(s)", removed)
