@@ -47,10 +47,11 @@ sample is dropped with reason `table_unfit` and counted in the manifest.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,14 @@ class UserSeries:
     decimals: int
     percent: bool
 
+    @functools.cached_property
+    def positive(self) -> bool:
+        return bool(np.nanmin(self.values) > 0)
+
+    @functools.cached_property
+    def negative(self) -> bool:
+        return bool((self.values < 0).any())
+
     @property
     def unit(self) -> str:
         match = _UNIT_RE.search(self.name)
@@ -93,10 +102,33 @@ class UserFile:
     label_kind: str
     series: list[UserSeries]
     row_numbers: bool = False  # no label column: labels are 1..n
+    _complete: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
         return len(self.labels)
+
+    @functools.cached_property
+    def labelled(self) -> np.ndarray:
+        return np.array([label is not None for label in self.labels], dtype=bool)
+
+    def complete_rows(self, chosen: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows where the label and every chosen series are present, and the positions among
+        those of rows holding a negative value; kept for the last 32 choices of series."""
+        hit = self._complete.get(chosen)
+        if hit is None:
+            ok = self.labelled.copy()
+            for j in chosen:
+                ok &= ~np.isnan(self.series[j].values)
+            idx = np.flatnonzero(ok)
+            negative = np.zeros(len(idx), dtype=bool)
+            for j in chosen:
+                negative |= self.series[j].values[idx] < 0
+            hit = (idx, np.flatnonzero(negative))
+            if len(self._complete) >= 32:
+                self._complete.pop(next(iter(self._complete)))
+            self._complete[chosen] = hit
+        return hit
 
 
 class UserTables:
@@ -206,14 +238,14 @@ def _cut(file: UserFile, rng: np.random.Generator, rows: tuple[int, int], series
     mode = request.values
     pool = list(range(len(file.series)))
     if mode in ("positive", "share"):
-        pool = [j for j in pool if np.nanmin(file.series[j].values) > 0]
+        pool = [j for j in pool if file.series[j].positive]
     use_labels_as_x = request.numeric_labels and _numeric_labels(file)
     need_x = request.numeric_labels and not use_labels_as_x
     lo = series[0] + (1 if need_x else 0)
     if len(pool) < lo:
         raise Dropped("table_unfit", f"{file.name}: {len(pool)} usable series for a {mode} chart that needs {lo}")
     k = int(rng.integers(lo, min(series[1] + (1 if need_x else 0), len(pool)) + 1))
-    negatives = [j for j in pool if (file.series[j].values < 0).any()]
+    negatives = [j for j in pool if file.series[j].negative]
     if mode == "with_negatives":
         if not negatives:
             raise Dropped("table_unfit", f"{file.name}: no negative values for a chart that needs one")
@@ -223,16 +255,14 @@ def _cut(file: UserFile, rng: np.random.Generator, rows: tuple[int, int], series
     else:
         chosen = sorted(pool[int(i)] for i in rng.choice(len(pool), size=k, replace=False))
     cols = [file.series[j] for j in chosen]
-    ok = np.array([label is not None for label in file.labels])
-    for s in cols:
-        ok &= ~np.isnan(s.values)
-    idx = np.flatnonzero(ok)
+    idx, neg_rows = file.complete_rows(tuple(chosen))
     if len(idx) < rows[0]:
         raise Dropped("table_unfit", f"{file.name}: {len(idx)} complete rows for these series, the chart needs {rows[0]}")
     n = int(rng.integers(rows[0], min(rows[1], len(idx)) + 1))
     if mode == "with_negatives":
-        neg_rows = [p for p, i in enumerate(idx) if any(s.values[i] < 0 for s in cols)]
-        anchor = neg_rows[int(rng.integers(len(neg_rows)))]
+        if not len(neg_rows):
+            raise Dropped("table_unfit", f"{file.name}: no complete row with a negative value for these series")
+        anchor = int(neg_rows[int(rng.integers(len(neg_rows)))])
         start = int(rng.integers(max(0, anchor - n + 1), min(anchor, len(idx) - n) + 1))
     else:
         start = int(rng.integers(0, len(idx) - n + 1))
@@ -312,6 +342,8 @@ def _column(values: Any, name: str) -> UserSeries | list[str | None] | None:
         return None
     if pd.api.types.is_numeric_dtype(dtype):
         arr = values.to_numpy(dtype=float, na_value=np.nan)
+        if dtype == np.float32:  # a float32's shortest text ("0.1"), not its float64 digits
+            arr = np.array([float(np.format_float_positional(np.float32(v), unique=True)) for v in arr])
         if np.isnan(arr).all():
             return None
         arr = np.where(np.isfinite(arr), arr, np.nan)
@@ -322,39 +354,51 @@ def _column(values: Any, name: str) -> UserSeries | list[str | None] | None:
         midnight = bool(((stamps.dt.hour == 0) & (stamps.dt.minute == 0) & (stamps.dt.second == 0)).all())
         fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M"
         return [None if pd.isna(v) else v.strftime(fmt) for v in stamps]
-    cells = [None if _empty(v) else " ".join(str(v).split()) for v in values]
-    cells = [None if c in NA_TEXT else c for c in cells]
-    present = [c for c in cells if c is not None]
-    if not present:
+    text = values.astype(object).where(values.notna(), None)
+    text = text.map(lambda v: None if v is None else " ".join(str(v).split()))
+    text = text.where(~text.isin(NA_TEXT), None)
+    present = text.dropna()
+    if present.empty:
         return None
     parsed = _numbers(present)
     if parsed is None:
-        return cells
+        return text.tolist()
     numbers, decimals, percent = parsed
-    it = iter(numbers)
-    arr = np.array([np.nan if c is None else next(it) for c in cells], dtype=float)
+    arr = np.full(len(text), np.nan)
+    arr[text.notna().to_numpy()] = numbers
     return UserSeries(name, np.round(arr, decimals) + 0.0, decimals, percent)
 
 
-def _numbers(cells: list[str]) -> tuple[list[float], int, bool] | None:
-    """Plain numbers (all with '%', or none): values, decimals shown, percent; else None."""
-    percent = cells[0].endswith("%")
-    pattern = re.compile(rf"^({_NUMBER})\s*%$" if percent else rf"^({_NUMBER})$")
-    values: list[float] = []
-    decimals = 0
-    for cell in cells:
-        match = pattern.match(cell)
-        if match is None:
+def _numbers(cells: Any) -> tuple[np.ndarray, int, bool] | None:
+    """Plain numbers (all with '%', or none): values, decimals shown, percent; else None.
+
+    `cells` is a pandas Series of non-empty strings; the checks are vectorised because user
+    files may hold millions of cells.
+    """
+    import pandas as pd
+
+    head = cells.iloc[: 20]
+    percent = bool(head.iloc[0].endswith("%"))
+    if percent:
+        if not cells.str.endswith("%").all():
             return None
-        text = match.group(1)
-        value = float(text)
-        if not math.isfinite(value):
-            return None
-        values.append(value)
-        if "e" in text.lower():
-            decimals = max(decimals, _value_decimals(np.array([value])))
-        elif "." in text:
-            decimals = max(decimals, len(text.split(".", 1)[1]))
+        cells = cells.str[:-1].str.rstrip()
+    if not head.str.rstrip("%").str.rstrip().str.fullmatch(_NUMBER).all():  # cheap early exit for text
+        return None
+    try:  # C-speed parse; "inf", "nan" and anything not a number fail below
+        values = pd.to_numeric(cells, errors="raise").to_numpy(dtype=float)
+    except (ValueError, TypeError):
+        return None
+    if not np.isfinite(values).all():
+        return None
+    exponent = cells.str.contains("[eE]", regex=True).to_numpy()
+    if exponent.any() and not cells[exponent].str.fullmatch(_NUMBER).all():
+        return None
+    dot = cells.str.find(".").to_numpy()
+    digits = np.where((dot >= 0) & ~exponent, cells.str.len().to_numpy() - dot - 1, 0)
+    decimals = int(digits.max()) if len(digits) else 0
+    if exponent.any():
+        decimals = max(decimals, _value_decimals(values[exponent]))
     return values, min(decimals, MAX_DECIMALS), percent
 
 
@@ -366,19 +410,6 @@ def _value_decimals(arr: np.ndarray) -> int:
         if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
             return d
     return MAX_DECIMALS
-
-
-def _empty(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
-    except (TypeError, ValueError):
-        return False
 
 
 def _is_index(values: np.ndarray) -> bool:
