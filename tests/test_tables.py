@@ -391,3 +391,35 @@ def test_folder_without_tables_is_an_error(tmp_path) -> None:
     (tmp_path / "readme.md").write_text("hi", encoding="utf-8")
     with pytest.raises(FactoryError, match="holds no .csv"):
         user_source(tmp_path)
+
+
+def test_user_decimals_from_text_exponents_and_float32(tmp_path) -> None:
+    csv = tmp_path / "sci.csv"
+    csv.write_text("k,a,b\nx,1e-3,5.\ny,2.5E2,+.25\nz,3,-1\n", encoding="utf-8")
+    (file,) = user_source(csv)._user.files  # type: ignore[union-attr]
+    assert [(s.decimals, list(s.values)) for s in file.series] == [(3, [0.001, 250.0, 3.0]), (2, [5.0, 0.25, -1.0])]
+    pq = tmp_path / "f32.parquet"
+    pd.DataFrame({"k": ["a", "b"], "v": np.array([0.1, 2.25], dtype=np.float32)}).to_parquet(pq)
+    (file,) = user_source(pq)._user.files  # type: ignore[union-attr]
+    assert file.series[0].decimals == 2 and list(file.series[0].values) == [0.1, 2.25]
+
+
+def test_large_user_file_loads_and_samples_quickly(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    n = 20_000
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "a": rng.normal(size=n).round(2),
+                          "b": rng.uniform(1, 100, size=n).round(1)})  # fmt: skip
+    frame.loc[::7, "b"] = np.nan
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    t0 = time.perf_counter()
+    src = user_source(path)
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for seed in range(100):
+        table = draw(src, seed, TableRequest(values="with_negatives", series=(2, 2)))
+        assert (numbers(table) < 0).any() and not np.isnan(numbers(table)).any()
+        rows = [int(r[0][1:]) for r in table.rows]
+        assert all(a < b for a, b in zip(rows, rows[1:])) and all(r % 7 for r in rows)
+    per_table = (time.perf_counter() - t0) / 100
+    assert load < 5 and per_table < 5e-3, (load, per_table)
