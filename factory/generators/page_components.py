@@ -243,9 +243,11 @@ class Composer:
     def faq(self) -> Component:
         w, r = self.w, self.r
         items = []
-        for i in range(self.count((4, 7), (3, 4))):
+        for _ in range(self.count((4, 7), (3, 4))):
             question = w.heading(4, 9) + ("？" if w.cjk else "?")
-            items.append({"question": question, "answer": w.sentence(12, 30), "open": (i == 0 and r.random() < 0.5) or r.random() < 0.2})
+            # Every item open: Chromium hides a closed <details> body with content-visibility,
+            # which the DOM facts cannot see, so a closed answer would be in the target unseen.
+            items.append({"question": question, "answer": w.sentence(12, 30), "open": True})
         title = w.ui("faq") if w.english and r.random() < 0.6 else w.phrase()
         return Component("faq", {"title": title, "lead": "", "items": items, "alt": r.random() < 0.3})
 
@@ -451,7 +453,7 @@ class Composer:
     def gallery(self) -> Component:
         w, r = self.w, self.r
         columns = self.columns((2, 3, 3, 4))
-        n = columns * (r.randint(1, 2) if self.narrow else r.randint(1, 3))
+        n = columns * r.randint(1, 2)
         captions = r.random() < 0.6
         aspect = {"1 / 1": "square", "4 / 3": "landscape", "3 / 2": "landscape"}[self.theme["gallery_aspect"]]
         items = [{"image": self.photo(("landscape", "skyline", "abstract", "product"), 400, aspect),
@@ -495,7 +497,8 @@ class Composer:
         return [builders[i]() for i in chosen]
 
     def compose(self, archetype: str, max_sections: int) -> Composition:
-        limit = {"desktop": max_sections, "tablet": max(1, max_sections - 1), "mobile": max(1, min(3, max_sections - 2))}[self.viewport]
+        # Narrow viewports stack everything in one column: fewer sections keep pages in the capture.
+        limit = {"desktop": max_sections, "tablet": max(1, max_sections - 2), "mobile": max(1, min(3, max_sections - 2))}[self.viewport]
         return getattr(self, f"_{archetype}")(limit)
 
     def _landing(self, limit: int) -> Composition:
@@ -518,7 +521,7 @@ class Composer:
         person = self.w.person()
         self.brand = person
         main = [self.hero("split" if self.r.random() < 0.7 else "centered", person=person), self.gallery()]
-        main += self.optional([lambda: self.cards("project"), self.testimonials, self.stats], max(1, limit - 2))
+        main += self.optional([lambda: self.cards("project"), self.testimonials, self.stats], max(1, limit - 3))
         main.append(self.form("contact"))
         return Composition("portfolio", {"header": [self.navbar()], "main": main, "footer": [self.footer("simple")]}, title=person)
 

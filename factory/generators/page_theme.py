@@ -119,7 +119,7 @@ def sample_theme(r: random.Random, viewport: str, locale: str, dark_fraction: fl
         "heading_weight": r.choice((600, 700, 800)),
         "heading_tracking": r.choice(("0", "-0.01em", "-0.02em")),
         "space": r.choice((4, 5, 6)),
-        "section_space": r.choice((12, 14, 16, 20)),
+        "section_space": r.choice((10, 12, 14, 16)),
         "radius": radius,
         "button_shape": button_shape,
         "radius_button": {"match": radius, "pill": 999, "square": 0}[button_shape],

@@ -41,7 +41,7 @@ class PagesOptions(Options):
     max_height: int = Field(4000, ge=256, le=16384, description="capture at most this many CSS px of page height")
     dark_fraction: float = Field(0.3, ge=0, le=1, description="share of pages with a dark theme")
     locales: list[str] = Field(default_factory=lambda: ["en_US"], description="Faker locales for the text")
-    max_sections: int = Field(6, ge=1, le=9, description="most optional sections on a desktop page")
+    max_sections: int = Field(5, ge=1, le=9, description="most optional sections on a desktop page")
 
     @field_validator("archetypes")
     @classmethod

@@ -1,0 +1,192 @@
+"""Tasks on Chromium screenshots: page to HTML, screenshot parsing, table image to HTML.
+
+All three read only the source (plain data) and the renderer's facts: `facts["dom"]` (the
+measured DOM tree), `facts["boxes"]` (visible text, images, links, buttons, inputs) and
+`facts["page"]` (document and captured heights). Every sample's json carries the element boxes
+in screenshot pixels under `targets.boxes`.
+
+Checks that make the image show what the target says:
+- text that runs out of its element's box or off the page -> Dropped("text_overflow");
+- a page cut at the capture's maximum height -> Dropped("page_truncated") where the target
+  describes the whole page (HTML, table); screenshot parsing keeps it and describes only what
+  the picture shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+from PIL import Image, ImageDraw
+from pydantic import Field
+
+from factory import images
+from factory.components import Options, Render, Targets, Task
+from factory.errors import Dropped
+from factory.generators.pages import portable_html
+from factory.generators.table_layouts import table_target
+from factory.tasks.simplified_html import simplify, text_spans
+
+OVERFLOW_TOLERANCE = 2.0  # px; text boxes are outward-rounded, and glyph overhang is normal
+# A text range's box is the font's content area (ascent + descent: 1.36 em for Noto), which is
+# taller than a tight line box (line-height 1.2) without any ink leaving the element. Allow a
+# fifth of the text's height vertically, at most 12 px: far less than the line of text a real
+# overflow spills.
+VERTICAL_SLACK = (0.2, 12.0)
+
+PROMPTS = {
+    "screenshot_to_html": "Write the HTML and CSS that render this web page.",
+    "screenshot_parsing": "Parse this screenshot into simplified HTML.",
+    "screenshot_parsing_masked": "Parse this screenshot into simplified HTML, including the masked text.",
+    "table_to_html": "Convert this table image to HTML.",
+}
+
+
+def _text_with_parent(node: dict[str, Any], parent: dict[str, Any] | None = None) -> Iterator[tuple[dict, dict | None]]:
+    if node.get("tag") == "#text":
+        yield node, parent
+        return
+    for child in node.get("children") or []:
+        yield from _text_with_parent(child, node)
+
+
+def check_text_fits(dom: dict[str, Any], width: float, tol: float = OVERFLOW_TOLERANCE) -> None:
+    """Drop the sample if visible text sticks out of its element or off the page's sides."""
+    for text, parent in _text_with_parent(dom):
+        if not text.get("visible") or not text.get("box"):
+            continue
+        x, y, w, h = text["box"]
+        if x < -tol or x + w > width + tol:
+            raise Dropped("text_overflow", f"{text['text'][:40]!r} spans x {x}..{x + w}, page width {width}")
+        if parent is None or not parent.get("visible") or not parent.get("box"):
+            continue
+        px, py, pw, ph = parent["box"]
+        if pw <= 0 or ph <= 0:
+            continue
+        vtol = max(tol, min(VERTICAL_SLACK[1], VERTICAL_SLACK[0] * h))
+        if x < px - tol or x + w > px + pw + tol or y < py - vtol or y + h > py + ph + vtol:
+            raise Dropped(
+                "text_overflow",
+                f"{text['text'][:40]!r} box {[x, y, w, h]} outside its <{parent.get('tag')}> box {[px, py, pw, ph]}",
+            )
+
+
+def _require_whole_page(render: Render) -> None:
+    page = render.facts.get("page") or {}
+    if page.get("truncated"):
+        raise Dropped(
+            "page_truncated",
+            f"document {page.get('document_height')} px tall, captured {page.get('captured_height')} px "
+            "(raise max_height, or use full_page: true)",
+        )
+
+
+def _boxes(render: Render) -> list[dict[str, Any]]:
+    return list(render.facts.get("boxes") or [])
+
+
+def _image(render: Render) -> Image.Image:
+    if render.image is not None:
+        return render.image
+    if render.encoded is None:
+        raise ValueError("render has neither image nor encoded bytes")
+    return images.decode(render.encoded)
+
+
+class ScreenshotToHtml(Task):
+    """txt = the page's HTML, pictures referenced by file name (see pages.portable_html)."""
+
+    name: ClassVar[str] = "screenshot_to_html"
+    generator: ClassVar[str] = "pages"
+
+    def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
+        _require_whole_page(render)
+        check_text_fits(render.facts["dom"], render.width)
+        return Targets(text=portable_html(source.html), prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
+
+
+class ScreenshotParsingOptions(Options):
+    masked: bool = Field(False, description="cover about `mask_fraction` of the text spans with solid boxes")
+    mask_fraction: float = Field(0.5, gt=0, lt=1, description="share of text spans masked when masked is true")
+
+
+class ScreenshotParsing(Task):
+    """txt = Pix2Struct simplified HTML of what the screenshot shows (DESIGN.md section 6)."""
+
+    name: ClassVar[str] = "screenshot_parsing"
+    generator: ClassVar[str] = "pages"
+    options_model: ClassVar[type[Options]] = ScreenshotParsingOptions
+
+    def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
+        opts: ScreenshotParsingOptions = self.options  # type: ignore[assignment]
+        dom = render.facts["dom"]
+        bounds = (render.width, render.height)
+        check_text_fits(dom, render.width)
+        text = simplify(dom, bounds)
+        if not text:
+            raise Dropped("empty_parse", "no visible text or named image in the capture")
+        secondary: dict[str, Any] = {"boxes": _boxes(render)}
+        if not opts.masked:
+            return Targets(text=text, prompt=PROMPTS[self.name], secondary=secondary)
+        spans = text_spans(dom, bounds)
+        chosen = [span for span, u in zip(spans, rng.random(len(spans))) if u < opts.mask_fraction]
+        image = mask_spans(_image(render), [span["box"] for span in chosen])
+        return Targets(
+            text=text,
+            prompt=PROMPTS["screenshot_parsing_masked"],
+            secondary=secondary,
+            image=image,
+            augmentation={"kind": "masked_text", "mask_fraction": opts.mask_fraction, "masked_spans": chosen},
+        )
+
+
+def mask_spans(image: Image.Image, boxes: list[list[float]], pad: int = 1) -> Image.Image:
+    """A copy of `image` with each box covered by a solid rectangle that stands out from its background."""
+    out = image.convert("RGB")  # always a copy
+    draw = ImageDraw.Draw(out)
+    grey = np.asarray(out.convert("L"))
+    for x, y, w, h in boxes:
+        x0, y0 = max(0, int(x) - pad), max(0, int(y) - pad)
+        x1, y1 = min(out.width, int(x + w) + pad), min(out.height, int(y + h) + pad)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        light = grey[y0:y1, x0:x1].mean() >= 128
+        draw.rectangle([x0, y0, x1 - 1, y1 - 1], fill=(60, 60, 60) if light else (200, 200, 200))
+    return out
+
+
+class TableToHtml(Task):
+    """txt = the table's <table> structure; json targets.cells = every cell's box, empty ones included."""
+
+    name: ClassVar[str] = "table_to_html"
+    generator: ClassVar[str] = "table_images"
+
+    def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
+        _require_whole_page(render)
+        dom = render.facts["dom"]
+        check_text_fits(dom, render.width)
+        found = {node["attrs"]["data-cell"]: node for node in _cells(dom)}
+        cells = []
+        for row in source.structure["rows"]:
+            for cell in row:
+                node = found.get(f"{cell['row']},{cell['col']}")
+                if node is None or not node.get("visible"):
+                    raise Dropped("cell_not_rendered", f"cell {cell['row']},{cell['col']} has no visible box")
+                x, y, w, h = node["box"]
+                if x < -OVERFLOW_TOLERANCE or x + w > render.width + OVERFLOW_TOLERANCE:
+                    raise Dropped("text_overflow", f"cell {cell['row']},{cell['col']} spans x {x}..{x + w}, page width {render.width}")
+                cells.append({**cell, "box": list(node["box"])})
+        return Targets(
+            text=table_target(source.structure),
+            prompt=PROMPTS[self.name],
+            secondary={"cells": cells, "boxes": _boxes(render)},
+        )
+
+
+def _cells(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if node.get("tag") in ("td", "th") and "data-cell" in (node.get("attrs") or {}):
+        yield node
+    for child in node.get("children") or []:
+        if child.get("tag") != "#text":
+            yield from _cells(child)
