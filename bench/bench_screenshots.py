@@ -1,0 +1,301 @@
+"""How fast Chromium screenshots are made, three ways, on the same pages and the same workers.
+
+    python bench/bench_screenshots.py [--pages 40] [--workers 2] [--rounds 2] [--repeat 1]
+                                      [--source demo | generator:pages | module:function]
+                                      [--modes naive,limit,factory]
+
+Modes (each in --workers processes, one browser per process, pages dealt round-robin):
+  naive    what a first script does: a new page per sample, page.goto(file://...),
+           page.screenshot() (Playwright's default PNG);
+  limit    only what the picture needs, in one reused page: set_content, the document height
+           (full pages), a viewport resize to it, CDP Page.captureScreenshot PNG optimizeForSpeed;
+  factory  renderers.chromium.ChromiumRenderer.render() end to end (isolation, settling, DOM facts).
+
+Each worker launches its browser and renders two pages before the clock starts; the workers
+then start together and the figure is all samples over the slowest worker's time. The script
+also reports how many pages came out pixel-identical between modes: the modes must be doing
+the same work. To add a mode, write `def mode_x(sources, rounds, barrier, executable)` returning
+(samples, seconds, digests) and add it to MODES.
+
+Page sources: `demo` is built in (40 varied pages, no network); `generator:NAME` samples the
+registered generator NAME with default options; `module:function` is any callable
+(n, seed) -> list of objects with html, viewport_width, viewport_height, full_page, max_height.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import importlib
+import io
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from renderers import browser as browsers  # noqa: E402
+
+WARMUP = 2
+
+
+@dataclass
+class DemoPage:
+    html: str
+    viewport_width: int
+    viewport_height: int
+    full_page: bool
+    max_height: int = 4000
+    javascript: bool = False
+
+
+WORDS = (
+    "revenue growth market quarterly report analysis customer product design team data model "
+    "forecast region sales total average annual review launch service support value plan "
+    "network energy health travel garden kitchen library museum river mountain city harbor"
+).split()
+
+
+def _words(rng: np.random.Generator, n: int) -> str:
+    return " ".join(rng.choice(WORDS, size=n))
+
+
+def _svg_data_uri(rng: np.random.Generator) -> str:
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
+    shapes = "".join(
+        f"<rect x='{i * 20}' y='{int(rng.integers(5, 60))}' width='16' height='80' fill='{colours[i % 5]}'/>"
+        for i in range(8)
+    )
+    svg = f"<svg xmlns='http://www.w3.org/2000/svg' width='160' height='100'>{shapes}</svg>"
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def demo_pages(n: int = 40, seed: int = 0) -> list[DemoPage]:
+    """Varied self-contained pages: articles, tables, forms, product grids, dashboards."""
+    rng = np.random.default_rng(seed)
+    viewports = [(1280, 800), (1024, 768), (800, 600), (390, 844)]
+    pages = []
+    for i in range(n):
+        kind = ("article", "table", "form", "grid", "dashboard")[i % 5]
+        width, height = viewports[int(rng.integers(len(viewports)))]
+        hue = int(rng.integers(0, 360))
+        font = ["system-ui, sans-serif", "Georgia, serif", "'DejaVu Sans Mono', monospace"][int(rng.integers(3))]
+        style = (
+            f"body{{margin:0;font-family:{font};color:#222;background:hsl({hue},30%,97%)}}"
+            f"header{{background:hsl({hue},55%,35%);color:#fff;padding:16px 24px}} main{{padding:16px 24px}}"
+            "table{border-collapse:collapse;width:100%} td,th{border:1px solid #bbb;padding:4px 8px;text-align:left}"
+            ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:12px}"
+            ".card{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 3px rgba(0,0,0,.2)}"
+            "label{display:block;margin-top:10px} input,select,textarea{width:100%;padding:6px}"
+        )
+        title = _words(rng, 3).title()
+        if kind == "article":
+            body = "".join(f"<h2>{_words(rng, 4).title()}</h2><p>{_words(rng, int(rng.integers(40, 120)))}.</p>"
+                           for _ in range(int(rng.integers(3, 8))))
+        elif kind == "table":
+            cols = int(rng.integers(3, 7))
+            head = "".join(f"<th>{_words(rng, 1).title()}</th>" for _ in range(cols))
+            rows = "".join("<tr>" + "".join(f"<td>{rng.integers(0, 10000) / 100:.2f}</td>" for _ in range(cols)) + "</tr>"
+                           for _ in range(int(rng.integers(10, 40))))
+            body = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        elif kind == "form":
+            fields = "".join(f"<label>{_words(rng, 2).title()}<input placeholder='{_words(rng, 2)}'></label>"
+                             for _ in range(int(rng.integers(3, 8))))
+            body = (f"<form>{fields}<label>Topic<select><option>{_words(rng, 1)}</option></select></label>"
+                    f"<label>Message<textarea rows=4>{_words(rng, 12)}</textarea></label><button>Send</button></form>")
+        elif kind == "grid":
+            body = "<div class=grid>" + "".join(
+                f"<div class=card><img src='{_svg_data_uri(rng)}' alt='{_words(rng, 2)}' width=160 height=100>"
+                f"<h3>{_words(rng, 2).title()}</h3><p>{_words(rng, 15)}</p><a href='#'>More</a></div>"
+                for _ in range(int(rng.integers(4, 13)))) + "</div>"
+        else:
+            body = "<div class=grid>" + "".join(
+                f"<div class=card><h3>{_words(rng, 2).title()}</h3><p style='font-size:28px'>"
+                f"{rng.integers(100, 99999):,}</p><svg width=160 height=40><polyline fill=none stroke='hsl({hue},60%,40%)' "
+                f"stroke-width=2 points='{' '.join(f'{x * 20},{int(rng.integers(0, 40))}' for x in range(9))}'/></svg></div>"
+                for _ in range(int(rng.integers(4, 9)))) + "</div>"
+        html = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title><style>{style}</style>"
+                f"</head><body><header><h1>{title}</h1><nav><a href='#'>Home</a> · <a href='#'>About</a></nav></header>"
+                f"<main>{body}</main></body></html>")
+        pages.append(DemoPage(html, width, height, full_page=bool(rng.random() < 0.6)))
+    return pages
+
+
+def load_sources(spec: str, n: int, seed: int) -> list:
+    if spec == "demo":
+        return demo_pages(n, seed)
+    if spec.startswith("generator:"):
+        from factory import registry
+        from factory.seeding import rng_for
+
+        cls = registry.generator_class(spec.split(":", 1)[1])
+        generator = cls(cls.options_model())
+        return [generator.sample(rng_for(seed + i), seed + i) for i in range(n)]
+    module, _, name = spec.partition(":")
+    return list(getattr(importlib.import_module(module), name)(n, seed))
+
+
+# ---- modes: each runs in its own process --------------------------------------------------------
+
+
+def _digest(png: bytes) -> str:
+    """Hash of the decoded pixels (PNG bytes differ between encoders for the same picture)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return hashlib.sha256(image.tobytes() + repr(image.size).encode()).hexdigest()[:16]
+
+
+def _timed(sources, rounds, barrier, one):
+    for source in sources[:WARMUP]:
+        one(source)
+    barrier.wait()
+    start = time.perf_counter()
+    outputs = [one(source) for _ in range(rounds) for source in sources]
+    elapsed = time.perf_counter() - start
+    return len(outputs), elapsed, [_digest(png) for png in outputs[: len(sources)]]
+
+
+def mode_naive(sources, rounds, barrier, executable):
+    from playwright.sync_api import sync_playwright
+
+    folder = tempfile.mkdtemp(prefix="bench-naive-")
+    files = {}
+    for i, source in enumerate(sources):
+        path = Path(folder, f"page{i}.html")
+        path.write_text(source.html, encoding="utf-8")
+        files[id(source)] = path.as_uri()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+
+        def one(source):
+            page = browser.new_page(viewport={"width": source.viewport_width, "height": source.viewport_height})
+            page.goto(files[id(source)])
+            png = page.screenshot(full_page=source.full_page)
+            page.close()
+            return png
+
+        result = _timed(sources, rounds, barrier, one)
+        browser.close()
+    return result
+
+
+def mode_limit(sources, rounds, barrier, executable):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=list(browsers.LAUNCH_ARGS) + ["--no-sandbox"])
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+
+        def one(source):
+            width = source.viewport_width
+            page.set_viewport_size({"width": width, "height": source.viewport_height})
+            page.set_content(source.html, wait_until="load")
+            height = source.viewport_height
+            if source.full_page:
+                height = min(page.evaluate("document.documentElement.scrollHeight"), source.max_height)
+                page.set_viewport_size({"width": width, "height": height})
+            clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+            shot = cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True, "clip": clip})
+            return base64.b64decode(shot["data"])
+
+        result = _timed(sources, rounds, barrier, one)
+        browser.close()
+    return result
+
+
+def mode_factory(sources, rounds, barrier, executable):
+    from renderers.chromium import ChromiumRenderer
+
+    renderer = ChromiumRenderer({"executable": executable})
+    try:
+        return _timed(sources, rounds, barrier, lambda source: renderer.render(source).encoded)
+    finally:
+        renderer.close()
+
+
+MODES = {
+    "naive": ("new page per sample, goto file://, page.screenshot() PNG", mode_naive),
+    "limit": ("reused page, set_content + CDP PNG optimizeForSpeed, nothing else", mode_limit),
+    "factory": ("ChromiumRenderer.render() end to end", mode_factory),
+}
+
+
+def _worker(mode, sources, rounds, barrier, executable, queue):
+    queue.put(MODES[mode][1](sources, rounds, barrier, executable))
+
+
+def run_mode(mode: str, sources: list, workers: int, rounds: int, executable: str) -> tuple[float, list[str]]:
+    """Samples per second over all workers, and each page's pixel digest in page order."""
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(workers)
+    queues = [ctx.Queue() for _ in range(workers)]
+    shares = [sources[w::workers] for w in range(workers)]
+    procs = [ctx.Process(target=_worker, args=(mode, shares[w], rounds, barrier, executable, queues[w]))
+             for w in range(workers)]
+    for p in procs:
+        p.start()
+    results = [q.get() for q in queues]
+    for p in procs:
+        p.join()
+    samples = sum(r[0] for r in results)
+    seconds = max(r[1] for r in results)
+    digests: list[str] = [""] * len(sources)
+    for w, r in enumerate(results):
+        digests[w::workers] = r[2]
+    return samples / seconds, digests
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the pages per timed run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--source", default="demo", help="demo | generator:NAME | module:function")
+    parser.add_argument("--modes", default="naive,limit,factory")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the modes this many times, interleaved, and keep each mode's best (noisy machines)")
+    parser.add_argument("--executable", default=None, help="Chromium to use (default: the factory's lookup)")
+    args = parser.parse_args(argv)
+
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        parser.error(f"unknown mode(s) {', '.join(unknown)}; known: {', '.join(MODES)}")
+    executable = browsers.find_browser(args.executable).path
+    sources = load_sources(args.source, args.pages, args.seed)
+    if len(sources) < args.workers * (WARMUP + 1):
+        parser.error(f"need at least {args.workers * (WARMUP + 1)} pages for {args.workers} workers")
+    full = sum(bool(s.full_page) for s in sources)
+    print(f"pages: {len(sources)} from {args.source} ({full} full-page), workers: {args.workers}, "
+          f"rounds: {args.rounds}, cores: {os.cpu_count()}, chromium: {browsers.executable_version(executable)}, "
+          f"load average before: {os.getloadavg()[0]:.2f}")
+    rates: dict[str, float] = {}
+    digests: dict[str, list[str]] = {}
+    for attempt in range(args.repeat):
+        for mode in modes:
+            rate, digests[mode] = run_mode(mode, sources, args.workers, args.rounds, executable)
+            rates[mode] = max(rates.get(mode, 0.0), rate)
+            if args.repeat > 1:
+                print(f"  run {attempt + 1}: {mode:8s} {rate:7.2f} samples/s")
+    for mode in modes:
+        print(f"{mode:8s} {rates[mode]:7.2f} samples/s   ({MODES[mode][0]})")
+    for a, b in (("factory", "naive"), ("factory", "limit"), ("limit", "naive")):
+        if a in rates and b in rates:
+            same = sum(x == y for x, y in zip(digests[a], digests[b]))
+            print(f"{a}/{b}: {rates[a] / rates[b]:.2f}   (identical pictures: {same}/{len(sources)})")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
