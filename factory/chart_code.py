@@ -1,0 +1,559 @@
+"""Matplotlib code for a chart spec: the one place a spec becomes drawing instructions.
+
+The renderer executes `figure_code(spec).body` on its own Figure and the chart-to-code target is
+`chart_script(spec)`, the same body wrapped in imports and `savefig`. Because both run the very
+same statements under the same style and rcParams, the script redraws the sample pixel for pixel.
+Every number written on the chart comes from `factory.tabular.format_value`, as in the targets.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from factory.tabular import Column, Table, format_value
+
+SALT = "render-factory"
+# Characters numeric tick labels may use (digits, separators, unicode minus, SI prefixes, %).
+TICK_CHARS = "0123456789.,%-+ekMGTµm"
+MINUS = "\u2212"
+
+
+@dataclass(frozen=True)
+class FigureCode:
+    """What it takes to draw a spec: a style sheet, rcParams on top, and statements using `fig`."""
+
+    theme: str
+    rc: dict[str, Any]
+    body: str
+    width_px: int
+    height_px: int
+    dpi: int
+    uses_ticker: bool
+
+    @property
+    def figsize(self) -> tuple[float, float]:
+        return (self.width_px / self.dpi, self.height_px / self.dpi)
+
+    @property
+    def figsize_code(self) -> str:
+        return f"({self.width_px} / {self.dpi}, {self.height_px} / {self.dpi})"
+
+    @property
+    def styles(self) -> list[str]:
+        """Style sheets in order: matplotlib's defaults first, so a user's matplotlibrc never leaks in."""
+        return ["default"] if self.theme == "default" else ["default", self.theme]
+
+
+def figure_code(spec: Any) -> FigureCode:
+    builder = _Builder(spec)
+    body = builder.build()
+    return FigureCode(spec.style["theme"], rc_params(spec), body, spec.width_px, spec.height_px, spec.dpi, builder.uses_ticker)
+
+
+def chart_script(spec: Any) -> str:
+    """A self-contained script that writes chart.png: the very image of the sample."""
+    code = figure_code(spec)
+    title = spec.table.title.replace("\n", " ").strip() or "untitled"
+    header = [
+        f'"""{_docstring_safe(title)}: {spec.chart_type.replace("_", " ")} chart, {spec.width_px}x{spec.height_px} px."""',
+        "import matplotlib",
+        "",
+        'matplotlib.use("Agg")',
+        "import matplotlib.pyplot as plt",
+        "import numpy as np",
+    ]
+    if code.uses_ticker:
+        header.append("from matplotlib import ticker")
+    styles = code.styles
+    header += [
+        "",
+        f"plt.style.use({styles[0]!r})" if len(styles) == 1 else f"plt.style.use({styles!r})",
+        "plt.rcParams.update({",
+        *[f"    {k!r}: {v!r}," for k, v in code.rc.items()],
+        "})",
+        "",
+        f'fig = plt.figure(figsize={code.figsize_code}, dpi={code.dpi}, layout="constrained")',
+    ]
+    footer = [
+        "",
+        f'fig.savefig("chart.png", dpi={code.dpi}, facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor(), transparent=False)',
+        "",
+    ]
+    return "\n".join(header) + "\n" + code.body + "\n".join(footer)
+
+
+def _docstring_safe(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"""', "'''")
+
+
+def font_points(spec: Any, scale: float = 1.0) -> float:
+    return round(spec.style["font_px"] * scale * 72.0 / spec.dpi, 2)
+
+
+def rc_params(spec: Any) -> dict[str, Any]:
+    s = spec.style
+    grid = s["grid"]
+    horizontal = spec.chart_type == "barh"
+    value_axis, category_axis = ("x", "y") if horizontal else ("y", "x")
+    axis = {"value": value_axis, "category": category_axis, "both": "both"}.get(grid, "both")
+    spines = {
+        "all": (True, True, True, True),
+        "open": (True, False, True, False),  # left, right, bottom, top
+        "none": (False, False, False, False),
+        "bottom": (False, False, True, False),
+    }[s["spines"]]
+    if spec.chart_type in ("pie", "donut"):
+        spines = (False, False, False, False)
+    rc: dict[str, Any] = {
+        "font.family": s["font_family"],
+        "font.size": font_points(spec),
+        "axes.titlesize": font_points(spec, s["title_scale"]),
+        "axes.titleweight": s["title_weight"],
+        "axes.titley": 1.0,
+        "axes.labelsize": font_points(spec),
+        "xtick.labelsize": font_points(spec, s["tick_scale"]),
+        "ytick.labelsize": font_points(spec, s["tick_scale"]),
+        "legend.fontsize": font_points(spec, s["legend_scale"]),
+        "legend.title_fontsize": font_points(spec, s["legend_scale"]),
+        "legend.frameon": s["legend_frame"],
+        "axes.grid": grid != "none",
+        "axes.grid.axis": axis,
+        "grid.linestyle": s["grid_linestyle"],
+        "grid.alpha": s["grid_alpha"],
+        "axes.axisbelow": True,
+        "axes.spines.left": spines[0],
+        "axes.spines.right": spines[1],
+        "axes.spines.bottom": spines[2],
+        "axes.spines.top": spines[3],
+        "xtick.direction": s["tick_direction"],
+        "ytick.direction": s["tick_direction"],
+        "axes.unicode_minus": bool(s.get("unicode_minus", True)),
+        "svg.hashsalt": SALT,
+    }
+    if spec.chart_type in ("pie", "donut"):
+        rc["axes.grid"] = False
+    if s.get("background"):
+        rc["figure.facecolor"] = s["background"]
+        rc["axes.facecolor"] = s["axes_background"] or s["background"]
+    return rc
+
+
+def escape(text: str) -> str:
+    """Text as Matplotlib must be given it to show it literally (no mathtext)."""
+    return text.replace("$", r"\$")
+
+
+def _wrap(text: str, width: int) -> str:
+    if width and len(text) > width and " " in text:
+        return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+    return text
+
+
+def category_labels(spec: Any) -> list[str]:
+    """Row labels as drawn (wrapped when a repair asked for it)."""
+    return [_wrap(t, spec.style.get("wrap", 0)) for t in spec.table.labels()]
+
+
+def series_names(spec: Any) -> list[str]:
+    return [_wrap(c.name, spec.style.get("wrap", 0)) for c in spec.table.series]
+
+
+def title_text(spec: Any) -> str:
+    return balanced_lines(spec.table.title, int(spec.style.get("title_lines", 1)))
+
+
+def balanced_lines(text: str, lines: int) -> str:
+    """`text` broken at spaces into `lines` lines of about equal length."""
+    words = text.split(" ")
+    if lines <= 1 or len(words) < 2:
+        return text
+    lines = min(lines, len(words))
+    target = len(text) / lines
+    out, current = [], ""
+    for i, word in enumerate(words):
+        left = len(words) - i  # words not yet placed, this one included
+        room = lines - len(out) - 1  # breaks still to make
+        if current and (len(current) + 1 + len(word) / 2 > target or left <= room) and room > 0:
+            out.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    out.append(current)
+    return "\n".join(out)
+
+
+def value_texts(table: Table, index: int) -> list[str]:
+    column: Column = table.series[index]
+    return [format_value(v, column) for v in table.values(index)]
+
+
+def histogram_edges(table: Table) -> tuple[list[float], list[str]]:
+    edges = [float(e) for e in table.facts["edges"]]
+    column = Column("edge", decimals=int(table.facts["edge_decimals"]))
+    return edges, [format_value(e, column) for e in edges]
+
+
+def axis_titles(spec: Any) -> tuple[str, str]:
+    """(x title, y title) as drawn; '' when the style hides one or the chart has none."""
+    table, s = spec.table, spec.style
+    label_name = table.label_column.name
+    if spec.chart_type == "histogram":
+        value_name = table.series[0].name
+    elif len(table.series) == 1:
+        value_name = table.series[0].name
+    else:
+        units = {c.unit for c in table.series}
+        value_name = units.pop() if len(units) == 1 else ""
+    if spec.chart_type in ("pie", "donut"):
+        return "", ""
+    x, y = (label_name, value_name)
+    if spec.chart_type == "barh":
+        x, y = y, x
+    return (x if s.get("x_label") else ""), (y if s.get("y_label") else "")
+
+
+def chart_texts(spec: Any) -> list[str]:
+    """Every string the chart draws (before mathtext escaping), for glyph coverage checks."""
+    ticks = TICK_CHARS + (MINUS if spec.style.get("unicode_minus", True) else "")
+    texts = [spec.table.title, *axis_titles(spec), *spec.table.labels(), *(c.name for c in spec.table.series), ticks]
+    if spec.style.get("value_labels"):
+        for i in range(len(spec.table.series)):
+            texts += value_texts(spec.table, i)
+    if spec.chart_type == "histogram":
+        texts += histogram_edges(spec.table)[1]
+    return [t for t in texts if t]
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "np.nan"
+    return repr(float(value))
+
+
+def _nums(values: list[Any]) -> str:
+    return "[" + ", ".join(_num(v) for v in values) + "]"
+
+
+def _strs(values: list[str]) -> str:
+    return "[" + ", ".join(repr(escape(v)) for v in values) + "]"
+
+
+class _Builder:
+    """Emits the statements of one chart; readable code is part of the chart-to-code target."""
+
+    def __init__(self, spec: Any):
+        self.spec = spec
+        self.s = spec.style
+        self.table: Table = spec.table
+        self.lines: list[str] = []
+        self.uses_ticker = False
+
+    def emit(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def build(self) -> str:
+        kind = self.spec.chart_type
+        self.emit("ax = fig.add_subplot()")
+        getattr(self, f"_draw_{kind}")()
+        self._titles()
+        self._number_format()
+        self._legend()
+        return "\n".join(self.lines) + "\n"
+
+    # -- shared pieces --------------------------------------------------------------------------
+
+    @property
+    def vsize(self) -> float:
+        return font_points(self.spec, self.s["value_scale"])
+
+    def _edge(self) -> str:
+        return {"none": "none", "white": "white", "dark": "#333333"}[self.s["bar_edge"]]
+
+    def _series_dict(self) -> None:
+        self.emit("series = {")
+        for i, name in enumerate(series_names(self.spec)):
+            self.emit(f"    {escape(name)!r}: {_nums(self.table.values(i))},")
+        self.emit("}")
+
+    def _value_label_dict(self) -> None:
+        self.emit("value_labels = {")
+        for i, name in enumerate(series_names(self.spec)):
+            self.emit(f"    {escape(name)!r}: {_strs(value_texts(self.table, i))},")
+        self.emit("}")
+
+    def _categories(self, axis: str = "x") -> None:
+        self.emit(f"labels = {_strs(category_labels(self.spec))}", f"{axis} = np.arange(len(labels))")
+
+    def _category_ticks(self, axis: str = "x") -> None:
+        step = int(self.s.get("x_tick_step", 1)) if axis == "x" else 1
+        sl = f"[::{step}]" if step > 1 else ""
+        rot = int(self.s.get("x_rotation", 0)) if axis == "x" else 0
+        extra = ""
+        if rot and rot != 90:
+            extra = f', rotation={rot}, ha="right", rotation_mode="anchor"'
+        elif rot == 90:
+            extra = ", rotation=90"
+        self.emit(f"ax.set_{axis}ticks({axis}{sl}, labels{sl}{extra})")
+
+    def _numeric_x_ticks(self) -> None:
+        step = int(self.s.get("x_tick_step", 1))
+        if step > 1:
+            self.uses_ticker = True
+            self.emit(f"ax.xaxis.set_major_locator(ticker.MaxNLocator({max(2, 8 // step)}))")
+        rot = int(self.s.get("x_rotation", 0))
+        if rot:
+            self.emit(f'ax.tick_params(axis="x", labelrotation={rot})')
+
+    def _bar_labels(self, bars: str, texts: str, **kw: str) -> None:
+        extra = "".join(f", {k}={v}" for k, v in kw.items())
+        self.emit(f"ax.bar_label({bars}, labels={texts}, padding=2, fontsize={self.vsize}{extra})")
+
+    def _titles(self) -> None:
+        title = title_text(self.spec)
+        if title:
+            self.emit(f'ax.set_title({escape(title)!r}, loc="{self.s["title_loc"]}")')
+        x, y = axis_titles(self.spec)
+        if x:
+            self.emit(f"ax.set_xlabel({escape(x)!r})")
+        if y:
+            self.emit(f"ax.set_ylabel({escape(y)!r})")
+
+    def _number_format(self) -> None:
+        fmt = self.s.get("number_format", "auto")
+        axis = "x" if self.spec.chart_type == "barh" else "y"
+        if fmt == "plain":
+            self.emit(f'ax.ticklabel_format(axis="{axis}", style="plain", useOffset=False)')
+        elif fmt == "thousands":
+            self.uses_ticker = True
+            self.emit(f'ax.{axis}axis.set_major_formatter(ticker.StrMethodFormatter("{{x:,.0f}}"))')
+        elif fmt == "compact":
+            self.uses_ticker = True
+            self.emit(f'ax.{axis}axis.set_major_formatter(ticker.EngFormatter(sep=""))')
+        elif fmt == "percent":
+            self.uses_ticker = True
+            self.emit(f"ax.{axis}axis.set_major_formatter(ticker.PercentFormatter(xmax=100))")
+
+    def _legend(self) -> None:
+        where = self.s.get("legend", "none")
+        if where == "none":
+            return
+        handles = "wedges, labels, " if self.spec.chart_type in ("pie", "donut") else ""
+        n = len(self.table.rows) if handles else len(self.table.series)
+        if where == "outside right":
+            self.emit(f'fig.legend({handles}loc="outside right upper")')
+        elif where == "outside bottom":
+            self.emit(f'fig.legend({handles}loc="outside lower center", ncols={min(n, 4)})')
+        else:
+            self.emit(f'ax.legend({handles}loc="{where}")')
+
+    # -- chart types ----------------------------------------------------------------------------
+
+    def _draw_bar(self) -> None:
+        s = self.s
+        self._categories()
+        self.emit(f"values = {_nums(self.table.values(0))}")
+        self.emit(
+            f'bars = ax.bar(x, values, width={s["bar_width"]}, color="{s["colors"][0]}", edgecolor="{self._edge()}")'
+        )
+        self._category_ticks()
+        if s["value_labels"]:
+            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self.emit("ax.margins(y=0.1)")
+
+    def _draw_negative_bar(self) -> None:
+        s = self.s
+        pos, neg = s["colors"][0], s["colors"][1]
+        self._categories()
+        self.emit(f"values = {_nums(self.table.values(0))}")
+        self.emit(f'colors = ["{pos}" if v >= 0 else "{neg}" for v in values]')
+        self.emit(f'bars = ax.bar(x, values, width={s["bar_width"]}, color=colors, edgecolor="{self._edge()}")')
+        self.emit('ax.axhline(0, color="#555555", linewidth=0.8)')
+        self._category_ticks()
+        if s["value_labels"]:
+            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self.emit("ax.margins(y=0.12)")
+
+    def _draw_barh(self) -> None:
+        s = self.s
+        self._categories("y")
+        self.emit(f"values = {_nums(self.table.values(0))}")
+        self.emit(
+            f'bars = ax.barh(y, values, height={s["bar_width"]}, color="{s["colors"][0]}", edgecolor="{self._edge()}")'
+        )
+        self._category_ticks("y")
+        self.emit("ax.invert_yaxis()")
+        if s["value_labels"]:
+            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self.emit("ax.margins(x=0.15)")
+
+    def _draw_grouped_bar(self) -> None:
+        s = self.s
+        self._categories()
+        self._series_dict()
+        if s["value_labels"]:
+            self._value_label_dict()
+        self.emit(f"colors = {s['colors'][: len(self.table.series)]!r}")
+        self.emit(f"width = {s['bar_width']} / len(series)")
+        self.emit("for i, (name, values) in enumerate(series.items()):")
+        self.emit("    offset = (i - (len(series) - 1) / 2) * width")
+        self.emit(f'    bars = ax.bar(x + offset, values, width, label=name, color=colors[i], edgecolor="{self._edge()}")')
+        if s["value_labels"]:
+            self.emit(f"    ax.bar_label(bars, labels=value_labels[name], padding=2, fontsize={self.vsize})")
+        self._category_ticks()
+        if s["value_labels"]:
+            self.emit("ax.margins(y=0.1)")
+
+    def _draw_stacked_bar(self) -> None:
+        from factory.generators.charts import contrast_text
+
+        s = self.s
+        colors = s["colors"][: len(self.table.series)]
+        self._categories()
+        self._series_dict()
+        if s["value_labels"]:
+            self._value_label_dict()
+            self.emit(f"text_colors = {[contrast_text(c) for c in colors]!r}")
+        self.emit(f"colors = {colors!r}")
+        self.emit("bottom = np.zeros(len(labels))")
+        self.emit("for i, (name, values) in enumerate(series.items()):")
+        self.emit(
+            f'    bars = ax.bar(x, values, {s["bar_width"]}, bottom=bottom, label=name, color=colors[i], edgecolor="{self._edge()}")'
+        )
+        if s["value_labels"]:
+            self.emit(
+                f'    ax.bar_label(bars, labels=value_labels[name], label_type="center", fontsize={self.vsize}, color=text_colors[i])'
+            )
+        self.emit("    bottom += np.array(values)")
+        self._category_ticks()
+
+    def _line_kw(self, i: str = "i") -> str:
+        s = self.s
+        return (
+            f"color=colors[{i}], linestyle=line_styles[{i}], marker=markers[{i}], "
+            f"linewidth={s['line_width']}, markersize={s['marker_size']}"
+        )
+
+    def _line_styles(self) -> None:
+        n = len(self.table.series)
+        self.emit(f"colors = {self.s['colors'][:n]!r}")
+        self.emit(f"line_styles = {self.s['line_styles'][:n]!r}")
+        self.emit(f"markers = {self.s['markers'][:n]!r}")
+
+    def _point_labels(self, values: str, texts: str, indent: str = "") -> None:
+        self.emit(
+            f"{indent}for xi, yi, text in zip(x, {values}, {texts}):",
+            f'{indent}    ax.annotate(text, (xi, yi), xytext=(0, 5), textcoords="offset points", ha="center", fontsize={self.vsize})',
+        )
+
+    def _draw_line(self) -> None:
+        self._categories()
+        self.emit(f"values = {_nums(self.table.values(0))}")
+        self._line_styles()
+        self.emit(f"ax.plot(x, values, {self._line_kw('0')})")
+        if self.s["value_labels"]:
+            self._point_labels("values", _strs(value_texts(self.table, 0)))
+            self.emit("ax.margins(y=0.1)")
+        self._category_ticks()
+
+    def _draw_multi_line(self) -> None:
+        self._categories()
+        self._series_dict()
+        if self.s["value_labels"]:
+            self._value_label_dict()
+        self._line_styles()
+        self.emit("for i, (name, values) in enumerate(series.items()):")
+        self.emit(f"    ax.plot(x, values, label=name, {self._line_kw()})")
+        if self.s["value_labels"]:
+            self._point_labels("values", "value_labels[name]", indent="    ")
+        if self.s["value_labels"]:
+            self.emit("ax.margins(y=0.1)")
+        self._category_ticks()
+
+    def _draw_area(self) -> None:
+        s = self.s
+        self._categories()
+        self.emit(f"values = {_nums(self.table.values(0))}")
+        self._line_styles()
+        self.emit(f"ax.fill_between(x, values, color=colors[0], alpha={s['area_alpha']}, linewidth=0)")
+        self.emit(f"ax.plot(x, values, {self._line_kw('0')})")
+        if s["value_labels"]:
+            self._point_labels("values", _strs(value_texts(self.table, 0)))
+            self.emit("ax.margins(y=0.1)")
+        self._category_ticks()
+
+    def _draw_stacked_area(self) -> None:
+        s = self.s
+        self._categories()
+        self._series_dict()
+        self.emit(f"colors = {s['colors'][: len(self.table.series)]!r}")
+        self.emit(f"ax.stackplot(x, *series.values(), labels=list(series), colors=colors, alpha={s['area_alpha']})")
+        self.emit("ax.set_xlim(x[0], x[-1])")
+        self._category_ticks()
+
+    def _draw_scatter(self) -> None:
+        s = self.s
+        self.emit(f"x = {_nums([r[0] for r in self.table.rows])}")
+        self._series_dict()
+        n = len(self.table.series)
+        self.emit(f"colors = {s['colors'][:n]!r}")
+        self.emit(f"markers = {[m or 'o' for m in s['markers'][:n]]!r}")
+        self.emit("for i, (name, values) in enumerate(series.items()):")
+        self.emit(
+            f"    ax.scatter(x, values, label=name, color=colors[i], marker=markers[i], "
+            f"s={round(s['marker_size'] ** 2 * 1.5, 1)}, alpha={s['scatter_alpha']})"
+        )
+        self._numeric_x_ticks()
+
+    def _draw_histogram(self) -> None:
+        s = self.s
+        edges, texts = histogram_edges(self.table)
+        step = int(s.get("x_tick_step", 1))
+        self.emit(f"edges = {_nums(edges)}")
+        self.emit(f"edge_labels = {_strs(texts)}")
+        self.emit(f"counts = {_nums(self.table.values(0))}")
+        edge = self._edge() if s["bar_edge"] != "none" else "white"
+        self.emit(
+            f'bars = ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="{s["colors"][0]}", '
+            f'edgecolor="{edge}", linewidth=0.8)'
+        )
+        sl = f"[::{step}]" if step > 1 else ""
+        rot = int(s.get("x_rotation", 0))
+        extra = f', rotation={rot}, ha="right", rotation_mode="anchor"' if rot and rot != 90 else (", rotation=90" if rot else "")
+        self.emit(f"ax.set_xticks(edges{sl}, edge_labels{sl}{extra})")
+        if s["value_labels"]:
+            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self.emit("ax.margins(y=0.1)")
+
+    def _draw_pie(self, donut: bool = False) -> None:
+        from factory.generators.charts import contrast_text
+
+        s = self.s
+        n = len(self.table.rows)
+        colors = s["colors"][:n]
+        self.emit(f"labels = {_strs(category_labels(self.spec))}")
+        self.emit(f"values = {_nums(self.table.values(0))}")
+        self.emit(f"colors = {colors!r}")
+        wedgeprops = {"edgecolor": "white", "linewidth": 1.0}
+        if donut:
+            wedgeprops["width"] = s["donut_width"]
+        on_wedges = s.get("pie_labels", "wedges") == "wedges"
+        label_arg = "labels=labels, " if on_wedges else ""
+        self.emit(
+            f"wedges = ax.pie(values, {label_arg}colors=colors, startangle={s['start_angle']}, counterclock=False, "
+            f"wedgeprops={wedgeprops!r})[0]"
+        )
+        if s["value_labels"]:
+            radius = round(1 - s["donut_width"] / 2, 3) if donut else 0.65
+            self.emit(f"value_labels = {_strs(value_texts(self.table, 0))}")
+            self.emit(f"text_colors = {[contrast_text(c) for c in colors]!r}")
+            self.emit(
+                "for wedge, text, color in zip(wedges, value_labels, text_colors):",
+                "    angle = np.deg2rad((wedge.theta1 + wedge.theta2) / 2)",
+                f"    ax.text({radius} * np.cos(angle), {radius} * np.sin(angle), text, ha=\"center\", va=\"center\", "
+                f"color=color, fontsize={self.vsize})",
+            )
+
+    def _draw_donut(self) -> None:
+        self._draw_pie(donut=True)

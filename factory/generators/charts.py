@@ -1,0 +1,610 @@
+"""Chart specifications: a chart type, the table it draws, and every style choice, as plain data.
+
+The spec is the single description of a chart. `factory.chart_code` turns it into Matplotlib
+code and the renderer runs that code, so the image, the plotting script and the DePlot table all
+come from the same record. Style axes are sampled one by one from the sample's rng; the few
+couplings (a dark theme gets a dark background, a legend only when there are series to name)
+keep the chart legible without narrowing the space much.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from factory.components import Generator, Options, to_jsonable
+from factory.generators.tables import TableOptions, TableRequest, TableSource
+from factory.tabular import Column, Table, format_value
+
+log = logging.getLogger(__name__)
+
+CHART_TYPES: tuple[str, ...] = (
+    "bar",
+    "barh",
+    "grouped_bar",
+    "stacked_bar",
+    "line",
+    "multi_line",
+    "area",
+    "stacked_area",
+    "scatter",
+    "pie",
+    "donut",
+    "histogram",
+    "negative_bar",
+)
+
+STYLE_AXES: dict[str, str] = {
+    "theme": "Matplotlib style sheet the chart starts from (default, ggplot, bmh, seaborn, ...)",
+    "palette": "series colours: a named qualitative palette, a one-hue ramp or the theme's own cycle",
+    "font": "font family (an installed DejaVu/Liberation/Noto face) and title weight",
+    "font_size": "base text size in pixels, with title, tick, legend and value-label scales",
+    "figure_size": "width and height in pixels (aspect ratio per chart type)",
+    "dpi": "dots per inch: scales line widths, markers and tick lengths against the text",
+    "grid": "grid lines on the value axis, the category axis, both or none; line style and alpha",
+    "legend": "legend placement inside or outside the axes, frame on or off (none for one series)",
+    "value_labels": "numbers written on bars, points or wedges, formatted exactly as in the table",
+    "ticks": "value-axis number format, x label rotation, tick direction",
+    "spines": "which axes frame lines are drawn",
+    "background": "figure and axes background colours (or the theme's)",
+    "marks": "markers, line styles and widths, bar width and edge, area opacity, pie start angle",
+    "title": "title shown or not, and its alignment",
+    "axis_labels": "which axis titles are shown",
+}
+
+# Series that cannot show a missing value as a gap (stacks and shares need every cell).
+_NO_GAPS = {"stacked_bar", "stacked_area", "pie", "donut"}
+MULTI_SERIES = {"grouped_bar", "stacked_bar", "multi_line", "stacked_area"}
+SEQUENTIAL_KINDS = ("years", "quarters", "months", "dates")
+_CATEGORY_KINDS = ("categories", "countries", "companies", "products", "cities", "people")
+
+
+@dataclass(frozen=True)
+class _TypePlan:
+    rows: tuple[int, int]
+    series: tuple[int, int]
+    label_kinds: tuple[str, ...] | None
+    values: str = "positive"
+    numeric_labels: bool = False
+    aspect: tuple[float, float] = (1.25, 1.9)  # width / height
+
+
+_PLANS: dict[str, _TypePlan] = {
+    "bar": _TypePlan((3, 12), (1, 1), _CATEGORY_KINDS + ("years", "months", "quarters")),
+    "barh": _TypePlan((3, 14), (1, 1), _CATEGORY_KINDS, aspect=(0.9, 1.6)),
+    "grouped_bar": _TypePlan((3, 8), (2, 4), ("years", "quarters", "countries", "categories", "products", "companies")),
+    "stacked_bar": _TypePlan((3, 10), (2, 4), ("years", "quarters", "months", "countries", "categories", "companies")),
+    "line": _TypePlan((5, 20), (1, 1), SEQUENTIAL_KINDS, values="any"),
+    "multi_line": _TypePlan((5, 16), (2, 4), SEQUENTIAL_KINDS, values="any"),
+    "area": _TypePlan((5, 20), (1, 1), SEQUENTIAL_KINDS),
+    "stacked_area": _TypePlan((5, 16), (2, 4), SEQUENTIAL_KINDS),
+    "scatter": _TypePlan((8, 30), (1, 3), None, values="any", numeric_labels=True),
+    "pie": _TypePlan((3, 7), (1, 1), ("categories", "companies", "products", "countries"), values="share", aspect=(1.0, 1.6)),
+    "donut": _TypePlan((3, 7), (1, 1), ("categories", "companies", "products", "countries"), values="share", aspect=(1.0, 1.6)),
+    "histogram": _TypePlan((3, 12), (1, 1), None),
+    "negative_bar": _TypePlan((3, 12), (1, 1), ("years", "quarters", "months", "countries", "categories", "companies"), values="with_negatives"),
+}
+
+THEMES: tuple[str, ...] = (
+    "default",
+    "classic",
+    "ggplot",
+    "bmh",
+    "fivethirtyeight",
+    "seaborn-v0_8-whitegrid",
+    "seaborn-v0_8-darkgrid",
+    "seaborn-v0_8-white",
+    "seaborn-v0_8-ticks",
+    "Solarize_Light2",
+    "grayscale",
+    "dark_background",
+    "tableau-colorblind10",
+)
+DARK_THEMES = {"dark_background"}
+
+FONT_FAMILIES: tuple[str, ...] = (
+    "DejaVu Sans",
+    "DejaVu Serif",
+    "DejaVu Sans Mono",
+    "Liberation Sans",
+    "Liberation Serif",
+    "Liberation Sans Narrow",
+    "Liberation Mono",
+    "Noto Sans",
+    "Noto Serif",
+)
+
+_QUALITATIVE = ("tab10", "Set1", "Set2", "Dark2", "Paired", "Accent", "tab20b")
+_RAMPS = ("Blues", "Greens", "Purples", "Oranges", "viridis", "plasma", "cividis")
+_LIGHT_BACKGROUNDS = ("#ffffff", "#fbfbf8", "#f7f7f7", "#f4f6fa", "#fdf6e3", "#f5f5ef")
+_DARK_BACKGROUNDS = ("#000000", "#111418", "#1e1e2e", "#202124", "#14213d")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_LINE_STYLES = ("-", "--", "-.", ":")
+
+
+def installed_families() -> set[str]:
+    from matplotlib import font_manager
+
+    return {f.name for f in font_manager.fontManager.ttflist}
+
+
+class ChartOptions(Options):
+    chart_types: list[str] = Field(default_factory=lambda: list(CHART_TYPES), description="chart types, drawn uniformly")
+    table: TableOptions = TableOptions()
+    themes: list[str] = Field(default_factory=lambda: list(THEMES), description="Matplotlib style sheets")
+    fonts: list[str] = Field(default_factory=list, validate_default=True, description="font families (installed ones); empty = all known installed")
+    dpi: list[int] = Field(default_factory=lambda: [72, 80, 96, 100, 120, 144], description="dpi choices")
+    width_px: tuple[int, int] = Field((480, 960), description="image width range in pixels")
+    max_width_px: int = Field(1400, ge=320, le=4096, description="widest a legibility repair may make a chart")
+    title_probability: float = Field(0.85, ge=0, le=1)
+    value_label_probability: float = Field(0.4, ge=0, le=1)
+
+    @field_validator("chart_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t not in CHART_TYPES]
+        if unknown:
+            raise ValueError(f"unknown chart type {unknown[0]!r}; known types: {', '.join(CHART_TYPES)}")
+        if not value:
+            raise ValueError(f"name at least one chart type; known types: {', '.join(CHART_TYPES)}")
+        return list(dict.fromkeys(value))
+
+    @field_validator("themes")
+    @classmethod
+    def _known_themes(cls, value: list[str]) -> list[str]:
+        import matplotlib.style
+
+        known = ["default", *matplotlib.style.available]
+        unknown = [t for t in value if t not in known]
+        if unknown or not value:
+            raise ValueError(f"unknown theme {unknown[0] if unknown else '(none)'!r}; known: {', '.join(known)}")
+        return value
+
+    @field_validator("fonts")
+    @classmethod
+    def _installed_fonts(cls, value: list[str]) -> list[str]:
+        have = installed_families()
+        missing = [f for f in value if f not in have]
+        if missing:
+            raise ValueError(
+                f"font family {missing[0]!r} is not installed; installed known families: "
+                f"{', '.join(f for f in FONT_FAMILIES if f in have) or 'none (install fonts-dejavu-core)'}"
+            )
+        if not value:
+            value = [f for f in FONT_FAMILIES if f in have]
+            absent = [f for f in FONT_FAMILIES if f not in have]
+            if absent:
+                log.warning("chart fonts not installed, not used: %s", ", ".join(absent))
+            if not value:
+                raise ValueError("no known chart font is installed; install fonts-dejavu-core fonts-liberation fonts-noto-core")
+        return value
+
+    @field_validator("dpi")
+    @classmethod
+    def _dpi_range(cls, value: list[int]) -> list[int]:
+        if not value or any(not 50 <= d <= 300 for d in value):
+            raise ValueError("dpi choices must be between 50 and 300, e.g. [72, 100, 144]")
+        return value
+
+    @field_validator("width_px")
+    @classmethod
+    def _width_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        lo, hi = value
+        if not 320 <= lo <= hi <= 2048:
+            raise ValueError("width_px must be [low, high] with 320 <= low <= high <= 2048")
+        return value
+
+    @model_validator(mode="after")
+    def _series_fit(self) -> "ChartOptions":
+        if self.table.series[1] < 2:
+            multi = [t for t in self.chart_types if t in MULTI_SERIES]
+            if multi and "chart_types" in self.model_fields_set:
+                raise ValueError(
+                    f"chart type {multi[0]!r} needs at least 2 series but table.series allows at most "
+                    f"{self.table.series[1]}; raise table.series or drop the multi-series types"
+                )
+            self.chart_types = [t for t in self.chart_types if t not in MULTI_SERIES]
+        return self
+
+
+@dataclass
+class ChartSpec:
+    chart_type: str
+    table: Table
+    style: dict[str, Any]
+    width_px: int
+    height_px: int
+    dpi: int
+    repairs: list[str] = field(default_factory=list)
+
+    def copy(self) -> "ChartSpec":
+        """A copy whose style and repairs can change without touching this one (the table is shared)."""
+        return dataclasses.replace(self, style=_deep_copy(self.style), repairs=list(self.repairs))
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def _palette(name: str) -> tuple[str, ...]:
+    import matplotlib
+    import matplotlib.style
+    from matplotlib.colors import to_hex
+
+    if name.startswith("theme:"):
+        theme = name.split(":", 1)[1]
+        cycle = (matplotlib.style.library.get(theme) or {}).get("axes.prop_cycle") or matplotlib.rcParamsDefault["axes.prop_cycle"]
+        return tuple(to_hex(c) for c in cycle.by_key()["color"])
+    cmap = matplotlib.colormaps[name]
+    return tuple(to_hex(c) for c in cmap.colors)  # type: ignore[attr-defined]
+
+
+def _ramp(name: str, n: int) -> list[str]:
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    cmap = matplotlib.colormaps[name]
+    if n == 1:
+        return [to_hex(cmap(0.7))]
+    return [to_hex(cmap(0.35 + 0.55 * i / (n - 1))) for i in range(n)]
+
+
+def _luminance(hex_color: str) -> float:
+    r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_text(hex_color: str) -> str:
+    """Black or white, whichever reads better on `hex_color`."""
+    return "#1a1a1a" if _luminance(hex_color) > 0.5 else "#ffffff"
+
+
+def _choice(rng: np.random.Generator, options, p=None):
+    options = list(options)
+    return options[int(rng.choice(len(options), p=p))]
+
+
+def _round_to(value: float, digits: int = 3) -> float:
+    return float(round(value, digits))
+
+
+class ChartGenerator(Generator):
+    """Samples a chart type uniformly, a table that fits it, then every style axis."""
+
+    name = "charts"
+    version = "1"
+    renderer = "matplotlib"
+    options_model = ChartOptions
+
+    def __init__(self, options: ChartOptions):
+        super().__init__(options)
+        self.options: ChartOptions = options
+        self.tables = TableSource(options.table)
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def _request(self, chart_type: str) -> TableRequest:
+        """What this chart type needs; TableSource cuts the recipe's row/series ranges to it."""
+        plan = _PLANS[chart_type]
+        return TableRequest(
+            rows=plan.rows, series=plan.series, label_kinds=plan.label_kinds, values=plan.values,
+            numeric_labels=plan.numeric_labels,
+        )
+
+    def _table(self, rng: np.random.Generator, seed: int, chart_type: str) -> Table:
+        table = self.tables.sample(rng, seed, self._request(chart_type))
+        if chart_type == "histogram":
+            return _histogram_table(rng, table)
+        if chart_type in _NO_GAPS:
+            kept = [r for r in table.rows if all(v is not None for v in r)]
+            if len(kept) >= 2:
+                table = dataclasses.replace(table, rows=kept)
+        return table
+
+    # -- sampling -----------------------------------------------------------------------------
+
+    def sample(self, rng: np.random.Generator, seed: int) -> ChartSpec:
+        chart_type = _choice(rng, self.options.chart_types)
+        table = self._table(rng, seed, chart_type)
+        style: dict[str, Any] = {}
+        for axis in STYLE_AXES:
+            getattr(self, f"_style_{axis}")(rng, chart_type, table, style)
+        if not style["title_shown"]:
+            table = dataclasses.replace(table, title="")
+        dpi = style.pop("_dpi")
+        width, height = exact_px(style.pop("_width"), dpi), exact_px(style.pop("_height"), dpi)
+        return ChartSpec(chart_type, table, style, width, height, dpi, [])
+
+    def _style_theme(self, rng, chart_type, table, style):
+        style["theme"] = _choice(rng, self.options.themes)
+
+    def _style_palette(self, rng, chart_type, table, style):
+        n = _colours_needed(chart_type, table)
+        dark = style["theme"] in DARK_THEMES
+        kinds = ["qualitative", "theme"] + ([] if dark else ["ramp"])
+        kind = _choice(rng, kinds, p=[0.55, 0.3, 0.15] if not dark else [0.6, 0.4])
+        if kind == "ramp" and n <= 5:
+            name = _choice(rng, _RAMPS)
+            colors = _ramp(name, n)
+        else:
+            if kind == "ramp":
+                kind = "qualitative"
+            name = _choice(rng, _QUALITATIVE) if kind == "qualitative" else f"theme:{style['theme']}"
+            base = list(_palette(name))
+            if len(set(base)) < n or (kind == "theme" and style["theme"] == "grayscale"):
+                name, base = "tab10", list(_palette("tab10"))
+            start = int(rng.integers(len(base)))
+            rotated = base[start:] + base[:start]
+            colors = []
+            for c in rotated:  # distinct colours, never the background's near-white or near-black
+                lum = _luminance(c)
+                if c not in colors and (0.08 < lum < 0.93):
+                    colors.append(c)
+            colors = (colors or ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"])[: max(n, 1)]
+            while len(colors) < n:
+                colors.append(_palette("tab10")[len(colors) % 10])
+        style["palette"] = name
+        style["colors"] = colors
+
+    def _style_font(self, rng, chart_type, table, style):
+        style["font_family"] = _choice(rng, self.options.fonts)
+        style["title_weight"] = _choice(rng, ["normal", "bold"], p=[0.6, 0.4])
+
+    def _style_font_size(self, rng, chart_type, table, style):
+        style["font_px"] = _round_to(float(rng.uniform(11.0, 16.0)), 1)
+        style["title_scale"] = _round_to(float(rng.uniform(1.1, 1.5)), 2)
+        style["tick_scale"] = _round_to(float(rng.uniform(0.85, 1.0)), 2)
+        style["legend_scale"] = _round_to(float(rng.uniform(0.85, 1.0)), 2)
+        style["value_scale"] = _round_to(float(rng.uniform(0.8, 0.95)), 2)
+
+    def _style_figure_size(self, rng, chart_type, table, style):
+        lo, hi = self.options.width_px
+        width = int(rng.integers(lo // 8, hi // 8 + 1)) * 8
+        a_lo, a_hi = _PLANS[chart_type].aspect
+        aspect = float(rng.uniform(a_lo, a_hi))
+        if chart_type == "barh":
+            aspect = min(aspect, 1.6 * 8 / max(len(table.rows), 8) + 0.4)
+        height = int(round(width / aspect / 8)) * 8
+        style["_width"], style["_height"] = width, max(320, min(height, 1100))
+
+    def _style_dpi(self, rng, chart_type, table, style):
+        style["_dpi"] = int(_choice(rng, self.options.dpi))
+
+    def _style_grid(self, rng, chart_type, table, style):
+        if chart_type in ("pie", "donut"):
+            style["grid"] = "none"
+        else:
+            style["grid"] = _choice(rng, ["value", "both", "none", "category"], p=[0.45, 0.2, 0.3, 0.05])
+        style["grid_linestyle"] = _choice(rng, ["-", "--", ":"])
+        style["grid_alpha"] = _round_to(float(rng.uniform(0.35, 0.9)), 2)
+
+    def _style_legend(self, rng, chart_type, table, style):
+        named = len(table.series) > 1 or chart_type in ("pie", "donut")
+        if not named:
+            style["legend"] = "none"
+        else:
+            style["legend"] = _choice(
+                rng, ["best", "upper right", "upper left", "outside right", "outside bottom"], p=[0.35, 0.15, 0.1, 0.25, 0.15]
+            )
+        style["legend_frame"] = bool(rng.random() < 0.7)
+        if chart_type in ("pie", "donut"):
+            # Pie labels sit on the wedges or in a legend beside the pie (a legend on it hides wedges).
+            style["pie_labels"] = _choice(rng, ["wedges", "legend"], p=[0.6, 0.4])
+            if style["pie_labels"] == "wedges":
+                style["legend"] = "none"
+            elif not style["legend"].startswith("outside"):
+                style["legend"] = "outside right"
+
+    def _style_value_labels(self, rng, chart_type, table, style):
+        allowed = chart_type not in ("scatter", "stacked_area")
+        n_points = len(table.rows) * len(table.series)
+        if chart_type in ("line", "multi_line", "area") and n_points > 24:
+            allowed = False
+        p = 0.8 if chart_type in ("pie", "donut") else self.options.value_label_probability
+        style["value_labels"] = bool(allowed and rng.random() < p)
+
+    def _style_ticks(self, rng, chart_type, table, style):
+        style["number_format"] = _number_format(rng, chart_type, table)
+        rotations = [0, 30, 45, 90]
+        rotation = int(_choice(rng, rotations, p=[0.7, 0.1, 0.15, 0.05])) if chart_type in _CATEGORICAL_X else 0
+        if rotation == 0 and chart_type in _CATEGORICAL_X and not _labels_fit_flat(table, style):
+            rotation = int(_choice(rng, [45, 90], p=[0.8, 0.2]))  # saves the redraw a repair would cost
+        style["x_rotation"] = rotation
+        style["tick_direction"] = _choice(rng, ["out", "in"], p=[0.75, 0.25])
+        style["x_tick_step"] = 1
+        style["wrap"] = 0
+
+    def _style_spines(self, rng, chart_type, table, style):
+        style["spines"] = _choice(rng, ["all", "open", "left_bottom_none", "bottom"], p=[0.4, 0.35, 0.1, 0.15])
+        if style["spines"] == "left_bottom_none":
+            style["spines"] = "none"
+
+    def _style_background(self, rng, chart_type, table, style):
+        if rng.random() < 0.5:
+            style["background"] = None
+            style["axes_background"] = None
+            return
+        pool = _DARK_BACKGROUNDS if style["theme"] in DARK_THEMES else _LIGHT_BACKGROUNDS
+        fig_bg = _choice(rng, pool)
+        style["background"] = fig_bg
+        style["axes_background"] = fig_bg if rng.random() < 0.6 else _choice(rng, pool)
+
+    def _style_marks(self, rng, chart_type, table, style):
+        n = max(len(table.series), 1)
+        markers = list(_MARKERS)
+        start = int(rng.integers(len(markers)))
+        use_markers = rng.random() < (0.9 if chart_type == "scatter" else 0.55)
+        style["markers"] = [markers[(start + i) % len(markers)] if use_markers or chart_type == "scatter" else "" for i in range(n)]
+        dashed = rng.random() < 0.3
+        style["line_styles"] = [_LINE_STYLES[i % len(_LINE_STYLES)] if dashed else "-" for i in range(n)]
+        style["line_width"] = _round_to(float(rng.uniform(1.2, 3.0)), 1)
+        style["marker_size"] = _round_to(float(rng.uniform(4.0, 8.0)), 1)
+        style["bar_width"] = _round_to(float(rng.uniform(0.55, 0.85)), 2)
+        style["bar_edge"] = _choice(rng, ["none", "white", "dark"], p=[0.6, 0.25, 0.15])
+        style["area_alpha"] = _round_to(float(rng.uniform(0.35, 0.8)), 2)
+        style["start_angle"] = int(_choice(rng, [0, 90, 140]))
+        style["donut_width"] = _round_to(float(rng.uniform(0.3, 0.5)), 2)
+        style["scatter_alpha"] = _round_to(float(rng.uniform(0.6, 1.0)), 2)
+
+    def _style_title(self, rng, chart_type, table, style):
+        style["title_shown"] = bool(table.title) and bool(rng.random() < self.options.title_probability)
+        style["title_loc"] = _choice(rng, ["center", "left"], p=[0.75, 0.25])
+
+    def _style_axis_labels(self, rng, chart_type, table, style):
+        if chart_type in ("pie", "donut"):
+            style["x_label"] = style["y_label"] = False
+            return
+        style["x_label"] = bool(rng.random() < 0.6)
+        style["y_label"] = bool(rng.random() < 0.75)
+
+    # -- description --------------------------------------------------------------------------
+
+    def describe(self, spec: ChartSpec) -> dict[str, Any]:
+        return {
+            "chart_type": spec.chart_type,
+            "width": spec.width_px,
+            "height": spec.height_px,
+            "dpi": spec.dpi,
+            "style": to_jsonable(spec.style),
+            "repairs": list(spec.repairs),
+            "table": {
+                "title": spec.table.title,
+                "columns": to_jsonable(spec.table.columns),
+                "rows": to_jsonable(spec.table.rows),
+            },
+        }
+
+
+_CATEGORICAL_X = {"bar", "grouped_bar", "stacked_bar", "line", "multi_line", "area", "stacked_area", "negative_bar"}
+
+
+def exact_px(px: int, dpi: int) -> int:
+    """The smallest multiple of 8 >= px that Matplotlib turns back into exactly that many pixels.
+
+    A figure is px/dpi inches wide and Agg truncates inches*dpi, so some sizes come out a pixel
+    short; those are skipped.
+    """
+    px = int(math.ceil(px / 8) * 8)
+    while int(px / dpi * dpi) != px:
+        px += 8
+    return px
+
+
+def _labels_fit_flat(table: Table, style: dict[str, Any]) -> bool:
+    """Rough guess whether the category labels fit side by side unrotated (0.6 em per character)."""
+    labels = table.labels()
+    if not labels:
+        return True
+    char_px = 0.6 * style["font_px"] * style["tick_scale"]
+    slot = 0.8 * style["_width"] / len(labels)
+    return max(len(t) for t in labels) * char_px + 6 < slot
+
+
+def _colours_needed(chart_type: str, table: Table) -> int:
+    if chart_type in ("pie", "donut"):
+        return len(table.rows)
+    if chart_type == "negative_bar":
+        return 2
+    return max(len(table.series), 1)
+
+
+def _number_format(rng: np.random.Generator, chart_type: str, table: Table) -> str:
+    """How the value axis writes numbers; only formats that cannot misstate the data qualify."""
+    if chart_type in ("pie", "donut"):
+        return "none"
+    numbers = [v for r in table.rows for v in r[1:] if isinstance(v, (int, float)) and v is not None and math.isfinite(v)]
+    if chart_type in ("stacked_bar", "stacked_area"):
+        numbers = numbers + [sum(v for v in r[1:] if v is not None) for r in table.rows]
+    options = ["auto", "plain"]
+    if numbers:
+        top = max(abs(v) for v in numbers)
+        span = max(numbers) - min(min(numbers), 0)
+        if top >= 1000 and span >= 50:
+            options.append("thousands")
+        if top >= 10_000 and span >= 10_000:
+            options.append("compact")
+    series = [c for c in table.series] if chart_type != "histogram" else []
+    if series and all(c.percent for c in series):
+        options.append("percent")
+    return _choice(rng, options)
+
+
+def _histogram_table(rng: np.random.Generator, source: Table) -> Table:
+    """Raw values drawn around the source table's measure, binned: the table holds what is drawn."""
+    column = source.series[0] if source.series else Column("Value")
+    values = [v for v in source.values(0) if v is not None] if source.series else []
+    centre = float(np.median(values)) if values else 50.0
+    spread = float(np.std(values)) if len(values) > 1 else 0.0
+    if not math.isfinite(centre) or centre <= 0:
+        centre = 50.0
+    spread = max(spread, abs(centre) * 0.15, 1e-3)
+    n = int(rng.integers(60, 600))
+    shape = _choice(rng, ["normal", "skewed", "uniform", "bimodal"])
+    if shape == "normal":
+        raw = rng.normal(centre, spread, n)
+    elif shape == "skewed":
+        raw = centre * rng.lognormal(0.0, 0.5, n)
+    elif shape == "uniform":
+        raw = rng.uniform(max(centre - 2 * spread, 0.0), centre + 2 * spread, n)
+    else:
+        raw = np.concatenate([rng.normal(centre - spread, spread / 2, n // 2), rng.normal(centre + spread, spread / 2, n - n // 2)])
+    raw = np.clip(raw, 0.0, None)
+    k = int(rng.integers(5, 11))
+    width = _nice_step((float(raw.max()) - float(raw.min())) / k)
+    lo = math.floor(float(raw.min()) / width) * width
+    hi = math.ceil(float(raw.max()) / width) * width
+    if hi <= lo:
+        hi = lo + width
+    nbins = max(1, int(round((hi - lo) / width)))
+    decimals = _decimals_of(width)
+    edges = [round(lo + i * width, decimals) for i in range(nbins + 1)]
+    counts, _ = np.histogram(raw, bins=edges)
+    edge_col = Column("edge", decimals=decimals)
+    texts = [format_value(e, edge_col) for e in edges]
+    name = column.name
+    rows = [[f"{texts[i]}-{texts[i + 1]}", float(c)] for i, c in enumerate(counts)]
+    title = f"Distribution of {_strip_unit(name)}"
+    facts = {
+        "label_kind": "bins",
+        "distribution": shape,
+        "samples": n,
+        "bin_width": width,
+        "edges": [float(e) for e in edges],
+        "edge_decimals": decimals,
+        "source_title": source.title,
+    }
+    return Table(title, [Column(name, kind="label", unit=column.unit), Column("Count", decimals=0)], rows, facts)
+
+
+def _strip_unit(name: str) -> str:
+    return name.split(" (")[0].strip() or name
+
+
+def _nice_step(raw: float) -> float:
+    if raw <= 0 or not math.isfinite(raw):
+        return 1.0
+    exp = math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        step = m * 10.0**exp
+        if step >= raw * 0.999:
+            return float(f"{step:.12g}")
+    return float(f"{10.0 ** (exp + 1):.12g}")
+
+
+def _decimals_of(step: float) -> int:
+    for d in range(0, 7):
+        if abs(round(step, d) - step) < 1e-9 * max(1.0, abs(step)):
+            return d
+    return 6

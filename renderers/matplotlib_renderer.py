@@ -1,0 +1,574 @@
+"""Draw chart specs with Matplotlib, once in the common case, and keep only legible charts.
+
+The figure is built by executing `factory.chart_code.figure_code(spec).body` on a fresh
+`Figure` + `FigureCanvasAgg` inside `rc_context`, so rcParams never leak between samples and the
+chart-to-code script (the same body under pyplot) gives the same pixels. After one draw every
+text box is measured with the cached renderer; if two texts overlap, a text leaves the canvas,
+the plot area collapses or an inside legend hides data, the spec is repaired in a fixed order
+(rotate, wrap, move pie labels, move the legend out, shrink fonts, thin ticks, grow the
+figure, drop value labels) and redrawn. A chart that stays illegible is dropped with the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib import font_manager, ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from PIL import Image
+
+from factory.chart_code import chart_texts, figure_code
+from factory.components import Render, Renderer
+from factory.errors import Dropped
+from factory.generators.charts import SEQUENTIAL_KINDS, ChartSpec, exact_px
+
+log = logging.getLogger(__name__)
+
+MAX_DRAWS = 10
+MIN_FONT_PX = 9.0  # base text size a repair may shrink to (tick labels at most 15% smaller)
+OVERLAP_TOLERANCE_PX = 1.0  # boxes may touch by this much: text boxes include empty line gaps
+CLIP_TOLERANCE_PX = 0.5
+MIN_PLOT_FRACTION = (0.3, 0.25)
+MAX_ASPECT = 2.5  # a grown figure stays at most this much wider than tall  # plot area at least this share of figure width, height
+MINUS = "\u2212"
+FALLBACK_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR")
+# Scripts Matplotlib cannot shape (joining, reordering, right-to-left): they would draw wrong.
+_UNSHAPED = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+
+
+# -- fonts and glyphs ----------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def font_file(family: str) -> str | None:
+    """The file Matplotlib draws `family` from, or None when it is not installed (no silent fallback)."""
+    try:
+        return font_manager.findfont(font_manager.FontProperties(family=[family]), fallback_to_default=False)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def font_charmap(path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def missing_glyphs(family: str, texts: Iterable[str]) -> set[str]:
+    path = font_file(family)
+    if path is None:
+        return {"<font not installed>"}
+    cmap = font_charmap(path)
+    return {ch for t in texts for ch in t if not ch.isspace() and ord(ch) not in cmap}
+
+
+def _unshaped(texts: Iterable[str]) -> str | None:
+    for t in texts:
+        for ch in t:
+            code = ord(ch)
+            if any(lo <= code <= hi for lo, hi in _UNSHAPED):
+                return ch
+    return None
+
+
+def ensure_glyphs(spec: ChartSpec) -> None:
+    """Switch to a font that can draw every character, or drop; never draw tofu."""
+    texts = chart_texts(spec)
+    bad = _unshaped(texts)
+    if bad is not None:
+        raise Dropped("unsupported_script", f"{unicodedata.name(bad, hex(ord(bad)))} needs text shaping")
+    family = spec.style["font_family"]
+    if spec.style.get("unicode_minus", True) and missing_glyphs(family, [MINUS]):
+        spec.style["unicode_minus"] = False  # tick labels then use '-', which every font has
+        texts = chart_texts(spec)
+    missing = missing_glyphs(family, texts)
+    if not missing:
+        return
+    for candidate in FALLBACK_FONTS:
+        if candidate != family and not missing_glyphs(candidate, texts):
+            spec.style["font_requested"] = family
+            spec.style["font_family"] = candidate
+            spec.repairs.append(f"font:{candidate}")
+            return
+    sample = "".join(sorted(missing))[:10]
+    raise Dropped("missing_glyph", f"no installed font draws {sample!r} ({family} and fallbacks)")
+
+
+# -- drawing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DrawnChart:
+    """A drawn figure and what came out of it."""
+
+    spec: ChartSpec
+    figure: Figure
+    canvas: FigureCanvasAgg
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def renderer(self):
+        return self.canvas.get_renderer()
+
+    def image(self) -> Image.Image:
+        width, height = self.canvas.get_width_height()
+        rgba = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        return rgba.convert("RGB")
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(body: str):
+    return compile(body, "<chart>", "exec")
+
+
+def draw(spec: ChartSpec, measure: Callable[[DrawnChart], Any] | None = None) -> tuple[DrawnChart, Any]:
+    """Build and draw the figure of `spec` once; `measure(drawn)` runs under the same rcParams."""
+    code = figure_code(spec)
+    compiled = _compiled(code.body)
+    with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context():
+        warnings.simplefilter("always")
+        matplotlib.style.use(code.styles)
+        matplotlib.rcParams.update(code.rc)
+        fig = Figure(figsize=code.figsize, dpi=code.dpi, layout="constrained")
+        canvas = FigureCanvasAgg(fig)
+        exec(compiled, {"fig": fig, "np": np, "ticker": ticker})  # noqa: S102 - our own generated code
+        canvas.draw()
+        drawn = DrawnChart(spec, fig, canvas)
+        result = measure(drawn) if measure is not None else None
+    drawn.warnings = [str(w.message) for w in caught]
+    if canvas.get_width_height() != (spec.width_px, spec.height_px):
+        raise RuntimeError(
+            f"figure drew {canvas.get_width_height()} pixels, spec says {(spec.width_px, spec.height_px)}"
+        )
+    return drawn, result
+
+
+# -- measuring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TextBox:
+    """A drawn text (or legend frame) in display pixels, origin bottom-left."""
+
+    kind: str  # title xlabel ylabel xtick ytick offset value pie_label legend legend_frame
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    angle: float = 0.0
+    size: tuple[float, float] | None = None  # unrotated width, height for rotated text
+    group: int = -1  # legend id for a legend's texts and frame
+
+    @property
+    def axis_aligned(self) -> bool:
+        return self.size is None or abs(math.remainder(self.angle, 90.0)) < 0.01
+
+
+def _text_box(text: Text, kind: str, renderer, group: int = -1) -> TextBox | None:
+    if not text.get_visible() or not text.get_text().strip():
+        return None
+    bb = text.get_window_extent(renderer)
+    if not all(map(math.isfinite, (bb.x0, bb.y0, bb.x1, bb.y1))):
+        return None
+    angle = float(text.get_rotation())
+    size = None
+    if abs(math.remainder(angle, 90.0)) >= 0.01:
+        size = _unrotated_size(text, renderer)
+    return TextBox(kind, text.get_text(), bb.x0, bb.y0, bb.x1, bb.y1, angle, size, group)
+
+
+def _unrotated_size(text: Text, renderer) -> tuple[float, float]:
+    """Width and height of a rotated text before rotation (public API gives only its bounding box)."""
+    _, info, extra = text._get_layout(renderer)
+    if isinstance(extra, tuple) and len(extra) == 2 and len(np.atleast_1d(extra[1])) == 2:
+        return float(extra[1][0]), float(extra[1][1])  # Matplotlib >= 3.10: (corner, (w, h))
+    sizes = [entry[1] for entry in info]  # older: per-line (w, h, d)
+    spacing = text.get_linespacing()
+    height = sizes[0][1] + sum(h * spacing for _, h, *_ in sizes[1:])
+    return float(max(w for w, *_ in sizes)), float(height)
+
+
+def _drawn_ticks(axis) -> list:
+    return axis._update_ticks()  # the ticks Axis.draw draws (locator output inside the view)
+
+
+def text_boxes(fig: Figure, renderer) -> list[TextBox]:
+    """Every text the figure shows, plus legend frames, with its pixel box."""
+    boxes: list[TextBox] = []
+
+    def add(text: Text, kind: str, group: int = -1) -> None:
+        box = _text_box(text, kind, renderer, group)
+        if box is not None:
+            boxes.append(box)
+
+    legends = []
+    for ax in fig.axes:
+        for title in (ax.title, ax._left_title, ax._right_title):
+            add(title, "title")
+        add(ax.xaxis.label, "xlabel")
+        add(ax.yaxis.label, "ylabel")
+        add(ax.xaxis.offsetText, "offset")
+        add(ax.yaxis.offsetText, "offset")
+        for axis, kind in ((ax.xaxis, "xtick"), (ax.yaxis, "ytick")):
+            for tick in _drawn_ticks(axis):
+                add(tick.label1, kind)
+                add(tick.label2, kind)
+        pie = ax.name == "rectilinear" and bool(ax.patches) and type(ax.patches[0]).__name__ == "Wedge"
+        for text in ax.texts:
+            kind = "value"
+            if pie and math.hypot(*text.get_position()) > 1.0:
+                kind = "pie_label"
+            add(text, kind)
+        if ax.get_legend() is not None:
+            legends.append(ax.get_legend())
+    legends.extend(fig.legends)
+    for group, legend in enumerate(legends):
+        for text in legend.get_texts():
+            add(text, "legend", group)
+        frame = legend.get_window_extent(renderer)
+        boxes.append(TextBox("legend_frame", "", frame.x0, frame.y0, frame.x1, frame.y1, group=group))
+    return boxes
+
+
+@dataclass
+class Problem:
+    reason: str  # text_overlap text_clipped plot_too_small legend_hides_data
+    kinds: frozenset[str]
+    detail: str
+    pair: tuple[str, str] = ("", "")
+
+
+def _obb_corners(box: TextBox, shrink: float) -> np.ndarray:
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    w, h = box.size if box.size else (box.x1 - box.x0, box.y1 - box.y0)
+    w, h = max(w - 2 * shrink, 0.0) / 2, max(h - 2 * shrink, 0.0) / 2
+    t = math.radians(box.angle if box.size else 0.0)
+    c, s = math.cos(t), math.sin(t)
+    local = np.array([[-w, -h], [w, -h], [w, h], [-w, h]])
+    return local @ np.array([[c, s], [-s, c]]) + np.array([cx, cy])
+
+
+def _separated(a: np.ndarray, b: np.ndarray) -> bool:
+    """Separating-axis test for two convex quadrilaterals."""
+    for poly in (a, b):
+        for i in range(4):
+            edge = poly[(i + 1) % 4] - poly[i]
+            normal = np.array([-edge[1], edge[0]])
+            pa, pb = a @ normal, b @ normal
+            if pa.max() <= pb.min() or pb.max() <= pa.min():
+                return True
+    return False
+
+
+def overlapping_pairs(boxes: list[TextBox], tolerance: float = OVERLAP_TOLERANCE_PX) -> list[tuple[int, int]]:
+    """Index pairs of boxes that overlap by more than `tolerance` pixels (rotated text exactly)."""
+    if len(boxes) < 2:
+        return []
+    arr = np.array([[b.x0, b.y0, b.x1, b.y1] for b in boxes])
+    ix = np.minimum(arr[:, None, 2], arr[None, :, 2]) - np.maximum(arr[:, None, 0], arr[None, :, 0])
+    iy = np.minimum(arr[:, None, 3], arr[None, :, 3]) - np.maximum(arr[:, None, 1], arr[None, :, 1])
+    hit = (ix > 2 * tolerance) & (iy > 2 * tolerance)
+    pairs = []
+    for i, j in zip(*np.nonzero(np.triu(hit, 1))):
+        a, b = boxes[i], boxes[j]
+        if a.group >= 0 and a.group == b.group:
+            continue  # a legend's own texts sit inside its frame
+        if not (a.axis_aligned and b.axis_aligned):
+            if _separated(_obb_corners(a, tolerance), _obb_corners(b, tolerance)):
+                continue
+        pairs.append((int(i), int(j)))
+    return pairs
+
+
+def _data_points(ax) -> np.ndarray:
+    """Display coordinates of the data marks an inside legend must not cover."""
+    chunks = []
+    for line in ax.get_lines():
+        if line.get_transform() is ax.transData or line.get_transform() == ax.transData:
+            xy = line.get_xydata()
+            if len(xy):
+                chunks.append(ax.transData.transform(xy))
+    for coll in ax.collections:
+        if isinstance(coll, PathCollection):  # scatter: one marker path at many offsets
+            offsets = np.asarray(coll.get_offsets())
+            if len(offsets):
+                chunks.append(coll.get_offset_transform().transform(offsets))
+        else:  # areas: the polygons' own vertices
+            for path in coll.get_paths():
+                chunks.append(coll.get_transform().transform(path.vertices))
+    for patch in ax.patches:
+        bb = patch.get_window_extent()
+        if all(map(math.isfinite, (bb.x0, bb.y0, bb.x1, bb.y1))) and bb.width > 0 and bb.height > 0:
+            # a bar is hidden when its outer end is: sample that edge
+            xs = np.linspace(bb.x0, bb.x1, 5)
+            ys = np.linspace(bb.y0, bb.y1, 5)
+            chunks.append(np.column_stack([xs, np.full(5, bb.y1)]))
+            chunks.append(np.column_stack([xs, np.full(5, bb.y0)]))
+            chunks.append(np.column_stack([np.full(5, bb.x1), ys]))
+    if not chunks:
+        return np.zeros((0, 2))
+    points = np.concatenate(chunks)
+    return points[np.isfinite(points).all(axis=1)]
+
+
+def find_problems(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
+    fig = drawn.figure
+    width, height = drawn.canvas.get_width_height()
+    problems: list[Problem] = []
+    for text in drawn.warnings:
+        if "Glyph" in text and "missing" in text:
+            raise Dropped("missing_glyph", text)
+        if "constrained_layout not applied" in text or "collapsed" in text:
+            problems.append(Problem("plot_too_small", frozenset({"layout"}), text))
+    for box in boxes:
+        if box.x0 < -CLIP_TOLERANCE_PX or box.y0 < -CLIP_TOLERANCE_PX or box.x1 > width + CLIP_TOLERANCE_PX or box.y1 > height + CLIP_TOLERANCE_PX:
+            problems.append(Problem("text_clipped", frozenset({box.kind}), f"{box.kind} {box.text[:40]!r} leaves the canvas"))
+    for i, j in overlapping_pairs(boxes):
+        a, b = boxes[i], boxes[j]
+        problems.append(
+            Problem("text_overlap", frozenset({a.kind, b.kind}), f"{a.kind} {a.text[:30]!r} overlaps {b.kind} {b.text[:30]!r}", (a.kind, b.kind))
+        )
+    for ax in fig.axes:
+        bb = ax.get_window_extent()
+        if bb.width < MIN_PLOT_FRACTION[0] * width or bb.height < MIN_PLOT_FRACTION[1] * height:
+            problems.append(Problem("plot_too_small", frozenset({"layout"}), f"plot area {bb.width:.0f}x{bb.height:.0f} px"))
+        legend = ax.get_legend()
+        if legend is not None:
+            frame = legend.get_window_extent(drawn.renderer)
+            points = _data_points(ax)
+            inside = (
+                (points[:, 0] > frame.x0 + 1) & (points[:, 0] < frame.x1 - 1) & (points[:, 1] > frame.y0 + 1) & (points[:, 1] < frame.y1 - 1)
+            )
+            if inside.any():
+                problems.append(Problem("legend_hides_data", frozenset({"legend_frame"}), f"legend covers {int(inside.sum())} data points"))
+    return problems
+
+
+# -- repairs -------------------------------------------------------------------------------------
+
+
+def _kinds(problems: list[Problem]) -> set[str]:
+    return set().union(*(p.kinds for p in problems)) if problems else set()
+
+
+def _xtick_crowding(problems: list[Problem]) -> bool:
+    return any(p.pair == ("xtick", "xtick") for p in problems) or any(
+        p.reason == "text_clipped" and "xtick" in p.kinds for p in problems
+    )
+
+
+def _repair_rotate(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    if spec.chart_type in ("pie", "donut", "barh") or not _xtick_crowding(problems):
+        return None
+    rot = int(spec.style.get("x_rotation", 0))
+    if rot >= 90:
+        return None
+    spec.style["x_rotation"] = 45 if rot < 45 else 90
+    return f"rotate_x_labels:{spec.style['x_rotation']}"
+
+
+def _long(texts: Iterable[str], width: int) -> bool:
+    return any(len(t) > width and " " in t for t in texts)
+
+
+def _repair_wrap(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    kinds = _kinds(problems)
+    lines = int(spec.style.get("title_lines", 1))
+    if "title" in kinds and lines < 3 and len(spec.table.title.split()) > lines:
+        spec.style["title_lines"] = lines + 1
+        return f"wrap_title:{lines + 1}"
+    if not kinds & {"xtick", "ytick", "legend", "legend_frame", "pie_label", "layout"}:
+        return None
+    current = int(spec.style.get("wrap", 0))
+    for width in (16, 10):
+        if (current == 0 or width < current) and _long(
+            [*spec.table.labels(), *(c.name for c in spec.table.series)], width
+        ):
+            spec.style["wrap"] = width
+            return f"wrap_labels:{width}"
+    return None
+
+
+def _repair_pie_legend(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    if spec.chart_type not in ("pie", "donut") or spec.style.get("pie_labels") != "wedges":
+        return None
+    if not _kinds(problems) & {"pie_label", "title", "layout"}:
+        return None
+    spec.style["pie_labels"] = "legend"
+    spec.style["legend"] = "outside right"
+    return "pie_labels_to_legend"
+
+
+def _text_problems(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.reason != "legend_hides_data"]
+
+
+def _repair_font(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    if spec.style["font_px"] <= MIN_FONT_PX + 0.05 or not _text_problems(problems):
+        return None
+    spec.style["font_px"] = round(max(MIN_FONT_PX, spec.style["font_px"] * 0.85), 1)
+    return f"smaller_font:{spec.style['font_px']}"
+
+
+def _thinnable(spec: ChartSpec) -> bool:
+    if spec.chart_type in ("histogram", "scatter"):
+        return True
+    return spec.table.facts.get("label_kind") in SEQUENTIAL_KINDS
+
+
+def _repair_thin(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    if not _xtick_crowding(problems) or not _thinnable(spec):
+        return None
+    step = int(spec.style.get("x_tick_step", 1))
+    if step >= 4:
+        return None
+    spec.style["x_tick_step"] = step * 2
+    return f"thin_x_labels:{step * 2}"
+
+
+def _repair_grow(spec: ChartSpec, problems: list[Problem], max_width: int, max_height: int) -> str | None:
+    """More room: taller for crowded horizontal-bar labels, else wider (never wider than MAX_ASPECT)."""
+    kinds = _kinds(_text_problems(problems))
+    tall = spec.chart_type == "barh" and "ytick" in kinds
+    wide = bool(kinds & {"xtick", "title", "legend", "layout", "value", "pie_label"})
+    if tall and spec.height_px < max_height:
+        spec.height_px = exact_px(min(int(spec.height_px * 1.3), max_height), spec.dpi)
+        return f"grow_figure:{spec.width_px}x{spec.height_px}"
+    if wide and spec.width_px < max_width:
+        spec.width_px = exact_px(min(int(spec.width_px * 1.3), max_width), spec.dpi)
+        if spec.width_px > MAX_ASPECT * spec.height_px:
+            spec.height_px = exact_px(min(int(spec.width_px / MAX_ASPECT), max_height), spec.dpi)
+        return f"grow_figure:{spec.width_px}x{spec.height_px}"
+    return None
+
+
+def _repair_legend(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    if not _kinds(problems) & {"legend", "legend_frame"}:
+        return None
+    where = spec.style.get("legend", "none")
+    if where == "none":
+        return None
+    if where == "outside bottom":
+        return None
+    spec.style["legend"] = "outside bottom" if where == "outside right" else "outside right"
+    return f"legend:{spec.style['legend']}"
+
+
+def _repair_values(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    if not spec.style.get("value_labels") or "value" not in _kinds(problems):
+        return None
+    spec.style["value_labels"] = False
+    return "drop_value_labels"
+
+
+class MatplotlibRenderer(Renderer):
+    """Chart specs to RGB images, repaired until every text is legible (or dropped)."""
+
+    name = "matplotlib"
+    version = "1"
+
+    def __init__(self, settings: dict[str, Any] | None = None):
+        super().__init__(settings)
+        self.max_draws = int(self.settings.get("max_draws", MAX_DRAWS))
+        self.max_width = int(self.settings.get("max_width_px", 1400))
+        self.max_height = int(self.settings.get("max_height_px", 1200))
+
+    def versions(self) -> dict[str, str]:
+        return {"matplotlib": matplotlib.__version__, "numpy": np.__version__}
+
+    def repairs(self) -> list[Callable[[ChartSpec, list[Problem]], str | None]]:
+        """The fixed order in which repairs are tried; the first that applies is made."""
+        return [
+            _repair_rotate,
+            _repair_wrap,
+            _repair_pie_legend,
+            _repair_legend,
+            _repair_font,
+            _repair_thin,
+            lambda spec, problems: _repair_grow(spec, problems, self.max_width, self.max_height),
+            _repair_values,
+        ]
+
+    def draw_legible(self, spec: ChartSpec) -> tuple[ChartSpec, DrawnChart, list[TextBox], int]:
+        """Draw, measure, repair and redraw until legible; returns the spec as drawn."""
+        spec = spec.copy()
+        ensure_glyphs(spec)
+        for attempt in range(1, self.max_draws + 1):
+            drawn, boxes = draw(spec, lambda d: text_boxes(d.figure, d.renderer))
+            problems = find_problems(drawn, boxes)
+            if not problems:
+                return spec, drawn, boxes, attempt
+            if attempt == self.max_draws:
+                break
+            for repair in self.repairs():
+                done = repair(spec, problems)
+                if done:
+                    spec.repairs.append(done)
+                    log.debug("chart repair %s after %s", done, problems[0].detail)
+                    break
+            else:
+                break
+        first = next((p for p in problems if p.reason != "text_clipped"), problems[0])
+        raise Dropped(first.reason, first.detail)
+
+    def render(self, source: ChartSpec) -> Render:
+        spec, drawn, boxes, draws = self.draw_legible(source)
+        image = drawn.image()
+        facts = {
+            "repairs": list(spec.repairs),
+            "elements": elements(drawn, boxes),
+            "quality": {
+                "draws": draws,
+                "texts": sum(1 for b in boxes if b.kind != "legend_frame"),
+                "min_text_px": round(min((b.size[1] if b.size else min(b.y1 - b.y0, b.x1 - b.x0)) for b in boxes), 1)
+                if boxes
+                else 0.0,
+            },
+        }
+        drawn.figure.clear()
+        return Render(source=spec, image=image, width=image.width, height=image.height, facts=facts)
+
+
+def _box(x0: float, y0: float, x1: float, y1: float, height: int) -> list[float]:
+    """Display box (origin bottom-left) as [left, top, right, bottom] image pixels."""
+    return [round(x0, 1), round(height - y1, 1), round(x1, 1), round(height - y0, 1)]
+
+
+def elements(drawn: DrawnChart, boxes: list[TextBox]) -> dict[str, Any]:
+    _, height = drawn.canvas.get_width_height()
+    out: dict[str, Any] = {}
+    axes = drawn.figure.axes
+    if axes:
+        bb = axes[0].get_window_extent()
+        out["plot_area"] = _box(bb.x0, bb.y0, bb.x1, bb.y1, height)
+    names = {
+        "title": "title",
+        "xlabel": "x_label",
+        "ylabel": "y_label",
+        "xtick": "x_tick_labels",
+        "ytick": "y_tick_labels",
+        "value": "value_labels",
+        "pie_label": "pie_labels",
+        "legend": "legend_texts",
+        "legend_frame": "legends",
+        "offset": "axis_offsets",
+    }
+    for box in boxes:
+        key = names[box.kind]
+        entry = {"text": box.text, "box": _box(box.x0, box.y0, box.x1, box.y1, height)} if box.kind != "legend_frame" else _box(box.x0, box.y0, box.x1, box.y1, height)
+        out.setdefault(key, []).append(entry)
+    return out
