@@ -73,17 +73,19 @@ def acquire_playwright() -> Any:
     in one thread share it, each with its own browser.
     """
     state = getattr(_local, "state", None)
+    if state is not None and state[2] != os.getpid():
+        state = None  # inherited through fork: the driver's pipes belong to the parent
     if state is None:
         from playwright.sync_api import sync_playwright
 
-        state = _local.state = [sync_playwright().start(), 0]
+        state = _local.state = [sync_playwright().start(), 0, os.getpid()]
     state[1] += 1
     return state[0]
 
 
 def release_playwright() -> None:
     state = getattr(_local, "state", None)
-    if state is None:
+    if state is None or state[2] != os.getpid():
         return
     state[1] -= 1
     if state[1] <= 0:

@@ -60,26 +60,33 @@ class ChromiumSettings(Options):
     )
 
 
-# The page-side half of the facts. It runs through CDP, so it works with page scripts disabled.
-# Boxes are in screenshot pixels: CSS px from the document's top-left corner (the page is
-# scrolled to 0,0 first) times the device scale factor.
-_SETTLE_JS = """async (o) => {
-  await document.fonts.ready;
-  if (o.frames) await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-  // Freeze CSS animations and transitions at their end state (infinite ones are cancelled).
-  for (const a of document.getAnimations()) { try { a.finish(); } catch (e) { a.cancel(); } }
-  // A focused field would draw a blinking caret: a different picture on every run.
-  if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
-  window.scrollTo(0, 0);
+# The page-side half of a render, one function so most pages cost one round trip. It runs
+# through CDP, so it works with page scripts disabled. Phase 1 (`o.settle`): wait for fonts (and
+# two frames when scripts run), freeze animations, drop focus, scroll home, and decide the
+# capture height; if the viewport must be resized to it, return {resize: height} and Python
+# calls again with `o.height` fixed. Then the facts: the DOM tree with visibility and boxes, the
+# boxes of visible text/images/links/buttons/inputs, and the document height.
+# Boxes are in screenshot pixels: CSS px from the document's top-left corner times `o.scale`.
+_PAGE_JS = """async (o) => {
   const de = document.documentElement, b = document.body;
-  return Math.ceil(Math.max(de.scrollHeight, b ? b.scrollHeight : 0));
-}"""
+  const docHeight = () => Math.ceil(Math.max(de.scrollHeight, b ? b.scrollHeight : 0));
+  let H = o.height;
+  if (o.settle) {
+    await document.fonts.ready;
+    if (o.frames) await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    // Freeze CSS animations and transitions at their end state (infinite ones are cancelled).
+    for (const a of document.getAnimations()) { try { a.finish(); } catch (e) { a.cancel(); } }
+    // A focused field would draw a blinking caret: a different picture on every run.
+    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+    window.scrollTo(0, 0);
+    H = Math.min(o.fullPage ? docHeight() : o.viewportHeight, o.cap);
+    if (H !== window.innerHeight) return JSON.stringify({resize: H});
+  }
 
-_FACTS_JS = """(o) => {
   const SKIP = new Set(["head", "script", "style", "template", "noscript"]);
   const ATTRS = ["id", "class", "href", "src", "alt", "type", "placeholder", "value", "name", "role", "aria-label"];
   const BUTTON_TYPES = new Set(["submit", "button", "reset", "image"]);
-  const W = o.width, H = o.height, S = o.scale, MAX_DEPTH = o.maxDepth;
+  const W = o.width, S = o.scale, MAX_DEPTH = o.maxDepth;
   const range = document.createRange();
   const boxes = [];
   const collapse = (s) => (s || "").replace(/\\s+/g, " ").trim();
@@ -149,10 +156,9 @@ _FACTS_JS = """(o) => {
     return node;
   }
 
-  const de = document.documentElement, b = document.body;
   const dom = walk(de, true, 0, false);
-  const documentHeight = Math.ceil(Math.max(de.scrollHeight, b ? b.scrollHeight : 0));
-  return JSON.stringify({dom, boxes, document_height: documentHeight});
+  // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
+  return JSON.stringify({dom, boxes, document_height: docHeight(), captured_height: H});
 }"""
 
 
@@ -261,10 +267,12 @@ class ChromiumRenderer(Renderer):
         self._pages_rendered = 0  # since the browser was launched
         self._blocked: list[str] = []
         self._chromium_version = ""
+        self._owner_pid = os.getpid()
 
     # ---- browser lifecycle -------------------------------------------------------------
 
     def _ensure_browser(self) -> None:
+        self._forget_if_forked()
         if self._browser is not None and self._pages_rendered >= self.options.restart_every:
             log.debug("restarting Chromium after %d pages", self._pages_rendered)
             self._close_browser()
@@ -324,7 +332,14 @@ class ChromiumRenderer(Renderer):
             if pid is not None:
                 _kill_group(pid)
 
+    def _forget_if_forked(self) -> None:
+        """In a forked child the browser and driver belong to the parent: drop, never close, them."""
+        if self._owner_pid != os.getpid():
+            self._playwright, self._browser, self._browser_pid, self._pages = None, None, None, {}
+            self._owner_pid = os.getpid()
+
     def close(self) -> None:
+        self._forget_if_forked()
         self._close_browser()
         if self._playwright is not None:
             self._playwright = None
@@ -393,11 +408,8 @@ class ChromiumRenderer(Renderer):
         if page.viewport_size != {"width": width, "height": spec["height"]}:
             page.set_viewport_size({"width": width, "height": spec["height"]})
         page.set_content(spec["html"], wait_until="load")
-        document_height = page.evaluate(_SETTLE_JS, {"frames": spec["javascript"]})
-        height = min(document_height if spec["full_page"] else spec["height"], cap)
-        if height != spec["height"]:
-            page.set_viewport_size({"width": width, "height": height})
-        measured = _page_facts(page, width, height, scale)
+        measured = _page_facts(page, spec, cap, scale)
+        height = measured["captured_height"]
         # Our CDP session does not share Playwright's device-metrics emulation, so the scale is
         # given explicitly (checked: pixel-identical to page.screenshot() at 1, 1.5 and 2).
         clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": scale}
@@ -418,14 +430,28 @@ class ChromiumRenderer(Renderer):
         return png, png_width, png_height, facts
 
 
-def _page_facts(page: Any, width: int, height: int, scale: float) -> dict[str, Any]:
-    """The rendered DOM tree, the boxes of visible things, and the document height.
+def _page_facts(page: Any, spec: dict[str, Any], cap: int, scale: float) -> dict[str, Any]:
+    """Settle the loaded page, size the viewport to the capture, and measure what it shows.
 
-    One `evaluate` of _FACTS_JS, which walks the DOM once (skipping head, script, style,
-    template, noscript), reads each element's computed style and box and each text node's
-    range box, and returns everything as one JSON string (much cheaper to ship than Playwright's
-    structured serialisation of a big tree). `width` x `height` is the captured area in CSS px.
-    Trees deeper than 200 elements keep the text of the deeper part but not its structure.
+    Returns {"dom", "boxes", "document_height", "captured_height"} (see _PAGE_JS). When the
+    capture is taller or shorter than the viewport (full pages), the viewport is resized to the
+    capture height first and the facts are measured after that, so they describe the layout
+    in the picture. Trees deeper than 200 elements keep the deeper text, not its structure.
     """
-    raw = page.evaluate(_FACTS_JS, {"width": width, "height": height, "scale": scale, "maxDepth": 200})
-    return json.loads(raw)
+    args = {
+        "settle": True,
+        "frames": spec["javascript"],
+        "fullPage": spec["full_page"],
+        "viewportHeight": spec["height"],
+        "cap": cap,
+        "width": spec["width"],
+        "height": 0,
+        "scale": scale,
+        "maxDepth": 200,
+    }
+    measured = json.loads(page.evaluate(_PAGE_JS, args))
+    if "resize" in measured:
+        height = measured["resize"]
+        page.set_viewport_size({"width": spec["width"], "height": height})
+        measured = json.loads(page.evaluate(_PAGE_JS, {**args, "settle": False, "height": height}))
+    return measured

@@ -419,3 +419,27 @@ def test_versions(renderer):
         assert cold._browser is None
     finally:
         cold.close()
+
+
+@needs_chromium
+@pytest.mark.chromium
+def test_forked_child_starts_its_own_browser(renderer):
+    """A renderer copied by fork must not drive (or close) its parent's browser."""
+    import multiprocessing
+
+    renderer.render(Page("<p>parent</p>"))
+    parent_pid = renderer._browser_pid
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+
+    def child():
+        out = renderer.render(Page("<p>child</p>"))
+        queue.put((renderer._browser_pid, out.height))
+        renderer.close()
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    child_pid, height = queue.get(timeout=60)
+    proc.join(60)
+    assert proc.exitcode == 0 and child_pid != parent_pid and height == 300
+    assert renderer.render(Page("<p>parent again</p>")).height == 300 and renderer._browser_pid == parent_pid
