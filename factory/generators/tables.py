@@ -27,6 +27,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from factory.components import Options
+from factory.errors import Dropped
 from factory.tabular import Column, Table, format_value
 
 TIME_KINDS = ("years", "quarters", "months", "dates")
@@ -639,8 +640,6 @@ class _Builder:
             kinds = [k for k in kinds if k not in TIME_KINDS]
         feasible = [k for k in kinds if self.kind_fits(k)]
         if not feasible:
-            from factory.errors import Dropped
-
             raise Dropped("table_unfit", f"no label kind among {kinds} fits {self.rows[0]}+ rows for {self.mode}")
         return self.weighted(feasible, [_KIND_WEIGHTS[k] for k in feasible])
 
@@ -739,8 +738,6 @@ class _Builder:
         pool = self.src.pool(kind)
         n = self.count(lo, max(lo, min(hi, len(pool))))
         if n > len(pool):
-            from factory.errors import Dropped
-
             raise Dropped("table_unfit", f"only {len(pool)} distinct {kind} in locale {self.src.options.locale}")
         head = {"countries": "Country", "cities": "City", "companies": "Company", "people": "Name"}[kind]
         return None, self.subset(pool, n, False), head

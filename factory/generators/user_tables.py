@@ -18,7 +18,7 @@ Columns
   ignored.
 - Decimals are taken from the data: a CSV column keeps the most digits after the point that any
   of its cells shows (`12.50` -> 2); a Parquet float column uses the fewest decimals (at most 6)
-  that represent every value. Values are rounded to those decimals.
+  that represent every value (float32 values read as their shortest text, 0.1 not 0.10000000149). Values are rounded to those decimals.
 - The label column is, in this order: the column named by the option `label_column`; a first
   column that looks like years (named year/period/date, or whole numbers 1000-2999 that only
   increase); the first non-numeric column; otherwise the row number (1..n, header "Row").
