@@ -360,3 +360,31 @@ def test_rendered_pages_rarely_drop(chromium):
         except Dropped as drop:
             reasons.append(drop.detail)
     assert len(reasons) <= 1, reasons
+
+
+def test_same_output_in_fresh_processes_whatever_the_hash_seed():
+    import hashlib
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib\n"
+        "from factory.generators.pages import PagesGenerator, PagesOptions\n"
+        "from factory.generators.table_layouts import TableImagesGenerator, TableImagesOptions\n"
+        "from factory.seeding import rng_for\n"
+        "h = hashlib.sha256()\n"
+        "p = PagesGenerator(PagesOptions(locales=['en_US', 'de_DE', 'ja_JP']))\n"
+        "t = TableImagesGenerator(TableImagesOptions())\n"
+        "for s in range(4):\n"
+        "    h.update(p.sample(rng_for(s), s).html.encode())\n"
+        "    h.update(t.sample(rng_for(s), s).html.encode())\n"
+        "print(h.hexdigest())\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": root}
+        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, check=True)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1, digests
+    assert hashlib.sha256(b"").hexdigest() not in digests
