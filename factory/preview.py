@@ -1,0 +1,581 @@
+"""`render-factory preview`: a dataset's samples on one self-contained HTML page.
+
+People should see what they are about to train on: each card shows the image, its targets as a
+person reads them (a DePlot table as a table, code and HTML as text, QA pairs), the measured
+boxes over the image, and the style choices that made it. The page fetches nothing: images are
+data: URIs, its Content-Security-Policy refuses every other source, and it has no script, so
+it opens from disk in any browser, offline, for as long as the file exists.
+
+The small dataset-reading helpers here (manifest, streamed shards, a sample's kind and style
+choices) are shared with `factory.report`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import math
+import tarfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from factory.errors import FactoryError
+from factory.storage import Store
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+DEFAULT_N = 48
+IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp")
+MIME = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+# Fields of a source that hold its sampled look; charts keep theirs in `style`, pages in `theme`,
+# table images in both (`style` is the table style's name there).
+STYLE_FIELDS = ("style", "theme")
+# What a sample "is" within its generator, first field present wins.
+KIND_FIELDS = ("chart_type", "archetype", "style")
+
+# --- reading a dataset ---------------------------------------------------------------------------
+
+
+@dataclass
+class RawSample:
+    """One sample as stored: its members' bytes, and where it came from."""
+
+    key: str
+    shard: str
+    position: int  # index of the sample within its shard
+    members: dict[str, bytes] = field(default_factory=dict)
+    _meta: dict[str, Any] | None = None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self._meta is None:
+            try:
+                self._meta = json.loads(self.members["json"])
+            except (KeyError, ValueError) as exc:
+                raise FactoryError(f"sample {self.key} in {self.shard} has no readable json member ({exc}); run render-factory verify") from None
+        return self._meta
+
+    @property
+    def image_ext(self) -> str:
+        for ext in IMAGE_EXTENSIONS:
+            if ext in self.members:
+                return ext
+        raise FactoryError(f"sample {self.key} in {self.shard} has no image member (png, jpg or webp); run render-factory verify")
+
+    @property
+    def image(self) -> bytes:
+        return self.members[self.image_ext]
+
+    @property
+    def text(self) -> str:
+        return self.members.get("txt", b"").decode("utf-8", errors="replace")
+
+
+def load_manifest(dataset: str) -> tuple[Store, dict[str, Any]]:
+    """The dataset's store and manifest; a one-line error when it is not a finished dataset."""
+    store = Store(dataset)
+    if not store.exists(MANIFEST):
+        raise FactoryError(
+            f"no {MANIFEST} in '{dataset}': give a dataset folder written by render-factory generate "
+            "(an interrupted run writes it when re-run with the same --out)"
+        )
+    try:
+        manifest = json.loads(store.read_text(MANIFEST))
+    except ValueError as exc:
+        raise FactoryError(f"'{dataset}/{MANIFEST}' is not valid JSON ({exc}); re-run generate to rewrite it") from None
+    if not isinstance(manifest, dict) or "shards" not in manifest:
+        raise FactoryError(f"'{dataset}/{MANIFEST}' has no 'shards' list; is it a render-factory dataset?")
+    return store, manifest
+
+
+def _as_list(values: str | Sequence[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    items = [values] if isinstance(values, str) else list(values)
+    out = [v.strip() for item in items for v in item.split(",") if v.strip()]
+    return out or None
+
+
+def select_shards(manifest: dict[str, Any], splits: str | Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The manifest's shard entries in shard order, keeping only `splits` when given."""
+    wanted = _as_list(splits)
+    shards = list(manifest["shards"])
+    if wanted is None:
+        return shards
+    present = sorted({s["split"] for s in shards})
+    unknown = [s for s in wanted if s not in present]
+    if unknown:
+        raise FactoryError(f"split '{unknown[0]}' is not in this dataset; its splits are: {', '.join(present)}")
+    return [s for s in shards if s["split"] in wanted]
+
+
+def check_tasks(manifest: dict[str, Any], tasks: str | Sequence[str] | None) -> list[str] | None:
+    wanted = _as_list(tasks)
+    if wanted is None:
+        return None
+    known = list(manifest.get("tasks", []))
+    unknown = [t for t in wanted if t not in known]
+    if unknown:
+        raise FactoryError(f"task '{unknown[0]}' is not in this dataset; its tasks are: {', '.join(known)}")
+    return wanted
+
+
+def iter_shard(store: Store, name: str) -> Iterator[RawSample]:
+    """Samples of one shard, streamed: only the current sample's members are held.
+
+    Member names split as webdataset splits them: the key is the path up to the first dot of the
+    last component, the rest is the extension.
+    """
+    current: RawSample | None = None
+    position = 0
+    try:
+        with store.open_read(name) as stream, tarfile.open(fileobj=stream, mode="r|*") as tar:
+            for info in tar:
+                if not info.isreg():
+                    continue
+                prefix, _, base = info.name.rpartition("/")
+                stem, dot, ext = base.partition(".")
+                if not dot:
+                    continue
+                key = f"{prefix}/{stem}" if prefix else stem
+                handle = tar.extractfile(info)
+                data = handle.read() if handle is not None else b""
+                tar.members = []  # streaming: keep no member list
+                if current is None or current.key != key:
+                    if current is not None:
+                        yield current
+                        position += 1
+                    current = RawSample(key, name, position)
+                current.members[ext.lower()] = data
+    except (OSError, tarfile.TarError, EOFError) as exc:
+        raise FactoryError(f"cannot read shard '{name}': {exc}; run render-factory verify on the dataset") from None
+    if current is not None:
+        yield current
+
+
+def sample_kind(meta: dict[str, Any]) -> str:
+    """`generator/kind`: the chart type, page archetype or table style of a sample."""
+    generator = (meta.get("generator") or {}).get("name", "?")
+    source = meta.get("source") or {}
+    for name in KIND_FIELDS:
+        value = source.get(name)
+        if isinstance(value, str) and value:
+            return f"{generator}/{value}"
+    return generator
+
+
+def flatten(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    """(dotted name, scalar) pairs; a list yields one pair per element under the same name."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from flatten(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from flatten(v, prefix)
+    else:
+        yield prefix, value
+
+
+def style_choices(meta: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The sampled style axes of a sample as (axis, value) pairs, lists spread out."""
+    source = meta.get("source") or {}
+    out: list[tuple[str, Any]] = []
+    for name in STYLE_FIELDS:
+        if name in source and source[name] is not None:
+            out.extend(flatten(source[name], name))
+    return out
+
+
+# --- what a card shows ---------------------------------------------------------------------------
+
+# Colours of box kinds (chart elements, page boxes, table cells); anything else is grey.
+BOX_COLOURS = {
+    "plot_area": "#7f7f7f",
+    "title": "#d62728",
+    "x_label": "#9467bd",
+    "y_label": "#9467bd",
+    "x_tick_labels": "#1f77b4",
+    "y_tick_labels": "#17becf",
+    "value_labels": "#ff7f0e",
+    "legend_texts": "#2ca02c",
+    "legends": "#2ca02c",
+    "text": "#1f77b4",
+    "image": "#2ca02c",
+    "link": "#9467bd",
+    "button": "#d62728",
+    "input": "#ff7f0e",
+    "cell": "#e377c2",
+    "header cell": "#8c564b",
+}
+
+
+@dataclass
+class Box:
+    kind: str
+    label: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+def _xyxy(kind: str, item: Any) -> Box | None:
+    box, label = (item.get("box"), item.get("text", "")) if isinstance(item, dict) else (item, "")
+    if not isinstance(box, (list, tuple)) or len(box) != 4:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return Box(kind, str(label), x0, y0, x1 - x0, y1 - y0)
+
+
+def _xywh(kind: str, item: dict[str, Any]) -> Box | None:
+    box = item.get("box")
+    if not isinstance(box, (list, tuple)) or len(box) != 4:
+        return None
+    x, y, w, h = (float(v) for v in box)
+    return Box(kind, str(item.get("text", "")), x, y, w, h)
+
+
+def sample_boxes(meta: dict[str, Any]) -> list[Box]:
+    """Every box a sample records, in image pixels.
+
+    Charts (Matplotlib renderer): `render.elements`, boxes as [x0, y0, x1, y1]. Pages and table
+    images (Chromium): `targets.boxes` and `targets.cells`, boxes as [x, y, width, height].
+    """
+    boxes: list[Box] = []
+    elements = (meta.get("render") or {}).get("elements") or {}
+    for kind, items in elements.items():
+        if items and isinstance(items, list) and not isinstance(items[0], (list, dict)):
+            items = [items]  # a single box, e.g. plot_area
+        for item in items or []:
+            box = _xyxy(kind, item)
+            if box:
+                boxes.append(box)
+    targets = meta.get("targets") or {}
+    for cell in targets.get("cells") or []:
+        box = _xywh("header cell" if cell.get("header") else "cell", cell)
+        if box:
+            boxes.append(box)
+    if not targets.get("cells"):  # a table's text boxes sit inside its cells: draw only one set
+        for item in targets.get("boxes") or []:
+            box = _xywh(str(item.get("kind", "box")), item)
+            if box:
+                boxes.append(box)
+    return boxes
+
+
+def overlay_svg(boxes: list[Box], width: int, height: int) -> Markup:
+    """An SVG laid over the image in the image's own pixel space; every box names itself on hover."""
+    parts = [
+        f'<svg class="overlay" viewBox="0 0 {int(width)} {int(height)}" preserveAspectRatio="none" '
+        'xmlns="http://www.w3.org/2000/svg" aria-hidden="true">'
+    ]
+    for b in boxes:
+        colour = BOX_COLOURS.get(b.kind, "#555555")
+        label = f"{b.kind}: {b.label}" if b.label else b.kind
+        parts.append(
+            f'<rect x="{b.x:.1f}" y="{b.y:.1f}" width="{max(b.w, 0.5):.1f}" height="{max(b.h, 0.5):.1f}" '
+            f'stroke="{colour}" fill="{colour}" fill-opacity="0.12" stroke-width="1.5" '
+            f'vector-effect="non-scaling-stroke"><title>{escape(label)}</title></rect>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def parse_deplot(text: str) -> tuple[str, list[list[str]]]:
+    """(title, rows) of a DePlot linearized table; the first row is the header."""
+    lines = text.split("\n")
+    title = ""
+    if lines and lines[0].startswith("TITLE |"):
+        title = lines.pop(0)[len("TITLE |") :].strip()
+    return title, [line.split(" | ") for line in lines if line.strip()]
+
+
+def cells_table(cells: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Cells grouped into rows (sorted by row, then column), ready for <tr>/<td> with spans."""
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for cell in cells:
+        rows.setdefault(int(cell.get("row", 0)), []).append(cell)
+    return [sorted(rows[r], key=lambda c: int(c.get("col", 0))) for r in sorted(rows)]
+
+
+def _data_uri(sample: RawSample) -> str:
+    ext = sample.image_ext
+    return f"data:{MIME[ext]};base64," + base64.b64encode(sample.image).decode("ascii")
+
+
+def card(sample: RawSample, index: int) -> dict[str, Any]:
+    """Everything the template shows for one sample, as plain values (escaped by the template)."""
+    meta = sample.meta
+    targets = meta.get("targets") or {}
+    image = meta.get("image") or {}
+    width, height = int(image.get("width") or 1), int(image.get("height") or 1)
+    boxes = sample_boxes(meta)
+    text = sample.text
+    table = None
+    if isinstance(targets.get("table"), str):
+        title, rows = parse_deplot(targets["table"])
+        table = {"title": title, "header": rows[0] if rows else [], "rows": rows[1:]}
+    kinds = sorted({b.kind for b in boxes})
+    return {
+        "index": index,
+        "key": sample.key,
+        "shard": sample.shard,
+        "task": meta.get("task", "?"),
+        "split": meta.get("split", "?"),
+        "kind": sample_kind(meta),
+        "engines": " \u2192 ".join(
+            f"{part.get('name', '?')} v{part.get('version', '?')}" for part in (meta.get("generator") or {}, meta.get("renderer") or {})
+        ),
+        "seed": meta.get("seed"),
+        "prompt": meta.get("prompt", ""),
+        "width": width,
+        "height": height,
+        "format": sample.image_ext,
+        "src": _data_uri(sample),
+        "overlay": overlay_svg(boxes, width, height) if boxes else None,
+        "box_count": len(boxes),
+        "box_kinds": [(k, BOX_COLOURS.get(k, "#555555")) for k in kinds],
+        "text": text,
+        "text_is_table": table is not None and text == targets.get("table"),
+        "table": table,
+        "code": targets.get("code") if isinstance(targets.get("code"), str) and targets.get("code") != text else None,
+        "qa": [q for q in targets.get("qa") or [] if isinstance(q, dict)],
+        "cells": cells_table(targets["cells"]) if targets.get("cells") else None,
+        "style": [(axis, "" if v is None else v) for axis, v in style_choices(meta)],
+        "repairs": (meta.get("render") or {}).get("repairs") or (meta.get("source") or {}).get("repairs") or [],
+        "augmentation": meta.get("augmentation"),
+        "quality": meta.get("quality") or {},
+    }
+
+
+# --- choosing samples ------------------------------------------------------------------------------
+
+
+def choose_samples(
+    store: Store,
+    manifest: dict[str, Any],
+    n: int = DEFAULT_N,
+    tasks: str | Sequence[str] | None = None,
+    splits: str | Sequence[str] | None = None,
+) -> list[RawSample]:
+    """Up to `n` samples spread over the shards, deterministically.
+
+    Every shard first gives its first ceil(n / shards) matching samples, so a preview shows
+    every split and every part of the run; shards with more then fill what is still missing, in
+    shard order. The result is in shard order, then sample order.
+    """
+    if n < 1:
+        raise FactoryError(f"--n must be at least 1, got {n}")
+    shards = select_shards(manifest, splits)
+    wanted = check_tasks(manifest, tasks)
+    if not shards:
+        return []
+    quota = math.ceil(n / len(shards))
+    picked: list[RawSample] = []
+    more: list[str] = []  # shards that held more matches than their quota
+
+    def matches(sample: RawSample) -> bool:
+        return wanted is None or sample.meta.get("task") in wanted
+
+    for entry in shards:
+        taken = 0
+        for sample in iter_shard(store, entry["name"]):
+            if not matches(sample):
+                continue
+            if taken == quota or len(picked) == n:
+                more.append(entry["name"])
+                break
+            picked.append(sample)
+            taken += 1
+        if len(picked) == n:
+            break
+    for name in more:
+        if len(picked) >= n:
+            break
+        have = {s.key for s in picked if s.shard == name}
+        for sample in iter_shard(store, name):
+            if len(picked) >= n:
+                break
+            if sample.key not in have and matches(sample):
+                picked.append(sample)
+    order = {s["name"]: i for i, s in enumerate(manifest["shards"])}
+    picked.sort(key=lambda s: (order.get(s.shard, 0), s.position))
+    return picked
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+PAGE = jinja2.Template(
+    """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Preview: {{ name }}</title>
+<style>
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1d1d1f;background:#f3f4f6}
+header{padding:16px 24px;background:#fff;border-bottom:1px solid #ddd}
+h1{margin:0 0 4px;font-size:20px}
+.muted{color:#666}
+#boxes-all{position:absolute;opacity:0;pointer-events:none}
+.switch{cursor:pointer;font-weight:600}
+.switch::before{content:"☐ ";font-size:16px}
+#boxes-all:checked ~ .controls .switch::before{content:"☑ "}
+#boxes-all:focus-visible ~ .controls .switch{outline:2px solid #4a90e2}
+.controls{padding:10px 24px;background:#fff;border-bottom:1px solid #ddd;position:sticky;top:0;z-index:2}
+main{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:16px;padding:16px 24px}
+.card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:12px;min-width:0}
+.card h2{font-size:14px;margin:0 0 6px;font-family:"DejaVu Sans Mono",monospace;word-break:break-all}
+.tags span{display:inline-block;background:#eef;border-radius:3px;padding:0 6px;margin:0 4px 4px 0;font-size:12px}
+.tags .task{background:#dfe}
+.tags .split{background:#fed}
+.frame{max-height:520px;overflow:auto;border:1px solid #e5e5e5;background:#fafafa}
+.figure{position:relative;line-height:0}
+.figure img{width:100%;height:auto;display:block}
+.overlay{position:absolute;left:0;top:0;width:100%;height:100%;display:none}
+#boxes-all:checked ~ main .overlay{display:block}
+.card > input.boxes:checked ~ .frame .overlay{display:block}
+.legend{font-size:12px;margin:4px 0}
+.legend i{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px;border:1px solid #0003}
+pre{white-space:pre-wrap;word-break:break-word;max-height:320px;overflow:auto;background:#f6f8fa;border:1px solid #e5e5e5;padding:8px;margin:4px 0;font:12px/1.4 "DejaVu Sans Mono","Liberation Mono",monospace}
+table.data{border-collapse:collapse;font-size:12px;margin:4px 0;display:block;overflow:auto;max-height:320px}
+table.data th,table.data td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
+table.data th{background:#f0f0f0}
+table.data caption{text-align:left;font-weight:600;padding:2px 0}
+h3{font-size:13px;margin:10px 0 2px}
+details summary{cursor:pointer;font-size:13px;margin-top:8px}
+dl.qa dt{font-weight:600;margin-top:4px}
+dl.qa dd{margin:0 0 0 16px}
+.style td{padding:0 8px 0 0;font-size:12px;vertical-align:top}
+.style td:first-child{color:#555;font-family:"DejaVu Sans Mono",monospace}
+</style>
+</head>
+<body>
+<header>
+<h1>{{ name }}</h1>
+{% if description %}<div>{{ description }}</div>{% endif %}
+<div class="muted">{{ shown }} of {{ total }} samples shown{% if filters %} ({{ filters }}){% endif %};
+dataset: {{ by_split }}; tasks: {{ tasks }}; image: {{ image_format }}; seed {{ seed }}; made with render-factory {{ version }}.</div>
+</header>
+<input type="checkbox" id="boxes-all"><div class="controls"><label for="boxes-all" class="switch">Show measured boxes on every image</label>
+<span class="muted">(or tick one card's box; hover a box to see what it is)</span></div>
+<main>
+{% for c in cards %}
+<section class="card" id="{{ c.key }}">
+<h2>{{ c.key }}</h2>
+<div class="tags"><span class="task">{{ c.task }}</span><span class="split">{{ c.split }}</span><span>{{ c.kind }}</span>
+<span>{{ c.width }}&times;{{ c.height }} {{ c.format }}</span><span>{{ c.engines }}</span></div>
+{% if c.overlay %}<input type="checkbox" class="boxes" id="boxes-{{ c.index }}"><label for="boxes-{{ c.index }}">boxes ({{ c.box_count }})</label>{% endif %}
+<div class="frame"><div class="figure"><img src="{{ c.src }}" width="{{ c.width }}" height="{{ c.height }}" alt="{{ c.key }}">{{ c.overlay or '' }}</div></div>
+{% if c.box_kinds %}<div class="legend">{% for k, colour in c.box_kinds %}<i style="background:{{ colour }}"></i>{{ k }}{% endfor %}</div>{% endif %}
+<h3>Prompt</h3><div>{{ c.prompt }}</div>
+<h3>Target (txt{% if c.text_is_table %}, a DePlot table{% endif %})</h3>
+{% if c.text_is_table %}{{ deplot(c.table) }}<details><summary>as text</summary><pre>{{ c.text }}</pre></details>
+{% else %}<pre>{{ c.text }}</pre>{% endif %}
+{% if c.cells %}<h3>Cells (json targets.cells)</h3><table class="data">
+{% for row in c.cells %}<tr>{% for cell in row %}{% set tag = 'th' if cell.get('header') else 'td' %}<{{ tag }}{% if (cell.get('rowspan') or 1) > 1 %} rowspan="{{ cell.rowspan|int }}"{% endif %}{% if (cell.get('colspan') or 1) > 1 %} colspan="{{ cell.colspan|int }}"{% endif %}>{{ cell.get('text', '') }}</{{ tag }}>{% endfor %}</tr>
+{% endfor %}</table>{% endif %}
+{% if c.table and not c.text_is_table %}<details><summary>Table (json targets.table)</summary>{{ deplot(c.table) }}</details>{% endif %}
+{% if c.qa %}<details{% if c.task == 'chart_qa' %} open{% endif %}><summary>QA pairs ({{ c.qa|length }})</summary><dl class="qa">
+{% for q in c.qa %}<dt>{{ q.get('question', '') }}</dt><dd>{{ q.get('answer', '') }}{% if q.get('template') %} <span class="muted">({{ q.template }})</span>{% endif %}</dd>{% endfor %}</dl></details>{% endif %}
+{% if c.code %}<details><summary>Code (json targets.code)</summary><pre>{{ c.code }}</pre></details>{% endif %}
+{% if c.style %}<details><summary>Style choices ({{ c.style|length }})</summary><table class="style">
+{% for axis, value in c.style %}<tr><td>{{ axis }}</td><td>{{ value }}</td></tr>{% endfor %}</table></details>{% endif %}
+<details><summary>Facts</summary><table class="style">
+<tr><td>shard</td><td>{{ c.shard }}</td></tr><tr><td>seed</td><td>{{ c.seed }}</td></tr>
+{% for k, v in c.quality.items() %}<tr><td>quality.{{ k }}</td><td>{{ v }}</td></tr>{% endfor %}
+<tr><td>repairs</td><td>{{ c.repairs|join(', ') if c.repairs else 'none' }}</td></tr>
+<tr><td>augmentation</td><td>{{ c.augmentation if c.augmentation else 'none' }}</td></tr>
+</table></details>
+</section>
+{% endfor %}
+</main>
+</body>
+</html>
+""",
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+DEPLOT = jinja2.Template(
+    """<table class="data">{% if t.title %}<caption>{{ t.title }}</caption>{% endif %}
+<tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in t.rows %}<tr>{% for v in row %}<td>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}</table>""",
+    autoescape=True,
+)
+
+
+def _deplot(table: dict[str, Any]) -> Markup:
+    return Markup(DEPLOT.render(t=table))
+
+
+def render_preview(manifest: dict[str, Any], samples: list[RawSample], filters: str = "") -> str:
+    samples_info = manifest.get("samples") or {}
+    return PAGE.render(
+        name=manifest.get("name", "dataset"),
+        description=(manifest.get("description") or "").strip(),
+        shown=len(samples),
+        total=samples_info.get("total", "?"),
+        filters=filters,
+        by_split=", ".join(f"{k} {v}" for k, v in (samples_info.get("by_split") or {}).items()),
+        tasks=", ".join(manifest.get("tasks", [])),
+        image_format=(manifest.get("members") or ["?"])[0],
+        seed=manifest.get("seed", "?"),
+        version=(manifest.get("versions") or {}).get("render_factory", "?"),
+        cards=[card(s, i) for i, s in enumerate(samples)],
+        deplot=_deplot,
+    )
+
+
+def write_preview(
+    dataset: str,
+    out: str | Path,
+    n: int = DEFAULT_N,
+    tasks: str | Sequence[str] | None = None,
+    splits: str | Sequence[str] | None = None,
+) -> tuple[Path, list[RawSample]]:
+    """Write the preview page of `dataset` to `out`; returns its path and the samples shown."""
+    store, manifest = load_manifest(dataset)
+    samples = choose_samples(store, manifest, n, tasks, splits)
+    filters = "; ".join(
+        f"{label}: {', '.join(values)}" for label, values in (("task", _as_list(tasks)), ("split", _as_list(splits))) if values
+    )
+    page = render_preview(manifest, samples, filters)
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise FactoryError(f"cannot write the preview to '{path}': {exc.strerror or exc}; choose another --out") from None
+    return path, samples
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    path, samples = write_preview(args.dataset, args.out, args.n, args.task, args.split)
+    size = path.stat().st_size
+    if not samples:
+        print(f"no samples match; wrote an empty preview to {path}")
+        return 1
+    print(f"preview of {len(samples)} samples written to {path.resolve()} ({size / 1e6:.1f} MB); open it in a browser")
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("preview", help="one self-contained HTML page of samples: images, targets, boxes, styles")
+    p.add_argument("dataset", help="dataset folder or URL (holds manifest.json)")
+    p.add_argument("--n", type=int, default=DEFAULT_N, help=f"samples to show, spread over the shards (default {DEFAULT_N})")
+    p.add_argument("--task", action="append", help="show only this task (repeat or comma-separate for several)")
+    p.add_argument("--split", action="append", help="show only this split (train, val, test; repeatable)")
+    p.add_argument("--out", default="preview.html", help="HTML file to write (default: preview.html)")
+    p.set_defaults(func=cmd_preview)
