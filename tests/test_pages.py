@@ -388,3 +388,27 @@ def test_same_output_in_fresh_processes_whatever_the_hash_seed():
         digests.add(out.stdout.strip())
     assert len(digests) == 1, digests
     assert hashlib.sha256(b"").hexdigest() not in digests
+
+
+@needs_chromium
+@pytest.mark.chromium
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="json members of different tasks infer incompatible Arrow schemas (chart table rows mix str and float; "
+    "page/table sources, themes and DOM trees differ in shape); the json layout is being fixed centrally in "
+    "factory/samples.py: drop this marker once it is",
+    strict=False,
+)
+def test_mixed_dataset_loads_with_hugging_face_datasets(tmp_path, chart_dataset):
+    datasets = pytest.importorskip("datasets")
+    from factory.generate import generate
+
+    recipe = recipe_from_dict({"name": "pt", "seed": 5, "samples": 6, "shard": {"samples": 6},
+                               "tasks": {"screenshot_to_html": 1, "screenshot_parsing": 1, "table_to_html": 1},
+                               "generators": {"pages": {"viewports": ["mobile"], "max_sections": 2}}})
+    out = tmp_path / "pages"
+    generate(recipe, str(out), workers=1)
+    files = sorted(str(p) for p in out.glob("train-*.tar")) + sorted(str(p) for p in chart_dataset.glob("train-*.tar"))
+    ds = datasets.load_dataset("webdataset", data_files={"train": files}, split="train", cache_dir=str(tmp_path / "hf"))
+    tasks = {row["task"] for row in ds["json"]}
+    assert {"screenshot_parsing", "table_to_html", "chart_to_table"} <= tasks
