@@ -164,6 +164,30 @@ def hf_data_files(source: Any) -> dict[str, list[str]]:
     return files
 
 
+def hf_features(source: Any = None, image_ext: str | None = None):
+    """datasets.Features for load_dataset("webdataset", ..., features=hf_features(path)).
+
+    Pass them: without them Hugging Face infers one Arrow struct from the first five samples'
+    metadata, which differs from sample to sample (chart types, optional fields), and fails.
+    `json` becomes a Json column (dicts as written); the image member an Image column.
+    """
+    datasets = require("datasets", "hf", "Hugging Face datasets loading")
+    if not hasattr(datasets, "Json"):
+        raise FactoryError(f"datasets {datasets.__version__} has no Json feature: pip install -U 'datasets>=4'")
+    if image_ext is None:
+        manifest = find_shards(source).manifest if source is not None else None
+        image_ext = manifest["members"][0] if manifest else "png"
+    return datasets.Features(
+        {
+            image_ext: datasets.Image(),
+            "txt": datasets.Value("string"),
+            "json": datasets.Json(),
+            "__key__": datasets.Value("string"),
+            "__url__": datasets.Value("string"),
+        }
+    )
+
+
 # --- the sample stream ------------------------------------------------------------------------
 
 
@@ -397,9 +421,9 @@ class ShardDataset(IterableDataset):
             return
         yield from self._finish(self._endless(slot, slots, worker, workers), worker, limit=want)
 
-    def _finish(self, raws: Iterator[dict[str, Any]], worker: int, limit: int | None = None) -> Iterator[Any]:
-        """Filter, shuffle, decode and transform a raw stream, stopping after `limit` samples."""
-        kept = self._select(raws)
+    def _finish(self, items: Iterator[tuple[dict[str, Any], dict[str, Any]]], worker: int, limit: int | None = None) -> Iterator[Any]:
+        """Shuffle, decode and transform selected samples, stopping after `limit` of them."""
+        kept = items
         if self.shuffle > 1:
             kept = ShuffleBuffer(self.shuffle, rng_for(self.seed, self.epoch, _SHUFFLE, self.rank, worker))(kept)
         count = 0
@@ -412,8 +436,9 @@ class ShardDataset(IterableDataset):
             if limit is not None and count >= limit:
                 return
 
-    def _select(self, raws: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        for raw in raws:
+    def _selected(self, url: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """(raw sample, its metadata) for the samples of shard `url` in the chosen splits and tasks."""
+        for raw in self._read(url):
             meta = json.loads(raw["json"])
             if self.tasks is not None and meta.get("task") not in self.tasks:
                 continue
@@ -421,7 +446,7 @@ class ShardDataset(IterableDataset):
                 continue
             yield raw, meta
 
-    def _one_pass(self, epoch: int, slot: int, slots: int, worker: int, workers: int) -> Iterator[dict[str, Any]]:
+    def _one_pass(self, epoch: int, slot: int, slots: int, worker: int, workers: int) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Every sample of this slot's share, once, in this epoch's shard order."""
         urls = list(self.urls)
         if self.shuffle > 0:
@@ -429,7 +454,7 @@ class ShardDataset(IterableDataset):
             urls = [urls[i] for i in order]
         if len(urls) >= slots:
             for url in urls[slot::slots]:
-                yield from self._read(url)
+                yield from self._selected(url)
             return
         if workers > 1 and slot == self.rank * workers:
             log.info("%d shard(s) for %d readers: every reader reads all shards and keeps every %d-th sample", len(urls), slots, slots)
@@ -440,30 +465,30 @@ class ShardDataset(IterableDataset):
             mine = urls
         index = 0
         for url in mine:
-            for raw in self._read(url):
+            for item in self._selected(url):
                 if index % slots == slot:
-                    yield raw
+                    yield item
                 index += 1
 
-    def _endless(self, slot: int, slots: int, worker: int, workers: int) -> Iterator[dict[str, Any]]:
-        """Raw samples without end: resampled shards, or repeated passes over this slot's share."""
+    def _endless(self, slot: int, slots: int, worker: int, workers: int) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Selected samples without end: resampled shards, or repeated passes over this slot's share."""
         empty_run = 0
         if self.resampled:
             rng = rng_for(self.seed, self.epoch, _RESAMPLE, self.rank, worker)
             while True:
                 got = 0
-                for raw in self._read(self.urls[int(rng.integers(len(self.urls)))]):
+                for item in self._selected(self.urls[int(rng.integers(len(self.urls)))]):
                     got += 1
-                    yield raw
+                    yield item
                 empty_run = 0 if got else empty_run + 1
                 if empty_run > 10 + 4 * len(self.urls):
-                    raise FactoryError("the shards hold no readable samples; check the dataset with render-factory verify")
+                    raise FactoryError("the shards hold no samples of the chosen splits and tasks; check the selection or run render-factory verify")
         repeat = 0
         while True:
             got = 0
-            for raw in self._one_pass(self.epoch * 1_000_003 + repeat, slot, slots, worker, workers):
+            for item in self._one_pass(self.epoch * 1_000_003 + repeat, slot, slots, worker, workers):
                 got += 1
-                yield raw
+                yield item
             if not got:
                 raise FactoryError(
                     f"reader {slot} of {slots} got no samples to fill epoch_length; use resampled=True or fewer workers"
