@@ -56,7 +56,11 @@ class ChromiumSettings(Options):
     restart_every: int = Field(500, ge=1, description="relaunch the browser after this many pages (bounds leaks)")
     device_scale_factor: float = Field(1.0, gt=0, le=4, description="screenshot pixels per CSS px")
     max_capture_height: int = Field(
-        16384, ge=16, le=32768, description="hard cap on captured height in CSS px, whatever a source asks"
+        16384,
+        ge=16,
+        le=16384,
+        description="hard cap on the picture's height in pixels (CSS px x scale), whatever a source asks; "
+        "16384 is Skia's largest surface, and a 800x16384 capture already takes seconds",
     )
 
 
@@ -318,13 +322,16 @@ class ChromiumRenderer(Renderer):
             self._blocked.append(url)
             route.abort("blockedbyclient")
 
-    def _close_browser(self) -> None:
+    def _close_browser(self, kill: bool = False) -> None:
+        """Close the browser; `kill` first SIGKILLs it (a hung or crashed one may not close)."""
         from playwright.sync_api import Error as PlaywrightError
 
         browser, pid = self._browser, self._browser_pid
         self._browser, self._browser_pid, self._pages = None, None, {}
         if browser is None:
             return
+        if kill and pid is not None:
+            _kill_group(pid)
         try:
             browser.close()
         except PlaywrightError as exc:  # already dead: make sure nothing of it lingers
@@ -360,12 +367,12 @@ class ChromiumRenderer(Renderer):
             try:
                 return self._render_once(source, spec)
             except _Hung:
-                self._close_browser()
+                self._close_browser(kill=True)
                 log.warning("Chromium render overran %d ms (attempt %d)", self.options.timeout_ms, attempt)
                 if attempt == 2:
                     raise Dropped("render_timeout", f"no screenshot within {self.options.timeout_ms} ms, twice") from None
             except _Crashed as exc:
-                self._close_browser()
+                self._close_browser(kill=True)
                 log.warning("Chromium crashed (attempt %d): %s", attempt, exc)
                 if attempt == 2:
                     raise Dropped("render_crash", str(exc)) from None
@@ -387,8 +394,15 @@ class ChromiumRenderer(Renderer):
             if watchdog.fired:
                 raise _Hung("watchdog") from None
             message = str(exc)
+            first = (message.strip().splitlines() or [type(exc).__name__])[0]
             if "closed" in message or "crash" in message.lower():
-                raise _Crashed(message.strip().splitlines()[0]) from None
+                raise _Crashed(first) from None
+            if spec["javascript"]:  # the page's own scripts can break the measurement: its fault
+                raise Dropped("render_failed", first) from None
+            raise
+        except ValueError as exc:  # facts JSON from a page whose scripts replaced JSON or Array
+            if spec["javascript"]:
+                raise Dropped("render_failed", f"page facts unreadable: {exc}") from None
             raise
         self._pages_rendered += 1
         png, width, height, facts = result
@@ -399,7 +413,7 @@ class ChromiumRenderer(Renderer):
         import base64
 
         scale = self.options.device_scale_factor
-        cap = min(spec["max_height"], self.options.max_capture_height)
+        cap = max(1, min(spec["max_height"], int(self.options.max_capture_height / scale)))  # CSS px
         width = spec["width"]
         self._blocked = []
         if spec["javascript"]:

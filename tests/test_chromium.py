@@ -443,3 +443,13 @@ def test_forked_child_starts_its_own_browser(renderer):
     proc.join(60)
     assert proc.exitcode == 0 and child_pid != parent_pid and height == 300
     assert renderer.render(Page("<p>parent again</p>")).height == 300 and renderer._browser_pid == parent_pid
+
+
+@needs_chromium
+@pytest.mark.chromium
+def test_page_scripts_that_break_the_measurement_drop_the_sample(renderer):
+    saboteur = "<p>x</p><script>JSON.stringify = () => 'not json'; Element.prototype.getBoundingClientRect = null;</script>"
+    with pytest.raises(Dropped) as drop:
+        renderer.render(Page(saboteur, javascript=True))
+    assert drop.value.reason == "render_failed"
+    assert renderer.render(Page("<p>fine</p>", javascript=True)).height == 300
