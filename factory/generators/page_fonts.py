@@ -142,6 +142,20 @@ def missing_glyphs(text: str, families: tuple[str, ...]) -> list[str]:
     return sorted(c for c in chars if ord(c) > 32 and not c.isspace() and ord(c) not in covered)
 
 
+def stacks_for(keys: Iterable[str], chars: str, locale: str) -> list[str]:
+    """The stack keys among `keys` that draw every one of `chars` (with the locale's CJK fallback).
+
+    Choosing fonts this way keeps, say, Vietnamese pages off Liberation, which lacks its
+    letters, instead of drawing the page and then dropping it.
+    """
+    ok = []
+    for key in keys:
+        stack = STACKS[key]
+        if not missing_glyphs(chars, (*stack.families, *cjk_extra(locale, stack.generic))):
+            ok.append(key)
+    return ok
+
+
 def check_glyphs(text: str, *stacks: tuple[str, ...]) -> None:
     """Drop the sample unless every stack can draw every character of `text`."""
     if all(_covers_ascii(families) for families in stacks):

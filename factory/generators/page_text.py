@@ -82,6 +82,14 @@ def pools_for(locale: str) -> dict[str, tuple[str, ...]]:
     }
 
 
+@functools.lru_cache(maxsize=None)
+def locale_chars(locale: str) -> str:
+    """The non-ASCII characters a locale's text uses (lorem words and the pools), for font choice."""
+    fake = faker_for(locale)
+    text = "".join(fake.get_words_list()) + "".join("".join(pool) for pool in pools_for(locale).values())
+    return "".join(sorted({c for c in text if ord(c) > 127 and not c.isspace()}))
+
+
 class Writer:
     """All the words on one page, from the sample's seed."""
 

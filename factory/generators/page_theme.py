@@ -8,9 +8,11 @@ write them into CSS verbatim.
 from __future__ import annotations
 
 import colorsys
+import functools
 import random
 
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, cjk_extra
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, cjk_extra, stacks_for
+from factory.generators.page_text import locale_chars
 
 VIEWPORTS = {
     "desktop": ((1280, 800), (1024, 768)),
@@ -82,12 +84,21 @@ def _palette(r: random.Random, dark: bool) -> dict[str, str]:
     return colors
 
 
+@functools.lru_cache(maxsize=None)
+def usable_stacks(locale: str) -> tuple[list[str], list[str], list[str]]:
+    """Sans, serif and mono stack keys that can draw the locale's letters (never empty)."""
+    chars = locale_chars(locale)
+    found = tuple(stacks_for(sorted(group), chars, locale) or sorted(group) for group in (SANS, SERIF, MONO))
+    return found  # type: ignore[return-value]
+
+
 def sample_theme(r: random.Random, viewport: str, locale: str, dark_fraction: float) -> dict:
     """Every visual choice of one page, as plain data."""
     dark = r.random() < dark_fraction
-    body_key = r.choice(sorted(SANS)) if r.random() < 0.75 else r.choice(sorted(SERIF))
-    heading_key = body_key if r.random() < 0.5 else r.choice(sorted(SANS) + sorted(SERIF))
-    mono_key = r.choice(sorted(MONO))
+    sans, serif, mono_keys = usable_stacks(locale)
+    body_key = r.choice(sans) if r.random() < 0.75 or not serif else r.choice(serif)
+    heading_key = body_key if r.random() < 0.5 else r.choice(sans + serif)
+    mono_key = r.choice(mono_keys)
     body, heading, mono = STACKS[body_key], STACKS[heading_key], STACKS[mono_key]
     body_extra = cjk_extra(locale, body.generic)
     heading_extra = cjk_extra(locale, heading.generic)

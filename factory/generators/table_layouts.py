@@ -20,8 +20,8 @@ from markupsafe import Markup
 from pydantic import Field, field_validator, model_validator
 
 from factory.components import Generator, Options
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, cjk_extra, check_glyphs
-from factory.generators.page_text import SUPPORTED_LOCALES, Writer
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, cjk_extra, stacks_for
+from factory.generators.page_text import SUPPORTED_LOCALES, Writer, locale_chars
 from factory.generators.page_theme import hex_color
 from factory.generators.pages import environment
 
@@ -295,7 +295,7 @@ STYLE_SIZES = {"dense": (11, 12, 13), "spreadsheet": (12, 13, 14)}
 
 
 def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, Any]:
-    font_key = r.choice(STYLE_FONTS[style])
+    font_key = r.choice(stacks_for(STYLE_FONTS[style], locale_chars(locale), locale) or STYLE_FONTS[style])
     stack = STACKS[font_key]
     extra = cjk_extra(locale, stack.generic)
     hue = r.randrange(360)
