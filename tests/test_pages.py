@@ -191,6 +191,18 @@ def test_font_stacks_are_installed_and_cover_ascii():
         assert missing_glyphs("".join(chr(c) for c in range(33, 127)), stack.families) == []
 
 
+@pytest.mark.slow
+def test_every_supported_locale_makes_pages_and_tables_its_fonts_can_draw():
+    from factory.generators.table_layouts import TableImagesGenerator, TableImagesOptions
+
+    for locale in page_text.SUPPORTED_LOCALES:
+        pages = PagesGenerator(PagesOptions(locales=[locale]))
+        tables = TableImagesGenerator(TableImagesOptions(locales=[locale]))
+        for seed in range(3):  # Dropped("missing_glyph") here would fail the test
+            assert pages.sample(rng_for(seed), seed).theme["locale"] == locale
+            tables.sample(rng_for(seed), seed)
+
+
 def test_missing_glyphs_drop_and_cjk_pages_pass():
     assert missing_glyphs("Tokyo 東京", ("Liberation Sans",)) == ["京", "東"]
     with pytest.raises(Dropped) as info:

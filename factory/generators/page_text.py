@@ -87,6 +87,7 @@ def locale_chars(locale: str) -> str:
     """The non-ASCII characters a locale's text uses (lorem words and the pools), for font choice."""
     fake = faker_for(locale)
     text = "".join(fake.get_words_list()) + "".join("".join(pool) for pool in pools_for(locale).values())
+    text += CURRENCY.get(locale, "€") + "©•"  # symbols the pages add themselves
     return "".join(sorted({c for c in text if ord(c) > 127 and not c.isspace()}))
 
 
