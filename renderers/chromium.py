@@ -282,13 +282,14 @@ class ChromiumRenderer(Renderer):
             self._close_browser()
         if self._browser is not None:
             return
-        if self.location is None and (self.options.executable or os.environ.get(browsers.ENV_VAR)):
+        first = self.location is None
+        if first and (self.options.executable or os.environ.get(browsers.ENV_VAR)):
             self.location = browsers.find_browser(self.options.executable)  # named: no driver needed
         if self._playwright is None:
             self._playwright = browsers.acquire_playwright()
         if self.location is None:
             self.location = browsers.find_browser(None, self._playwright)
-        log.info("Chromium: %s", self.location.describe())
+        (log.info if first else log.debug)("Chromium: %s", self.location.describe())
         self._browser = browsers.launch(self._playwright, self.location, max(30000, self.options.timeout_ms))
         self._chromium_version = self._browser.version
         session = self._browser.new_browser_cdp_session()
