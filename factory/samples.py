@@ -6,7 +6,6 @@ dataset and any executor all iterate it, which is why they agree byte for byte.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from factory import images, registry
 from factory.checks import check_not_blank
 from factory.components import Generator, Renderer, Task, to_jsonable
 from factory.errors import Dropped
+from factory.meta import pack as pack_meta
 from factory.plan import ShardPlan
 from factory.recipe import ResolvedRecipe
 from factory.seeding import rng_for, sample_seed
@@ -152,7 +152,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         "quality": to_jsonable(quality),
         "augmentation": to_jsonable(targets.augmentation),
     }
-    payload = json.dumps(meta, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    payload = pack_meta(meta)
     timings.add("generate", t1 - t0)
     timings.add("render", t2 - t1)
     timings.add("check_and_targets", t3 - t2)
