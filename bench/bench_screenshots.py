@@ -2,13 +2,14 @@
 
     python bench/bench_screenshots.py [--pages 40] [--workers 2] [--rounds 2] [--repeat 1]
                                       [--source demo | generator:pages | module:function]
-                                      [--modes naive,limit,factory]
+                                      [--modes naive,limit,factory] [--capture-paths K]
 
 Modes (each in --workers processes, one browser per process, pages dealt round-robin):
   naive    what a first script does: a new page per sample, page.goto(file://...),
            page.screenshot() (Playwright's default PNG);
-  limit    only what the picture needs, in one reused page: set_content, the document height
-           (full pages), a viewport resize to it, CDP Page.captureScreenshot PNG optimizeForSpeed;
+  limit    only what the picture needs, in one reused page: a viewport override, set_content,
+           the document height and a resize to it (full pages), CDP Page.captureScreenshot PNG
+           optimizeForSpeed;
   factory  renderers.chromium.ChromiumRenderer.render() end to end (isolation, settling, DOM facts).
 
 Each worker launches its browser and renders two pages before the clock starts; the workers
@@ -192,18 +193,22 @@ def mode_limit(sources, rounds, barrier, executable):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=list(browsers.LAUNCH_ARGS) + ["--no-sandbox"])
-        context = browser.new_context(java_script_enabled=False)
+        context = browser.new_context(java_script_enabled=False, no_viewport=True)
         page = context.new_page()
         cdp = context.new_cdp_session(page)
 
+        def resize(width, height):  # the cheapest resize: a device-metrics override, no window change
+            cdp.send("Emulation.setDeviceMetricsOverride",
+                     {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
         def one(source):
             width = source.viewport_width
-            page.set_viewport_size({"width": width, "height": source.viewport_height})
+            resize(width, source.viewport_height)
             page.set_content(source.html, wait_until="load")
             height = source.viewport_height
             if source.full_page:
                 height = min(page.evaluate("document.documentElement.scrollHeight"), source.max_height)
-                page.set_viewport_size({"width": width, "height": height})
+                resize(width, height)
             clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
             shot = cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True, "clip": clip})
             return base64.b64decode(shot["data"])
@@ -221,6 +226,61 @@ def mode_factory(sources, rounds, barrier, executable):
         return _timed(sources, rounds, barrier, lambda source: renderer.render(source).encoded)
     finally:
         renderer.close()
+
+
+def compare_capture(sources: list, executable: str, repeats: int = 5) -> None:
+    """Median ms per lossless capture path, one process, on pages already loaded (no set_content)."""
+    import statistics
+
+    from playwright.sync_api import sync_playwright
+
+    def median_ms(fn) -> float:
+        fn()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=list(browsers.LAUNCH_ARGS) + ["--no-sandbox"])
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+
+        def cdp_png(**extra):
+            return lambda: base64.b64decode(cdp.send("Page.captureScreenshot", {"format": "png", **extra})["data"])
+
+        rows: dict[str, list[float]] = {}
+        for source in sources:
+            width, height = source.viewport_width, source.viewport_height
+            page.set_viewport_size({"width": width, "height": height})
+            page.set_content(source.html, wait_until="load")
+            full = min(page.evaluate("document.documentElement.scrollHeight"), source.max_height)
+            view = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+            tall = {**view, "height": full}
+
+            def resize_then_capture():
+                page.set_viewport_size({"width": width, "height": full})
+                cdp_png(optimizeForSpeed=True, clip=tall)()
+                page.set_viewport_size({"width": width, "height": height})
+
+            paths = {
+                "viewport: page.screenshot() PNG": lambda: page.screenshot(),
+                "viewport: CDP PNG": cdp_png(clip=view),
+                "viewport: CDP PNG optimizeForSpeed": cdp_png(optimizeForSpeed=True, clip=view),
+                "full page: page.screenshot(full_page=True)": lambda: page.screenshot(full_page=True),
+                "full page: CDP optimizeForSpeed captureBeyondViewport": cdp_png(
+                    optimizeForSpeed=True, captureBeyondViewport=True, clip=tall),
+                "full page: resize viewport, CDP optimizeForSpeed, resize back": resize_then_capture,
+            }
+            for name, fn in paths.items():
+                rows.setdefault(name, []).append(median_ms(fn))
+        browser.close()
+    print(f"capture paths (median ms per capture, mean over {len(sources)} pages):")
+    for name, values in rows.items():
+        print(f"  {sum(values) / len(values):7.1f} ms  {name}")
 
 
 MODES = {
@@ -266,6 +326,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the modes this many times, interleaved, and keep each mode's best (noisy machines)")
     parser.add_argument("--executable", default=None, help="Chromium to use (default: the factory's lookup)")
+    parser.add_argument("--capture-paths", type=int, default=0, metavar="K",
+                        help="first time the lossless capture paths on the first K pages")
     args = parser.parse_args(argv)
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -280,6 +342,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"pages: {len(sources)} from {args.source} ({full} full-page), workers: {args.workers}, "
           f"rounds: {args.rounds}, cores: {os.cpu_count()}, chromium: {browsers.executable_version(executable)}, "
           f"load average before: {os.getloadavg()[0]:.2f}")
+    if args.capture_paths:
+        compare_capture(sources[: args.capture_paths], executable)
     rates: dict[str, float] = {}
     digests: dict[str, list[str]] = {}
     for attempt in range(args.repeat):

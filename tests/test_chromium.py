@@ -395,7 +395,7 @@ def test_crashed_tab_and_killed_browser_are_replaced():
     r = ChromiumRenderer({})
     try:
         r.render(Page("<p>before</p>"))
-        page, _ = r._page(False)
+        page = r._page(False).page
         with pytest.raises(Exception):  # the tab dies under the navigation
             page.goto("chrome://crash", timeout=5000)
         first_pid = r._browser_pid
