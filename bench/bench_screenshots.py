@@ -197,9 +197,13 @@ def mode_limit(sources, rounds, barrier, executable):
         page = context.new_page()
         cdp = context.new_cdp_session(page)
 
+        current = [None]
+
         def resize(width, height):  # the cheapest resize: a device-metrics override, no window change
-            cdp.send("Emulation.setDeviceMetricsOverride",
-                     {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+            if current[0] != (width, height):
+                cdp.send("Emulation.setDeviceMetricsOverride",
+                         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+                current[0] = (width, height)
 
         def one(source):
             width = source.viewport_width
