@@ -40,6 +40,7 @@ from webdataset.pytorch import IterableDataset
 from webdataset.tariterators import base_plus_ext
 
 from factory.errors import FactoryError, require
+from factory.meta import unpack as unpack_meta
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +168,9 @@ def hf_data_files(source: Any) -> dict[str, list[str]]:
 def hf_features(source: Any = None, image_ext: str | None = None):
     """datasets.Features for load_dataset("webdataset", ..., features=hf_features(path)).
 
-    Pass them: without them Hugging Face infers one Arrow struct from the first five samples'
-    metadata, which differs from sample to sample (chart types, optional fields), and fails.
-    `json` becomes a Json column (dicts as written); the image member an Image column.
+    Pins the schema instead of letting Hugging Face infer it from the first five samples, so a
+    later sample with a field those lacked still loads: `json` is a Json column (dicts as
+    written; factory.meta.unpack parses their JSON-text fields), the image member an Image column.
     """
     datasets = require("datasets", "hf", "Hugging Face datasets loading")
     if not hasattr(datasets, "Json"):
@@ -240,14 +241,14 @@ def decode_image(data: bytes, kind: str = "pil", mode: str | None = "RGB") -> An
 
 
 def decode_sample(raw: dict[str, Any], image: str = "pil", image_mode: str | None = "RGB", meta: dict | None = None) -> dict[str, Any]:
-    """A raw webdataset sample -> {"key", "image", "text", "meta"}."""
+    """A raw webdataset sample -> {"key", "image", "text", "meta"}, meta's JSON-text fields unpacked."""
     if meta is None:
         meta = json.loads(raw["json"])
     return {
         "key": raw["__key__"],
         "image": decode_image(raw[image_member(raw)], image, image_mode),
         "text": raw["txt"].decode("utf-8"),
-        "meta": meta,
+        "meta": unpack_meta(meta),
     }
 
 

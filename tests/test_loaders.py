@@ -21,6 +21,7 @@ from PIL import Image
 from factory.errors import FactoryError
 from factory.image_prep import PrepareImage, flattened_patches, patch_grid, resize_max_side, resize_to_patches
 from factory.loaders import find_shards, hf_data_files, hf_features, open_dataset, split_count
+from factory.meta import unpack
 
 
 def _manifest(path: Path) -> dict:
@@ -82,7 +83,8 @@ def test_every_sample_decodes_to_what_the_tar_holds(chart_dataset):
     for s in samples:
         members = raw[s["key"]]
         assert s["text"] == members["txt"].decode()
-        assert s["meta"] == json.loads(members["json"])
+        assert s["meta"] == unpack(json.loads(members["json"]))
+        assert isinstance(s["meta"]["source"], dict)
         assert s["meta"]["key"] == s["key"]
         assert isinstance(s["image"], Image.Image) and s["image"].mode == "RGB"
         assert s["image"].size == (s["meta"]["image"]["width"], s["meta"]["image"]["height"])
@@ -221,6 +223,8 @@ def test_hugging_face_datasets_loads_it(chart_dataset, tmp_path, monkeypatch):
     raw = _tar_contents(chart_dataset)[row["__key__"]]
     assert row["txt"] == raw["txt"].decode()
     assert row["json"]["key"] == row["__key__"]
+    plain = datasets.load_dataset("webdataset", data_files=files, cache_dir=str(tmp_path / "hf-inferred"))
+    assert plain["train"].num_rows == 18 and unpack(plain["train"][3]["json"]) == unpack(loaded["train"][3]["json"])
     assert row["png"].size == (row["json"]["image"]["width"], row["json"]["image"]["height"])
 
 
