@@ -405,12 +405,6 @@ def test_same_output_in_fresh_processes_whatever_the_hash_seed():
 @needs_chromium
 @pytest.mark.chromium
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="json members of different tasks infer incompatible Arrow schemas (chart table rows mix str and float; "
-    "page/table sources, themes and DOM trees differ in shape); the json layout is being fixed centrally in "
-    "factory/samples.py: drop this marker once it is",
-    strict=False,
-)
 def test_mixed_dataset_loads_with_hugging_face_datasets(tmp_path, chart_dataset):
     datasets = pytest.importorskip("datasets")
     from factory.generate import generate
@@ -422,5 +416,16 @@ def test_mixed_dataset_loads_with_hugging_face_datasets(tmp_path, chart_dataset)
     generate(recipe, str(out), workers=1)
     files = sorted(str(p) for p in out.glob("train-*.tar")) + sorted(str(p) for p in chart_dataset.glob("train-*.tar"))
     ds = datasets.load_dataset("webdataset", data_files={"train": files}, split="train", cache_dir=str(tmp_path / "hf"))
-    tasks = {row["task"] for row in ds["json"]}
-    assert {"screenshot_parsing", "table_to_html", "chart_to_table"} <= tasks
+    from factory.meta import unpack
+
+    rows = [unpack(row) for row in ds["json"]]
+    import json
+
+    chart_train = json.loads((chart_dataset / "manifest.json").read_text())["samples"]["by_split"]["train"]
+    assert len(rows) == 6 + chart_train
+    assert {"screenshot_parsing", "table_to_html", "chart_to_table"} <= {row["task"] for row in rows}
+    for row in rows:
+        if row["task"] == "table_to_html":
+            assert row["targets"]["cells"] and all(len(c["box"]) == 4 for c in row["targets"]["cells"])
+        elif row["task"].startswith("screenshot"):
+            assert row["targets"]["boxes"] and row["render"]["dom"]["tag"] == "html"
