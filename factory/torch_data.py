@@ -30,23 +30,16 @@ def _torch(feature: str):
 # --- collate ------------------------------------------------------------------------------------
 
 
-def image_tensor(image: Any):
-    """A CHW float32 tensor in [0, 1] from PIL, HWC uint8 numpy or a CHW torch tensor."""
-    torch = _torch("image batching")
+def image_array(image: Any) -> Any:
+    """CHW pixels: a numpy view for PIL and HWC numpy images (uint8 stays uint8), torch as given."""
     if isinstance(image, Image.Image):
-        array = np.asarray(image if image.mode in ("RGB", "L", "RGBA") else image.convert("RGB"))
-        image = array
+        image = np.asarray(image if image.mode in ("RGB", "L", "RGBA") else image.convert("RGB"))
     if isinstance(image, np.ndarray):
-        if image.ndim == 2:
-            image = image[:, :, None]
-        tensor = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
-    elif isinstance(image, torch.Tensor):
-        tensor = image if image.ndim == 3 else image.unsqueeze(0)
-    else:
-        raise FactoryError(f"cannot batch an image of type {type(image).__name__}; open the dataset with image='pil', 'numpy' or 'tensor'")
-    if tensor.dtype == torch.uint8:
-        return tensor.float().div_(255.0)
-    return tensor.float()
+        return image[None] if image.ndim == 2 else image.transpose(2, 0, 1)
+    torch = _torch("image batching")
+    if isinstance(image, torch.Tensor):
+        return image if image.ndim == 3 else image.unsqueeze(0)
+    raise FactoryError(f"cannot batch an image of type {type(image).__name__}; open the dataset with image='pil', 'numpy' or 'tensor'")
 
 
 class Collate:
@@ -89,7 +82,7 @@ class Collate:
             "prompts": [s.get("meta", {}).get("prompt") for s in batch],
             "meta": [s.get("meta", {}) for s in batch],
         }
-        out.update(self.pad_images([image_tensor(s["image"]) for s in batch]))
+        out.update(self.pad_images([image_array(s["image"]) for s in batch]))
         if "flattened_patches" in batch[0]:
             out["flattened_patches"] = torch.stack([torch.as_tensor(s["flattened_patches"]) for s in batch])
             out["patch_mask"] = torch.stack([torch.as_tensor(s["patch_mask"]) for s in batch])
@@ -98,17 +91,30 @@ class Collate:
         return out
 
     def pad_images(self, images: list[Any]) -> dict[str, Any]:
+        """Images (CHW, any mix of numpy and torch) padded into one float32 batch, with a mask."""
         torch = _torch("Collate")
         channels = {t.shape[0] for t in images}
         if len(channels) > 1:
             raise FactoryError(f"images in one batch have {sorted(channels)} channels; open the dataset with image_mode='RGB'")
         height = max(t.shape[1] for t in images)
         width = max(t.shape[2] for t in images)
-        pixels = torch.full((len(images), channels.pop(), height, width), float(self.pad_value), dtype=torch.float32)
+        shape = (len(images), channels.pop(), height, width)
         mask = torch.zeros((len(images), height, width), dtype=torch.bool)
         for i, t in enumerate(images):
-            pixels[i, :, : t.shape[1], : t.shape[2]] = t
             mask[i, : t.shape[1], : t.shape[2]] = True
+        if all(isinstance(t, np.ndarray) and t.dtype == np.uint8 for t in images):
+            # Pad in uint8 (a quarter of the bytes), then scale the whole batch at once.
+            packed = np.zeros(shape, dtype=np.uint8)
+            for i, t in enumerate(images):
+                packed[i, :, : t.shape[1], : t.shape[2]] = t
+            pixels = torch.from_numpy(packed).float().div_(255.0)
+            if self.pad_value:
+                pixels.masked_fill_(~mask[:, None], float(self.pad_value))
+        else:
+            pixels = torch.full(shape, float(self.pad_value), dtype=torch.float32)
+            for i, t in enumerate(images):
+                t = torch.as_tensor(np.ascontiguousarray(t)) if isinstance(t, np.ndarray) else t
+                pixels[i, :, : t.shape[1], : t.shape[2]] = t.float() / 255.0 if t.dtype == torch.uint8 else t
         sizes = torch.tensor([[t.shape[1], t.shape[2]] for t in images], dtype=torch.long)
         return {"pixel_values": pixels, "pixel_mask": mask, "image_sizes": sizes}
 
