@@ -127,6 +127,8 @@ def rc_params(spec: Any) -> dict[str, Any]:
         "axes.spines.right": spines[1],
         "axes.spines.bottom": spines[2],
         "axes.spines.top": spines[3],
+        "xtick.major.pad": s.get("tick_pad", 3.5),
+        "ytick.major.pad": s.get("tick_pad", 3.5),
         "xtick.direction": s["tick_direction"],
         "ytick.direction": s["tick_direction"],
         "axes.unicode_minus": bool(s.get("unicode_minus", True)),
@@ -189,9 +191,10 @@ def value_texts(table: Table, index: int) -> list[str]:
     return [format_value(v, column) for v in table.values(index)]
 
 
-def histogram_edges(table: Table) -> tuple[list[float], list[str]]:
-    edges = [float(e) for e in table.facts["edges"]]
-    column = Column("edge", decimals=int(table.facts["edge_decimals"]))
+def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
+    """Bin edges and their tick texts (the same texts the bin labels "10-20" are made of)."""
+    edges = [float(e) for e in spec.style["bin_edges"]]
+    column = Column("edge", decimals=int(spec.style["bin_decimals"]))
     return edges, [format_value(e, column) for e in edges]
 
 
@@ -222,7 +225,7 @@ def chart_texts(spec: Any) -> list[str]:
         for i in range(len(spec.table.series)):
             texts += value_texts(spec.table, i)
     if spec.chart_type == "histogram":
-        texts += histogram_edges(spec.table)[1]
+        texts += histogram_edges(spec)[1]
     return [t for t in texts if t]
 
 
@@ -489,7 +492,6 @@ class _Builder:
         self._series_dict()
         self.emit(f"colors = {s['colors'][: len(self.table.series)]!r}")
         self.emit(f"ax.stackplot(x, *series.values(), labels=list(series), colors=colors, alpha={s['area_alpha']})")
-        self.emit("ax.set_xlim(x[0], x[-1])")
         self._category_ticks()
 
     def _draw_scatter(self) -> None:
@@ -508,7 +510,7 @@ class _Builder:
 
     def _draw_histogram(self) -> None:
         s = self.s
-        edges, texts = histogram_edges(self.table)
+        edges, texts = histogram_edges(self.spec)
         step = int(s.get("x_tick_step", 1))
         self.emit(f"edges = {_nums(edges)}")
         self.emit(f"edge_labels = {_strs(texts)}")

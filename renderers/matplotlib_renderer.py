@@ -5,7 +5,7 @@ The figure is built by executing `factory.chart_code.figure_code(spec).body` on 
 chart-to-code script (the same body under pyplot) gives the same pixels. After one draw every
 text box is measured with the cached renderer; if two texts overlap, a text leaves the canvas,
 the plot area collapses or an inside legend hides data, the spec is repaired in a fixed order
-(rotate, wrap, move pie labels, move the legend out, shrink fonts, thin ticks, grow the
+(pad the corner, rotate, wrap, move pie labels, move the legend out, shrink fonts, thin ticks, grow the
 figure, drop value labels) and redrawn. A chart that stays illegible is dropped with the reason.
 """
 
@@ -188,7 +188,8 @@ def _text_box(text: Text, kind: str, renderer, group: int = -1) -> TextBox | Non
     size = None
     if abs(math.remainder(angle, 90.0)) >= 0.01:
         size = _unrotated_size(text, renderer)
-    return TextBox(kind, text.get_text(), bb.x0, bb.y0, bb.x1, bb.y1, angle, size, group)
+    shown = text.get_text().replace("\\$", "$")  # chart_code.escape keeps '$' out of mathtext
+    return TextBox(kind, shown, bb.x0, bb.y0, bb.x1, bb.y1, angle, size, group)
 
 
 def _unrotated_size(text: Text, renderer) -> tuple[float, float]:
@@ -371,6 +372,14 @@ def _xtick_crowding(problems: list[Problem]) -> bool:
     )
 
 
+def _repair_corner(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    """The first x label and the lowest y label meet at the corner: push tick labels off the axes."""
+    if spec.style.get("tick_pad", 3.5) >= 8 or not any(set(p.pair) == {"xtick", "ytick"} for p in problems):
+        return None
+    spec.style["tick_pad"] = 8.0
+    return "tick_pad:8"
+
+
 def _repair_rotate(spec: ChartSpec, problems: list[Problem]) -> str | None:
     if spec.chart_type in ("pie", "donut", "barh") or not _xtick_crowding(problems):
         return None
@@ -391,7 +400,7 @@ def _repair_wrap(spec: ChartSpec, problems: list[Problem]) -> str | None:
     if "title" in kinds and lines < 3 and len(spec.table.title.split()) > lines:
         spec.style["title_lines"] = lines + 1
         return f"wrap_title:{lines + 1}"
-    if not kinds & {"xtick", "ytick", "legend", "legend_frame", "pie_label", "layout"}:
+    if not _kinds(_text_problems(problems)) & {"xtick", "ytick", "legend", "pie_label", "layout"}:
         return None
     current = int(spec.style.get("wrap", 0))
     for width in (16, 10):
@@ -418,8 +427,11 @@ def _text_problems(problems: list[Problem]) -> list[Problem]:
 
 
 def _repair_font(spec: ChartSpec, problems: list[Problem]) -> str | None:
-    if spec.style["font_px"] <= MIN_FONT_PX + 0.05 or not _text_problems(problems):
+    texts = _text_problems(problems)
+    if spec.style["font_px"] <= MIN_FONT_PX + 0.05 or not texts:
         return None
+    if spec.style.get("value_labels") and all("value" in p.kinds for p in texts):
+        return None  # crowded value labels: dropping them (last repair) beats shrinking every text
     spec.style["font_px"] = round(max(MIN_FONT_PX, spec.style["font_px"] * 0.85), 1)
     return f"smaller_font:{spec.style['font_px']}"
 
@@ -427,7 +439,7 @@ def _repair_font(spec: ChartSpec, problems: list[Problem]) -> str | None:
 def _thinnable(spec: ChartSpec) -> bool:
     if spec.chart_type in ("histogram", "scatter"):
         return True
-    return spec.table.facts.get("label_kind") in SEQUENTIAL_KINDS
+    return (spec.style.get("label_kind") or spec.table.facts.get("label_kind")) in SEQUENTIAL_KINDS
 
 
 def _repair_thin(spec: ChartSpec, problems: list[Problem]) -> str | None:
@@ -444,7 +456,7 @@ def _repair_grow(spec: ChartSpec, problems: list[Problem], max_width: int, max_h
     """More room: taller for crowded horizontal-bar labels, else wider (never wider than MAX_ASPECT)."""
     kinds = _kinds(_text_problems(problems))
     tall = spec.chart_type == "barh" and "ytick" in kinds
-    wide = bool(kinds & {"xtick", "title", "legend", "layout", "value", "pie_label"})
+    wide = bool(kinds & {"xtick", "title", "legend", "layout", "pie_label"})
     if tall and spec.height_px < max_height:
         spec.height_px = exact_px(min(int(spec.height_px * 1.3), max_height), spec.dpi)
         return f"grow_figure:{spec.width_px}x{spec.height_px}"
@@ -493,6 +505,7 @@ class MatplotlibRenderer(Renderer):
     def repairs(self) -> list[Callable[[ChartSpec, list[Problem]], str | None]]:
         """The fixed order in which repairs are tried; the first that applies is made."""
         return [
+            _repair_corner,
             _repair_rotate,
             _repair_wrap,
             _repair_pie_legend,

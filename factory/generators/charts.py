@@ -323,6 +323,10 @@ class ChartGenerator(Generator):
             getattr(self, f"_style_{axis}")(rng, chart_type, table, style)
         if not style["title_shown"]:
             table = dataclasses.replace(table, title="")
+        style["label_kind"] = str(table.facts.get("label_kind", ""))
+        if chart_type == "histogram":  # drawing needs the edges, and a spec read back from json has no facts
+            style["bin_edges"] = list(table.facts["edges"])
+            style["bin_decimals"] = int(table.facts["edge_decimals"])
         dpi = style.pop("_dpi")
         width, height = exact_px(style.pop("_width"), dpi), exact_px(style.pop("_height"), dpi)
         return ChartSpec(chart_type, table, style, width, height, dpi, [])
@@ -371,7 +375,7 @@ class ChartGenerator(Generator):
 
     def _style_figure_size(self, rng, chart_type, table, style):
         lo, hi = self.options.width_px
-        width = int(rng.integers(lo // 8, hi // 8 + 1)) * 8
+        width = int(rng.integers(-(-lo // 8), max(hi // 8, -(-lo // 8)) + 1)) * 8
         a_lo, a_hi = _PLANS[chart_type].aspect
         aspect = float(rng.uniform(a_lo, a_hi))
         if chart_type == "barh":
@@ -412,6 +416,8 @@ class ChartGenerator(Generator):
         n_points = len(table.rows) * len(table.series)
         if chart_type in ("line", "multi_line", "area") and n_points > 24:
             allowed = False
+        if chart_type == "multi_line" and len(table.series) > 2:
+            allowed = False  # labels of three or more crossing lines collide
         p = 0.8 if chart_type in ("pie", "donut") else self.options.value_label_probability
         style["value_labels"] = bool(allowed and rng.random() < p)
 
