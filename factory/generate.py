@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from factory import registry
+from factory.dataset_card import write_card
 from factory.errors import FactoryError
 from factory.manifest import RECIPE, build_manifest, read_stats, write_manifest
 from factory.plan import ShardPlan, plan_shards
@@ -90,4 +91,5 @@ def generate(
         )
     manifest = build_manifest(resolved, plan, read_stats(store, plan))
     write_manifest(store, manifest)
+    write_card(store, manifest)  # README.md beside the manifest
     return manifest
