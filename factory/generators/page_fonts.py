@@ -8,7 +8,6 @@ installed font (fontconfig), and `check_glyphs` drops a sample whose text a stac
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import shutil
 import subprocess
@@ -16,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from factory.errors import Dropped, FactoryError
-
-log = logging.getLogger(__name__)
 
 FONT_PACKAGES = "fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk"
 

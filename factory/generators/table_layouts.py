@@ -9,7 +9,6 @@ the task can find each cell's box, empty cells included.
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass, field
 from html import escape
