@@ -26,6 +26,7 @@ Why these mechanisms (measured on the 2-core build machine, Chromium 156, Playwr
 
 from __future__ import annotations
 
+import base64
 import importlib.metadata
 import json
 import logging
@@ -56,6 +57,11 @@ class ChromiumSettings(Options):
     timeout_ms: int = Field(15000, ge=500, description="a render taking longer is retried once, then dropped")
     restart_every: int = Field(500, ge=1, description="relaunch the browser after this many pages (bounds leaks)")
     device_scale_factor: float = Field(1.0, gt=0, le=4, description="screenshot pixels per CSS px")
+    fast_png: bool = Field(
+        True,
+        description="Chromium's fast PNG settings: same pixels, capture about 2x faster, files about "
+        "30% larger (measured on generated pages: 253 KB in 133 ms against 193 KB in 255 ms)",
+    )
     max_capture_height: int = Field(
         16384,
         ge=16,
@@ -430,8 +436,6 @@ class ChromiumRenderer(Renderer):
 
     def _draw(self, tab: _Tab, spec: dict[str, Any]) -> tuple[bytes, int, int, dict[str, Any]]:
         """Load, settle, size, measure and capture one page."""
-        import base64
-
         scale = self.options.device_scale_factor
         cap = max(1, min(spec["max_height"], int(self.options.max_capture_height / scale)))  # CSS px
         width = spec["width"]
@@ -444,7 +448,9 @@ class ChromiumRenderer(Renderer):
         measured = _page_facts(tab, spec, cap, scale)
         height = measured["captured_height"]
         clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}  # CSS px in, device px out
-        shot = tab.cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True, "clip": clip})
+        shot = tab.cdp.send(
+            "Page.captureScreenshot", {"format": "png", "optimizeForSpeed": self.options.fast_png, "clip": clip}
+        )
         png = base64.b64decode(shot["data"])
         png_width, png_height = _png_size(png)
         blocked = sorted({url[:300] for url in self._blocked})

@@ -286,6 +286,13 @@ def test_same_html_gives_the_same_bytes(renderer):
         fresh.close()
     assert first.encoded == again.encoded == cold.encoded
     assert first.facts == again.facts == cold.facts
+    small = ChromiumRenderer({"fast_png": False})
+    try:
+        compact = small.render(Page(html))
+    finally:
+        small.close()
+    assert len(compact.encoded) < len(first.encoded)  # zlib's default level: smaller file...
+    assert image_of(compact).tobytes() == image_of(first).tobytes()  # ...same picture
 
 
 @needs_chromium
