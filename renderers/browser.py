@@ -124,7 +124,7 @@ def _playwright_managed(playwright: Any | None) -> str | None:
 def find_browser(explicit: str | None = None, playwright: Any | None = None) -> BrowserLocation:
     """Where the Chromium to launch is. `playwright`, when given, is a started sync Playwright."""
     if explicit:
-        return _named(explicit, "setting", "renderers.chromium.executable")
+        return _named(explicit, "setting", "renderers.chromium.executable (or --browser)")
     from_env = os.environ.get(ENV_VAR, "").strip()
     if from_env:
         return _named(from_env, "env", f"the {ENV_VAR} environment variable")
