@@ -26,7 +26,6 @@ import io
 import json
 import logging
 import os
-import posixpath
 import tarfile
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -81,7 +80,7 @@ def open_url(url: str) -> IO[bytes]:
 def _join(base: str, name: str) -> str:
     if _is_local(base):
         return os.path.join(base, name)
-    return posixpath.join(base.rstrip("/"), name) if not base.endswith("/") else base + name
+    return base.rstrip("/") + "/" + name
 
 
 def _read_json(url: str) -> dict[str, Any]:

@@ -51,9 +51,10 @@ def test_two_workers_read_every_sample_once_per_epoch(chart_dataset):
     assert orders[0] != orders[1]
 
 
-@pytest.mark.parametrize("split", [None, "val"])
+@pytest.mark.parametrize("split", [None, "train", "val"])
 def test_two_ranks_with_two_workers_each_see_every_sample_once(chart_dataset, split):
-    """All 4 shards: one per (rank, worker). val's single shard: split among the 4 readers by sample."""
+    """4 shards: one per (rank, worker). train's 3: whole shards per rank, then by sample among its
+    workers. val's single shard: split among the 4 readers by sample."""
     expected = Counter(_all_keys(chart_dataset, split))
     seen = Counter()
     for rank in range(2):
