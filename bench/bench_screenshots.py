@@ -15,7 +15,9 @@ Modes (each in --workers processes, one browser per process, pages dealt round-r
 Each worker launches its browser and renders two pages before the clock starts; the workers
 then start together and the figure is all samples over the slowest worker's time. The script
 also reports how many pages came out pixel-identical between modes: the modes must be doing
-the same work. To add a mode, write `def mode_x(sources, rounds, barrier, executable)` returning
+the same work. Expected differences against naive: pages taller than max_height (naive does not
+cap) and full pages sized in vh units (page.screenshot(full_page=True) lays the page out again
+at full height during the capture; a 1 px shift of a centred block is typical). To add a mode, write `def mode_x(sources, rounds, barrier, executable)` returning
 (samples, seconds, digests) and add it to MODES.
 
 Page sources: `demo` is built in (40 varied pages, no network); `generator:NAME` samples the
