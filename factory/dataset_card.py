@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from factory.meta import VARIABLE_FIELDS
 from factory.storage import Store
 
 CARD = "README.md"
@@ -64,7 +65,9 @@ def md_cell(text: Any) -> str:
 
 
 def yaml_str(text: Any) -> str:
-    return json.dumps(str(text), ensure_ascii=False)  # a JSON string is a YAML scalar
+    """A double-quoted YAML scalar (JSON's syntax); <, > and & as escapes, for pages that show it."""
+    quoted = json.dumps(str(text), ensure_ascii=False)
+    return quoted.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def py_str(text: Any) -> str:
@@ -136,7 +139,9 @@ source its targets were written from, so the targets say exactly what the image 
 - Every sample has the same members: {{ members_md }}. The image is {{ image_format }}; `txt` is
   the task's target text; `json` holds the task, prompt, generator and renderer names and
   versions, the per-sample seed, the image size, the source's full specification, secondary
-  targets (table, QA pairs, element or cell boxes) and quality facts.
+  targets (table, QA pairs, element or cell boxes) and quality facts. So that every sample has
+  one schema, the task-dependent fields ({{ variable_fields }}) are JSON text inside the json:
+  `factory.meta.unpack(meta)` (or the project's loader) turns them back into data.
 - Keys are `<shard>_<attempt>` and unique across the dataset.
 
 | split | {% for t in tasks %}{{ t | md_cell }} | {% endfor %}total |
@@ -307,6 +312,7 @@ def render_card(manifest: dict[str, Any], folder: str) -> str:
         patterns={split: shard_pattern(s["name"] for s in shards if s["split"] == split) for split in splits},
         engines=" ".join(engines),
         fonts=FONTS,
+        variable_fields=", ".join(f"`{f}`" for f in VARIABLE_FIELDS),
     )
 
 

@@ -27,6 +27,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from factory.errors import FactoryError
+from factory.meta import unpack
 from factory.storage import Store
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,8 @@ class RawSample:
     def meta(self) -> dict[str, Any]:
         if self._meta is None:
             try:
-                self._meta = json.loads(self.members["json"])
-            except (KeyError, ValueError) as exc:
+                self._meta = unpack(json.loads(self.members["json"]))
+            except (KeyError, ValueError, TypeError) as exc:
                 raise FactoryError(f"sample {self.key} in {self.shard} has no readable json member ({exc}); run render-factory verify") from None
         return self._meta
 
@@ -275,7 +276,7 @@ def overlay_svg(boxes: list[Box], width: int, height: int) -> Markup:
     """An SVG laid over the image in the image's own pixel space; every box names itself on hover."""
     parts = [
         f'<svg class="overlay" viewBox="0 0 {int(width)} {int(height)}" preserveAspectRatio="none" '
-        'xmlns="http://www.w3.org/2000/svg" aria-hidden="true">'
+        'aria-hidden="true">'
     ]
     for b in boxes:
         colour = BOX_COLOURS.get(b.kind, "#555555")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import inspect
 import io
 import json
 import logging
@@ -267,23 +268,30 @@ def plot_style(generator: str, axes_counts: dict[str, Counter]) -> str | None:
     rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(16, 2.3 * rows + 0.4), squeeze=False)
     fig.subplots_adjust(left=0.09, right=0.99, top=1 - 0.3 / (2.3 * rows + 0.4), bottom=0.25 / rows, wspace=0.75, hspace=0.55)
+    from matplotlib.ticker import MaxNLocator
+
+    # Ticks and titles are most of the drawing time of 40 small plots: few ticks, and titles as
+    # plain text (set_title would lay every tick label out again to place itself).
     for ax, name in zip(axes.flat, names):
         counts = axes_counts[name]
         if _is_numeric(counts):
             values = np.array(list(counts.keys()), dtype=float)
             weights = np.array(list(counts.values()), dtype=float)
             ax.hist(values, bins=min(20, len(values)), weights=weights, color="#8172b3")
-            ax.set_title(f"{name} ({len(counts)} values)", fontsize=9, loc="left")
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
             ax.tick_params(labelsize=7)
         else:
             top = counts.most_common(TOP_VALUES)
             if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v, _ in top):
                 top.sort(key=lambda kv: kv[0])
             rest = sum(counts.values()) - sum(v for _, v in top)
-            shown = [("(none)" if k is None else str(k), v) for k, v in top]
+            shown = [("(none)" if k is None else "(empty)" if k == "" else str(k), v) for k, v in top]
             if rest:
                 shown.append((f"other ({len(counts) - len(top)} values)", rest))
-            _barh(ax, shown, f"{name} ({len(counts)} values)", "#8172b3", values_shown=False)
+            _barh(ax, shown, "", "#8172b3", values_shown=False)
+            ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
+        ax.text(0, 1.04, f"{name} ({len(counts)} values)", transform=ax.transAxes, fontsize=9, va="bottom")
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     return _png(fig)
@@ -319,7 +327,8 @@ def plot_targets(s: Summary) -> str:
     tasks = sorted(s.target_chars)
     fig, ax = plt.subplots(figsize=(12, 0.45 * len(tasks) + 1.4), layout="constrained")
     data = [np.maximum(np.asarray(s.target_chars[t], dtype=float), 1) for t in tasks]
-    ax.boxplot(data, vert=False, whis=(5, 95), showfliers=False, widths=0.6)
+    horizontal = {"orientation": "horizontal"} if "orientation" in inspect.signature(ax.boxplot).parameters else {"vert": False}
+    ax.boxplot(data, whis=(5, 95), showfliers=False, widths=0.6, **horizontal)
     rng = np.random.default_rng(0)  # jitter only; the same picture every time
     for i, values in enumerate(data, start=1):
         shown = values[:: max(1, len(values) // 2000)]
@@ -408,6 +417,20 @@ def _thumbnails(store: Store, manifest: dict[str, Any], s: Summary, indices: set
                 if not keys:
                     break
     return out
+
+
+def find_near_duplicates(summary: Summary, near_bits: int = NEAR_DUPLICATE_BITS) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """All hashes, and (i, j, bits) near-duplicate pairs among them, exact copies left out.
+
+    An exact copy (summary.exact_pairs) is not compared again: it would only repeat, as a
+    near-duplicate at 0 bits, a pair already reported.
+    """
+    hashes = np.stack(summary.hashes) if summary.hashes else np.zeros((0, HASH_SIZE * HASH_SIZE // 8), np.uint8)
+    copies = {later for _, later in summary.exact_pairs}
+    keep = np.array([i not in copies for i in range(len(hashes))], dtype=bool)
+    kept_index = np.flatnonzero(keep)
+    pairs = near_duplicate_pairs(hashes[keep], near_bits)
+    return hashes, [(int(kept_index[i]), int(kept_index[j]), d) for i, j, d in pairs]
 
 
 # --- the page ---------------------------------------------------------------------------------------
@@ -509,11 +532,7 @@ def build_report(dataset: str, max_samples: int | None = None, near_bits: int = 
     store, manifest = load_manifest(dataset)
     summary = summarise(store, manifest, max_samples)
     stats = read_shard_stats(store, manifest)
-    hashes = np.stack(summary.hashes) if summary.hashes else np.zeros((0, HASH_SIZE * HASH_SIZE // 8), np.uint8)
-    exact_later = {b for _, b in summary.exact_pairs}
-    keep = np.array([i not in exact_later for i in range(summary.samples)], dtype=bool)
-    kept_index = np.flatnonzero(keep)
-    near = [(int(kept_index[i]), int(kept_index[j]), d) for i, j, d in near_duplicate_pairs(hashes[keep], near_bits)]
+    hashes, near = find_near_duplicates(summary, near_bits)
 
     listed = [("exact", a, b, 0) for a, b in summary.exact_pairs] + [("near", a, b, d) for a, b, d in near]
     shown = listed[:MAX_LISTED]
@@ -635,4 +654,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_report)
 
 
-__all__ = ["Summary", "add_parser", "build_report", "dhash", "hamming", "near_duplicate_pairs", "summarise", "write_report"]
+__all__ = [
+    "Summary", "add_parser", "build_report", "dhash", "find_near_duplicates", "hamming", "near_duplicate_pairs", "summarise", "write_report",
+]
