@@ -46,8 +46,8 @@ class Collate:
     """Batches {"key", "image", "text", "meta"} samples whose images and texts differ in size.
 
     Returns a dict with:
-      pixel_values (B, C, H_max, W_max) float32 in [0, 1], each image at the top left, the rest
-        `pad_value`; pixel_mask (B, H_max, W_max) bool, True on real pixels; image_sizes (B, 2)
+      pixel_values (B, C, H_max, W_max) float32 in [0, 1] (or uint8, see `pixels`), each image at
+        the top left, the rest `pad_value`; pixel_mask (B, H_max, W_max) bool, True on real pixels; image_sizes (B, 2)
         as (height, width);
       flattened_patches / patch_mask stacked, when samples carry them (PrepareImage(flatten=True));
       texts, prompts, keys, meta as lists;
@@ -56,6 +56,8 @@ class Collate:
 
     tokenizer: any callable text -> token ids (a list, or a mapping with "input_ids", as a
     Hugging Face tokenizer returns). A class, not a closure, so DataLoader workers can pickle it.
+    pixels="uint8" keeps pixel_values as 0-255 bytes (padding `pad_value`, an int): a quarter of
+    the bytes through the DataLoader's worker queues; scale them on the GPU (`x.float() / 255`).
     """
 
     def __init__(
@@ -65,7 +67,11 @@ class Collate:
         max_length: int | None = None,
         label_pad_id: int = -100,
         pad_value: float = 0.0,
+        pixels: str = "float32",
     ):
+        if pixels not in ("float32", "uint8"):
+            raise FactoryError(f"Collate(pixels={pixels!r}): use 'float32' (0-1) or 'uint8' (0-255)")
+        self.pixels = pixels
         self.tokenizer = tokenizer
         self.pad_token_id = pad_token_id
         self.max_length = max_length
@@ -102,14 +108,19 @@ class Collate:
         mask = torch.zeros((len(images), height, width), dtype=torch.bool)
         for i, t in enumerate(images):
             mask[i, : t.shape[1], : t.shape[2]] = True
-        if all(isinstance(t, np.ndarray) and t.dtype == np.uint8 for t in images):
+        all_bytes = all(t.dtype in (np.uint8, torch.uint8) for t in images)
+        if self.pixels == "uint8" and not all_bytes:
+            raise FactoryError("Collate(pixels='uint8') needs uint8 images; open the dataset with image='pil', 'numpy' or 'tensor'")
+        if all_bytes:
             # Pad in uint8 (a quarter of the bytes), then scale the whole batch at once.
-            packed = np.zeros(shape, dtype=np.uint8)
+            packed = np.full(shape, int(self.pad_value) if self.pixels == "uint8" else 0, dtype=np.uint8)
             for i, t in enumerate(images):
-                packed[i, :, : t.shape[1], : t.shape[2]] = t
-            pixels = torch.from_numpy(packed).float().div_(255.0)
-            if self.pad_value:
-                pixels.masked_fill_(~mask[:, None], float(self.pad_value))
+                packed[i, :, : t.shape[1], : t.shape[2]] = t.numpy() if isinstance(t, torch.Tensor) else t
+            pixels = torch.from_numpy(packed)
+            if self.pixels == "float32":
+                pixels = pixels.float().div_(255.0)
+                if self.pad_value:
+                    pixels.masked_fill_(~mask[:, None], float(self.pad_value))
         else:
             pixels = torch.full(shape, float(self.pad_value), dtype=torch.float32)
             for i, t in enumerate(images):

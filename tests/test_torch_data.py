@@ -12,8 +12,10 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from factory.errors import FactoryError
 from factory.image_prep import PrepareImage
 from factory.loaders import open_dataset
 
@@ -92,6 +94,14 @@ def test_collate_pads_images_and_texts():
     assert out["image_sizes"].tolist() == [[20, 30], [40, 10]]
     assert out["texts"] == ["ab", "abcdef"] and out["prompts"] == ["p", None] and out["keys"] == ["a", "b"]
     assert "input_ids" not in out
+
+    raw = Collate(pixels="uint8", pad_value=7)(batch)
+    assert raw["pixel_values"].dtype == torch.uint8 and raw["pixel_values"][0, 0, 0, 0] == 255
+    assert raw["pixel_values"][0, 0, 30, 0] == 7 and torch.equal(raw["pixel_mask"], out["pixel_mask"])
+    mixed = [dict(batch[0], image=torch.zeros(3, 20, 30, dtype=torch.uint8)), dict(batch[1], image=np.ones((40, 10, 3), np.float32))]
+    assert Collate()(mixed)["pixel_values"][1, :, :40, :10].eq(1.0).all()
+    with pytest.raises(FactoryError, match="uint8"):
+        Collate(pixels="uint8")(mixed)
 
     tokens = Collate(tokenizer=str.encode, pad_token_id=0, max_length=4)(batch)
     assert tokens["input_ids"].tolist() == [[97, 98, 0, 0], [97, 98, 99, 100]]
