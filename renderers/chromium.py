@@ -5,6 +5,11 @@ One browser per worker process, one reused page per JavaScript mode, every reque
 browser's process group (Playwright calls cannot be interrupted otherwise), then retried once on
 a fresh browser; a second failure drops the sample.
 
+Attribute values in the DOM facts that are `data:` URIs are shortened to their media type and
+a hash, e.g. `data:image/png;sha256=0123456789ab` (first 12 hex digits of the SHA-256 of the
+attribute value as written): the picture's bytes are in the source already, and storing every
+inline image a second time in the facts doubled page samples. Same value -> same short form.
+
 Sources are duck-typed plain data with `html`, `viewport_width`, `viewport_height`, `full_page`,
 `max_height` (CSS px) and optionally `javascript` (default False).
 
@@ -27,6 +32,7 @@ Why these mechanisms (measured on the 2-core build machine, Chromium 156, Playwr
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.metadata
 import json
 import logging
@@ -45,6 +51,7 @@ from renderers import browser as browsers
 log = logging.getLogger(__name__)
 
 ALLOWED_SCHEMES = ("data:", "about:")
+DATA_URI_HASH_HEX = 12  # hex digits of SHA-256 kept when shortening data: URIs in attrs
 MAX_BLOCKED_LISTED = 50  # blocked URLs listed per page (sorted, unique, each cut to 300 chars)
 
 
@@ -97,6 +104,12 @@ _PAGE_JS = """async (o) => {
   const SKIP = new Set(["head", "script", "style", "template", "noscript"]);
   const ATTRS = ["id", "class", "href", "src", "alt", "type", "placeholder", "value", "name", "role", "aria-label"];
   const BUTTON_TYPES = new Set(["submit", "button", "reset", "image"]);
+  // checkVisibility() also knows what computed styles cannot tell: content skipped by
+  // content-visibility: hidden (the body of a closed <details>). Not `contentVisibilityAuto`:
+  // which auto content is skipped lags the viewport resize, so it reported content hidden that
+  // the full-page picture shows (measured); inside the capture, auto content is drawn.
+  const CHECK = {opacityProperty: true, visibilityProperty: true};
+  const canCheck = typeof de.checkVisibility === "function";
   const W = o.width, S = o.scale, MAX_DEPTH = o.maxDepth;
   const range = document.createRange();
   const boxes = [];
@@ -135,13 +148,16 @@ _PAGE_JS = """async (o) => {
   }
 
   // One element and its subtree. `opaque`: no ancestor has opacity 0 (opacity is not inherited).
-  function walk(el, opaque, depth, inSvg) {
+  // `checked`: the parent's checkVisibility() answer, which its text nodes and, since an element
+  // without a box (display: contents) answers false for itself, its box-less children take.
+  function walk(el, opaque, depth, inSvg, checked) {
     const tag = el.localName;
     const style = getComputedStyle(el);
     const r = el.getBoundingClientRect();
     const drawn = opaque && style.opacity !== "0";
     const seen = drawn && style.visibility === "visible";  // visibility is inherited: per element
-    const node = {tag, text: "", visible: seen && style.display !== "none" && shows(r),
+    const shown = !canCheck || (style.display === "contents" ? checked : el.checkVisibility(CHECK));
+    const node = {tag, text: "", visible: seen && shown && style.display !== "none" && shows(r),
                   box: boxOf(r), attrs: attrsOf(el), children: []};
     if (node.visible && (!inSvg || tag === "svg")) controlBox(el, tag, r);
     if (depth >= MAX_DEPTH) {  // keep the text of absurdly deep trees, not their structure
@@ -151,13 +167,13 @@ _PAGE_JS = """async (o) => {
     const own = [];
     for (const child of el.childNodes) {
       if (child.nodeType === Node.ELEMENT_NODE) {
-        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg"));
+        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown));
       } else if (child.nodeType === Node.TEXT_NODE) {
         const text = collapse(child.data);
         if (!text) continue;  // whitespace between tags carries nothing
         range.selectNodeContents(child);
         const tr = range.getBoundingClientRect();
-        const visible = seen && shows(tr);
+        const visible = seen && shown && shows(tr);
         node.children.push({tag: "#text", text, visible, box: boxOf(tr)});
         if (visible) emit("text", tr, text);
         own.push(text);
@@ -167,7 +183,7 @@ _PAGE_JS = """async (o) => {
     return node;
   }
 
-  const dom = walk(de, true, 0, false);
+  const dom = walk(de, true, 0, false, true);
   // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
   return JSON.stringify({dom, boxes, document_height: docHeight(), captured_height: H});
 }"""
@@ -474,6 +490,7 @@ def _page_facts(tab: _Tab, spec: dict[str, Any], cap: int, scale: float) -> dict
     capture is taller or shorter than the viewport (full pages), the viewport is resized to the
     capture height first and the facts are measured after that, so they describe the layout
     in the picture. Trees deeper than 200 elements keep the deeper text, not its structure.
+    data: URIs in attrs come back shortened (short_data_uri).
     """
     args = {
         "settle": True,
@@ -491,4 +508,31 @@ def _page_facts(tab: _Tab, spec: dict[str, Any], cap: int, scale: float) -> dict
         height = measured["resize"]
         tab.resize(spec["width"], height)
         measured = json.loads(tab.page.evaluate(_PAGE_JS, {**args, "settle": False, "height": height}))
+    _shorten_data_uris(measured["dom"])
     return measured
+
+
+def short_data_uri(value: str) -> str:
+    """`data:image/png;base64,...` -> `data:image/png;sha256=<12 hex>`; other values unchanged.
+
+    The hash is of the whole value as written, so equal URIs stay equal and different ones
+    (almost surely) differ; the media type is lower-cased, empty if the URI names none.
+    """
+    stripped = value.lstrip()  # browsers ignore leading spaces in URLs
+    if stripped[:5].lower() != "data:":
+        return value
+    media = stripped[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()[:100]
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:DATA_URI_HASH_HEX]
+    return f"data:{media};sha256={digest}"
+
+
+def _shorten_data_uris(dom: dict[str, Any]) -> None:
+    """Shorten every data: URI attribute value in the DOM facts, in place."""
+    stack = [dom]
+    while stack:
+        node = stack.pop()
+        attrs = node.get("attrs")
+        if attrs:
+            for name, value in attrs.items():
+                attrs[name] = short_data_uri(value)
+        stack.extend(node.get("children", ()))

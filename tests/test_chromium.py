@@ -22,7 +22,7 @@ from PIL import Image
 from factory import registry
 from factory.errors import Dropped, FactoryError, RecipeError
 from renderers import browser as browsers
-from renderers.chromium import ChromiumRenderer, ChromiumSettings
+from renderers.chromium import ChromiumRenderer, ChromiumSettings, short_data_uri
 
 HAVE_CHROMIUM = any(os.access(p, os.X_OK) for p in ("/usr/bin/chromium",)) or bool(
     os.environ.get(browsers.ENV_VAR)
@@ -223,6 +223,65 @@ def test_dom_tree_visibility_text_order_and_attrs(renderer):
     for b in boxes:
         x, y, w, h = b["box"]
         assert 0 <= x and 0 <= y and w > 0 and h > 0 and x + w <= out.width and y + h <= out.height
+
+
+HIDDEN_CONTENT_PAGE = """<body style="margin: 0; font: 16px sans-serif">
+<details open><summary>Open one</summary><p>open answer</p></details>
+<div style="content-visibility: hidden"><p>skipped content</p></div>
+<div id="contents" style="display: contents"><span>contents child</span> contents text</div>
+<details><summary>Question</summary><p id="answer">secret answer <b>bold secret</b></p></details>
+</body>"""
+
+
+@needs_chromium
+@pytest.mark.chromium
+def test_content_hidden_by_content_visibility_is_not_visible(renderer):
+    """A closed <details> keeps its body laid out but undrawn (content-visibility: hidden)."""
+    out = renderer.render(Page(HIDDEN_CONTENT_PAGE, full_page=False))
+    dom = out.facts["dom"]
+    texts = {n["text"]: n for n in walk(dom) if n["tag"] == "#text"}
+    for hidden in ("secret answer", "bold secret", "skipped content"):
+        assert not texts[hidden]["visible"], hidden
+    assert not find(dom, "p", id="answer")[0]["visible"] and not find(dom, "b")[0]["visible"]
+    for shown in ("Question", "Open one", "open answer", "contents child", "contents text"):
+        assert texts[shown]["visible"], shown  # display: contents has no box, its content does
+    box_texts = {b["text"] for b in out.facts["boxes"]}
+    assert {"Question", "open answer", "contents text"} <= box_texts
+    assert not box_texts & {"secret answer", "bold secret", "skipped content"}
+    # The picture agrees: the summary is drawn, the answer laid out below it is not.
+    pixels = np.asarray(image_of(out).convert("L"))
+    qx, qy, qw, qh = texts["Question"]["box"]
+    assert pixels[qy : qy + qh, qx : qx + qw].min() < 128
+    x, y, w, h = texts["secret answer"]["box"]
+    assert w > 0 and h > 0 and y >= qy + qh and y + h <= out.height
+    assert pixels[y : y + h, x : x + w].min() == 255
+
+
+def test_data_uris_are_shortened_to_type_and_hash():
+    png = "data:image/png;base64," + "iVBORw0KGgo" * 50
+    short = short_data_uri(png)
+    assert short.startswith("data:image/png;sha256=") and len(short) == len("data:image/png;sha256=") + 12
+    assert short == short_data_uri(png) and short != short_data_uri(png + "AA")
+    assert short_data_uri("DATA:Image/SVG+XML,%3Csvg%3E").startswith("data:image/svg+xml;sha256=")
+    assert short_data_uri("data:,hello").startswith("data:;sha256=")  # no media type named
+    for other in ("https://example.com/a.png", "logo.png", "", "metadata:x"):
+        assert short_data_uri(other) == other
+
+
+@needs_chromium
+@pytest.mark.chromium
+def test_data_uris_in_attrs_are_not_stored_whole(renderer):
+    gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+    text = "data:text/plain,hello%20world"
+    html = (f'<img id="pic" alt="dot" width="20" height="20" src="{gif}" data-full="{gif}">'
+            f'<a id="dl" href="{text}">download</a><img id="other" src="logo.png" alt="x">')
+    out = renderer.render(Page(html))
+    (pic,) = find(out.facts["dom"], "img", id="pic")
+    assert pic["attrs"]["src"] == pic["attrs"]["data-full"] == short_data_uri(gif)
+    assert pic["attrs"]["src"].startswith("data:image/gif;sha256=") and pic["visible"]
+    assert find(out.facts["dom"], "a", id="dl")[0]["attrs"]["href"] == short_data_uri(text)
+    assert find(out.facts["dom"], "img", id="other")[0]["attrs"]["src"] == "logo.png"
+    assert "base64" not in str(out.facts)
 
 
 @needs_chromium
