@@ -90,6 +90,6 @@ def generate(
             "workers must write where this process reads: use a shared folder or object storage"
         )
     manifest = build_manifest(resolved, plan, read_stats(store, plan))
+    write_card(store, manifest)  # README.md; before the manifest, which stays the last file written
     write_manifest(store, manifest)
-    write_card(store, manifest)  # README.md beside the manifest
     return manifest

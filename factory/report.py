@@ -64,7 +64,11 @@ _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Differing bits between packed hashes, broadcasting over leading axes."""
+    """Differing bits between packed uint8 hashes, broadcasting over leading axes."""
+    if a.shape[-1] % 8 == 0 and hasattr(np, "bitwise_count"):  # numpy >= 2: 64 bits per step
+        a64 = np.ascontiguousarray(a).view(np.uint64)
+        b64 = np.ascontiguousarray(b).view(np.uint64)
+        return np.bitwise_count(np.bitwise_xor(a64, b64)).sum(axis=-1, dtype=np.int32)
     return _POPCOUNT[np.bitwise_xor(a, b)].sum(axis=-1, dtype=np.int32)
 
 
@@ -88,13 +92,15 @@ def near_duplicate_pairs(hashes: np.ndarray, max_bits: int = NEAR_DUPLICATE_BITS
             if len(group) < 2:
                 continue
             group = np.sort(group)
-            block = 256
+            block = max(1, min(256, (1 << 24) // (len(group) * hashes.shape[1])))  # ~16 MB at a time
+            members = hashes[group]
             for start in range(0, len(group), block):
                 rows = group[start : start + block]
-                dist = hamming(hashes[rows][:, None, :], hashes[group][None, :, :])
+                later = members[start:]  # each pair once: a row against itself and what follows
+                dist = hamming(members[start : start + block][:, None, :], later[None, :, :])
                 ii, jj = np.nonzero(dist <= max_bits)
                 for a, b in zip(ii, jj):
-                    i, j = int(rows[a]), int(group[b])
+                    i, j = int(rows[a]), int(group[start + b])
                     if i < j:
                         found[(i, j)] = int(dist[a, b])
     return sorted((i, j, d) for (i, j), d in found.items())

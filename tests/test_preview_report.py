@@ -385,6 +385,8 @@ def test_near_duplicate_pairs_match_brute_force():
         bits[rng.choice(bits.size, flips, replace=False)] ^= 1
         hashes[i + 1] = np.packbits(bits)
     dist = hamming(hashes[:, None, :], hashes[None, :, :])
+    bits = np.unpackbits(hashes, axis=1).astype(np.int32)
+    assert (dist[:40, :40] == np.abs(bits[:40, None, :] - bits[None, :40, :]).sum(-1)).all()
     for max_bits in (0, 4, 10):
         brute = sorted((i, j, int(dist[i, j])) for i in range(n) for j in range(i + 1, n) if dist[i, j] <= max_bits)
         assert near_duplicate_pairs(hashes, max_bits) == brute
