@@ -153,7 +153,8 @@ class ResolvedRecipe:
 
     def as_dict(self) -> dict[str, Any]:
         data = self.recipe.model_dump(mode="json")
-        data["shard"]["max_bytes"] = self.recipe.shard.max_bytes
+        max_bytes = self.recipe.shard.max_bytes
+        data["shard"]["max_bytes"] = int(max_bytes) if max_bytes is not None else None
         data["tasks"] = {
             name: {"weight": self.task_weights[name], **self.task_options[name].model_dump(mode="json")}
             for name in self.task_weights

@@ -90,3 +90,13 @@ def test_plan_names_and_sizes():
     assert [s.name for s in plan] == ["train-000000", "train-000001", "train-000002", "train-000003", "val-000000"]
     assert [s.samples for s in plan] == [5, 5, 5, 3, 5]
     assert [s.index for s in plan] == list(range(5))
+
+
+def test_max_bytes_survives_the_yaml_round_trip(tmp_path):
+    resolved = recipe_from_dict({**BASE, "shard": {"samples": 5, "max_bytes": "2MB"}})
+    assert "max_bytes: 2000000" in resolved.to_yaml()
+    path = tmp_path / "r.yaml"
+    path.write_text(resolved.to_yaml())
+    from factory.recipe import load_recipe
+
+    assert load_recipe(str(path)).recipe.shard.max_bytes == 2_000_000
