@@ -159,7 +159,7 @@ def category_labels(spec: Any) -> list[str]:
 
 
 def series_names(spec: Any) -> list[str]:
-    return [_wrap(c.name, spec.style.get("wrap", 0)) for c in spec.table.series]
+    return [_wrap(c.name, spec.style.get("name_wrap", 0)) for c in spec.table.series]
 
 
 def title_text(spec: Any) -> str:
@@ -199,7 +199,7 @@ def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
 
 
 def axis_titles(spec: Any) -> tuple[str, str]:
-    """(x title, y title) as drawn; '' when the style hides one or the chart has none."""
+    """(x title, y title) as drawn (wrapped like series names); '' when hidden or absent."""
     table, s = spec.table, spec.style
     label_name = table.label_column.name
     if spec.chart_type == "histogram":
@@ -211,7 +211,8 @@ def axis_titles(spec: Any) -> tuple[str, str]:
         value_name = units.pop() if len(units) == 1 else ""
     if spec.chart_type in ("pie", "donut"):
         return "", ""
-    x, y = (label_name, value_name)
+    width = spec.style.get("name_wrap", 0)
+    x, y = (_wrap(label_name, width), _wrap(value_name, width))
     if spec.chart_type == "barh":
         x, y = y, x
     return (x if s.get("x_label") else ""), (y if s.get("y_label") else "")

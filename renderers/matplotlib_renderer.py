@@ -146,9 +146,8 @@ def draw(spec: ChartSpec, measure: Callable[[DrawnChart], Any] | None = None) ->
         canvas = FigureCanvasAgg(fig)
         exec(compiled, {"fig": fig, "np": np, "ticker": ticker})  # noqa: S102 - our own generated code
         canvas.draw()
-        drawn = DrawnChart(spec, fig, canvas)
+        drawn = DrawnChart(spec, fig, canvas, [str(w.message) for w in caught])
         result = measure(drawn) if measure is not None else None
-    drawn.warnings = [str(w.message) for w in caught]
     if canvas.get_width_height() != (spec.width_px, spec.height_px):
         raise RuntimeError(
             f"figure drew {canvas.get_width_height()} pixels, spec says {(spec.width_px, spec.height_px)}"
@@ -172,6 +171,7 @@ class TextBox:
     angle: float = 0.0
     size: tuple[float, float] | None = None  # unrotated width, height for rotated text
     group: int = -1  # legend id for a legend's texts and frame
+    font_px: float = 0.0
 
     @property
     def axis_aligned(self) -> bool:
@@ -189,7 +189,8 @@ def _text_box(text: Text, kind: str, renderer, group: int = -1) -> TextBox | Non
     if abs(math.remainder(angle, 90.0)) >= 0.01:
         size = _unrotated_size(text, renderer)
     shown = text.get_text().replace("\\$", "$")  # chart_code.escape keeps '$' out of mathtext
-    return TextBox(kind, shown, bb.x0, bb.y0, bb.x1, bb.y1, angle, size, group)
+    font_px = text.get_fontsize() * renderer.dpi / 72.0
+    return TextBox(kind, shown, bb.x0, bb.y0, bb.x1, bb.y1, angle, size, group, font_px)
 
 
 def _unrotated_size(text: Text, renderer) -> tuple[float, float]:
@@ -243,6 +244,17 @@ def text_boxes(fig: Figure, renderer) -> list[TextBox]:
         frame = legend.get_window_extent(renderer)
         boxes.append(TextBox("legend_frame", "", frame.x0, frame.y0, frame.x1, frame.y1, group=group))
     return boxes
+
+
+@dataclass
+class Legible:
+    """A chart drawn legibly: the spec as drawn (repairs applied), its figure and text boxes."""
+
+    spec: ChartSpec
+    drawn: DrawnChart
+    boxes: list[TextBox]
+    draws: int
+    inspected: Any = None
 
 
 @dataclass
@@ -395,20 +407,28 @@ def _long(texts: Iterable[str], width: int) -> bool:
 
 
 def _repair_wrap(spec: ChartSpec, problems: list[Problem]) -> str | None:
-    kinds = _kinds(problems)
+    """Break long texts into lines: the title, then series names and axis titles, then row labels."""
+    kinds = _kinds(_text_problems(problems))
     lines = int(spec.style.get("title_lines", 1))
     if "title" in kinds and lines < 3 and len(spec.table.title.split()) > lines:
         spec.style["title_lines"] = lines + 1
         return f"wrap_title:{lines + 1}"
-    if not _kinds(_text_problems(problems)) & {"xtick", "ytick", "legend", "pie_label", "layout"}:
-        return None
-    current = int(spec.style.get("wrap", 0))
-    for width in (16, 10):
-        if (current == 0 or width < current) and _long(
-            [*spec.table.labels(), *(c.name for c in spec.table.series)], width
-        ):
-            spec.style["wrap"] = width
-            return f"wrap_labels:{width}"
+    names = [c.name for c in spec.table.series] + [spec.table.label_column.name]
+    for key, wrappable, texts in (
+        ("name_wrap", {"legend", "xlabel", "ylabel"}, names),
+        ("wrap", {"xtick", "ytick", "pie_label", "layout"}, spec.table.labels()),
+    ):
+        if key == "wrap" and spec.style.get("x_rotation", 0):
+            wrappable = wrappable - {"xtick"}  # a wrapped label turned on its side only gets thicker
+        if key == "name_wrap" and not str(spec.style.get("legend", "none")).startswith("outside"):
+            wrappable = wrappable - {"legend"}  # an inside legend in the way moves out instead
+        if not kinds & wrappable:
+            continue
+        current = int(spec.style.get(key, 0))
+        for width in (16, 10):
+            if (current == 0 or width < current) and _long(texts, width):
+                spec.style[key] = width
+                return f"{key}:{width}"
     return None
 
 
@@ -439,7 +459,7 @@ def _repair_font(spec: ChartSpec, problems: list[Problem]) -> str | None:
 def _thinnable(spec: ChartSpec) -> bool:
     if spec.chart_type in ("histogram", "scatter"):
         return True
-    return (spec.style.get("label_kind") or spec.table.facts.get("label_kind")) in SEQUENTIAL_KINDS
+    return (spec.table.facts.get("label_kind") or spec.style.get("label_kind")) in SEQUENTIAL_KINDS
 
 
 def _repair_thin(spec: ChartSpec, problems: list[Problem]) -> str | None:
@@ -516,15 +536,52 @@ class MatplotlibRenderer(Renderer):
             _repair_values,
         ]
 
-    def draw_legible(self, spec: ChartSpec) -> tuple[ChartSpec, DrawnChart, list[TextBox], int]:
-        """Draw, measure, repair and redraw until legible; returns the spec as drawn."""
+    def cannot_fit(self, spec: ChartSpec) -> str | None:
+        """Why no repair could make the category labels fit, judged before drawing (or None).
+
+        A lower bound: each label takes at least its width at the smallest font, or, rotated and
+        wrapped to 10 characters a line, its lines' height; a pie's labels, wrapped to 16
+        characters, must fit one above the other in a legend.
+        """
+        labels = spec.table.labels()
+        line = MIN_FONT_PX * 0.85 * 1.15
+        if spec.chart_type in ("pie", "donut"):
+            room = self.max_height * 0.9
+            need = sum((math.ceil(len(t) / 16) if " " in t else 1) * line for t in labels)  # legend rows
+        elif spec.chart_type in ("scatter", "histogram"):
+            return None
+        else:
+            room = (self.max_height if spec.chart_type == "barh" else self.max_width) * 0.85
+            need = sum(
+                min(len(t) * 0.45 * MIN_FONT_PX * 0.85, (math.ceil(len(t) / 10) if " " in t else 1) * line) for t in labels
+            )
+            if spec.chart_type != "barh" and _thinnable(spec):
+                need /= 4  # every fourth label may be shown
+        if need > room:
+            return f"{len(labels)} labels need at least {need:.0f} px along an axis of at most {room:.0f} px"
+        return None
+
+    def draw_legible(self, spec: ChartSpec, inspect: Callable[[DrawnChart], Any] | None = None) -> Legible:
+        """Draw, measure, repair and redraw until legible, or raise Dropped.
+
+        `inspect(drawn)`, if given, runs on the accepted drawing under its rcParams (tests use it
+        to measure the figure their own way).
+        """
         spec = spec.copy()
         ensure_glyphs(spec)
-        for attempt in range(1, self.max_draws + 1):
-            drawn, boxes = draw(spec, lambda d: text_boxes(d.figure, d.renderer))
+        hopeless = self.cannot_fit(spec)
+        if hopeless:
+            raise Dropped("text_overlap", hopeless)
+
+        def measure(drawn: DrawnChart):
+            boxes = text_boxes(drawn.figure, drawn.renderer)
             problems = find_problems(drawn, boxes)
+            return boxes, problems, (inspect(drawn) if inspect is not None and not problems else None)
+
+        for attempt in range(1, self.max_draws + 1):
+            drawn, (boxes, problems, inspected) = draw(spec, measure)
             if not problems:
-                return spec, drawn, boxes, attempt
+                return Legible(spec, drawn, boxes, attempt, inspected)
             if attempt == self.max_draws:
                 break
             for repair in self.repairs():
@@ -539,17 +596,17 @@ class MatplotlibRenderer(Renderer):
         raise Dropped(first.reason, first.detail)
 
     def render(self, source: ChartSpec) -> Render:
-        spec, drawn, boxes, draws = self.draw_legible(source)
+        result = self.draw_legible(source)
+        spec, drawn, boxes = result.spec, result.drawn, result.boxes
         image = drawn.image()
+        texts = [b for b in boxes if b.kind != "legend_frame"]
         facts = {
             "repairs": list(spec.repairs),
             "elements": elements(drawn, boxes),
             "quality": {
-                "draws": draws,
-                "texts": sum(1 for b in boxes if b.kind != "legend_frame"),
-                "min_text_px": round(min((b.size[1] if b.size else min(b.y1 - b.y0, b.x1 - b.x0)) for b in boxes), 1)
-                if boxes
-                else 0.0,
+                "draws": result.draws,
+                "texts": len(texts),
+                "min_text_px": round(min((b.font_px for b in texts), default=0.0), 1),
             },
         }
         drawn.figure.clear()
