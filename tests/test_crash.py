@@ -346,3 +346,76 @@ def _kill_session(sid: int) -> None:
                 os.kill(int(pid), signal.SIGKILL)
         except (OSError, ProcessLookupError):
             continue
+
+
+PAGES_RECIPE = {
+    "name": "browser-crash",
+    "seed": 2,
+    "samples": 4,
+    "shard": {"samples": 4},
+    "tasks": {"screenshot_parsing": 1},
+}
+
+
+def _browsers_under(pid: int) -> list[int]:
+    """Chromium main processes (no --type=) descended from `pid`."""
+    parent, cmdline = {}, {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                parent[int(p)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                cmdline[int(p)] = f.read().split(b"\0")
+        except OSError:
+            continue
+
+    def descends(p: int) -> bool:
+        while p > 1:
+            p = parent.get(p, 0)
+            if p == pid:
+                return True
+        return False
+
+    return [
+        p for p, args in cmdline.items()
+        if args and b"chromium" in os.path.basename(args[0]) and not any(a.startswith(b"--type=") for a in args)
+        and descends(p)
+    ]
+
+
+@pytest.mark.chromium
+def test_browser_killed_mid_shard_is_restarted_and_the_shard_completes(tmp_path, caplog):
+    if not (os.access("/usr/bin/chromium", os.X_OK) or os.environ.get("RENDER_FACTORY_CHROMIUM")):
+        pytest.skip("no Chromium on this machine")
+    from factory.generate import generate
+
+    generate(recipe_from_dict(PAGES_RECIPE), str(tmp_path / "reference"), workers=1)
+    reference = (tmp_path / "reference" / "train-000000.tar").read_bytes()
+
+    out = tmp_path / "ds"
+    failure: list[BaseException] = []
+
+    def run():
+        try:
+            generate(recipe_from_dict(PAGES_RECIPE), str(out), workers=1)
+        except BaseException as exc:  # re-raised below
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def first_sample_written():
+        parts = list(out.glob("*.tar.*.partial")) if out.exists() else []
+        return parts if parts and parts[0].stat().st_size > 0 and _browsers_under(os.getpid()) else None
+
+    wait_for(first_sample_written, "the first page of the shard")
+    victims = _browsers_under(os.getpid())
+    for pid in victims:
+        os.kill(pid, signal.SIGKILL)
+    thread.join(timeout=WAIT)
+    assert not thread.is_alive() and not failure, failure
+    assert "Chromium crashed" in caplog.text
+    assert (out / "train-000000.tar").read_bytes() == reference
+    stats = json.loads((out / "stats" / "train-000000.json").read_text())
+    assert stats["samples"] == 4 and stats["drops"] == {}
+    assert main(["verify", str(out)]) == 0
