@@ -153,3 +153,27 @@ def test_memory_output_is_refused_before_starting_ray(monkeypatch, chart_recipe)
     plan = plan_shards(recipe_from_dict(chart_recipe))
     with pytest.raises(FactoryError, match="exists only inside this process"):
         RayExecutor(2).run({}, "memory://nowhere/ds", plan, lambda n: None)
+
+
+@pytest.mark.slow
+def test_workers_that_cannot_start_are_replaced_a_bounded_number_of_times(ray_cluster, tmp_path, chart_recipe,
+                                                                           monkeypatch):
+    from factory.executors import ray_executor
+
+    class BrokenActor:  # defined here so Ray ships it by value: it fails in __init__, not on import
+        """A worker whose set-up fails on its node (as with a missing system library)."""
+
+        def __init__(self, progress):
+            raise RuntimeError("no fonts on this node")
+
+        def ready(self):
+            return True
+
+    monkeypatch.setattr(ray_executor, "_ShardActor", BrokenActor)
+    plan = plan_shards(recipe_from_dict(chart_recipe))
+    with pytest.raises(FactoryError) as err:
+        RayExecutor(1, retries=1).run(recipe_from_dict(chart_recipe).as_dict(), str(tmp_path), plan, lambda n: None)
+    assert str(err.value).startswith(
+        "no Ray worker could start (worker could not start: RuntimeError: no fonts on this node); install render-factory"
+    )
+    assert list(tmp_path.iterdir()) == []

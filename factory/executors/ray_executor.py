@@ -52,6 +52,13 @@ def _one_line(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _actor_error(err: Exception) -> str:
+    if getattr(err, "actor_init_failed", False):  # the last line of the traceback says why
+        lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+        return "worker could not start: " + (lines[-1] if lines else type(err).__name__)
+    return "worker process died (killed, out of memory, or crashed)"
+
+
 class _Progress:
     """A counter the actors add to and the driver drains; keyed by (shard index, attempt) so a
     retried shard's first attempt is not counted twice."""
@@ -73,6 +80,9 @@ class _ShardActor:
 
     def __init__(self, progress: Any) -> None:
         self.progress = progress
+
+    def ready(self) -> bool:
+        return True
 
     def render(self, recipe_data: dict[str, Any], out_url: str, shard: ShardPlan, attempt: int) -> dict[str, Any]:
         from factory.executors import worker
@@ -139,7 +149,7 @@ class RayExecutor:
 
 
 class _Run:
-    """One executor run: dispatch, collect, retry, report."""
+    """One executor run: start actors, dispatch shards to ready ones, collect, retry, report."""
 
     def __init__(self, ray, executor: RayExecutor, recipe_data, store: Store, shards, on_samples):
         self.ray = ray
@@ -155,29 +165,53 @@ class _Run:
         self.forwarded: dict[int, int] = {}  # shard index -> samples passed to on_samples
         self.finished: set[int] = set()
         self.actors: list[Any] = []
+        self.starting: dict[Any, Any] = {}  # readiness ref -> actor not yet known to be running
+        self.start_failures = 0
+        self.start_error = ""
 
     def _workers(self) -> int:
-        wanted = self.executor.workers
-        if not wanted:
-            wanted = max(1, int(self.ray.cluster_resources().get("CPU", 1)))
+        cpus = int(self.ray.cluster_resources().get("CPU", 0))
+        wanted = self.executor.workers or max(1, cpus)
+        if wanted > cpus:
+            log.warning("%d workers asked for but the Ray cluster has %d CPUs now: the others start "
+                        "if the cluster grows", wanted, cpus)
         return max(1, min(wanted, len(self.shards)))
 
-    def _new_actor(self) -> Any:
+    def _start_actor(self) -> None:
+        """Start an actor; it gets shards once it answers, so a cluster that cannot place it
+        (too few CPUs, still scaling up) only delays it and never holds a shard."""
         actor = self.actor_class.remote(self.progress)
         self.actors.append(actor)
-        return actor
+        self.starting[actor.ready.remote()] = actor
 
     def _retire(self, actor: Any) -> None:
         """Kill an actor whose state can no longer be trusted (its task failed or it died)."""
         self.ray.kill(actor, no_restart=True)
         self.actors.remove(actor)
 
+    def _started(self, ref: Any, idle: list[Any]) -> None:
+        actor = self.starting.pop(ref)
+        try:
+            self.ray.get(ref)
+        except self.exceptions.RayError as err:
+            self.start_failures += 1
+            self.start_error = _one_line(_actor_error(err))
+            log.warning("a Ray worker could not start: %s", self.start_error)
+            self._retire(actor)
+            if self.start_failures <= self.workers * (1 + self.executor.retries):
+                self._start_actor()
+            return
+        idle.append(actor)
+
     def go(self) -> list[dict[str, Any]]:
         ray = self.ray
         self._warn_if_output_is_node_local()
         self.progress = ray.remote(num_cpus=0)(_Progress).remote()
         self.actor_class = ray.remote(num_cpus=1, max_restarts=0)(_ShardActor)
-        idle = [self._new_actor() for _ in range(self._workers())]
+        self.workers = self._workers()
+        for _ in range(self.workers):
+            self._start_actor()
+        idle: list[Any] = []
         queue: deque[ShardPlan] = deque(self.shards)
         inflight: dict[Any, tuple[Any, ShardPlan]] = {}
         results: list[dict[str, Any]] = []
@@ -189,11 +223,20 @@ class _Run:
                     actor = idle.pop()
                     ref = actor.render.remote(self.recipe_data, self.store.url, shard, self.attempts.get(shard.index, 0))
                     inflight[ref] = (actor, shard)
-                ready, _ = ray.wait(list(inflight), num_returns=1, timeout=POLL_SECONDS)
+                if not inflight and not self.starting:
+                    raise FactoryError(
+                        f"no Ray worker could start ({self.start_error}); install render-factory and its "
+                        "dependencies on every node (e.g. in the cluster's image), then run the same command again"
+                    )
+                refs = [*inflight, *self.starting]
+                ready, _ = ray.wait(refs, num_returns=1, timeout=POLL_SECONDS)
                 if ready:
-                    ready, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0)
+                    ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
                 self._forward(ray.get(self.progress.take.remote()))
                 for ref in ready:
+                    if ref in self.starting:
+                        self._started(ref, idle)
+                        continue
                     actor, shard = inflight.pop(ref)
                     outcome = self._collect(ref, shard)
                     if isinstance(outcome, dict):
@@ -207,7 +250,7 @@ class _Run:
                         idle.append(actor)
                         continue
                     self._retire(actor)  # it died, or its Workshop may be broken
-                    idle.append(self._new_actor())
+                    self._start_actor()
                     if retry:
                         queue.appendleft(shard)
         except BaseException:
@@ -236,10 +279,7 @@ class _Run:
                 return False, True
             reason = f"{type(cause).__name__}: {cause}"
         except exc.RayActorError as err:
-            if err.actor_init_failed:
-                reason = f"worker could not start: {str(err).split('creation task, ', 1)[-1]}"
-            else:
-                reason = "worker process died (killed, out of memory, or crashed)"
+            reason = _actor_error(err)
         except exc.RayError as err:
             reason = f"{type(err).__name__}: {err}"
         return self._retry(shard, _one_line(reason)), False
@@ -273,8 +313,15 @@ class _Run:
 
     def _finish(self) -> None:
         """Let idle actors exit normally (closing their browsers), and drop what dead ones left."""
+        pending = set(self.starting.values())
+        exits = []
         for actor in self.actors:
-            actor.__ray_terminate__.remote()
+            if actor in pending:
+                self.ray.kill(actor, no_restart=True)
+            else:
+                exits.append(actor.__ray_terminate__.remote())
+        if exits:
+            self.ray.wait(exits, num_returns=len(exits), timeout=STOP_SECONDS)
         self.ray.kill(self.progress)
         if self.attempts:  # some actor died or failed: its temporary file may still be there
             self._remove_partials()
