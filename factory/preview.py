@@ -206,6 +206,7 @@ BOX_COLOURS = {
     "x_tick_labels": "#1f77b4",
     "y_tick_labels": "#17becf",
     "value_labels": "#ff7f0e",
+    "pie_labels": "#ff7f0e",
     "legend_texts": "#2ca02c",
     "legends": "#2ca02c",
     "text": "#1f77b4",
