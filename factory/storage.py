@@ -71,6 +71,7 @@ class Store:
         if isinstance(data, str):
             data = data.encode("utf-8")
         temp = self.temp_name(name)
+        committed = False
         try:
             with self.open_write(temp) as f:
                 f.write(data)
@@ -78,15 +79,18 @@ class Store:
                     f.flush()
                     os.fsync(f.fileno())
             self.commit(temp, name)
+            committed = True
         except OSError as exc:
-            try:
-                self.remove(temp)
-            except OSError:
-                pass  # the disk that refused the write may refuse this too; remove_partials retries
             raise FactoryError(
                 f"cannot write {name} to '{self.url}': {exc.strerror or exc}; "
                 "free space or fix permissions, then re-run (complete shards are kept)"
             ) from None
+        finally:
+            if not committed:  # failed or interrupted (Ctrl-C): leave no temporary file behind
+                try:
+                    self.remove(temp)
+                except OSError:
+                    pass  # the disk that refused the write may refuse this too; remove_partials retries
 
     def remove(self, name: str) -> None:
         if self.exists(name):

@@ -213,10 +213,13 @@ def test_killed_run_resumes_to_the_same_bytes(reference, recipe_file, tmp_path):
     assert_finished_like_reference(out, reference, before)
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_ctrl_c_stops_cleanly_with_exit_code_130(reference, recipe_file, tmp_path, workers):
+@pytest.mark.parametrize("executor", [["--workers", "1"], ["--workers", "2"], ["--executor", "ray", "--workers", "2"]],
+                         ids=["local-1", "local-2", "ray-2"])
+def test_ctrl_c_stops_cleanly_with_exit_code_130(reference, recipe_file, tmp_path, executor):
+    if "ray" in executor:
+        pytest.importorskip("ray")
     out = tmp_path / "ds"
-    proc = start_cli(recipe_file, out, "--workers", workers)
+    proc = start_cli(recipe_file, out, *executor)
     watcher = Watcher(out, reference)
     watcher.start()
     try:
@@ -227,7 +230,7 @@ def test_ctrl_c_stops_cleanly_with_exit_code_130(reference, recipe_file, tmp_pat
         assert stderr.strip().splitlines()[-1].startswith("interrupted: complete shards are kept")
         assert not [p for p in out.rglob("*") if p.name.endswith(PARTIAL_SUFFIX)]
         before = complete_stats(out)
-        rerun = run_cli(recipe_file, out, "--workers", workers)
+        rerun = run_cli(recipe_file, out, "--workers", "2")
     finally:
         watcher.stop()
     assert rerun.returncode == 0, rerun.stderr
