@@ -15,6 +15,17 @@ from typing import Any
 from factory.tabular import Column, Table, format_value
 
 SALT = "render-factory"
+# Part of Matplotlib's font-lookup cache key too, so constant: every text has an explicit size.
+BASE_FONT_SIZE = 10.0
+# Never consulted (charts name their family) but part of Matplotlib's font-lookup cache key, and
+# themes change them: fixed, they keep that cache warm across themes (a miss costs ~15 ms).
+GENERIC_FONTS = {
+    "font.serif": ["DejaVu Serif"],
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.monospace": ["DejaVu Sans Mono"],
+    "font.cursive": ["DejaVu Sans"],
+    "font.fantasy": ["DejaVu Sans"],
+}
 # Characters numeric tick labels may use (digits, separators, unicode minus, SI prefixes, %).
 TICK_CHARS = "0123456789.,%-+ekMGTµm"
 MINUS = "\u2212"
@@ -89,7 +100,12 @@ def _docstring_safe(text: str) -> str:
 
 
 def font_points(spec: Any, scale: float = 1.0) -> float:
-    return round(spec.style["font_px"] * scale * 72.0 / spec.dpi, 2)
+    """A text size in whole points.
+
+    Matplotlib caches font lookups per exact size, and a lookup that misses scores every installed
+    font (hundreds with Noto, ~15 ms): a few sizes keep that cache warm, continuous sizes never do.
+    """
+    return float(max(5, round(spec.style["font_px"] * scale * 72.0 / spec.dpi)))
 
 
 def rc_params(spec: Any) -> dict[str, Any]:
@@ -108,7 +124,9 @@ def rc_params(spec: Any) -> dict[str, Any]:
         spines = (False, False, False, False)
     rc: dict[str, Any] = {
         "font.family": s["font_family"],
-        "font.size": font_points(spec),
+        **GENERIC_FONTS,
+        "font.size": BASE_FONT_SIZE,  # every text below gets its own size
+        "mathtext.fontset": "dejavusans",
         "axes.titlesize": font_points(spec, s["title_scale"]),
         "axes.titleweight": s["title_weight"],
         "axes.titley": 1.0,
@@ -542,7 +560,7 @@ class _Builder:
         if donut:
             wedgeprops["width"] = s["donut_width"]
         on_wedges = s.get("pie_labels", "wedges") == "wedges"
-        label_arg = "labels=labels, " if on_wedges else ""
+        label_arg = f'labels=labels, textprops={{"fontsize": {font_points(self.spec)}}}, ' if on_wedges else ""
         self.emit(
             f"wedges = ax.pie(values, {label_arg}colors=colors, startangle={s['start_angle']}, counterclock=False, "
             f"wedgeprops={wedgeprops!r})[0]"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib
+import matplotlib.style
 import numpy as np
 from matplotlib import font_manager, ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -40,6 +41,8 @@ MAX_DRAWS = 10
 MIN_FONT_PX = 9.0  # base text size a repair may shrink to (tick labels at most 15% smaller)
 OVERLAP_TOLERANCE_PX = 1.0  # boxes may touch by this much: text boxes include empty line gaps
 CLIP_TOLERANCE_PX = 0.5
+MIN_GAP_PX = 2.0  # x labels and value labels on one line keep at least this gap
+SPACED_KINDS = frozenset({"xtick", "value"})
 MIN_PLOT_FRACTION = (0.3, 0.25)
 MAX_ASPECT = 2.5  # a grown figure stays at most this much wider than tall  # plot area at least this share of figure width, height
 MINUS = "\u2212"
@@ -288,13 +291,18 @@ def _separated(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def overlapping_pairs(boxes: list[TextBox], tolerance: float = OVERLAP_TOLERANCE_PX) -> list[tuple[int, int]]:
-    """Index pairs of boxes that overlap by more than `tolerance` pixels (rotated text exactly)."""
+    """Index pairs of boxes that overlap by more than `tolerance` pixels (rotated text exactly),
+    or, for horizontal x labels and value labels, stand less than MIN_GAP_PX apart side by side."""
     if len(boxes) < 2:
         return []
+    # Boxes shrink by the tolerance, except that texts set side by side on one line (x labels,
+    # value labels) grow: "5.99" and "5.95" that merely touch read as "5.995.95".
+    side = np.array([-MIN_GAP_PX / 2 if b.kind in SPACED_KINDS and b.angle == 0 else tolerance for b in boxes])
     arr = np.array([[b.x0, b.y0, b.x1, b.y1] for b in boxes])
+    arr += np.column_stack([side, np.full(len(boxes), tolerance), -side, np.full(len(boxes), -tolerance)])
     ix = np.minimum(arr[:, None, 2], arr[None, :, 2]) - np.maximum(arr[:, None, 0], arr[None, :, 0])
     iy = np.minimum(arr[:, None, 3], arr[None, :, 3]) - np.maximum(arr[:, None, 1], arr[None, :, 1])
-    hit = (ix > 2 * tolerance) & (iy > 2 * tolerance)
+    hit = (ix > 0) & (iy > 0)
     pairs = []
     for i, j in zip(*np.nonzero(np.triu(hit, 1))):
         a, b = boxes[i], boxes[j]
@@ -508,7 +516,11 @@ def _repair_values(spec: ChartSpec, problems: list[Problem]) -> str | None:
 
 
 class MatplotlibRenderer(Renderer):
-    """Chart specs to RGB images, repaired until every text is legible (or dropped)."""
+    """Chart specs to RGB images, repaired until every text is legible (or dropped).
+
+    Settings (recipe `renderers: {matplotlib: {...}}`): `max_draws` (10), and `max_width_px`
+    (1400) / `max_height_px` (1200), the largest a repair may grow a figure.
+    """
 
     name = "matplotlib"
     version = "1"

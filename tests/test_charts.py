@@ -261,8 +261,12 @@ def test_rotated_boxes_are_compared_as_rotated():
 
     assert overlapping_pairs([label(100), label(120)]) == []
     assert overlapping_pairs([label(100), label(105)]) == [(0, 1)]
-    flat = [TextBox("xtick", "a", 0, 0, 50, 10), TextBox("xtick", "b", 49.5, 0, 90, 10), TextBox("xtick", "c", 80, 0, 120, 10)]
+    flat = [TextBox("title", "a", 0, 0, 50, 10), TextBox("legend", "b", 49.5, 0, 90, 10), TextBox("ylabel", "c", 80, 0, 120, 10)]
     assert overlapping_pairs(flat) == [(1, 2)]  # half a pixel of touching is tolerated
+    # value labels side by side need a visible gap; stacked ones (y tick labels) may touch
+    values = [TextBox("value", "5.99", 0, 0, 30, 10), TextBox("value", "5.95", 30.5, 0, 60, 10), TextBox("value", "6", 62.5, 0, 80, 10)]
+    assert overlapping_pairs(values) == [(0, 1)]
+    assert overlapping_pairs([TextBox("ytick", "1", 0, 0, 20, 10), TextBox("ytick", "2", 0, 9.5, 20, 19.5)]) == []
 
 
 @pytest.mark.slow

@@ -142,7 +142,6 @@ class ChartOptions(Options):
     fonts: list[str] = Field(default_factory=list, validate_default=True, description="font families (installed ones); empty = all known installed")
     dpi: list[int] = Field(default_factory=lambda: [72, 80, 96, 100, 120, 144], description="dpi choices")
     width_px: tuple[int, int] = Field((480, 960), description="image width range in pixels")
-    max_width_px: int = Field(1400, ge=320, le=4096, description="widest a legibility repair may make a chart")
     title_probability: float = Field(0.85, ge=0, le=1)
     value_label_probability: float = Field(0.4, ge=0, le=1)
 
@@ -398,6 +397,9 @@ class ChartGenerator(Generator):
         named = len(table.series) > 1 or chart_type in ("pie", "donut")
         if not named:
             style["legend"] = "none"
+        elif chart_type in ("grouped_bar", "stacked_bar"):
+            # bars fill the axes: an inside legend mostly covers one (a redraw to move it out)
+            style["legend"] = _choice(rng, ["best", "outside right", "outside bottom"], p=[0.3, 0.45, 0.25])
         else:
             style["legend"] = _choice(
                 rng, ["best", "upper right", "upper left", "outside right", "outside bottom"], p=[0.35, 0.15, 0.1, 0.25, 0.15]
@@ -489,6 +491,7 @@ class ChartGenerator(Generator):
                 "title": spec.table.title,
                 "columns": to_jsonable(spec.table.columns),
                 "rows": to_jsonable(spec.table.rows),
+                "facts": to_jsonable(spec.table.facts),
             },
         }
 
