@@ -47,7 +47,7 @@ def spec_from_json(source: dict):
     table = source["table"]
     return ChartSpec(
         chart_type=source["chart_type"],
-        table=Table(table["title"], [Column(**c) for c in table["columns"]], table["rows"]),
+        table=Table(table["title"], [Column(**c) for c in table["columns"]], table["rows"], table.get("facts", {})),
         style=source["style"],
         width_px=source["width"],
         height_px=source["height"],
@@ -59,6 +59,7 @@ def spec_from_json(source: dict):
 def limit_worker(sources: list[dict], png_level: int) -> int:
     """Draw and encode: Matplotlib and Pillow only."""
     import matplotlib
+    import matplotlib.style
     import numpy as np
     from matplotlib import ticker
     from matplotlib.backends.backend_agg import FigureCanvasAgg
