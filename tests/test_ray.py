@@ -26,6 +26,16 @@ from factory.recipe import recipe_from_dict
 from factory.storage import PARTIAL_SUFFIX, Store
 
 ROOT = Path(__file__).resolve().parents[1]
+RECIPE = {
+    "name": "ray-test",
+    "seed": 9,
+    "samples": 12,
+    "shard": {"samples": 3},
+    "splits": {"train": 0.75, "val": 0.25},
+    "tasks": {"chart_to_table": 1, "chart_qa": 1},
+}
+
+
 def tars(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.glob("*.tar")}
 
@@ -39,20 +49,22 @@ def ray_cluster():
 
 
 @pytest.fixture(scope="module")
-def reference(chart_dataset) -> dict[str, bytes]:
-    """The local executor's bytes: the shared chart dataset (conftest), made in one process."""
-    return tars(chart_dataset)
+def reference(tmp_path_factory) -> dict[str, bytes]:
+    """The local executor's bytes, made in this process with one worker."""
+    out = tmp_path_factory.mktemp("reference") / "ds"
+    generate(recipe_from_dict(RECIPE), str(out), workers=1)
+    return tars(out)
 
 
 @pytest.mark.slow
-def test_ray_gives_the_same_bytes_as_local_and_reports_progress(ray_cluster, reference, tmp_path, chart_recipe):
+def test_ray_gives_the_same_bytes_as_local_and_reports_progress(ray_cluster, reference, tmp_path):
     counted: list[int] = []
     manifest = generate(
-        recipe_from_dict(chart_recipe), str(tmp_path / "ds"), workers=2, executor="ray",
+        recipe_from_dict(RECIPE), str(tmp_path / "ds"), workers=2, executor="ray",
         progress=lambda shards, total: counted.append,
     )
     assert tars(tmp_path / "ds") == reference
-    assert sum(counted) == manifest["samples"]["total"] == chart_recipe["samples"]
+    assert sum(counted) == manifest["samples"]["total"] == RECIPE["samples"]
     assert verify(Store(str(tmp_path / "ds"))) == []
 
 
@@ -70,13 +82,13 @@ def _writers(folder: Path) -> dict[int, str]:
 
 
 @pytest.mark.slow
-def test_killed_actor_shard_is_retried_on_a_new_actor(ray_cluster, reference, tmp_path, caplog, chart_recipe):
+def test_killed_actor_shard_is_retried_on_a_new_actor(ray_cluster, reference, tmp_path, caplog):
     out = tmp_path / "ds"
     failure: list[BaseException] = []
 
     def run():
         try:
-            generate(recipe_from_dict(chart_recipe), str(out), workers=2, executor="ray")
+            generate(recipe_from_dict(RECIPE), str(out), workers=2, executor="ray")
         except BaseException as exc:  # re-raised in the test thread below
             failure.append(exc)
 
@@ -99,10 +111,10 @@ def test_killed_actor_shard_is_retried_on_a_new_actor(ray_cluster, reference, tm
 
 
 @pytest.mark.slow
-def test_user_error_is_not_retried_and_stops_new_shards(ray_cluster, tmp_path, chart_recipe):
+def test_user_error_is_not_retried_and_stops_new_shards(ray_cluster, tmp_path):
     (tmp_path / "a-file").write_text("")
     out = tmp_path / "a-file" / "ds"  # cannot be created: every shard's write fails
-    resolved = recipe_from_dict(chart_recipe)
+    resolved = recipe_from_dict(RECIPE)
     plan = plan_shards(resolved)
     with pytest.raises(FactoryError) as err:
         RayExecutor(2).run(resolved.as_dict(), str(out), plan, lambda n: None)
@@ -113,8 +125,8 @@ def test_user_error_is_not_retried_and_stops_new_shards(ray_cluster, tmp_path, c
 
 
 @pytest.mark.slow
-def test_unexpected_error_is_retried_then_reported(ray_cluster, tmp_path, chart_recipe):
-    plan = plan_shards(recipe_from_dict(chart_recipe))[:1]
+def test_unexpected_error_is_retried_then_reported(ray_cluster, tmp_path):
+    plan = plan_shards(recipe_from_dict(RECIPE))[:1]
     with pytest.raises(FactoryError) as err:
         RayExecutor(1, retries=1).run(None, str(tmp_path), plan, lambda n: None)  # None: not a recipe
     message = str(err.value)
@@ -123,9 +135,9 @@ def test_unexpected_error_is_retried_then_reported(ray_cluster, tmp_path, chart_
 
 
 @pytest.mark.slow
-def test_cli_connects_to_a_running_cluster(ray_cluster, reference, tmp_path, chart_recipe):
+def test_cli_connects_to_a_running_cluster(ray_cluster, reference, tmp_path):
     recipe = tmp_path / "ray.yaml"
-    recipe.write_text(yaml.safe_dump(chart_recipe, sort_keys=False))
+    recipe.write_text(yaml.safe_dump(RECIPE, sort_keys=False))
     address = ray_cluster.get_runtime_context().gcs_address
     out = tmp_path / "ds"
     cmd = [sys.executable, "-m", "factory", "generate", str(recipe), "--out", str(out), "--quiet",
@@ -137,10 +149,10 @@ def test_cli_connects_to_a_running_cluster(ray_cluster, reference, tmp_path, cha
     assert main(["verify", str(out)]) == 0
 
 
-def test_without_ray_the_error_names_the_extra(tmp_path, monkeypatch, capsys, chart_recipe):
+def test_without_ray_the_error_names_the_extra(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if not installed
     recipe = tmp_path / "ray.yaml"
-    recipe.write_text(yaml.safe_dump(chart_recipe, sort_keys=False))
+    recipe.write_text(yaml.safe_dump(RECIPE, sort_keys=False))
     assert main(["generate", str(recipe), "--out", str(tmp_path / "ds"), "--executor", "ray", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == (
@@ -148,16 +160,15 @@ def test_without_ray_the_error_names_the_extra(tmp_path, monkeypatch, capsys, ch
     )
 
 
-def test_memory_output_is_refused_before_starting_ray(monkeypatch, chart_recipe):
+def test_memory_output_is_refused_before_starting_ray(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # refused before Ray is even imported
-    plan = plan_shards(recipe_from_dict(chart_recipe))
+    plan = plan_shards(recipe_from_dict(RECIPE))
     with pytest.raises(FactoryError, match="exists only inside this process"):
         RayExecutor(2).run({}, "memory://nowhere/ds", plan, lambda n: None)
 
 
 @pytest.mark.slow
-def test_workers_that_cannot_start_are_replaced_a_bounded_number_of_times(ray_cluster, tmp_path, chart_recipe,
-                                                                           monkeypatch):
+def test_workers_that_cannot_start_are_replaced_a_bounded_number_of_times(ray_cluster, tmp_path, monkeypatch):
     from factory.executors import ray_executor
 
     class BrokenActor:  # defined here so Ray ships it by value: it fails in __init__, not on import
@@ -170,9 +181,9 @@ def test_workers_that_cannot_start_are_replaced_a_bounded_number_of_times(ray_cl
             return True
 
     monkeypatch.setattr(ray_executor, "_ShardActor", BrokenActor)
-    plan = plan_shards(recipe_from_dict(chart_recipe))
+    plan = plan_shards(recipe_from_dict(RECIPE))
     with pytest.raises(FactoryError) as err:
-        RayExecutor(1, retries=1).run(recipe_from_dict(chart_recipe).as_dict(), str(tmp_path), plan, lambda n: None)
+        RayExecutor(1, retries=1).run(recipe_from_dict(RECIPE).as_dict(), str(tmp_path), plan, lambda n: None)
     assert str(err.value).startswith(
         "no Ray worker could start (worker could not start: RuntimeError: no fonts on this node); install render-factory"
     )
