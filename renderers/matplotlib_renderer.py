@@ -6,7 +6,10 @@ chart-to-code script (the same body under pyplot) gives the same pixels. After o
 text box is measured with the cached renderer; if two texts overlap, a text leaves the canvas,
 the plot area collapses or an inside legend hides data, the spec is repaired in a fixed order
 (pad the corner, rotate, wrap, move pie labels, move the legend out, shrink fonts, thin ticks, grow the
-figure, drop value labels) and redrawn. A chart that stays illegible is dropped with the reason.
+figure, drop value labels) and redrawn. A chart that stays illegible is dropped with the reason:
+text_overlap, text_clipped, plot_too_small or legend_hides_data; text no installed font can draw
+is dropped as missing_glyph, and scripts Matplotlib cannot shape (Arabic, Hebrew, Indic, Thai) as
+unsupported_script.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from matplotlib import font_manager, ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
@@ -43,8 +47,8 @@ OVERLAP_TOLERANCE_PX = 1.0  # boxes may touch by this much: text boxes include e
 CLIP_TOLERANCE_PX = 0.5
 MIN_GAP_PX = 2.0  # x labels and value labels on one line keep at least this gap
 SPACED_KINDS = frozenset({"xtick", "value"})
-MIN_PLOT_FRACTION = (0.3, 0.25)
-MAX_ASPECT = 2.5  # a grown figure stays at most this much wider than tall  # plot area at least this share of figure width, height
+MIN_PLOT_FRACTION = (0.3, 0.25)  # plot area at least this share of figure width, height
+MAX_ASPECT = 2.5  # a grown figure stays at most this much wider than tall
 MINUS = "\u2212"
 FALLBACK_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR")
 # Scripts Matplotlib cannot shape (joining, reordering, right-to-left): they would draw wrong.
@@ -232,7 +236,7 @@ def text_boxes(fig: Figure, renderer) -> list[TextBox]:
             for tick in _drawn_ticks(axis):
                 add(tick.label1, kind)
                 add(tick.label2, kind)
-        pie = ax.name == "rectilinear" and bool(ax.patches) and type(ax.patches[0]).__name__ == "Wedge"
+        pie = bool(ax.patches) and isinstance(ax.patches[0], Wedge)
         for text in ax.texts:
             kind = "value"
             if pie and math.hypot(*text.get_position()) > 1.0:

@@ -397,8 +397,9 @@ class ChartGenerator(Generator):
         named = len(table.series) > 1 or chart_type in ("pie", "donut")
         if not named:
             style["legend"] = "none"
-        elif chart_type in ("grouped_bar", "stacked_bar"):
-            # bars fill the axes: an inside legend mostly covers one (a redraw to move it out)
+        elif chart_type in ("grouped_bar", "stacked_bar", "stacked_area", "scatter"):
+            # bars, stacks and clouds fill the axes: a fixed inside corner mostly covers data (a
+            # redraw to move it out); 'best' finds a free spot when there is one
             style["legend"] = _choice(rng, ["best", "outside right", "outside bottom"], p=[0.3, 0.45, 0.25])
         else:
             style["legend"] = _choice(
@@ -469,6 +470,11 @@ class ChartGenerator(Generator):
     def _style_title(self, rng, chart_type, table, style):
         style["title_shown"] = bool(table.title) and bool(rng.random() < self.options.title_probability)
         style["title_loc"] = _choice(rng, ["center", "left"], p=[0.75, 0.25])
+        # a title that clearly will not fit on one line starts wrapped (saves a repair's redraw)
+        wide = style["title_weight"] == "bold" or "Mono" in style["font_family"]
+        em = (0.6 if wide else 0.53) * style["font_px"] * style["title_scale"]
+        lines = math.ceil(len(table.title) * em / (0.92 * style["_width"])) if style["title_shown"] else 1
+        style["title_lines"] = max(1, min(lines, 3, len(table.title.split())))
 
     def _style_axis_labels(self, rng, chart_type, table, style):
         if chart_type in ("pie", "donut"):
