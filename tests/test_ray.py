@@ -160,6 +160,20 @@ def test_without_ray_the_error_names_the_extra(tmp_path, monkeypatch, capsys):
     )
 
 
+def test_unreachable_address_is_one_line_at_once(tmp_path):
+    pytest.importorskip("ray")
+    recipe = tmp_path / "ray.yaml"
+    recipe.write_text(yaml.safe_dump(RECIPE, sort_keys=False))
+    cmd = [sys.executable, "-m", "factory", "generate", str(recipe), "--out", str(tmp_path / "ds"), "--quiet",
+           "--executor", "ray", "--ray-address", "127.0.0.1:1"]  # a new process: not this module's cluster
+    done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "error: cannot reach the Ray cluster at '127.0.0.1:1': Connection refused"
+    )
+
+
 def test_memory_output_is_refused_before_starting_ray(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # refused before Ray is even imported
     plan = plan_shards(recipe_from_dict(RECIPE))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -45,6 +46,20 @@ def init_local(ray: Any, num_cpus: int) -> None:
         logging_level=logging.WARNING,
         runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(path)}},
     )
+
+
+def _check_reachable(address: str) -> None:
+    """Ray retries an unreachable host:port for minutes; say so at once instead."""
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    if not host or not port.isdigit():  # "auto", or a form Ray resolves itself
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise FactoryError(
+            f"cannot reach the Ray cluster at '{address}': {exc.strerror or exc}; "
+            "start it (ray start --head) or fix --ray-address"
+        ) from None
 
 
 def _one_line(text: str, limit: int = 240) -> str:
@@ -129,6 +144,7 @@ class RayExecutor:
         started = False
         if not ray.is_initialized():
             if self.address:
+                _check_reachable(self.address)
                 try:
                     ray.init(address=self.address, logging_level=logging.WARNING)
                 except ConnectionError as exc:
