@@ -30,7 +30,8 @@ class Render:
     shrinking a font) returns the repaired source so targets describe the image exactly.
     `image` is the decoded picture; `encoded`, when set, is the same picture already encoded as
     `encoded_format` (saves a re-encode when it matches the recipe's format).
-    `facts` holds what the renderer measured: element boxes, repairs applied, timings.
+    `facts` holds what the renderer measured: element boxes, repairs applied. It goes into the
+    sample's json, so it must be deterministic: no timings.
     """
 
     source: Any
