@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,6 +21,18 @@ class Options(BaseModel):
     """Base for per-generator and per-task options: unknown fields are errors, not silence."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def check_choices(
+    value: list[str], known: Sequence[str], what: str, unknown_word: str = "unknown", known_word: str = "known"
+) -> None:
+    """The one wording for an option that picks names from a known list (validators raise ValueError)."""
+    listed = ", ".join(known)
+    if not value:
+        raise ValueError(f"name at least one {what}; {known_word}: {listed}")
+    bad = [v for v in value if v not in known]
+    if bad:
+        raise ValueError(f"{unknown_word} {what} '{bad[0]}'; {known_word}: {listed}")
 
 
 @dataclass

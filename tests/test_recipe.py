@@ -100,3 +100,10 @@ def test_max_bytes_survives_the_yaml_round_trip(tmp_path):
     from factory.recipe import load_recipe
 
     assert load_recipe(str(path)).recipe.shard.max_bytes == 2_000_000
+
+
+def test_option_lists_name_what_is_missing_or_unknown():
+    with pytest.raises(RecipeError, match=r"generators.charts.chart_types': name at least one chart type; known types: bar, "):
+        recipe_from_dict({**BASE, "generators": {"charts": {"chart_types": []}}})
+    with pytest.raises(RecipeError, match=r"unknown chart type 'radar'; known types: bar, "):
+        recipe_from_dict({**BASE, "generators": {"charts": {"chart_types": ["bar", "radar"]}}})

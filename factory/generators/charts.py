@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from factory.components import Generator, Options, to_jsonable
+from factory.components import Generator, Options, check_choices, to_jsonable
 from factory.generators.tables import TableOptions, TableRequest, TableSource
 from factory.tabular import Column, Table, format_value
 
@@ -148,11 +148,7 @@ class ChartOptions(Options):
     @field_validator("chart_types")
     @classmethod
     def _known_types(cls, value: list[str]) -> list[str]:
-        unknown = [t for t in value if t not in CHART_TYPES]
-        if unknown:
-            raise ValueError(f"unknown chart type {unknown[0]!r}; known types: {', '.join(CHART_TYPES)}")
-        if not value:
-            raise ValueError(f"name at least one chart type; known types: {', '.join(CHART_TYPES)}")
+        check_choices(value, CHART_TYPES, "chart type", known_word="known types")
         return list(dict.fromkeys(value))
 
     @field_validator("themes")
@@ -161,9 +157,7 @@ class ChartOptions(Options):
         import matplotlib.style
 
         known = ["default", *matplotlib.style.available]
-        unknown = [t for t in value if t not in known]
-        if unknown or not value:
-            raise ValueError(f"unknown theme {unknown[0] if unknown else '(none)'!r}; known: {', '.join(known)}")
+        check_choices(value, known, "theme")
         return value
 
     @field_validator("fonts")

@@ -21,7 +21,7 @@ import numpy as np
 from markupsafe import Markup
 from pydantic import Field, field_validator
 
-from factory.components import Generator, Options
+from factory.components import Generator, Options, check_choices
 from factory.generators.page_assets import ICONS, PictureBox
 from factory.generators.page_components import ARCHETYPES, COMPONENT_KINDS, Composer, Composition
 from factory.generators.page_fonts import check_glyphs
@@ -46,11 +46,7 @@ class PagesOptions(Options):
     @field_validator("archetypes")
     @classmethod
     def _known_archetypes(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError(f"name at least one archetype: {', '.join(ARCHETYPES)}")
-        unknown = [a for a in value if a not in ARCHETYPES]
-        if unknown:
-            raise ValueError(f"unknown archetype '{unknown[0]}'; known: {', '.join(ARCHETYPES)}")
+        check_choices(value, ARCHETYPES, "archetype")
         return list(dict.fromkeys(value))
 
     @field_validator("viewports")
@@ -63,11 +59,7 @@ class PagesOptions(Options):
     @field_validator("locales")
     @classmethod
     def _known_locales(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("name at least one locale, e.g. en_US")
-        unknown = [loc for loc in value if loc not in SUPPORTED_LOCALES]
-        if unknown:
-            raise ValueError(f"unsupported locale '{unknown[0]}'; supported: {', '.join(SUPPORTED_LOCALES)}")
+        check_choices(value, SUPPORTED_LOCALES, "locale", "unsupported", "supported")
         return list(dict.fromkeys(value))
 
 

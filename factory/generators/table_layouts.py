@@ -18,7 +18,7 @@ import numpy as np
 from markupsafe import Markup
 from pydantic import Field, field_validator, model_validator
 
-from factory.components import Generator, Options
+from factory.components import Generator, Options, check_choices
 from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, cjk_extra, stacks_for
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer, locale_chars
 from factory.generators.page_theme import hex_color
@@ -52,19 +52,13 @@ class TableImagesOptions(Options):
     @field_validator("styles")
     @classmethod
     def _known_styles(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError(f"name at least one style: {', '.join(TABLE_STYLES)}")
-        unknown = [s for s in value if s not in TABLE_STYLES]
-        if unknown:
-            raise ValueError(f"unknown table style '{unknown[0]}'; known: {', '.join(TABLE_STYLES)}")
+        check_choices(value, TABLE_STYLES, "table style")
         return list(dict.fromkeys(value))
 
     @field_validator("locales")
     @classmethod
     def _known_locales(cls, value: list[str]) -> list[str]:
-        unknown = [loc for loc in value if loc not in SUPPORTED_LOCALES]
-        if not value or unknown:
-            raise ValueError(f"unsupported locale '{unknown[0] if unknown else ''}'; supported: {', '.join(SUPPORTED_LOCALES)}")
+        check_choices(value, SUPPORTED_LOCALES, "locale", "unsupported", "supported")
         return value
 
     @model_validator(mode="after")
