@@ -55,10 +55,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nChart style axes (each sampled independently):")
     for axis, desc in charts.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
-    extra = getattr(registry, "LISTINGS", {})
-    for title, loader in extra.items():
-        print(f"\n{title}:")
-        print("  " + ", ".join(loader()))
     return 0
 
 

@@ -20,7 +20,6 @@ from factory.plan import ShardPlan
 from factory.recipe import ResolvedRecipe
 from factory.seeding import rng_for, sample_seed
 
-MEMBERS = ("txt", "json")  # plus the image member named by the recipe's format
 
 
 @dataclass
