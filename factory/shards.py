@@ -146,8 +146,9 @@ def write_shard(
                 drop_examples.setdefault(item.reason, f"{item.key}: {item.detail}"[:300])
                 continue
             if recipe.shard.max_bytes and writer.bytes_written >= recipe.shard.max_bytes:
-                closed_early += 1
-                continue
+                # Full: the shard's remaining planned samples are not rendered at all.
+                closed_early = shard.samples - writer.count
+                break
             t_write = time.perf_counter()
             writer.write(item)
             timings.add("write", time.perf_counter() - t_write)

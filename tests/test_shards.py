@@ -72,3 +72,21 @@ def test_webdataset_reads_what_the_writer_wrote(tmp_path):
     got = list(wds.WebDataset(str(tmp_path / "s.tar"), shardshuffle=False))
     assert [s["__key__"] for s in got] == ["k_000000", "k_000001"]
     assert got[0]["txt"] == b"hello"
+
+
+def test_a_full_shard_stops_rendering_and_counts_the_rest(tmp_path):
+    import json
+
+    from factory.generate import generate
+    from factory.manifest import verify
+    from factory.recipe import recipe_from_dict
+
+    resolved = recipe_from_dict(
+        {"seed": 2, "samples": 6, "shard": {"samples": 6, "max_bytes": 1}, "tasks": {"chart_to_table": 1}}
+    )
+    manifest = generate(resolved, str(tmp_path / "ds"), workers=1)
+    stats = json.loads((tmp_path / "ds" / "stats" / "train-000000.json").read_text())
+    assert stats["samples"] == 1
+    assert stats["attempts"] == 2  # the sample that found the shard full, and no more
+    assert manifest["drops"]["by_reason"] == {"shard_max_bytes": 5}
+    assert verify(Store(str(tmp_path / "ds"))) == []
