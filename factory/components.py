@@ -125,6 +125,15 @@ class Task:
 
 def to_jsonable(value: Any) -> Any:
     """Dataclasses, numpy scalars and tuples as plain JSON data."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common case first: a chart's facts are mostly these
+    if kind is float:
+        return None if value != value else value  # NaN is not JSON
+    if kind is list or kind is tuple:
+        return [to_jsonable(v) for v in value]
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, BaseModel):

@@ -19,7 +19,8 @@ import logging
 import math
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,16 +120,23 @@ def ensure_glyphs(spec: ChartSpec) -> None:
 
 @dataclass
 class DrawnChart:
-    """A drawn figure and what came out of it."""
+    """A built figure (drawn once `rasterize` ran) and the warnings it raised so far."""
 
     spec: ChartSpec
     figure: Figure
     canvas: FigureCanvasAgg
-    warnings: list[str] = field(default_factory=list)
+    caught: list = field(default_factory=list)  # warnings.WarningMessage, filled while it is built
+
+    @property
+    def warnings(self) -> list[str]:
+        return [str(w.message) for w in self.caught]
 
     @property
     def renderer(self):
         return self.canvas.get_renderer()
+
+    def rasterize(self) -> None:
+        self.canvas.draw()
 
     def image(self) -> Image.Image:
         width, height = self.canvas.get_width_height()
@@ -141,8 +149,13 @@ def _compiled(body: str):
     return compile(body, "<chart>", "exec")
 
 
-def draw(spec: ChartSpec, measure: Callable[[DrawnChart], Any] | None = None) -> tuple[DrawnChart, Any]:
-    """Build and draw the figure of `spec` once; `measure(drawn)` runs under the same rcParams."""
+@contextmanager
+def built(spec: ChartSpec) -> Iterator[DrawnChart]:
+    """The figure of `spec`, built but not drawn, with its rcParams in force until the block ends.
+
+    Measuring must happen inside the block: text sizes depend on the rcParams. Texts are measured
+    after `rasterize()`, because legend entries and titles only take their places while drawn.
+    """
     code = figure_code(spec)
     compiled = _compiled(code.body)
     with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context():
@@ -152,14 +165,18 @@ def draw(spec: ChartSpec, measure: Callable[[DrawnChart], Any] | None = None) ->
         fig = Figure(figsize=code.figsize, dpi=code.dpi, layout="constrained")
         canvas = FigureCanvasAgg(fig)
         exec(compiled, {"fig": fig, "np": np, "ticker": ticker})  # noqa: S102 - our own generated code
-        canvas.draw()
-        drawn = DrawnChart(spec, fig, canvas, [str(w.message) for w in caught])
-        result = measure(drawn) if measure is not None else None
-    if canvas.get_width_height() != (spec.width_px, spec.height_px):
-        raise RuntimeError(
-            f"figure drew {canvas.get_width_height()} pixels, spec says {(spec.width_px, spec.height_px)}"
-        )
-    return drawn, result
+        if canvas.get_width_height() != (spec.width_px, spec.height_px):
+            raise RuntimeError(
+                f"figure is {canvas.get_width_height()} pixels, spec says {(spec.width_px, spec.height_px)}"
+            )
+        yield DrawnChart(spec, fig, canvas, caught)
+
+
+def draw(spec: ChartSpec) -> DrawnChart:
+    """`spec` drawn as it is: no measuring, no repairs (benchmarks and tests compare against this)."""
+    with built(spec) as drawn:
+        drawn.rasterize()
+    return drawn
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -350,13 +367,19 @@ def _data_points(ax) -> np.ndarray:
     return points[np.isfinite(points).all(axis=1)]
 
 
+def check_glyph_warnings(drawn: DrawnChart) -> None:
+    """Matplotlib warns (and draws a box) for a glyph its font lacks: such a chart is dropped."""
+    for text in drawn.warnings:
+        if "Glyph" in text and "missing" in text:
+            raise Dropped("missing_glyph", text)
+
+
 def find_problems(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
     fig = drawn.figure
     width, height = drawn.canvas.get_width_height()
     problems: list[Problem] = []
+    check_glyph_warnings(drawn)
     for text in drawn.warnings:
-        if "Glyph" in text and "missing" in text:
-            raise Dropped("missing_glyph", text)
         if "constrained_layout not applied" in text or "collapsed" in text:
             problems.append(Problem("plot_too_small", frozenset({"layout"}), text))
     for box in boxes:
@@ -589,15 +612,14 @@ class MatplotlibRenderer(Renderer):
         if hopeless:
             raise Dropped("text_overlap", hopeless)
 
-        def measure(drawn: DrawnChart):
-            boxes = text_boxes(drawn.figure, drawn.renderer)
-            problems = find_problems(drawn, boxes)
-            return boxes, problems, (inspect(drawn) if inspect is not None and not problems else None)
-
         for attempt in range(1, self.max_draws + 1):
-            drawn, (boxes, problems, inspected) = draw(spec, measure)
-            if not problems:
-                return Legible(spec, drawn, boxes, attempt, inspected)
+            with built(spec) as drawn:
+                drawn.rasterize()
+                boxes = text_boxes(drawn.figure, drawn.renderer)
+                problems = find_problems(drawn, boxes)
+                if not problems:
+                    inspected = inspect(drawn) if inspect is not None else None
+                    return Legible(spec, drawn, boxes, attempt, inspected)
             if attempt == self.max_draws:
                 break
             for repair in self.repairs():
@@ -625,7 +647,6 @@ class MatplotlibRenderer(Renderer):
                 "min_text_px": round(min((b.font_px for b in texts), default=0.0), 1),
             },
         }
-        drawn.figure.clear()
         return Render(source=spec, image=image, width=image.width, height=image.height, facts=facts)
 
 
