@@ -39,11 +39,11 @@ def make_executor(name: str, workers: int | None, ray_address: str | None = None
 
 
 def preflight(resolved: ResolvedRecipe) -> None:
-    """Fail before writing anything: build every generator (loads user tables) and check renderers."""
+    """Fail before writing anything: build every generator (loads user tables) and check renderers
+    (a pages recipe needs a browser)."""
     workshop = Workshop(resolved)
     for gen in workshop.generators.values():
-        renderer_cls = registry.renderer_class(gen.renderer)
-        check = getattr(renderer_cls, "preflight", None)
+        check = registry.renderer_preflight(gen.renderer)
         if check is not None:
             check(resolved.recipe.renderers.get(gen.renderer, {}))
 

@@ -7,6 +7,7 @@ a missing optional engine fails only when a recipe asks for it.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from factory.errors import RecipeError
@@ -20,6 +21,12 @@ GENERATORS: dict[str, str] = {
 RENDERERS: dict[str, str] = {
     "matplotlib": "renderers.matplotlib_renderer:MatplotlibRenderer",
     "chromium": "renderers.chromium:ChromiumRenderer",
+}
+
+# A renderer's check before a run writes anything (e.g. that its browser exists). Kept apart from
+# the renderer classes so that checking a charts recipe does not import Matplotlib's backend.
+RENDERER_PREFLIGHTS: dict[str, str] = {
+    "chromium": "renderers.chromium:preflight",
 }
 
 TASKS: dict[str, str] = {
@@ -50,3 +57,11 @@ def renderer_class(name: str):
 
 def task_class(name: str):
     return _load(TASKS, "task", name)
+
+
+def renderer_preflight(name: str) -> Callable[[dict[str, Any]], None] | None:
+    """The check `name` needs before a run starts, or None when it needs none."""
+    if name not in RENDERERS:
+        _load(RENDERERS, "renderer", name)  # raises the one-line 'unknown renderer' error
+    path = RENDERER_PREFLIGHTS.get(name)
+    return _load(RENDERER_PREFLIGHTS, "renderer check", name) if path else None

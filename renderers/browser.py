@@ -121,23 +121,37 @@ def _playwright_managed(playwright: Any | None) -> str | None:
     return path if path and _usable(path) else None
 
 
-def find_browser(explicit: str | None = None, playwright: Any | None = None) -> BrowserLocation:
-    """Where the Chromium to launch is. `playwright`, when given, is a started sync Playwright."""
+def system_browser() -> str | None:
+    """A Chromium installed by the system's package manager, if there is one."""
+    for path in SYSTEM_PATHS:
+        if _usable(path):
+            return path
+    for name in SYSTEM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def find_browser(explicit: str | None = None, playwright: Any | None = None, system_first: bool = False) -> BrowserLocation:
+    """Where the Chromium to launch is. `playwright`, when given, is a started sync Playwright.
+
+    `system_first` (for checks that only need to know some browser exists) looks at the system
+    before starting Playwright's driver to ask for its own.
+    """
     if explicit:
         return _named(explicit, "setting", "renderers.chromium.executable (or --browser)")
     from_env = os.environ.get(ENV_VAR, "").strip()
     if from_env:
         return _named(from_env, "env", f"the {ENV_VAR} environment variable")
+    system = system_browser()
+    if system_first and system:
+        return BrowserLocation(system, "system")
     managed = _playwright_managed(playwright)
     if managed:
         return BrowserLocation(managed, "playwright")
-    for path in SYSTEM_PATHS:
-        if _usable(path):
-            return BrowserLocation(path, "system")
-    for name in SYSTEM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return BrowserLocation(found, "system")
+    if system:
+        return BrowserLocation(system, "system")
     raise FactoryError(f"no Chromium browser found: {INSTALL_HINT}")
 
 

@@ -290,6 +290,34 @@ def _source_spec(source: Any) -> dict[str, Any]:
     return spec
 
 
+def chromium_settings(settings: dict[str, Any] | None) -> ChromiumSettings:
+    """The recipe's `renderers.chromium` block, validated, or a one-line RecipeError."""
+    try:
+        return ChromiumSettings.model_validate(settings or {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            known = ", ".join(ChromiumSettings.model_fields)
+            msg = f"recipe field 'renderers.chromium.{where}' is not a known field; known fields: {known}"
+        else:
+            msg = f"recipe field 'renderers.chromium.{where}': {err['msg']} (got {err.get('input')!r})"
+        raise RecipeError(msg) from None
+
+
+def preflight(settings: dict[str, Any] | None) -> None:
+    """Before a run writes anything: the settings are valid and there is a browser to launch.
+
+    A named browser (setting or environment variable) and a system browser are checked without
+    starting Playwright's driver; only when neither exists is Playwright asked for its own.
+    """
+    options = chromium_settings(settings)
+    if options.executable or os.environ.get(browsers.ENV_VAR, "").strip() or browsers.system_browser():
+        browsers.find_browser(options.executable, system_first=True)
+    else:
+        browsers.find_browser(None)  # Playwright's managed browser, or the one-line install hint
+
+
 class ChromiumRenderer(Renderer):
     """Renders HTML sources to PNG with the facts tasks need (DOM tree, element boxes, sizes)."""
 
@@ -298,17 +326,7 @@ class ChromiumRenderer(Renderer):
 
     def __init__(self, settings: dict[str, Any] | None = None):
         super().__init__(settings)
-        try:
-            self.options = ChromiumSettings.model_validate(settings or {})
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            if err["type"] == "extra_forbidden":
-                known = ", ".join(ChromiumSettings.model_fields)
-                msg = f"recipe field 'renderers.chromium.{where}' is not a known field; known fields: {known}"
-            else:
-                msg = f"recipe field 'renderers.chromium.{where}': {err['msg']} (got {err.get('input')!r})"
-            raise RecipeError(msg) from None
+        self.options = chromium_settings(settings)
         self.location: browsers.BrowserLocation | None = None
         self._playwright: Any = None
         self._browser: Any = None

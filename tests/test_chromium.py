@@ -131,6 +131,29 @@ def test_no_browser_anywhere_says_how_to_install(monkeypatch):
     assert "apt-get install -y chromium" in message and "python -m playwright install chromium" in message
 
 
+def test_pages_run_without_a_browser_fails_before_writing_anything(tmp_path, monkeypatch):
+    from factory.generate import generate
+    from factory.recipe import load_recipe
+
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    resolved = load_recipe("pages", {"samples": 4, "renderers.chromium.executable": str(tmp_path / "no-chrome")})
+    out = tmp_path / "out"
+    with pytest.raises(FactoryError) as err:
+        generate(resolved, str(out), workers=1)
+    assert "\n" not in str(err.value) and "no-chrome" in str(err.value)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_browser_check_prefers_no_driver_when_the_system_has_one(tmp_path, monkeypatch):
+    system = _fake_executable(tmp_path / "chromium")
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    monkeypatch.setattr(browsers, "SYSTEM_PATHS", (system,))
+    monkeypatch.setattr(browsers, "_playwright_managed", lambda playwright: pytest.fail("driver started"))
+    assert browsers.find_browser(system_first=True) == browsers.BrowserLocation(system, "system")
+    registry.renderer_preflight("chromium")({})  # finds it the same way: no Playwright driver
+    assert registry.renderer_preflight("matplotlib") is None
+
+
 def test_managed_browser_comes_before_system(tmp_path, monkeypatch):
     managed = _fake_executable(tmp_path / "chrome")
     monkeypatch.delenv(browsers.ENV_VAR, raising=False)
