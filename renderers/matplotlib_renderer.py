@@ -126,6 +126,8 @@ class DrawnChart:
     figure: Figure
     canvas: FigureCanvasAgg
     caught: list = field(default_factory=list)  # warnings.WarningMessage, filled while it is built
+    # id(axis) -> (ticks drawn, (label1 boxes, label2 boxes)), as the last draw computed them
+    tick_label_boxes: dict[int, tuple[list, tuple[list, list]]] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -169,7 +171,26 @@ def built(spec: ChartSpec) -> Iterator[DrawnChart]:
             raise RuntimeError(
                 f"figure is {canvas.get_width_height()} pixels, spec says {(spec.width_px, spec.height_px)}"
             )
-        yield DrawnChart(spec, fig, canvas, caught)
+        drawn = DrawnChart(spec, fig, canvas, caught)
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                _remember_tick_label_boxes(axis, drawn.tick_label_boxes)
+        yield drawn
+
+
+def _remember_tick_label_boxes(axis, store: dict) -> None:
+    """Keep the tick-label boxes `Axis.draw` computes and throws away: measuring the labels again
+    costs a third of the legibility check. Without the hook (another Matplotlib) they are measured."""
+    compute = getattr(axis, "_get_ticklabel_bboxes", None)
+    if compute is None:
+        return
+
+    def remembering(ticks, renderer):
+        boxes = compute(ticks, renderer)
+        store[id(axis)] = (list(ticks), boxes)
+        return boxes
+
+    axis._get_ticklabel_bboxes = remembering
 
 
 def draw(spec: ChartSpec) -> DrawnChart:
@@ -202,10 +223,11 @@ class TextBox:
         return self.size is None or abs(math.remainder(self.angle, 90.0)) < 0.01
 
 
-def _text_box(text: Text, kind: str, renderer, group: int = -1) -> TextBox | None:
+def _text_box(text: Text, kind: str, renderer, group: int = -1, bb=None) -> TextBox | None:
     if not text.get_visible() or not text.get_text().strip():
         return None
-    bb = text.get_window_extent(renderer)
+    if bb is None:
+        bb = text.get_window_extent(renderer)
     if not all(map(math.isfinite, (bb.x0, bb.y0, bb.x1, bb.y1))):
         return None
     angle = float(text.get_rotation())
@@ -232,14 +254,29 @@ def _drawn_ticks(axis) -> list:
     return axis._update_ticks()  # the ticks Axis.draw draws (locator output inside the view)
 
 
-def text_boxes(fig: Figure, renderer) -> list[TextBox]:
-    """Every text the figure shows, plus legend frames, with its pixel box."""
+def text_boxes(drawn: DrawnChart) -> list[TextBox]:
+    """Every text the drawn figure shows, plus legend frames, with its pixel box."""
+    fig, renderer = drawn.figure, drawn.renderer
     boxes: list[TextBox] = []
 
-    def add(text: Text, kind: str, group: int = -1) -> None:
-        box = _text_box(text, kind, renderer, group)
+    def add(text: Text, kind: str, group: int = -1, bb=None) -> None:
+        box = _text_box(text, kind, renderer, group, bb)
         if box is not None:
             boxes.append(box)
+
+    def add_tick_labels(axis, kind: str) -> None:
+        recorded = drawn.tick_label_boxes.get(id(axis))
+        if recorded is None:
+            for tick in _drawn_ticks(axis):
+                add(tick.label1, kind)
+                add(tick.label2, kind)
+            return
+        ticks, (first, second) = recorded
+        for label_of, measured in ((lambda t: t.label1, iter(first)), (lambda t: t.label2, iter(second))):
+            for tick in ticks:
+                label = label_of(tick)
+                if label.get_visible() and label.get_in_layout():  # exactly the labels Matplotlib measured
+                    add(label, kind, bb=next(measured))
 
     legends = []
     for ax in fig.axes:
@@ -249,10 +286,8 @@ def text_boxes(fig: Figure, renderer) -> list[TextBox]:
         add(ax.yaxis.label, "ylabel")
         add(ax.xaxis.offsetText, "offset")
         add(ax.yaxis.offsetText, "offset")
-        for axis, kind in ((ax.xaxis, "xtick"), (ax.yaxis, "ytick")):
-            for tick in _drawn_ticks(axis):
-                add(tick.label1, kind)
-                add(tick.label2, kind)
+        add_tick_labels(ax.xaxis, "xtick")
+        add_tick_labels(ax.yaxis, "ytick")
         pie = bool(ax.patches) and isinstance(ax.patches[0], Wedge)
         for text in ax.texts:
             kind = "value"
@@ -615,7 +650,7 @@ class MatplotlibRenderer(Renderer):
         for attempt in range(1, self.max_draws + 1):
             with built(spec) as drawn:
                 drawn.rasterize()
-                boxes = text_boxes(drawn.figure, drawn.renderer)
+                boxes = text_boxes(drawn)
                 problems = find_problems(drawn, boxes)
                 if not problems:
                     inspected = inspect(drawn) if inspect is not None else None
