@@ -49,13 +49,13 @@ STYLE_AXES: dict[str, str] = {
     "figure_size": "width and height in pixels (aspect ratio per chart type)",
     "dpi": "dots per inch: scales line widths, markers and tick lengths against the text",
     "grid": "grid lines on the value axis, the category axis, both or none; line style and alpha",
-    "legend": "legend placement inside or outside the axes, frame on or off (none for one series)",
+    "legend": "legend placement inside or outside the axes (an inside corner only where the lines leave it free), frame on or off (none for one series)",
     "value_labels": "numbers written on bars, points or wedges, formatted exactly as in the table",
     "ticks": "value-axis number format, x label rotation, tick direction",
     "spines": "which axes frame lines are drawn",
     "background": "figure and axes background colours (or the theme's)",
     "marks": "markers, line styles and widths, bar width and edge, area opacity, pie start angle",
-    "title": "title shown or not, and its alignment",
+    "title": "title shown or not, its alignment, and its line breaks (wrapped when it would not fit beside an outside legend)",
     "axis_labels": "which axis titles are shown",
 }
 
@@ -273,6 +273,24 @@ def _round_to(value: float, digits: int = 3) -> float:
     return float(round(value, digits))
 
 
+def _corner_is_busy(table: Table, corner: str) -> bool:
+    """Whether some series passes through the top (or bottom) 40% of the value range in the third
+    of the x axis where an inside legend in `corner` would sit (it would hide data: a redraw)."""
+    rows = [np.array([v for v in table.values(i) if v is not None], dtype=float) for i in range(len(table.series))]
+    finite = np.concatenate([r[np.isfinite(r)] for r in rows]) if rows else np.zeros(0)
+    if finite.size == 0:
+        return False
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi <= lo:
+        return True
+    for r in rows:
+        third = max(1, len(r) // 3)
+        part = ((r[-third:] if corner.endswith("right") else r[:third]) - lo) / (hi - lo)
+        if np.any(part > 0.6) if corner.startswith("upper") else np.any(part < 0.4):
+            return True
+    return False
+
+
 class ChartGenerator(Generator):
     """Samples a chart type uniformly, a table that fits it, then every style axis."""
 
@@ -399,6 +417,11 @@ class ChartGenerator(Generator):
             style["legend"] = _choice(
                 rng, ["best", "upper right", "upper left", "outside right", "outside bottom"], p=[0.35, 0.15, 0.1, 0.25, 0.15]
             )
+            corners = ("upper right", "upper left", "lower right", "lower left")
+            if style["legend"] in corners[:2] and _corner_is_busy(table, style["legend"]):
+                style["legend"] = "best"  # lines run through that corner: let Matplotlib find a free one
+            if style["legend"] == "best" and all(_corner_is_busy(table, c) for c in corners):
+                style["legend"] = "outside right"  # no free corner: inside, it would hide data (a redraw)
         style["legend_frame"] = bool(rng.random() < 0.7)
         if chart_type in ("pie", "donut"):
             # Pie labels sit on the wedges or in a legend beside the pie (a legend on it hides wedges).
@@ -467,7 +490,12 @@ class ChartGenerator(Generator):
         # a title that clearly will not fit on one line starts wrapped (saves a repair's redraw)
         wide = style["title_weight"] == "bold" or "Mono" in style["font_family"]
         em = (0.6 if wide else 0.53) * style["font_px"] * style["title_scale"]
-        lines = math.ceil(len(table.title) * em / (0.92 * style["_width"])) if style["title_shown"] else 1
+        room = 0.92 * style["_width"]
+        if style.get("legend") == "outside right":  # the title spans the axes only, not the legend beside them
+            names = table.labels() if chart_type in ("pie", "donut") else [c.name for c in table.series]
+            legend_px = (max(map(len, names), default=0) * 0.6 + 3.0) * style["font_px"] * style["legend_scale"]
+            room = max(room - legend_px, 0.4 * style["_width"])
+        lines = math.ceil(len(table.title) * em / room) if style["title_shown"] else 1
         style["title_lines"] = max(1, min(lines, 3, len(table.title.split())))
 
     def _style_axis_labels(self, rng, chart_type, table, style):
