@@ -166,6 +166,7 @@ def built(spec: ChartSpec) -> Iterator[DrawnChart]:
         matplotlib.rcParams.update(code.rc)
         fig = Figure(figsize=code.figsize, dpi=code.dpi, layout="constrained")
         canvas = FigureCanvasAgg(fig)
+        _cache_font_heights(canvas.get_renderer(), fig.dpi)
         exec(compiled, {"fig": fig, "np": np, "ticker": ticker})  # noqa: S102 - our own generated code
         if canvas.get_width_height() != (spec.width_px, spec.height_px):
             raise RuntimeError(
@@ -176,6 +177,31 @@ def built(spec: ChartSpec) -> Iterator[DrawnChart]:
             for axis in (ax.xaxis, ax.yaxis):
                 _remember_tick_label_boxes(axis, drawn.tick_label_boxes)
         yield drawn
+
+
+def _font_heights(prop: font_manager.FontProperties, dpi: float) -> tuple[float | None, float | None, float | None]:
+    """Ascent, descent and line gap in pixels, computed exactly as `Text._get_layout` does."""
+    font = font_manager.get_font(font_manager.fontManager._find_fonts_by_props(prop))
+    for name, gap, ascent, descent in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(name)
+        if table is None:
+            continue
+        scale = prop.get_size_in_points() * dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+        return table[ascent] * scale, -table[descent] * scale, table[gap] * scale
+    return None, None, None  # Matplotlib then measures "lp" itself
+
+
+def _cache_font_heights(renderer, dpi: float) -> None:
+    """Matplotlib looks up a text's font and reads two of its tables every time it lays the text
+    out (four times a draw, constrained layout included) unless the renderer answers
+    `_get_font_height_metrics`; answering from a per-figure cache draws the same pixels ~12% faster
+    (tests compare against a figure drawn without it). Another Matplotlib that no longer asks
+    simply does not use it."""
+    heights = functools.lru_cache(maxsize=64)(lambda prop: _font_heights(prop, dpi))
+    renderer._get_font_height_metrics = lambda prop: heights(prop.copy())  # a copy: props are mutable
 
 
 def _remember_tick_label_boxes(axis, store: dict) -> None:

@@ -207,6 +207,19 @@ def test_render_is_deterministic(renderer):
     assert a.facts == b.facts
 
 
+def test_cached_font_heights_draw_the_same_pixels(monkeypatch):
+    """The renderer answers Matplotlib's font-height question from a cache: pixels must not change."""
+    from renderers import matplotlib_renderer as mr
+
+    specs = list(_one_of_each().values()) + [_sample(seed) for seed in range(40, 52)]
+    cached = [mr.draw(spec).image().tobytes() for spec in specs]
+    asked = []
+    monkeypatch.setattr(mr, "_cache_font_heights", lambda renderer, dpi: asked.append(dpi))
+    plain = [mr.draw(spec).image().tobytes() for spec in specs]
+    assert len(asked) == len(specs)
+    assert [i for i, (a, b) in enumerate(zip(cached, plain)) if a != b] == []
+
+
 def _cjk_spec():
     spec = _sample(1, chart_types=["bar"], fonts=["Liberation Sans"])
     spec.table = Table("東京の売上", [Column("都市", kind="label"), Column("売上", decimals=0)],
