@@ -28,6 +28,7 @@ Prints samples/s for each way and the ratios factory/limit and factory/naive.
 from __future__ import annotations
 
 import argparse
+import compileall
 import io
 import json
 import multiprocessing as mp
@@ -167,6 +168,11 @@ def main() -> int:
     if args.samples < args.rounds:
         parser.error("--samples must be at least --rounds")
 
+    # Bytecode for the project, as scripts/setup.sh (or a regular install) leaves it: with
+    # PYTHONDONTWRITEBYTECODE set, each spawned process would compile the sources again.
+    root = Path(__file__).resolve().parents[1]
+    for package in ("factory", "renderers"):
+        compileall.compile_dir(str(root / package), quiet=1)
     scaling = [parallel_scaling(args.workers)]
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
