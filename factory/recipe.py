@@ -129,7 +129,9 @@ class ResolvedRecipe:
         self.task_options: dict[str, Any] = {}
         self.task_weights: dict[str, float] = {}
         self.task_generator: dict[str, str] = {}
-        for name, entry in recipe.tasks.items():
+        # Tasks in name order: a recipe is a mapping, and listing its tasks in another order must
+        # not change which task each sample gets (the mix is drawn by cumulative weight).
+        for name, entry in sorted(recipe.tasks.items()):
             cls = registry.task_class(name)
             extra = dict(entry.model_extra or {})
             self.task_options[name] = _validate(cls.options_model, extra, f"tasks.{name}")

@@ -107,3 +107,19 @@ def test_option_lists_name_what_is_missing_or_unknown():
         recipe_from_dict({**BASE, "generators": {"charts": {"chart_types": []}}})
     with pytest.raises(RecipeError, match=r"unknown chart type 'radar'; known types: bar, "):
         recipe_from_dict({**BASE, "generators": {"charts": {"chart_types": ["bar", "radar"]}}})
+
+
+def test_task_order_in_the_recipe_does_not_change_the_dataset(tmp_path):
+    """A recipe is a mapping: the same tasks listed in another order give the same shards."""
+    from factory.generate import generate
+
+    tasks = {"chart_to_table": {"weight": 2}, "chart_qa": {"weight": 1}, "chart_to_code": {"weight": 1}}
+    reordered = dict(reversed(list(tasks.items())))
+    digests = []
+    for n, mix in enumerate((tasks, reordered)):
+        resolved = recipe_from_dict({"seed": 5, "samples": 8, "shard": {"samples": 8}, "tasks": mix})
+        manifest = generate(resolved, str(tmp_path / f"out{n}"), workers=1)
+        digests.append(({s["name"]: s["sha256"] for s in manifest["shards"]}, manifest["samples"]))
+        assert (tmp_path / f"out{n}" / "recipe.yaml").read_text() == resolved.to_yaml()
+    assert digests[0] == digests[1]
+    assert len(digests[0][1]["by_task"]) >= 2  # the mix really holds more than one task
