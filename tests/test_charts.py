@@ -331,3 +331,15 @@ def test_script_is_self_contained():
     assert imports <= {"matplotlib", "numpy"}
     assert 'matplotlib.use("Agg")' in script and "bbox_inches" not in script
     compile(script, "chart.py", "exec")
+
+
+def test_stacked_charts_stack_only_measures_that_add_up():
+    """A stack of growth rates or average prices has a meaningless total: stacks get amounts."""
+    seen = Counter()
+    for seed in range(60):
+        spec = _sample(seed, chart_types=["stacked_bar", "stacked_area"])
+        assert spec.table.facts["additive"] is True, (seed, spec.table.facts["measure"])
+        seen[spec.table.facts["measure"]] += 1
+    assert len(seen) >= 5  # still a variety of measures
+    lines = {_sample(seed, chart_types=["multi_line"]).table.facts["additive"] for seed in range(60)}
+    assert lines == {True, False}  # other charts keep rates and averages

@@ -74,17 +74,18 @@ class _TypePlan:
     values: str = "positive"
     numeric_labels: bool = False
     aspect: tuple[float, float] = (1.25, 1.9)  # width / height
+    additive: bool = False  # stacks: the series must add up to a meaningful total
 
 
 _PLANS: dict[str, _TypePlan] = {
     "bar": _TypePlan((3, 12), (1, 1), _CATEGORY_KINDS + ("years", "months", "quarters")),
     "barh": _TypePlan((3, 14), (1, 1), _CATEGORY_KINDS, aspect=(0.9, 1.6)),
     "grouped_bar": _TypePlan((3, 8), (2, 4), ("years", "quarters", "countries", "categories", "products", "companies")),
-    "stacked_bar": _TypePlan((3, 10), (2, 4), ("years", "quarters", "months", "countries", "categories", "companies")),
+    "stacked_bar": _TypePlan((3, 10), (2, 4), ("years", "quarters", "months", "countries", "categories", "companies"), additive=True),
     "line": _TypePlan((5, 20), (1, 1), SEQUENTIAL_KINDS, values="any"),
     "multi_line": _TypePlan((5, 16), (2, 4), SEQUENTIAL_KINDS, values="any"),
     "area": _TypePlan((5, 20), (1, 1), SEQUENTIAL_KINDS),
-    "stacked_area": _TypePlan((5, 16), (2, 4), SEQUENTIAL_KINDS),
+    "stacked_area": _TypePlan((5, 16), (2, 4), SEQUENTIAL_KINDS, additive=True),
     "scatter": _TypePlan((8, 30), (1, 3), None, values="any", numeric_labels=True),
     "pie": _TypePlan((3, 7), (1, 1), ("categories", "companies", "products", "countries"), values="share", aspect=(1.0, 1.6)),
     "donut": _TypePlan((3, 7), (1, 1), ("categories", "companies", "products", "countries"), values="share", aspect=(1.0, 1.6)),
@@ -311,7 +312,7 @@ class ChartGenerator(Generator):
         plan = _PLANS[chart_type]
         return TableRequest(
             rows=plan.rows, series=plan.series, label_kinds=plan.label_kinds, values=plan.values,
-            numeric_labels=plan.numeric_labels,
+            numeric_labels=plan.numeric_labels, additive=plan.additive,
         )
 
     def _table(self, rng: np.random.Generator, seed: int, chart_type: str) -> Table:

@@ -102,6 +102,7 @@ class TableRequest:
     label_kinds: tuple[str, ...] | None = None  # e.g. TIME_KINDS for line and area charts
     values: Literal["any", "positive", "with_negatives", "share"] = "any"
     numeric_labels: bool = False  # scatter: the first column is numeric too (kind "number")
+    additive: bool = False  # stacked charts: series must add up (amounts, not rates, averages or scores)
 
     def __post_init__(self) -> None:
         if self.values not in VALUE_MODES:
@@ -560,6 +561,7 @@ class _Builder:
         self.series = series
         self.request = request
         self.mode = request.values
+        self.measure_mode = f"{self.mode}+additive" if request.additive else self.mode
         self._currency: str | None = None
 
     def pick(self, items: Any) -> Any:
@@ -653,10 +655,10 @@ class _Builder:
         return items[-1]
 
     def kind_fits(self, kind: str) -> bool:
-        return _kind_fits(self.mode, self.rows[0], kind)
+        return _kind_fits(self.measure_mode, self.rows[0], kind)
 
     def measures_for(self, tag: str) -> tuple[Measure, ...]:
-        return _measures_for(self.mode, tag)
+        return _measures_for(self.measure_mode, tag)
 
     def choose_measure(self, tag: str, kind: str, k: int) -> Measure:
         pool = list(self.measures_for(tag))
@@ -1035,7 +1037,10 @@ class _Builder:
 
 @functools.lru_cache(maxsize=None)
 def _measures_for(mode: str, tag: str) -> tuple[Measure, ...]:
-    """Measures that fit a label tag and a value mode (share: percentages, else positive amounts)."""
+    """Measures that fit a label tag and a value mode (share: percentages, else positive amounts);
+    a mode ending in '+additive' keeps only measures whose series can be stacked."""
+    if mode.endswith("+additive"):
+        return tuple(m for m in _measures_for(mode.removesuffix("+additive"), tag) if m.additive)
     if mode == "share":
         pool = [m for m in SHARE_MEASURES if tag in m.tags]
         return tuple(pool or [m for m in MEASURES if tag in m.tags and m.sign == "positive" and m.additive])
