@@ -212,3 +212,29 @@ def test_rendered_cells_have_boxes(chromium, style):
                     left = min(b["box"][0] for b in below)
                     right = max(b["box"][0] + b["box"][2] for b in below)
                     assert abs(cell["box"][0] - left) <= 2 and abs(cell["box"][0] + cell["box"][2] - right) <= 2
+
+
+def test_total_rows_add_up_their_columns():
+    """A 'Total' row shows the sum of the values above it (percent columns stay empty)."""
+
+    def number(text: str) -> float:
+        negative = text.startswith("-") or text.startswith("(")
+        value = float(text.strip("-()%").replace(",", ""))
+        return -value if negative else value
+
+    checked = 0
+    for seed in range(200):
+        s = build_structure(random.Random(seed), Writer("en_US", seed), TableImagesOptions(), financial=seed % 2 == 0, narrow=False)
+        if not s["has_total"]:
+            continue
+        body = s["rows"][s["header_rows"]:-1]
+        for cell in s["rows"][-1][1:]:
+            kind = s["column_kinds"][cell["col"]]
+            above = [c["text"] for row in body for c in row if c["col"] == cell["col"] and c["text"]]
+            if kind == "percent" or kind == "text":
+                assert cell["text"] == ""
+            elif kind != "label":
+                decimals = len(cell["text"].strip("()%").split(".")[1]) if "." in cell["text"] else 0
+                assert round(sum(number(t) for t in above), decimals) == number(cell["text"]), (seed, cell, above)
+                checked += 1
+    assert checked >= 20

@@ -104,17 +104,26 @@ class _Numbers:
         self.thousands = financial or r.random() < 0.5
         self.parentheses = financial and r.random() < 0.5
 
-    def format(self, r: random.Random) -> str:
+    def draw(self, r: random.Random) -> float:
+        """A value as the column shows it (rounded to its decimals)."""
         value = r.uniform(0.05, 1.0) * self.scale
         if self.kind == "percent":
             value = min(value, 99.9)
-        negative = self.negative and r.random() < 0.3
-        text = f"{value:,.{self.decimals}f}" if self.thousands else f"{value:.{self.decimals}f}"
+        if self.negative and r.random() < 0.3:
+            value = -value
+        return round(value, self.decimals)
+
+    def text(self, value: float) -> str:
+        shown = abs(value)
+        text = f"{shown:,.{self.decimals}f}" if self.thousands else f"{shown:.{self.decimals}f}"
         if self.kind == "percent":
             text += "%"
-        if negative:
+        if value < 0:
             text = f"({text})" if self.parentheses else f"-{text}"
         return text
+
+    def format(self, r: random.Random) -> str:
+        return self.text(self.draw(r))
 
 
 def _group_labels(r: random.Random, w: Writer, kind: str, n: int) -> list[str]:
@@ -205,6 +214,7 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
     grid_row = header_rows
     body_left = n_body
     group_names = iter(w.words(n_body) if not w.english else [w.city() for _ in range(n_body)])
+    sums = dict.fromkeys(numbers, 0.0)  # what a total row shows: the column's shown values added up
     while body_left > 0:
         if sections and (grid_row == header_rows or r.random() < 0.25) and body_left >= 2:
             rows.append([_cell(next(group_names), grid_row, 0, colspan=n_cols, header=row_headers)])
@@ -223,7 +233,9 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
                 elif c == text_col:
                     text = r.choice(STATUS_EN) if w.english else w.label(1, 1)
                 else:
-                    text = numbers[c].format(r)
+                    value = numbers[c].draw(r)
+                    sums[c] += value
+                    text = numbers[c].text(value)
                 row.append(_cell(text, grid_row, c))
             rows.append(row)
             grid_row += 1
@@ -231,7 +243,11 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
     has_total = r.random() < 0.3 and not sections
     if has_total:
         total = [_cell("Total" if w.english else w.label(1, 1), grid_row, 0, colspan=label_cols, header=row_headers)]
-        total += [_cell("" if c == text_col else numbers[c].format(r), grid_row, c) for c in range(label_cols, n_cols)]
+        # a sum of percentages means nothing: those cells stay empty, as in a real report
+        total += [
+            _cell("" if c == text_col or numbers[c].kind == "percent" else numbers[c].text(round(sums[c], numbers[c].decimals)), grid_row, c)
+            for c in range(label_cols, n_cols)
+        ]
         rows.append(total)
         grid_row += 1
     return {"n_rows": grid_row, "n_cols": n_cols, "header_rows": header_rows, "rows": rows,
