@@ -63,5 +63,4 @@ def renderer_preflight(name: str) -> Callable[[dict[str, Any]], None] | None:
     """The check `name` needs before a run starts, or None when it needs none."""
     if name not in RENDERERS:
         _load(RENDERERS, "renderer", name)  # raises the one-line 'unknown renderer' error
-    path = RENDERER_PREFLIGHTS.get(name)
-    return _load(RENDERER_PREFLIGHTS, "renderer check", name) if path else None
+    return _load(RENDERER_PREFLIGHTS, "renderer check", name) if name in RENDERER_PREFLIGHTS else None

@@ -7,9 +7,9 @@ stats is redone, a shard with stats is never touched again.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-import io
 import re
 import tarfile
 import time

@@ -311,11 +311,7 @@ def preflight(settings: dict[str, Any] | None) -> None:
     A named browser (setting or environment variable) and a system browser are checked without
     starting Playwright's driver; only when neither exists is Playwright asked for its own.
     """
-    options = chromium_settings(settings)
-    if options.executable or os.environ.get(browsers.ENV_VAR, "").strip() or browsers.system_browser():
-        browsers.find_browser(options.executable, system_first=True)
-    else:
-        browsers.find_browser(None)  # Playwright's managed browser, or the one-line install hint
+    browsers.find_browser(chromium_settings(settings).executable, system_first=True)
 
 
 class ChromiumRenderer(Renderer):

@@ -120,7 +120,7 @@ def ensure_glyphs(spec: ChartSpec) -> None:
 
 @dataclass
 class DrawnChart:
-    """A built figure (drawn once `rasterize` ran) and the warnings it raised so far."""
+    """A drawn figure and the warnings it raised so far."""
 
     spec: ChartSpec
     figure: Figure
@@ -137,9 +137,6 @@ class DrawnChart:
     def renderer(self):
         return self.canvas.get_renderer()
 
-    def rasterize(self) -> None:
-        self.canvas.draw()
-
     def image(self) -> Image.Image:
         width, height = self.canvas.get_width_height()
         rgba = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
@@ -152,11 +149,10 @@ def _compiled(body: str):
 
 
 @contextmanager
-def built(spec: ChartSpec) -> Iterator[DrawnChart]:
-    """The figure of `spec`, built but not drawn, with its rcParams in force until the block ends.
+def drawing(spec: ChartSpec) -> Iterator[DrawnChart]:
+    """The figure of `spec`, drawn once, with its rcParams in force until the block ends.
 
-    Measuring must happen inside the block: text sizes depend on the rcParams. Texts are measured
-    after `rasterize()`, because legend entries and titles only take their places while drawn.
+    Measuring must happen inside the block: text sizes depend on the rcParams.
     """
     code = figure_code(spec)
     compiled = _compiled(code.body)
@@ -176,6 +172,7 @@ def built(spec: ChartSpec) -> Iterator[DrawnChart]:
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
                 _remember_tick_label_boxes(axis, drawn.tick_label_boxes)
+        canvas.draw()
         yield drawn
 
 
@@ -221,9 +218,8 @@ def _remember_tick_label_boxes(axis, store: dict) -> None:
 
 def draw(spec: ChartSpec) -> DrawnChart:
     """`spec` drawn as it is: no measuring, no repairs (benchmarks and tests compare against this)."""
-    with built(spec) as drawn:
-        drawn.rasterize()
-    return drawn
+    with drawing(spec) as drawn:
+        return drawn
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -428,19 +424,13 @@ def _data_points(ax) -> np.ndarray:
     return points[np.isfinite(points).all(axis=1)]
 
 
-def check_glyph_warnings(drawn: DrawnChart) -> None:
-    """Matplotlib warns (and draws a box) for a glyph its font lacks: such a chart is dropped."""
-    for text in drawn.warnings:
-        if "Glyph" in text and "missing" in text:
-            raise Dropped("missing_glyph", text)
-
-
 def find_problems(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
     fig = drawn.figure
     width, height = drawn.canvas.get_width_height()
     problems: list[Problem] = []
-    check_glyph_warnings(drawn)
     for text in drawn.warnings:
+        if "Glyph" in text and "missing" in text:  # Matplotlib drew a box for it: drop the chart
+            raise Dropped("missing_glyph", text)
         if "constrained_layout not applied" in text or "collapsed" in text:
             problems.append(Problem("plot_too_small", frozenset({"layout"}), text))
     for box in boxes:
@@ -674,8 +664,7 @@ class MatplotlibRenderer(Renderer):
             raise Dropped("text_overlap", hopeless)
 
         for attempt in range(1, self.max_draws + 1):
-            with built(spec) as drawn:
-                drawn.rasterize()
+            with drawing(spec) as drawn:
                 boxes = text_boxes(drawn)
                 problems = find_problems(drawn, boxes)
                 if not problems:
