@@ -207,17 +207,35 @@ def test_render_is_deterministic(renderer):
     assert a.facts == b.facts
 
 
-def test_cached_font_heights_draw_the_same_pixels(monkeypatch):
-    """The renderer answers Matplotlib's font-height question from a cache: pixels must not change."""
+def test_agg_caches_draw_the_same_pixels(monkeypatch):
+    """The renderer answers Matplotlib's text-layout and font questions from per-figure caches:
+    pixels and measured text boxes must be those of a plain draw, and the caches must be used."""
+    from matplotlib.text import Text
+
+    from renderers import agg_caches
     from renderers import matplotlib_renderer as mr
 
     specs = list(_one_of_each().values()) + [_sample(seed) for seed in range(40, 52)]
-    cached = [mr.draw(spec).image().tobytes() for spec in specs]
-    asked = []
-    monkeypatch.setattr(mr, "_cache_font_heights", lambda renderer, dpi: asked.append(dpi))
-    plain = [mr.draw(spec).image().tobytes() for spec in specs]
-    assert len(asked) == len(specs)
-    assert [i for i, (a, b) in enumerate(zip(cached, plain)) if a != b] == []
+    layouts = []
+    plain_layout = agg_caches._plain_get_layout
+    monkeypatch.setattr(agg_caches, "_plain_get_layout", lambda text, r: layouts.append(1) or plain_layout(text, r))
+
+    def drawn(spec):
+        with mr.drawing(spec) as d:
+            return d.image().tobytes(), [(b.text, b.x0, b.y0, b.x1, b.y1) for b in mr.text_boxes(d)]
+
+    asked = len(layouts)
+    cached = [drawn(spec) for spec in specs]
+    computed = len(layouts) - asked
+    assert Text._get_layout is agg_caches._get_layout
+    attached = []
+    monkeypatch.setattr(agg_caches, "attach", lambda renderer, dpi: attached.append(dpi))
+    asked = len(layouts)
+    plain = [drawn(spec) for spec in specs]
+    assert len(attached) == len(specs)
+    assert computed < 0.5 * (len(layouts) - asked)  # most layouts came from the cache
+    assert [i for i, (a, b) in enumerate(zip(cached, plain)) if a[0] != b[0]] == []
+    assert [i for i, (a, b) in enumerate(zip(cached, plain)) if a[1] != b[1]] == []
 
 
 def _cjk_spec():

@@ -1,0 +1,119 @@
+"""Per-figure caches that let Agg draw a figure's pixels with less repeated work.
+
+Constrained layout measures every text twice before the figure draws it, and Matplotlib 3.11 lays
+each text out (line metrics, rotation, alignment), looks its font up and reads two font tables
+every time. All of that is a pure function of the text's properties while one figure is drawn
+(its rcParams do not change), so `attach` gives the figure's renderer caches for it. The answers
+are Matplotlib's own, computed once: the pixels are those of a plain draw, which
+tests/test_charts.py checks on every chart type. Nothing changes for a renderer without them, so
+the pyplot scripts of chart_to_code, run in the same process, draw as they would anywhere.
+
+Each shortcut uses a private Matplotlib hook and is skipped when that hook is missing: another
+Matplotlib draws the same figure, only slower.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from matplotlib import font_manager
+from matplotlib.text import Text
+
+_LAYOUTS = "_render_factory_text_layouts"  # renderer attribute: text properties -> layout
+_plain_get_layout = getattr(Text, "_get_layout", None)
+
+
+def prop_key(prop: font_manager.FontProperties) -> tuple:
+    """A FontProperties' state as a hashable key (its own hash is over the same values; the
+    object itself is mutable, so it cannot be the key)."""
+    return tuple(prop.__dict__.items())
+
+
+def attach(renderer: Any, dpi: float) -> None:
+    """Give this figure's renderer the caches; call before the figure is built or drawn."""
+    fonts: dict[tuple, Any] = {}
+
+    def find_fonts(prop):
+        key = prop_key(prop)
+        found = fonts.get(key)
+        if found is None:
+            found = fonts[key] = font_manager.fontManager._find_fonts_by_props(prop)
+        return found
+
+    heights = {}
+
+    def font_height_metrics(prop):
+        key = prop_key(prop)
+        found = heights.get(key)
+        if found is None:
+            found = heights[key] = _font_heights(find_fonts(prop), prop.get_size_in_points(), dpi)
+        return found
+
+    # Matplotlib asks the renderer first when it has this method (an AFM hook for PDF/PS).
+    renderer._get_font_height_metrics = font_height_metrics
+    if hasattr(renderer, "_prepare_font"):
+
+        def prepare_font(prop):  # RendererAgg._prepare_font, with the font lookup remembered
+            font = font_manager.get_font(find_fonts(prop))
+            font.clear()
+            font.set_size(prop.get_size_in_points(), renderer.dpi)
+            return font
+
+        renderer._prepare_font = prepare_font
+    if _plain_get_layout is not None:
+        setattr(renderer, _LAYOUTS, {})
+
+
+def _font_heights(paths, size_pt: float, dpi: float) -> tuple[float | None, float | None, float | None]:
+    """Ascent, descent and line gap in pixels, computed exactly as `Text._get_layout` does."""
+    font = font_manager.get_font(paths)
+    for name, gap, ascent, descent in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * size_pt * dpi / 72
+        return table[ascent] * scale, -table[descent] * scale, table[gap] * scale
+    return None, None, None  # Matplotlib then measures "lp" itself
+
+
+def _get_layout(self: Text, renderer):
+    """`Text._get_layout`, answered from the renderer's cache when it has one.
+
+    The layout is relative to the text's anchor: it depends on the text, its font, rotation,
+    alignment, line spacing and the figure's dpi, never on where the text stands. Wrapped text
+    (wrapping depends on the position) and TeX are laid out every time.
+    """
+    cache = getattr(renderer, _LAYOUTS, None)
+    if cache is None or self.get_wrap() or self.get_usetex():
+        return _plain_get_layout(self, renderer)
+    key = (
+        self.get_text(),
+        prop_key(self._fontproperties),
+        self.get_rotation(),
+        self.get_rotation_mode(),
+        self.get_horizontalalignment(),
+        self.get_verticalalignment(),
+        self._get_multialignment(),
+        self._linespacing,
+        self.get_figure(root=True).dpi,
+        self.get_parse_math(),
+    )
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _plain_get_layout(self, renderer)
+    bbox, lines, box = found
+    return bbox.frozen(), list(lines), box  # callers get their own copies, as from Matplotlib
+
+
+@functools.cache
+def install() -> bool:
+    """Route `Text._get_layout` through the cache (once per process); False if this Matplotlib
+    has no such method. Renderers without the cache are untouched."""
+    if _plain_get_layout is None:
+        return False
+    Text._get_layout = _get_layout
+    return True

@@ -1,0 +1,53 @@
+"""The per-figure text-layout cache answers exactly what Matplotlib computes, text by text."""
+
+from __future__ import annotations
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from renderers import agg_caches
+
+# Each variant differs from the first in one property the layout depends on.
+VARIANTS = [
+    {},
+    {"rotation": 45},
+    {"rotation": 90, "rotation_mode": "anchor"},
+    {"ha": "right"},
+    {"va": "top"},
+    {"multialignment": "right"},
+    {"linespacing": 2.0},
+    {"fontsize": 17},
+    {"fontweight": "bold"},
+    {"family": "DejaVu Serif"},
+    {"parse_math": False, "text": "$x^2$ a\nlonger line"},
+    {"text": "$x^2$ a\nlonger line"},
+]
+
+
+def _extents(cached: bool, dpi: float) -> list[tuple]:
+    fig = Figure(figsize=(4, 3), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    if cached:
+        agg_caches.attach(renderer, fig.dpi)
+    texts = []
+    for i, variant in enumerate(VARIANTS):
+        options = dict(variant)
+        texts.append(fig.text(0.1 + 0.02 * i, 0.5, options.pop("text", "Ag 12\nx"), **options))
+    out = []
+    for _ in range(2):  # the second round is answered from the cache
+        out.append([t.get_window_extent(renderer).bounds for t in texts])
+    canvas.draw()
+    return out + [canvas.buffer_rgba().tobytes()]
+
+
+def test_layout_cache_tells_texts_apart():
+    assert agg_caches.install()
+    with matplotlib.rc_context():
+        for dpi in (72, 133):
+            cached, plain = _extents(True, dpi), _extents(False, dpi)
+            assert cached[0] == plain[0]
+            assert cached[1] == plain[1]
+            assert cached[2] == plain[2]  # pixels
+            assert len(set(cached[0])) == len(VARIANTS)  # every variant lays out differently
