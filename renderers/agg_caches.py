@@ -15,9 +15,13 @@ Matplotlib draws the same figure, only slower.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from matplotlib import font_manager
+from matplotlib.axis import Axis
+from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 _LAYOUTS = "_render_factory_text_layouts"  # renderer attribute: text properties -> layout
@@ -107,6 +111,42 @@ def _get_layout(self: Text, renderer):
         found = cache[key] = _plain_get_layout(self, renderer)
     bbox, lines, box = found
     return bbox.frozen(), list(lines), box  # callers get their own copies, as from Matplotlib
+
+
+@contextmanager
+def ticks_remembered(figure: Figure) -> Iterator[None]:
+    """While the block runs (one draw), an axis asked for its ticks again in the state it was
+    last asked in gets the ticks it has.
+
+    `Axis._update_ticks` runs the locator and formatter and moves every tick; one constrained
+    draw asks it some 20 times (each spine, each tick-label sibling, each layout pass) for about
+    six different states. The state is the axes box, the view interval, the dpi and the number
+    of ticks; locators, formatters and tick settings do not change during a draw.
+    """
+    axes = [axis for ax in figure.axes for axis in ax._axis_map.values()] if hasattr(Axis, "_update_ticks") else []
+    for axis in axes:
+        axis._update_ticks = _remembering_update_ticks(axis)
+    try:
+        yield
+    finally:
+        for axis in axes:
+            del axis._update_ticks  # back to the class's method
+
+
+def _remembering_update_ticks(axis: Axis):
+    last: list = []  # [state, ticks, tick counts after the call]
+
+    def update_ticks():
+        ax = axis.axes
+        state = (tuple(ax.bbox.bounds), tuple(axis.get_view_interval()), ax.get_figure(root=True).dpi)
+        counts = (len(axis.majorTicks), len(axis.minorTicks))
+        if last and last[0] == state and last[2] == counts:
+            return list(last[1])
+        ticks = type(axis)._update_ticks(axis)
+        last[:] = [state, ticks, (len(axis.majorTicks), len(axis.minorTicks))]
+        return list(ticks)
+
+    return update_ticks
 
 
 @functools.cache

@@ -174,7 +174,8 @@ def drawing(spec: ChartSpec) -> Iterator[DrawnChart]:
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
                 _remember_tick_label_boxes(axis, drawn.tick_label_boxes)
-        canvas.draw()
+        with agg_caches.ticks_remembered(fig):
+            canvas.draw()
         yield drawn
 
 

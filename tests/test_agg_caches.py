@@ -51,3 +51,29 @@ def test_layout_cache_tells_texts_apart():
             assert cached[1] == plain[1]
             assert cached[2] == plain[2]  # pixels
             assert len(set(cached[0])) == len(VARIANTS)  # every variant lays out differently
+
+
+def test_remembered_ticks_follow_the_axes_box_view_and_tick_count():
+    """Within a draw the axis is asked again only in an unchanged state; any change is recomputed."""
+    fig = Figure(figsize=(8, 6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot([0, 1000], [0, 1])
+    asked = []
+
+    def locs() -> list[float]:
+        return [t.get_loc() for t in ax.xaxis._update_ticks()]
+
+    with agg_caches.ticks_remembered(fig):
+        asked.append(locs())
+        ax.set_position([0.1, 0.1, 0.08, 0.8])  # a narrow axes gets fewer ticks (MaxNLocator 'auto')
+        asked.append(locs())
+        ax.set_xlim(0, 10)
+        asked.append(locs())
+        asked.append(locs())
+    assert "_update_ticks" not in vars(ax.xaxis)  # the axis has its own method back
+    assert len(asked[0]) > len(asked[1])
+    assert max(asked[2]) <= 10 and asked[3] == asked[2]
+    ax.set_position([0.1, 0.1, 0.8, 0.8])
+    ax.set_xlim(0, 1000)
+    assert locs() == asked[0]

@@ -208,17 +208,21 @@ def test_render_is_deterministic(renderer):
 
 
 def test_agg_caches_draw_the_same_pixels(monkeypatch):
-    """The renderer answers Matplotlib's text-layout and font questions from per-figure caches:
-    pixels and measured text boxes must be those of a plain draw, and the caches must be used."""
+    """The renderer answers Matplotlib's text-layout, font and tick questions from per-figure
+    caches: pixels and measured text boxes must be those of a plain draw, and the caches must be used."""
+    import contextlib
+
+    from matplotlib.axis import Axis
     from matplotlib.text import Text
 
     from renderers import agg_caches
     from renderers import matplotlib_renderer as mr
 
     specs = list(_one_of_each().values()) + [_sample(seed) for seed in range(40, 52)]
-    layouts = []
-    plain_layout = agg_caches._plain_get_layout
+    layouts, tick_updates = [], []
+    plain_layout, plain_ticks = agg_caches._plain_get_layout, Axis._update_ticks
     monkeypatch.setattr(agg_caches, "_plain_get_layout", lambda text, r: layouts.append(1) or plain_layout(text, r))
+    monkeypatch.setattr(Axis, "_update_ticks", lambda axis: tick_updates.append(1) or plain_ticks(axis))
 
     def drawn(spec):
         with mr.drawing(spec) as d:
@@ -226,14 +230,16 @@ def test_agg_caches_draw_the_same_pixels(monkeypatch):
 
     asked = len(layouts)
     cached = [drawn(spec) for spec in specs]
-    computed = len(layouts) - asked
+    computed, ticks_computed = len(layouts) - asked, len(tick_updates)
     assert Text._get_layout is agg_caches._get_layout
     attached = []
     monkeypatch.setattr(agg_caches, "attach", lambda renderer, dpi: attached.append(dpi))
+    monkeypatch.setattr(agg_caches, "ticks_remembered", lambda figure: contextlib.nullcontext())
     asked = len(layouts)
     plain = [drawn(spec) for spec in specs]
     assert len(attached) == len(specs)
     assert computed < 0.5 * (len(layouts) - asked)  # most layouts came from the cache
+    assert ticks_computed < 0.6 * (len(tick_updates) - ticks_computed)  # and most tick updates
     assert [i for i, (a, b) in enumerate(zip(cached, plain)) if a[0] != b[0]] == []
     assert [i for i, (a, b) in enumerate(zip(cached, plain)) if a[1] != b[1]] == []
 
