@@ -96,8 +96,14 @@ def test_memory_url_resume_redoes_only_the_unfinished_shard(reference, memory_ur
 
 
 def test_file_url_with_worker_processes_gives_the_same_bytes(reference, tmp_path):
+    """Also: workers end quickly (without interpreter teardown) yet every progress report arrives."""
+    import multiprocessing
+
     url = f"file://{tmp_path}/ds"
-    generate(recipe_from_dict(RECIPE), url, workers=2)
+    counted: list[int] = []
+    manifest = generate(recipe_from_dict(RECIPE), url, workers=2, progress=lambda shards, total: counted.append)
+    assert sum(counted) == manifest["samples"]["total"] == RECIPE["samples"]
+    assert multiprocessing.active_children() == []
     store = Store(url)
     assert store.local
     assert shard_bytes(store) == reference

@@ -6,14 +6,16 @@ final name (with its stats) or absent, never partial.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing as mp
 import os
 import queue as queue_mod
 import signal
+import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +29,7 @@ from factory.storage import Store
 log = logging.getLogger(__name__)
 
 RESTARTS = 2  # how often a pool whose worker died is restarted within one run
+PROGRESS_SECONDS = 0.2  # how often the progress bar hears from the workers
 
 _progress_queue: Any = None
 
@@ -36,6 +39,21 @@ def _init_worker(progress_queue: Any, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides how to stop
     _progress_queue = progress_queue
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    atexit.register(_exit_now)  # registered last, so it runs first
+
+
+def _exit_now() -> None:
+    """End a worker without tearing its interpreter down: freeing Matplotlib's objects one by one
+    took a quarter of a second, during which the run waited. Its shards are committed by now;
+    what still needs closing (browsers, the progress queue, log streams) is closed first."""
+    worker.close_all()
+    if _progress_queue is not None:
+        _progress_queue.close()
+        _progress_queue.join_thread()  # progress put just before the end reaches the parent
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -82,7 +100,7 @@ class LocalExecutor:
             Store(out_url).remove_partials()
             raise
         finally:
-            worker._close_all()
+            worker.close_all()
         return results
 
     def _run_pool(self, recipe_data, out_url, shards, on_samples):
@@ -91,7 +109,9 @@ class LocalExecutor:
         store = Store(out_url)
         ctx = mp.get_context("spawn")
         results: list[dict[str, Any]] = []
-        todo = list(shards)
+        # Largest shards first: the small ones (short splits, a split's last shard) then fill the
+        # end of the run, when a worker would otherwise wait for the others' last shard.
+        todo = sorted(shards, key=lambda s: -s.samples)
         restarts = 0
         while todo:
             progress = ctx.Queue()  # fresh each time: a killed worker may hold the old one's lock
@@ -101,8 +121,9 @@ class LocalExecutor:
             try:
                 jobs = {pool.submit(_render_in_worker, recipe_data, out_url, s): s for s in todo}
                 while jobs:
-                    _drain(progress, on_samples, 0.2)
-                    for job in [j for j in jobs if j.done()]:
+                    done, _ = wait(jobs, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
+                    _drain(progress, on_samples, 0)
+                    for job in done:
                         results.append(job.result())  # re-raises a worker's error here
                         todo.remove(jobs.pop(job))
                 pool.shutdown(wait=True)
@@ -131,7 +152,7 @@ class LocalExecutor:
 def _drain(progress: Any, on_samples: Callable[[int], None], timeout: float) -> None:
     """Pass on every progress report waiting in the queue, waiting up to `timeout` for the first."""
     try:
-        on_samples(progress.get(timeout=timeout))
+        on_samples(progress.get(timeout=timeout) if timeout > 0 else progress.get_nowait())
         while True:
             on_samples(progress.get_nowait())
     except queue_mod.Empty:

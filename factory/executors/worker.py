@@ -18,19 +18,19 @@ from factory.storage import Store
 _workshops: dict[str, Workshop] = {}
 
 
-def _close_all() -> None:
+def close_all() -> None:
     for workshop in _workshops.values():
         workshop.close()
     _workshops.clear()
 
 
-atexit.register(_close_all)
+atexit.register(close_all)
 
 
 def workshop_for(recipe_data: dict[str, Any]) -> Workshop:
     digest = hashlib.sha256(json.dumps(recipe_data, sort_keys=True).encode()).hexdigest()
     if digest not in _workshops:
-        _close_all()  # one recipe at a time per process: free the previous browser
+        close_all()  # one recipe at a time per process: free the previous browser
         _workshops[digest] = Workshop(recipe_from_dict(recipe_data))
     return _workshops[digest]
 
