@@ -15,12 +15,15 @@ Matplotlib draws the same figure, only slower.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from matplotlib import font_manager
+import numpy as np
+from matplotlib import font_manager, ft2font
 from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -65,6 +68,8 @@ def attach(renderer: Any, dpi: float) -> None:
             return font
 
         renderer._prepare_font = prepare_font
+    if _draws_glyphs_one_by_one(renderer):
+        renderer.draw_text = functools.partial(_draw_text, renderer)
     if _plain_get_layout is not None:
         setattr(renderer, _LAYOUTS, {})
 
@@ -82,6 +87,51 @@ def _font_heights(paths, size_pt: float, dpi: float) -> tuple[float | None, floa
         scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * size_pt * dpi / 72
         return table[ascent] * scale, -table[descent] * scale, table[gap] * scale
     return None, None, None  # Matplotlib then measures "lp" itself
+
+
+def _draws_glyphs_one_by_one(renderer: Any) -> bool:
+    """Whether `renderer` is a Matplotlib 3.11-style RendererAgg, which draws plain text glyph by
+    glyph through `_draw_text_glyphs_and_boxes` (what `_draw_text` repeats)."""
+    return (
+        hasattr(renderer, "_draw_text_glyphs_and_boxes")
+        and hasattr(renderer, "_renderer")
+        and hasattr(ft2font, "RenderMode")
+        and all(hasattr(ft2font.FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph"))
+    )
+
+
+def _draw_text(renderer, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+    """`RendererAgg.draw_text` for plain text, with the rotation matrix built once per text
+    instead of once per glyph (Matplotlib builds it with numpy for every glyph; text drawing is
+    ~15% faster). Every glyph gets the same FreeType calls with the same arguments: same pixels."""
+    if ismath:
+        return type(renderer).draw_text(renderer, gc, x, y, s, prop, angle, ismath, mtext)
+    font = renderer._prepare_font(prop)
+    flags = get_hinting_flag()
+    items = font._layout(
+        s,
+        flags=flags,
+        features=mtext.get_fontfeatures() if mtext is not None else None,
+        language=mtext.get_language() if mtext is not None else None,
+    )
+    size = prop.get_size_in_points()
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
+    antialiased = gc.get_antialiased()
+    mode = ft2font.RenderMode.NORMAL if antialiased else ft2font.RenderMode.MONO
+    height = renderer.height
+    for item in items:
+        glyph_font = item.ft_object
+        glyph_font.set_size(size, renderer.dpi)
+        glyph_font._set_transform(
+            matrix,
+            [round(0x40 * (x + item.x * cos - item.y * sin)), round(0x40 * (height - y + item.x * sin + item.y * cos))],
+        )
+        bitmap = glyph_font._render_glyph(item.glyph_index, flags, mode)
+        buffer = bitmap.buffer
+        if not antialiased:
+            buffer *= 0xFF
+        renderer._renderer.draw_text_image(buffer, bitmap.left, int(height) - bitmap.top + buffer.shape[0], 0, gc)
 
 
 def _get_layout(self: Text, renderer):

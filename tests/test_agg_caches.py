@@ -1,4 +1,4 @@
-"""The per-figure text-layout cache answers exactly what Matplotlib computes, text by text."""
+"""The per-figure caches answer exactly what Matplotlib computes, text by text, pixel by pixel."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ VARIANTS = [
     {"family": "DejaVu Serif"},
     {"parse_math": False, "text": "$x^2$ a\nlonger line"},
     {"text": "$x^2$ a\nlonger line"},
+    {"antialiased": False, "rotation": 30},
 ]
 
 
@@ -37,7 +38,11 @@ def _extents(cached: bool, dpi: float) -> list[tuple]:
         texts.append(fig.text(0.1 + 0.02 * i, 0.5, options.pop("text", "Ag 12\nx"), **options))
     out = []
     for _ in range(2):  # the second round is answered from the cache
-        out.append([t.get_window_extent(renderer).bounds for t in texts])
+        boxes = []
+        for t in texts:
+            bbox, lines, (corner, size) = t._get_layout(renderer)  # relative to the text's anchor
+            boxes.append((tuple(bbox.bounds), repr(lines), repr((corner, size)), tuple(t.get_window_extent(renderer).bounds)))
+        out.append(boxes)
     canvas.draw()
     return out + [canvas.buffer_rgba().tobytes()]
 
