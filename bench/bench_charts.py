@@ -21,7 +21,8 @@ out whole shards, so a worker may idle while the last shard of a short run is fi
 The machine line measures how much work N processes really get done next to one (a pure-Python
 loop, before and after the rounds). The factory draws what the limit draws and more, so
 factory/naive is at most limit/naive: about that scaling times the per-core advantage of drawing
-on a bare Figure over pyplot + savefig (which lays a constrained figure out twice).
+on a bare Figure with renderers/agg_caches (per-figure text layout, font and tick caches) over
+pyplot + savefig.
 Prints samples/s for each way and the ratios factory/limit and factory/naive.
 """
 
