@@ -70,7 +70,7 @@ def attach(renderer: Any, dpi: float) -> None:
         renderer._prepare_font = prepare_font
     if _draws_glyphs_one_by_one(renderer):
         renderer.draw_text = functools.partial(_draw_text, renderer)
-    if _plain_get_layout is not None:
+    if install():
         setattr(renderer, _LAYOUTS, {})
 
 
@@ -116,7 +116,7 @@ def _draw_text(renderer, gc, x, y, s, prop, angle, ismath=False, mtext=None):
     )
     size = prop.get_size_in_points()
     cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
+    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)  # no slant, no stretch
     antialiased = gc.get_antialiased()
     mode = ft2font.RenderMode.NORMAL if antialiased else ft2font.RenderMode.MONO
     height = renderer.height

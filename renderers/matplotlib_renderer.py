@@ -157,7 +157,6 @@ def drawing(spec: ChartSpec) -> Iterator[DrawnChart]:
     """
     code = figure_code(spec)
     compiled = _compiled(code.body)
-    agg_caches.install()
     with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context():
         warnings.simplefilter("always")
         matplotlib.style.use(code.styles)
