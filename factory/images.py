@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import io
 
+import imagecodecs
+import numpy as np
 from PIL import Image
 
 EXTENSIONS = {"png": "png", "jpg": "jpg", "webp": "webp"}
+_PNG_MODES = ("RGB", "RGBA", "L")  # 8-bit modes libpng takes as they are
 
 
 def encode(image: Image.Image, fmt: str, quality: int = 90, png_compress_level: int = 1) -> bytes:
-    buf = io.BytesIO()
     if fmt == "png":
-        image.save(buf, format="PNG", compress_level=png_compress_level)
-    elif fmt == "jpg":
+        return encode_png(image, png_compress_level)
+    buf = io.BytesIO()
+    if fmt == "jpg":
         image.convert("RGB").save(buf, format="JPEG", quality=quality, optimize=False, subsampling=0)
     elif fmt == "webp":
         image.save(buf, format="WEBP", quality=quality, method=4)
     else:
         raise ValueError(f"unknown image format {fmt!r}")
     return buf.getvalue()
+
+
+def encode_png(image: Image.Image, level: int = 1) -> bytes:
+    """Lossless PNG with unfiltered rows, by libpng.
+
+    Pillow tries all five PNG filters on every row, which costs more than the compression itself
+    (11 ms of a 800x624 chart at level 1). Rendered charts, pages and tables are flat colour and
+    repeated glyphs, which deflate finds without filtering: 2.5-3x faster and as small or smaller
+    (bench/bench_png.py measures both on real samples).
+    """
+    if image.mode not in _PNG_MODES:
+        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    return bytes(imagecodecs.png_encode(np.asarray(image), level=level, filter=imagecodecs.PNG.FILTER.NONE))
 
 
 def decode(data: bytes) -> Image.Image:

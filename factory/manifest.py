@@ -21,7 +21,7 @@ from factory.storage import Store
 MANIFEST = "manifest.json"
 RECIPE = "recipe.yaml"
 SHARD_INDEX = "shardindex.json"
-LIBRARIES = ("matplotlib", "pillow", "numpy", "faker", "webdataset", "pydantic", "playwright")
+LIBRARIES = ("matplotlib", "pillow", "imagecodecs", "numpy", "faker", "webdataset", "pydantic", "playwright")
 
 
 def library_versions() -> dict[str, str]:
