@@ -82,3 +82,23 @@ def test_remembered_ticks_follow_the_axes_box_view_and_tick_count():
     ax.set_position([0.1, 0.1, 0.8, 0.8])
     ax.set_xlim(0, 1000)
     assert locs() == asked[0]
+
+
+def test_font_files_match_matplotlib_at_any_size_and_follow_generic_families():
+    from matplotlib import font_manager
+    from matplotlib.font_manager import FontProperties
+
+    manager = font_manager.fontManager
+    with matplotlib.rc_context():
+        for rc in (["DejaVu Sans", "Liberation Sans"], ["Liberation Sans", "DejaVu Sans"]):
+            matplotlib.rcParams["font.sans-serif"] = rc
+            for family in (["sans-serif"], ["DejaVu Serif"], ["Liberation Mono", "DejaVu Sans"]):
+                for weight in ("normal", "bold"):
+                    for size in (6.0, 9.5, 31.0):
+                        prop = FontProperties(family=family, weight=weight, size=size)
+                        assert agg_caches.font_files(prop) == manager._find_fonts_by_props(prop), (rc, family, weight, size)
+        # the generic family's list decides: a key without the rcParams would answer the first list
+        matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+        first = agg_caches.font_files(FontProperties(family=["sans-serif"]))
+        matplotlib.rcParams["font.sans-serif"] = ["Liberation Sans"]
+        assert agg_caches.font_files(FontProperties(family=["sans-serif"])) != first
