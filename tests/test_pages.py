@@ -126,6 +126,27 @@ def test_all_component_kinds_and_archetypes_occur():
     assert viewports == {"desktop", "tablet", "mobile"} and modes == {"light", "dark"}
 
 
+def test_pricing_plans_say_free_only_when_they_cost_nothing():
+    import random
+
+    from factory.generators.page_assets import PictureBox
+    from factory.generators.page_components import Composer
+    from factory.generators.page_text import Writer
+    from factory.generators.pages import sample_theme
+
+    seen = set()
+    for seed in range(150):
+        r = random.Random(seed)
+        theme = sample_theme(r, "desktop", "en_US", 0.3)
+        plans = Composer(r, Writer("en_US", seed), PictureBox(r), theme, "desktop").pricing().data["plans"]
+        for i, plan in enumerate(plans):
+            free = plan["price"] == "Free"
+            assert free == (plan["name"] == "Free"), plans
+            assert not free or i == 0
+            seen.add(free)
+    assert seen == {True, False}
+
+
 def test_viewports_and_options_are_honoured():
     for seed in range(10):
         src = page(seed, viewports=["mobile"], full_page=False, max_height=3000)

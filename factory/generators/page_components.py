@@ -224,6 +224,8 @@ class Composer:
         featured = r.randrange(n) if r.random() < 0.8 else -1
         period = w.ui("per_month") if w.english else "/ " + w.label(1, 1)
         price = r.choice((0, 9, 12, 15, 19))
+        if w.english:  # a plan called Free costs nothing, and only that plan is shown as free
+            price = 0 if names[0] == "Free" else max(price, 9)
         plans = []
         for i, name in enumerate(names):
             plans.append({
