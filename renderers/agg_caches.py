@@ -38,7 +38,7 @@ def prop_key(prop: font_manager.FontProperties) -> tuple:
     return tuple(prop.__dict__.items())
 
 
-def attach(renderer: Any, dpi: float) -> None:
+def attach(renderer: Any) -> None:
     """Give this figure's renderer the caches; call before the figure is built or drawn."""
     fonts: dict[tuple, Any] = {}
 
@@ -52,10 +52,10 @@ def attach(renderer: Any, dpi: float) -> None:
     heights = {}
 
     def font_height_metrics(prop):
-        key = prop_key(prop)
+        key = (prop_key(prop), renderer.dpi)
         found = heights.get(key)
         if found is None:
-            found = heights[key] = _font_heights(find_fonts(prop), prop.get_size_in_points(), dpi)
+            found = heights[key] = _font_heights(find_fonts(prop), prop.get_size_in_points(), renderer.dpi)
         return found
 
     # Matplotlib asks the renderer first when it has this method (an AFM hook for PDF/PS).

@@ -163,7 +163,7 @@ def drawing(spec: ChartSpec) -> Iterator[DrawnChart]:
         matplotlib.rcParams.update(code.rc)
         fig = Figure(figsize=code.figsize, dpi=code.dpi, layout="constrained")
         canvas = FigureCanvasAgg(fig)
-        agg_caches.attach(canvas.get_renderer(), fig.dpi)  # same pixels, less repeated work
+        agg_caches.attach(canvas.get_renderer())  # same pixels, less repeated work
         exec(compiled, {"fig": fig, "np": np, "ticker": ticker})  # noqa: S102 - our own generated code
         if canvas.get_width_height() != (spec.width_px, spec.height_px):
             raise RuntimeError(

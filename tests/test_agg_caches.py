@@ -31,7 +31,7 @@ def _extents(cached: bool, dpi: float) -> list[tuple]:
     canvas = FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
     if cached:
-        agg_caches.attach(renderer, fig.dpi)
+        agg_caches.attach(renderer)
     texts = []
     for i, variant in enumerate(VARIANTS):
         options = dict(variant)
