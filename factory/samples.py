@@ -6,8 +6,10 @@ dataset and any executor all iterate it, which is why they agree byte for byte.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +161,44 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
     return Sample(key, task_name, {fmt: data, "txt": targets.text.encode("utf-8"), "json": payload})
 
 
+class SampleGarbage:
+    """Makes each sample with the cyclic garbage collector paused, then collects the young objects.
+
+    A Matplotlib figure is a web of reference cycles that lives for the whole draw, so automatic
+    collections promoted each chart into the oldest generation, and full collections of the
+    whole heap then cost ~4.5 of a chart's ~7 ms of collecting. Collected as soon as the sample
+    is done, the figure is still young: ~2 ms a chart, and less memory (300 charts: peak RSS 114
+    instead of 138 MB). With the collector paused while most objects are made, Python's own full
+    collections would hardly ever run, so one runs every `full_every` samples for what outlives
+    two young collections (browser objects: ~50 a page). Nothing changes if the caller turned the
+    collector off.
+    """
+
+    def __init__(self, full_every: int = 500):
+        self.full_every = full_every
+        self.since_full = 0
+
+    @contextmanager
+    def around_sample(self) -> Iterator[None]:
+        if not gc.isenabled():
+            yield
+            return
+        gc.disable()
+        try:
+            yield
+        finally:
+            gc.enable()
+            self.since_full += 1
+            if self.since_full >= self.full_every:
+                self.since_full = 0
+                gc.collect()
+            else:
+                gc.collect(1)  # this sample's objects, and what the last one left (a Dropped's traceback)
+
+
+_garbage = SampleGarbage()  # one per process, like the collector it drives
+
+
 def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None = None) -> Iterator[Sample | Drop]:
     """Every attempt of shard `shard`, in order, until it holds its planned number of samples.
 
@@ -170,7 +210,8 @@ def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None 
     limit = max(int(shard.samples * workshop.resolved.recipe.max_attempts_per_sample), shard.samples + 10)
     while kept < shard.samples and attempt < limit:
         try:
-            sample = make_sample(workshop, shard, attempt, timings)
+            with _garbage.around_sample():
+                sample = make_sample(workshop, shard, attempt, timings)
         except Dropped as drop:
             yield Drop(sample_key(shard, attempt), getattr(drop, "task", ""), drop.reason, drop.detail)
         else:

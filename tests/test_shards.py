@@ -90,3 +90,43 @@ def test_a_full_shard_stops_rendering_and_counts_the_rest(tmp_path):
     assert stats["attempts"] == 2  # the sample that found the shard full, and no more
     assert manifest["drops"]["by_reason"] == {"shard_max_bytes": 5}
     assert verify(Store(str(tmp_path / "ds"))) == []
+
+
+def test_sample_garbage_is_collected_after_each_sample_and_the_collector_left_as_found():
+    import gc
+    import weakref
+
+    from factory.samples import SampleGarbage
+
+    class Node:
+        pass
+
+    collected: list[int] = []
+
+    def record(phase, info):
+        if phase == "start":
+            collected.append(info["generation"])
+
+    garbage = SampleGarbage(full_every=3)
+    gc.callbacks.append(record)
+    try:
+        for _ in range(3):
+            with garbage.around_sample():
+                assert not gc.isenabled()
+                a, b = Node(), Node()
+                a.other, b.other = b, a  # a cycle: only the cyclic collector frees it
+                ref = weakref.ref(a)
+                del a, b
+            assert gc.isenabled()
+            assert ref() is None  # freed as soon as its sample is done
+    finally:
+        gc.callbacks.remove(record)
+    assert [g for g in collected if g] == [1, 1, 2]  # young collections, a full one every `full_every` samples
+
+    gc.disable()
+    try:
+        with garbage.around_sample():
+            pass
+        assert not gc.isenabled()  # a caller that turned the collector off keeps it off
+    finally:
+        gc.enable()
