@@ -233,7 +233,7 @@ def test_agg_caches_draw_the_same_pixels(monkeypatch):
     computed, ticks_computed = len(layouts) - asked, len(tick_updates)
     assert Text._get_layout is agg_caches._get_layout
     attached = []
-    monkeypatch.setattr(agg_caches, "attach", lambda renderer, dpi: attached.append(dpi))
+    monkeypatch.setattr(agg_caches, "attach", lambda renderer: attached.append(renderer))
     monkeypatch.setattr(agg_caches, "ticks_remembered", lambda figure: contextlib.nullcontext())
     asked = len(layouts)
     plain = [drawn(spec) for spec in specs]
