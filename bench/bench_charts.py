@@ -19,10 +19,12 @@ Shards hold samples/rounds/(workers*8) charts unless --shard-size says otherwise
 out whole shards, so a worker may idle while the last shard of a short run is finished.
 
 The machine line measures how much work N processes really get done next to one (a pure-Python
-loop, before and after the rounds). The factory draws what the limit draws and more, so
-factory/naive is at most limit/naive: about that scaling times the per-core advantage of drawing
-on a bare Figure with renderers/agg_caches (per-figure text layout, font and tick caches) over
-pyplot + savefig.
+loop, before and after the rounds). limit/naive is about that scaling times the per-core
+advantage of the factory's drawing and encoding over pyplot + savefig: a bare Figure with
+renderers/agg_caches (text layout, font and tick caches) and PNG by libpng without Pillow's
+per-row filter search (factory/images.py). The factory draws what the limit draws and more, but
+it also collects each chart's garbage while it is young (factory/samples.py), which the limit
+does not, so factory/limit can come near 1.
 Prints samples/s for each way and the ratios factory/limit and factory/naive.
 """
 
