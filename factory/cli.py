@@ -93,8 +93,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from factory.manifest import verify
-    from factory.storage import Store
+    from factory.dataset.verify import verify
+    from factory.dataset.storage import Store
 
     problems = verify(Store(args.dataset))
     for p in problems:
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset folder or URL")
     p.set_defaults(func=cmd_verify)
 
-    for name, module in (("preview", "factory.preview"), ("report", "factory.report")):
+    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report")):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ModuleNotFoundError as exc:

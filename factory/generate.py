@@ -4,38 +4,21 @@ manifest. Re-running the same command finishes an interrupted dataset."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
 from factory import registry
-from factory.dataset_card import write_card
+from factory.dataset.card import write_card
 from factory.errors import FactoryError
-from factory.manifest import RECIPE, build_manifest, read_stats, write_manifest
+from factory.executors import make_executor
+from factory.dataset.manifest import RECIPE, build_manifest, read_stats, write_manifest
 from factory.plan import ShardPlan, plan_shards
 from factory.recipe import ResolvedRecipe
 from factory.samples import Workshop
-from factory.shards import is_complete
-from factory.storage import Store
+from factory.dataset.shards import is_complete
+from factory.dataset.storage import Store
 
 log = logging.getLogger(__name__)
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def make_executor(name: str, workers: int | None, ray_address: str | None = None):
-    """`workers=None`: every core here (local), or every CPU of the cluster (ray)."""
-    if name == "local":
-        from factory.executors.local import LocalExecutor
-
-        return LocalExecutor(workers or default_workers())
-    if name == "ray":
-        from factory.executors.ray_executor import RayExecutor
-
-        return RayExecutor(workers, address=ray_address)
-    raise FactoryError(f"unknown executor '{name}'; use local or ray")
 
 
 def preflight(resolved: ResolvedRecipe) -> None:

@@ -260,7 +260,7 @@ class GeneratedDataset(IterableDataset):
         if self.max_bytes:
             import webdataset as wds
 
-            from factory.shards import TAR_MODE, TAR_MTIME, TAR_USER
+            from factory.dataset.shards import TAR_MODE, TAR_MTIME, TAR_USER
 
             sink = _CountingSink()
             tar = wds.TarWriter(sink, user=TAR_USER, group=TAR_USER, mode=TAR_MODE, encoder=False, mtime=TAR_MTIME)

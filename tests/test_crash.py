@@ -23,7 +23,7 @@ import yaml
 
 from factory.cli import main
 from factory.recipe import recipe_from_dict
-from factory.storage import PARTIAL_SUFFIX, Store
+from factory.dataset.storage import PARTIAL_SUFFIX, Store
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,8 @@ from itertools import permutations
 import numpy as np
 import pytest
 
-from factory.generators.tables import TIME_KINDS, TableOptions, TableRequest, TableSource
+from factory.generators.table_request import TIME_KINDS, TableOptions, TableRequest
+from factory.generators.tables import TableSource
 from factory.tabular import Column, Table, format_value
 from factory.tasks.chart_qa import TEMPLATES, make_qa
 from factory.tasks.deplot import linearize

@@ -26,9 +26,9 @@ import yaml
 from PIL import Image, ImageDraw
 
 from factory.cli import main
-from factory.dataset_card import md, render_card, shard_pattern
-from factory.preview import iter_shard, load_manifest, parse_deplot, sample_boxes
-from factory.report import HASH_SIZE, dhash, find_near_duplicates, hamming, near_duplicate_pairs, summarise
+from factory.dataset.card import md, render_card, shard_pattern
+from factory.tools.preview import iter_shard, load_manifest, parse_deplot, sample_boxes
+from factory.tools.report import HASH_SIZE, dhash, find_near_duplicates, hamming, near_duplicate_pairs, summarise
 
 CHROMIUM = "/usr/bin/chromium"
 HAVE_CHROMIUM = os.access(CHROMIUM, os.X_OK)

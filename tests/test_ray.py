@@ -20,10 +20,10 @@ from factory.cli import main
 from factory.errors import FactoryError
 from factory.executors.ray_executor import RayExecutor, init_local
 from factory.generate import generate
-from factory.manifest import verify
+from factory.dataset.verify import verify
 from factory.plan import plan_shards
 from factory.recipe import recipe_from_dict
-from factory.storage import PARTIAL_SUFFIX, Store
+from factory.dataset.storage import PARTIAL_SUFFIX, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = {

@@ -6,8 +6,8 @@ import tarfile
 import pytest
 
 from factory.samples import Sample
-from factory.shards import ShardWriter, validate_key
-from factory.storage import Store
+from factory.dataset.shards import ShardWriter, validate_key
+from factory.dataset.storage import Store
 
 
 def _sample(key, text="hello"):
@@ -78,7 +78,7 @@ def test_a_full_shard_stops_rendering_and_counts_the_rest(tmp_path):
     import json
 
     from factory.generate import generate
-    from factory.manifest import verify
+    from factory.dataset.verify import verify
     from factory.recipe import recipe_from_dict
 
     resolved = recipe_from_dict(

@@ -11,9 +11,9 @@ from factory.cli import main
 from factory.errors import FactoryError
 from factory.executors.local import LocalExecutor
 from factory.generate import generate
-from factory.manifest import verify
+from factory.dataset.verify import verify
 from factory.recipe import recipe_from_dict
-from factory.storage import PARTIAL_SUFFIX, Store
+from factory.dataset.storage import PARTIAL_SUFFIX, Store
 
 RECIPE = {
     "name": "storage-test",

@@ -23,8 +23,8 @@ from typing import Any
 from factory.errors import FactoryError
 from factory.executors import worker
 from factory.plan import ShardPlan
-from factory.shards import is_complete
-from factory.storage import Store
+from factory.dataset.shards import is_complete
+from factory.dataset.storage import Store
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from factory.errors import FactoryError, require
 from factory.plan import ShardPlan
-from factory.storage import Store
+from factory.dataset.storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class RayExecutor:
                         "start it (ray start --head) or fix --ray-address"
                     ) from None
             else:
-                from factory.generate import default_workers
+                from factory.executors import default_workers
 
                 init_local(ray, self.workers or default_workers())
             started = True

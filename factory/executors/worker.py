@@ -12,8 +12,8 @@ from typing import Any
 from factory.plan import ShardPlan
 from factory.recipe import recipe_from_dict
 from factory.samples import Workshop
-from factory.shards import write_shard
-from factory.storage import Store
+from factory.dataset.shards import write_shard
+from factory.dataset.storage import Store
 
 _workshops: dict[str, Workshop] = {}
 

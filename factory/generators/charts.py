@@ -20,7 +20,8 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from factory.components import Generator, Options, check_choices, to_jsonable
-from factory.generators.tables import TableOptions, TableRequest, TableSource
+from factory.generators.table_request import TableOptions, TableRequest
+from factory.generators.tables import TableSource
 from factory.tabular import Column, Table, format_value
 
 log = logging.getLogger(__name__)

@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 
 from factory.errors import Dropped, FactoryError
-from factory.generators.tables import TableRequest, detect_label_kind
+from factory.generators.table_request import TableRequest, detect_label_kind
 from factory.tabular import Column, Table
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from factory.generators.tables import TIME_KINDS, lower_first, time_keys
+from factory.generators.table_request import TIME_KINDS, lower_first, time_keys
 from factory.tabular import Column, Table, format_value
 
 TEMPLATES = ("value_lookup", "maximum", "minimum", "difference", "sum", "average", "comparison", "trend",

@@ -7,7 +7,7 @@ data: URIs, its Content-Security-Policy refuses every other source, and it has n
 it opens from disk in any browser, offline, for as long as the file exists.
 
 The small dataset-reading helpers here (manifest, streamed shards, a sample's kind and style
-choices) are shared with `factory.report`.
+choices) are shared with `factory.tools.report`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from factory.errors import FactoryError
 from factory.meta import unpack
-from factory.storage import Store
+from factory.dataset.storage import Store
 
 log = logging.getLogger(__name__)
 

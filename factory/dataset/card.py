@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from factory.meta import VARIABLE_FIELDS
-from factory.storage import Store
+from factory.dataset.storage import Store
 
 CARD = "README.md"
 MAX_SHARDS_LISTED = 20

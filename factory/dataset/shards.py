@@ -20,7 +20,7 @@ from typing import IO, Any
 from factory.errors import FactoryError
 from factory.plan import ShardPlan
 from factory.samples import Drop, Sample, Timings, Workshop, shard_samples
-from factory.storage import Store
+from factory.dataset.storage import Store
 
 log = logging.getLogger(__name__)
 

@@ -36,8 +36,8 @@ import numpy as np
 from PIL import Image
 
 from factory.errors import FactoryError
-from factory.preview import RawSample, iter_shard, load_manifest, sample_kind, style_choices
-from factory.storage import Store
+from factory.tools.preview import RawSample, iter_shard, load_manifest, sample_kind, style_choices
+from factory.dataset.storage import Store
 
 log = logging.getLogger(__name__)
 
