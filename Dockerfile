@@ -12,7 +12,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig \
+      chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig tesseract-ocr tesseract-ocr-eng \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

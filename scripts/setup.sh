@@ -16,7 +16,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 # --- system packages -------------------------------------------------------------------------
-APT_PACKAGES=(python3 python3-venv python3-dev fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig)
+APT_PACKAGES=(python3 python3-venv python3-dev fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig tesseract-ocr tesseract-ocr-eng)
 # A browser: keep whatever is there (RENDER_FACTORY_CHROMIUM, Playwright's, Chrome); else Debian's chromium.
 if [[ -z "${RENDER_FACTORY_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
    && ! command -v google-chrome >/dev/null && ! ls "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium-*/ >/dev/null 2>&1; then
