@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 ALLOWED_SCHEMES = ("data:", "about:")
 DATA_URI_HASH_HEX = 12  # hex digits of SHA-256 kept when shortening data: URIs in attrs
 MAX_BLOCKED_LISTED = 50  # blocked URLs listed per page (sorted, unique, each cut to 300 chars)
+MAX_LOW_CONTRAST_LISTED = 50  # texts below WCAG contrast listed per page
 
 
 class ChromiumSettings(Options):
@@ -126,6 +127,34 @@ _PAGE_JS = """async (o) => {
   const emit = (kind, r, text) => boxes.push({kind, text,
     box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
 
+  // WCAG contrast of every visible text against the colour behind it, from computed styles:
+  // `back` is the opaque colour an element's content is drawn on (null under a background
+  // image), `op` the product of the opacities above. Texts below 4.5:1 (3:1 when large: 24 px,
+  // or 18.66 px bold) are listed in low_contrast.
+  const low = [];
+  const rgba = (c) => { const m = (c || "").match(/[\d.]+/g) || [0, 0, 0, 0];
+    return [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1]; };
+  const over = (c, b, a) => [0, 1, 2].map(i => c[i] * a + b[i] * (1 - a));
+  const lum = (c) => { const l = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const hex = (c) => "#" + c.map(v => Math.round(v).toString(16).padStart(2, "0")).join("");
+  function backOf(style, back) {
+    if (style.backgroundImage && style.backgroundImage !== "none") return null;
+    const own = rgba(style.backgroundColor);
+    if (own[3] >= 1) return own.slice(0, 3);
+    return back && own[3] > 0 ? over(own, back, own[3]) : back;
+  }
+  function checkContrast(style, back, op, text, r) {
+    if (!back) return;
+    const fg = rgba(style.color), shown = over(fg, back, fg[3] * op);
+    const size = parseFloat(style.fontSize) || 16, weight = parseInt(style.fontWeight) || 400;
+    const large = size >= 24 || (size >= 18.66 && weight >= 700);
+    const value = ratio(shown, back);
+    if (value < (large ? 3 : 4.5)) low.push({text: text.slice(0, 80), ratio: Math.round(value * 100) / 100, large,
+      color: hex(shown), background: hex(back), box: boxOf(r)});
+  }
+
   function attrsOf(el) {
     const out = {};
     for (const name of ATTRS) { const v = el.getAttribute(name); if (v) out[name] = v; }
@@ -150,9 +179,10 @@ _PAGE_JS = """async (o) => {
   // One element and its subtree. `opaque`: no ancestor has opacity 0 (opacity is not inherited).
   // `checked`: the parent's checkVisibility() answer, which its text nodes and, since an element
   // without a box (display: contents) answers false for itself, its box-less children take.
-  function walk(el, opaque, depth, inSvg, checked) {
+  function walk(el, opaque, depth, inSvg, checked, behind, op) {
     const tag = el.localName;
     const style = getComputedStyle(el);
+    const back = backOf(style, behind), opacity = op * (parseFloat(style.opacity) || 0);
     const r = el.getBoundingClientRect();
     const drawn = opaque && style.opacity !== "0";
     const seen = drawn && style.visibility === "visible";  // visibility is inherited: per element
@@ -167,7 +197,7 @@ _PAGE_JS = """async (o) => {
     const own = [];
     for (const child of el.childNodes) {
       if (child.nodeType === Node.ELEMENT_NODE) {
-        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown));
+        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown, back, opacity));
       } else if (child.nodeType === Node.TEXT_NODE) {
         const text = collapse(child.data);
         if (!text) continue;  // whitespace between tags carries nothing
@@ -175,7 +205,7 @@ _PAGE_JS = """async (o) => {
         const tr = range.getBoundingClientRect();
         const visible = seen && shown && shows(tr);
         node.children.push({tag: "#text", text, visible, box: boxOf(tr)});
-        if (visible) emit("text", tr, text);
+        if (visible) { emit("text", tr, text); if (!inSvg) checkContrast(style, back, opacity, text, tr); }
         own.push(text);
       }
     }
@@ -183,9 +213,9 @@ _PAGE_JS = """async (o) => {
     return node;
   }
 
-  const dom = walk(de, true, 0, false, true);
+  const dom = walk(de, true, 0, false, true, [255, 255, 255], 1);
   // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
-  return JSON.stringify({dom, boxes, document_height: docHeight(), captured_height: H});
+  return JSON.stringify({dom, boxes, low_contrast: low, document_height: docHeight(), captured_height: H});
 }"""
 
 
@@ -491,6 +521,7 @@ class ChromiumRenderer(Renderer):
                 "document_height": measured["document_height"],
                 "captured_height": height,
                 "truncated": measured["document_height"] > height,
+                "low_contrast": measured["low_contrast"][:MAX_LOW_CONTRAST_LISTED],
                 "requests_blocked": blocked[:MAX_BLOCKED_LISTED],
             },
         }

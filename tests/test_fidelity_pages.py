@@ -46,3 +46,73 @@ def test_code_blocks_keep_their_own_indentation():
             assert all(line.startswith("$ ") for line in lines), code
             kinds.add("shell")
     assert kinds == {"python", "json", "shell"}
+
+
+# --- finding 1: every visible text reaches WCAG contrast -------------------------------------
+
+TEXT_PAIRS = [(fg, bg) for fg in ("text", "muted", "primary", "positive", "negative") for bg in ("bg", "surface", "surface_alt")]
+
+
+def test_theme_colours_drawn_as_text_reach_wcag_aa():
+    import random
+
+    from factory.generators.page_theme import contrast, sample_theme
+
+    for seed in range(1500):
+        colors = sample_theme(random.Random(seed), "desktop", "en_US", 0.5)["colors"]
+        for fg, bg in TEXT_PAIRS + [("primary_contrast", "primary"), ("bg", "text")]:
+            assert contrast(colors[fg], colors[bg]) >= 4.5, (seed, fg, bg, colors[fg], colors[bg])
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from renderers.chromium import ChromiumRenderer
+
+    renderer = ChromiumRenderer({})
+    yield renderer
+    renderer.close()
+
+
+def _nodes(node, want):
+    if want(node):
+        yield node
+    for child in node.get("children") or []:
+        yield from _nodes(child, want)
+
+
+def test_dark_nav_active_link_is_legible(chromium):
+    """Read from the screenshot's pixels: the active link stands out from the dark bar."""
+    import numpy as np
+
+    from factory import images
+    from factory.tools.audit import crop_contrast
+
+    checked = 0
+    for seed in range(300):
+        source = _page(seed, archetypes=["landing"], viewports=["desktop"], dark_fraction=0.5)
+        if source.theme["nav_variant"] != "dark" or 'class="is-active"' not in source.html:
+            continue
+        render = chromium.render(source)
+        image = np.asarray(images.decode(render.encoded))
+        active = next(_nodes(render.facts["dom"], lambda n: "is-active" in (n.get("attrs") or {}).get("class", "")))
+        x, y, w, h = active["box"]
+        ratio, _, _ = crop_contrast(image[y : y + h, x : x + w, :3])
+        assert ratio >= 4.5, (seed, active["text"], ratio)
+        checked += 1
+        if checked == 3:
+            break
+    assert checked == 3
+
+
+def test_low_contrast_text_is_dropped(chromium):
+    from factory.errors import Dropped
+    from factory.tasks.page_tasks import ScreenshotParsing, ScreenshotParsingOptions
+    from factory.generators.pages import PageSource
+
+    page = ('<!DOCTYPE html><html><body style="margin:20px;background:#ffffff">'
+            '<p style="color:#222">Readable words</p><p style="color:#bbbbbb">Faint words</p></body></html>')
+    source = PageSource(html=page, viewport_width=400, viewport_height=200, full_page=True, max_height=1000)
+    render = chromium.render(source)
+    with pytest.raises(Dropped) as caught:
+        ScreenshotParsing(ScreenshotParsingOptions()).targets(source, render, rng_for(0))
+    assert caught.value.reason == "low_contrast" and "Faint words" in caught.value.detail

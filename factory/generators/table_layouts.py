@@ -21,7 +21,7 @@ from pydantic import Field, field_validator, model_validator
 from factory.components import Generator, Options, check_choices
 from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, cjk_extra, stacks_for
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer, locale_chars
-from factory.generators.page_theme import hex_color
+from factory.generators.page_theme import hex_color, readable_on
 from factory.generators.pages import environment
 
 TABLE_STYLES = ("bordered", "zebra", "minimal", "financial", "dense", "spreadsheet", "academic", "dark")
@@ -308,7 +308,7 @@ def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, A
     stack = STACKS[font_key]
     extra = cjk_extra(locale, stack.generic)
     hue = r.randrange(360)
-    return {
+    theme = {
         "font_key": font_key,
         "font": stack.css(extra),
         "font_families": [*stack.families, *extra],
@@ -325,6 +325,9 @@ def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, A
         "full_width": r.random() < 0.5,
         "caption": "",
     }
+    # the accent is header text on white (zebra): it must read as text (WCAG AA)
+    theme["accent"] = readable_on(theme["accent"], ["#ffffff", theme["accent_soft"]])
+    return theme
 
 
 def render_table(structure: dict[str, Any], style: str, theme: dict[str, Any], lang: str) -> str:

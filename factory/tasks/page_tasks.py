@@ -7,6 +7,7 @@ in screenshot pixels under `targets.boxes`.
 
 Checks that make the image show what the target says:
 - text that runs out of its element's box or off the page -> Dropped("text_overflow");
+- a visible text below WCAG contrast (4.5:1, large text 3:1) -> Dropped("low_contrast");
 - a page cut at the capture's maximum height -> Dropped("page_truncated") where the target
   describes the whole page (HTML, table); screenshot parsing keeps it and describes only what
   the picture shows.
@@ -72,6 +73,19 @@ def check_text_fits(dom: dict[str, Any], width: float, tol: float = OVERFLOW_TOL
             )
 
 
+def check_contrast(render: Render) -> None:
+    """Drop the sample if a visible text is below WCAG contrast against its background (4.5:1,
+    3:1 for large text), as the renderer measured it from computed styles (`page.low_contrast`)."""
+    low = (render.facts.get("page") or {}).get("low_contrast") or []
+    if low:
+        first = low[0]
+        raise Dropped(
+            "low_contrast",
+            f"{first['text'][:40]!r} is {first['ratio']}:1 ({first['color']} on {first['background']}); "
+            f"{len(low)} text(s) below {'3' if first.get('large') else '4.5'}:1",
+        )
+
+
 def _require_whole_page(render: Render) -> None:
     page = render.facts.get("page") or {}
     if page.get("truncated"):
@@ -103,6 +117,7 @@ class ScreenshotToHtml(Task):
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         _require_whole_page(render)
         check_text_fits(render.facts["dom"], render.width)
+        check_contrast(render)
         return Targets(text=portable_html(source.html), prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
 
 
@@ -123,6 +138,7 @@ class ScreenshotParsing(Task):
         dom = render.facts["dom"]
         bounds = (render.width, render.height)
         check_text_fits(dom, render.width)
+        check_contrast(render)
         text = simplify(dom, bounds)
         if not text:
             raise Dropped("empty_parse", "no visible text or named image in the capture")
@@ -166,6 +182,7 @@ class TableToHtml(Task):
         _require_whole_page(render)
         dom = render.facts["dom"]
         check_text_fits(dom, render.width)
+        check_contrast(render)
         found = {node["attrs"]["data-cell"]: node for node in _cells(dom)}
         cells = []
         for row in source.structure["rows"]:
