@@ -116,3 +116,40 @@ def test_low_contrast_text_is_dropped(chromium):
     with pytest.raises(Dropped) as caught:
         ScreenshotParsing(ScreenshotParsingOptions()).targets(source, render, rng_for(0))
     assert caught.value.reason == "low_contrast" and "Faint words" in caught.value.detail
+
+
+# --- finding 5: no word is broken across lines ------------------------------------------------
+
+BROKEN_WORDS_JS = """() => {
+  const out = [], range = document.createRange();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const re = /\\S+/g; let m;
+    while ((m = re.exec(n.data))) {
+      if (/[-\\/\\u2013\\u2014]/.test(m[0])) continue;  // a break after a hyphen or slash is a real one
+      range.setStart(n, m.index); range.setEnd(n, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.bottom)));
+      if (lines.size > 1) out.push(m[0]);
+    }
+  }
+  return out;
+}"""
+
+
+def _broken_words(chromium, source) -> list[str]:
+    chromium.render(source)
+    return chromium._pages[False].page.evaluate(BROKEN_WORDS_JS)  # the page still holds this render
+
+
+def test_table_columns_never_break_words(chromium):
+    from factory.generators.table_layouts import TableImagesGenerator, TableImagesOptions
+
+    broken = []
+    tables = TableImagesGenerator(TableImagesOptions(columns=(5, 7)))
+    for seed in range(25):
+        broken += _broken_words(chromium, tables.sample(rng_for(seed), seed))
+    for seed in range(12):
+        viewport = ("mobile", "tablet", "desktop")[seed % 3]
+        for archetype in ("dashboard", "documentation"):
+            broken += _broken_words(chromium, _page(seed, archetypes=[archetype], viewports=[viewport]))
+    assert not broken, broken[:20]
