@@ -89,6 +89,25 @@ class ChromiumSettings(Options):
 _PAGE_JS = """async (o) => {
   const de = document.documentElement, b = document.body;
   const docHeight = () => Math.ceil(Math.max(de.scrollHeight, b ? b.scrollHeight : 0));
+  // A capture cut short ends above every text and control it would cut through: each is then
+  // wholly in the picture or wholly out of it (pictures may be cut). Never above half the cut.
+  function cutAboveCrossings(H) {
+    const floor = H / 2, r = document.createRange(), controls = document.querySelectorAll("a, button, input, select, textarea");
+    for (let round = 0; round < 100; round++) {
+      let cut = H;
+      const cross = (rect) => { if (rect.height > 0 && rect.top < cut && Math.ceil(rect.bottom) > H && rect.top >= floor) cut = Math.floor(rect.top); };
+      const walker = document.createTreeWalker(b || de, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (!n.data.trim()) continue;
+        r.selectNodeContents(n);
+        cross(r.getBoundingClientRect());
+      }
+      for (const el of controls) cross(el.getBoundingClientRect());
+      if (cut >= H) return H;
+      H = cut;
+    }
+    return H;
+  }
   let H = o.height;
   if (o.settle) {
     await document.fonts.ready;
@@ -99,6 +118,7 @@ _PAGE_JS = """async (o) => {
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
     window.scrollTo(0, 0);
     H = Math.min(o.fullPage ? docHeight() : o.viewportHeight, o.cap);
+    if (docHeight() > H) H = cutAboveCrossings(H);
     if (H !== window.innerHeight) return JSON.stringify({resize: H});
   }
 
@@ -123,16 +143,20 @@ _PAGE_JS = """async (o) => {
   const boxOf = (r) => px(r.left, r.top, r.right, r.bottom);
   // Non-empty and overlapping the captured area [0, W) x [0, H).
   const shows = (r) => r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < W && r.top < H;
-  // Entries of `boxes` are clipped to the picture; DOM boxes keep the true geometry.
-  const emit = (kind, r, text) => boxes.push({kind, text,
-    box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
+  // `boxes` lists what lies wholly in the picture (2 px tolerance, as the simplified HTML's
+  // rule), clipped to it; DOM boxes keep the true geometry.
+  const edge = 2 / S;
+  const emit = (kind, r, text) => {
+    if (r.left < -edge || r.top < -edge || r.right > W + edge || r.bottom > H + edge) return;
+    boxes.push({kind, text, box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
+  };
 
   // WCAG contrast of every visible text against the colour behind it, from computed styles:
   // `back` is the opaque colour an element's content is drawn on (null under a background
   // image), `op` the product of the opacities above. Texts below 4.5:1 (3:1 when large: 24 px,
   // or 18.66 px bold) are listed in low_contrast.
   const low = [];
-  const rgba = (c) => { const m = (c || "").match(/[\d.]+/g) || [0, 0, 0, 0];
+  const rgba = (c) => { const m = (c || "").match(/[\\d.]+/g) || [0, 0, 0, 0];
     return [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1]; };
   const over = (c, b, a) => [0, 1, 2].map(i => c[i] * a + b[i] * (1 - a));
   const lum = (c) => { const l = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });

@@ -153,3 +153,34 @@ def test_table_columns_never_break_words(chromium):
         for archetype in ("dashboard", "documentation"):
             broken += _broken_words(chromium, _page(seed, archetypes=[archetype], viewports=[viewport]))
     assert not broken, broken[:20]
+
+
+# --- finding 7: a page cut at max_height ------------------------------------------------------
+
+
+def test_truncated_page_cuts_between_texts_and_lists_no_slivers(chromium):
+    from factory.tasks.page_tasks import ScreenshotParsing, ScreenshotParsingOptions
+    from factory.tasks.simplified_html import text_spans
+
+    cut_pages = 0
+    for seed in range(40):
+        source = _page(seed, archetypes=["blog_post", "landing"], viewports=["mobile"], max_height=900)
+        render = chromium.render(source)
+        if not render.facts["page"]["truncated"]:
+            continue
+        cut_pages += 1
+        height = render.height
+        texts = list(_nodes(render.facts["dom"], lambda n: n.get("tag") == "#text" and n.get("visible")))
+        for node in texts:
+            x, y, w, h = node["box"]
+            assert y + h <= height + 2 or y >= height, (seed, node["text"][:40], node["box"], height)  # wholly in or out
+        for entry in render.facts["boxes"]:
+            x, y, w, h = entry["box"]
+            assert h >= 4 and y + h <= height, (seed, entry)  # no sliver of something cut off
+        target = ScreenshotParsing(ScreenshotParsingOptions()).targets(source, render, rng_for(0)).text
+        inside = [n["text"] for n in texts if n["box"][1] + n["box"][3] <= height + 2]
+        assert all(text in target for text in inside)
+        assert len(text_spans(render.facts["dom"], (render.width, render.height))) == len(inside)
+        if cut_pages == 4:
+            break
+    assert cut_pages == 4
