@@ -50,6 +50,7 @@ CLIP_TOLERANCE_PX = 0.5
 MIN_GAP_PX = 2.0  # x labels and value labels on one line keep at least this gap
 SPACED_KINDS = frozenset({"xtick", "value"})
 MIN_PLOT_FRACTION = (0.3, 0.25)  # plot area at least this share of figure width, height
+MIN_PLOT_AREA = 0.35  # and at least this share of the figure's area (legends and titles get the rest)
 MAX_ASPECT = 2.5  # a grown figure stays at most this much wider than tall
 MINUS = "\u2212"
 FALLBACK_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR")
@@ -420,7 +421,8 @@ def find_problems(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
         )
     for ax in fig.axes:
         bb = ax.get_window_extent()
-        if bb.width < MIN_PLOT_FRACTION[0] * width or bb.height < MIN_PLOT_FRACTION[1] * height:
+        small = bb.width < MIN_PLOT_FRACTION[0] * width or bb.height < MIN_PLOT_FRACTION[1] * height
+        if small or bb.width * bb.height < MIN_PLOT_AREA * width * height:
             problems.append(Problem("plot_too_small", frozenset({"layout"}), f"plot area {bb.width:.0f}x{bb.height:.0f} px"))
         legend = ax.get_legend()
         if legend is not None:
