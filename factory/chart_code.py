@@ -8,6 +8,7 @@ Every number written on the chart comes from `factory.tabular.format_value`, as 
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -157,7 +158,35 @@ def rc_params(spec: Any) -> dict[str, Any]:
     if s.get("background"):
         rc["figure.facecolor"] = s["background"]
         rc["axes.facecolor"] = s["axes_background"] or s["background"]
+    rc.update(_legible_text_colors(s["theme"], rc.get("figure.facecolor"), rc.get("axes.facecolor")))
     return rc
+
+
+TEXT_COLOR_KEYS = ("text.color", "axes.labelcolor", "xtick.color", "ytick.color")
+CHART_TEXT_CONTRAST = 5.5  # above WCAG's 4.5:1: small antialiased text reads lighter than its colour
+
+
+@functools.lru_cache(maxsize=None)
+def _legible_text_colors(theme: str, figure_bg: str | None, axes_bg: str | None) -> dict[str, str]:
+    """Text colours of the theme moved (lightness only) until they reach WCAG AA (4.5:1) on the
+    figure's and the axes' backgrounds; only colours that fall short are overridden
+    (Solarize_Light2's #657b83 reads at 4.1:1 on its own background)."""
+    import matplotlib
+    import matplotlib.style
+    from matplotlib.colors import to_hex
+
+    from factory.generators.page_theme import contrast, readable_on
+
+    params = dict(matplotlib.rcParamsDefault)
+    if theme != "default":
+        params.update(matplotlib.style.library.get(theme, {}))
+    backgrounds = [to_hex(figure_bg or params["figure.facecolor"]), to_hex(axes_bg or params["axes.facecolor"])]
+    out = {}
+    for key in TEXT_COLOR_KEYS:
+        color = to_hex(params[key])
+        if min(contrast(color, b) for b in backgrounds) < 4.5:
+            out[key] = readable_on(color, backgrounds, CHART_TEXT_CONTRAST)
+    return out
 
 
 def escape(text: str) -> str:

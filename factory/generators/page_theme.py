@@ -110,12 +110,12 @@ def _legible(colors: dict[str, str], light: str, dark_text: str) -> dict[str, st
     return colors
 
 
-def readable_on(color: str, backgrounds: list[str]) -> str:
+def readable_on(color: str, backgrounds: list[str], target: float = MIN_CONTRAST) -> str:
     """`color` darkened (on light backgrounds) or lightened (on dark ones) until it reaches
-    MIN_CONTRAST against every background."""
+    `target` contrast against every background."""
     direction = -1 if luminance(backgrounds[0]) > 0.18 else 1
     for _ in range(100):
-        if min(contrast(color, b) for b in backgrounds) >= MIN_CONTRAST:
+        if min(contrast(color, b) for b in backgrounds) >= target:
             break
         color = _step(color, direction)
     return color
