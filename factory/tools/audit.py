@@ -207,15 +207,14 @@ def _prepare(image: Image.Image, item: TextItem) -> Image.Image | None:
     crop = Image.fromarray((255 * (1.0 - ink)).astype(np.uint8), "L")
     if item.angle:
         crop = crop.rotate(-item.angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    lines = max(1, item.text.count("\n") + 1)
-    if item.kind in ("text", "cell"):
-        scale = 2.0
-    elif item.angle:  # a rotated label's box says little about its size (and holds its neighbours' ends)
+    if item.angle:  # a rotated label's box says little about its size (and holds its neighbours' ends)
         scale = 2.5
-    else:  # scale by the height of the ink itself
-        rows = np.flatnonzero((np.asarray(crop) < 160).any(axis=1))
-        ink = (rows[-1] - rows[0] + 1) if len(rows) else crop.height
-        scale = min(4.0, max(1.0, OCR_INK_PX / max(ink / lines, 1.0)))
+    else:  # scale by the height of a line's ink: runs of inked rows, one per line
+        inked = (np.asarray(crop) < 160).any(axis=1)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.astype(np.int8), [0]])))
+        runs = edges[1::2] - edges[::2]
+        line = float(np.median(runs)) if len(runs) else float(crop.height)
+        scale = min(4.0, max(0.5, OCR_INK_PX / max(line, 1.0)))
     if scale != 1.0:
         crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.LANCZOS)
     return ImageOps.expand(crop, border=8, fill=255)
