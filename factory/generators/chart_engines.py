@@ -37,11 +37,12 @@ NEW_TYPES: tuple[str, ...] = (
 )
 ALL_CHART_TYPES: tuple[str, ...] = CHART_TYPES + NEW_TYPES
 
-_VEGA_LACKS = {"treemap", "radar", "violin"}
+_VEGA_NEW = ("heatmap", "bubble", "error_bars", "step_line", "lollipop", "dot_plot", "dumbbell", "slope",
+             "stacked_bar_100", "rose", "small_multiples")  # fmt: skip
 ENGINE_TYPES: dict[str, tuple[str, ...]] = {
     "matplotlib": CHART_TYPES,
     "plotly": ALL_CHART_TYPES,
-    "vega_lite": tuple(t for t in ALL_CHART_TYPES if t not in _VEGA_LACKS),
+    "vega_lite": CHART_TYPES + _VEGA_NEW,
 }
 
 

@@ -131,6 +131,8 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
     if chart_type in ("barh", "dot_plot", "dumbbell", "bullet"):
         height = max(height, 120 + 34 * len(table.rows))
     height = max(320, min(height, 1000))
+    if engine == "vega_lite":  # Vega sizes the plot area; the image is laid out around it
+        style["plot_width"], style["plot_height"] = int(width * 0.78), int(height * 0.62)
     return ChartSpec(chart_type, table, style, width, height, 96, [], engine)
 
 
