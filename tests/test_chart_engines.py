@@ -236,3 +236,20 @@ def test_mixed_shards_are_byte_identical_for_1_and_2_workers(tmp_path):
                         engines.add(unpack(json.loads(tar.extractfile(member).read()))["source"]["engine"])
         assert engines == {"matplotlib", "plotly", "vega_lite"}
     assert digests[0] == digests[1]
+
+
+def test_matplotlib_mark_boxes_enclose_marks():
+    from renderers.matplotlib_renderer import MatplotlibRenderer
+
+    renderer = MatplotlibRenderer()
+    for chart_type, spec in _one_per_type("matplotlib").items():
+        try:
+            render = renderer.render(spec)
+        except Dropped:
+            continue
+        marks = render.facts["marks"]
+        assert marks, chart_type
+        pixels = np.asarray(render.image)
+        assert _mark_pixels_inside(pixels, marks, pixels[1, 1]) == [], chart_type
+        expected = sum(v is not None for j in range(len(spec.table.series)) for v in spec.table.values(j))
+        assert len(marks) == expected, chart_type
