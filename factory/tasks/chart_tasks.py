@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from factory.chart_code import chart_script
+from factory.engine_code import chart_code, code_prompt
 from factory.components import Options, Render, Targets, Task
 from factory.tasks.chart_qa import chart_view, make_qa
 from factory.tasks.deplot import clean, linearize
@@ -84,7 +84,7 @@ def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, element
     elements = elements or {}
     return {
         "table": linearize(spec.table, table_header(spec, elements, headers) if elements else None),
-        "code": chart_script(spec),
+        "code": chart_code(spec),
         "qa": make_qa(spec.table, rng, questions, chart_view(spec, elements) if elements else None),
     }
 
@@ -115,7 +115,7 @@ class ChartToCode(_ChartTask):
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         extra = self.secondary(source, rng, render)
-        return Targets(extra["code"], CODE_PROMPT, extra)
+        return Targets(extra["code"], code_prompt(source), extra)
 
 
 class ChartQA(_ChartTask):
