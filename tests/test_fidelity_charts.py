@@ -74,7 +74,7 @@ def _measure(drawn):
     return found
 
 
-@pytest.mark.parametrize("types, n", [(["line", "multi_line", "area"], 30), (["stacked_bar"], 24), (["pie", "donut"], 24), (["scatter"], 40)])
+@pytest.mark.parametrize("types, n", [(["line", "multi_line", "area"], 18), (["stacked_bar"], 18), (["pie", "donut"], 18), (["scatter"], 24)])
 def test_value_labels_stay_clear_of_marks(types, n):
     charts = list(_charts(types, n))
     assert len(charts) >= n * 0.8
