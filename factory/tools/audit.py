@@ -391,6 +391,7 @@ class SampleAudit:
     key: str
     task: str
     kind: str
+    renderer: str = ""
     width: int = 0
     height: int = 0
     tokens: int = 0
@@ -416,7 +417,8 @@ def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any]) -> SampleAu
     """Read one sample the audit's way (see the module docstring)."""
     image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
     pixels = np.asarray(image)
-    result = SampleAudit(key, str(meta.get("task", "?")), sample_kind(meta), image.width, image.height)
+    renderer = str((meta.get("renderer") or {}).get("name", "?"))
+    result = SampleAudit(key, str(meta.get("task", "?")), sample_kind(meta), renderer, image.width, image.height)
     items = sample_texts(meta)
     result.texts = len(items)
     inside = []
@@ -531,10 +533,23 @@ def run_audit(dataset: str, samples: int = 300, workers: int | None = None) -> t
     return summary, results, images
 
 
+def _figures(group: list[SampleAudit]) -> dict[str, Any]:
+    tokens = sum(r.tokens for r in group)
+    return {
+        "samples": len(group),
+        "tokens_found": round(sum(r.found for r in group) / tokens, 4) if tokens else None,
+        "samples_invisible_text": sum(bool(r.invisible) for r in group),
+        "texts_low_contrast": sum(len(r.low_contrast) for r in group),
+        "questions_unanswerable": sum(len(r.unanswerable) for r in group),
+    }
+
+
 def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str, seconds: float) -> dict[str, Any]:
     by_task: dict[str, list[SampleAudit]] = defaultdict(list)
+    by_renderer: dict[str, list[SampleAudit]] = defaultdict(list)
     for r in results:
         by_task[r.task].append(r)
+        by_renderer[r.renderer].append(r)
     tasks = {}
     for task, group in sorted(by_task.items()):
         token_total = sum(r.tokens for r in group)
@@ -570,6 +585,7 @@ def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str
         "ocr": _ocr_version(),
         "tokens_found": round(sum(r.found for r in results) / token_total, 4) if token_total else None,
         "tasks": tasks,
+        "renderers": {name: _figures(group) for name, group in sorted(by_renderer.items())},
     }
 
 
@@ -635,6 +651,12 @@ Chart questions are re-checked against the drawn texts.</p>
 <td class="num">{{ t.boxes_outside_canvas }}</td><td class="num">{{ t.value_labels_crossed_by_marks }}</td>
 <td class="num {{ 'warn' if t.questions_unanswerable else '' }}">{{ t.questions }} ({{ t.questions_unanswerable }})</td>
 <td class="num">{{ '' if t.tables_over_25pct_blank_width is none else t.tables_over_25pct_blank_width }}</td></tr>{% endfor %}
+</table>
+
+<h2>Per renderer</h2>
+<table><tr><th>renderer</th><th>samples</th><th>tokens found</th><th>samples with invisible text</th><th>low-contrast texts</th><th>unanswerable questions</th></tr>
+{% for name, r in s.renderers.items() %}<tr><td>{{ name }}</td><td class="num">{{ r.samples }}</td><td class="num">{{ r.tokens_found }}</td>
+<td class="num">{{ r.samples_invisible_text }}</td><td class="num">{{ r.texts_low_contrast }}</td><td class="num">{{ r.questions_unanswerable }}</td></tr>{% endfor %}
 </table>
 
 <h2>Worst samples</h2>
