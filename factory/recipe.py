@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from factory import registry
+from factory.augment.options import AugmentOptions
 from factory.errors import RecipeError
 
 SPLITS = ("train", "val", "test")
@@ -70,6 +71,7 @@ class Recipe(_Strict):
     max_attempts_per_sample: PositiveFloat = Field(
         3.0, description="give up on a shard after samples x this many dropped attempts"
     )
+    augment: AugmentOptions | None = Field(None, description="degradations: presets and ops (README: Degradations)")
 
     @field_validator("tasks", mode="before")
     @classmethod
@@ -112,6 +114,13 @@ class Recipe(_Strict):
         for ren in self.renderers:
             if ren not in registry.RENDERERS:
                 raise ValueError(_unknown("renderer", ren, registry.RENDERERS))
+        if self.augment is not None:
+            for task in self.augment.tasks:
+                if task not in self.tasks:
+                    raise ValueError(f"augment.tasks: {_unknown('task', task, list(self.tasks))} (the recipe's tasks)")
+            for gen in self.augment.generators:
+                if gen not in registry.GENERATORS:
+                    raise ValueError(f"augment.generators: {_unknown('generator', gen, registry.GENERATORS)}")
         return self
 
 

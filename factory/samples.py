@@ -67,6 +67,7 @@ class Workshop:
             name: registry.generator_class(name)(opts) for name, opts in resolved.generator_options.items()
         }
         self._renderers: dict[str, Renderer] = {}
+        self._degraders: dict[str, Any] = {}  # task -> Degrader, or None when its samples are kept clean
         names = list(resolved.task_weights)
         total = sum(resolved.task_weights.values())
         self._task_names = names
@@ -81,6 +82,19 @@ class Workshop:
             settings = self.resolved.recipe.renderers.get(name, {})
             self._renderers[name] = registry.renderer_class(name)(settings)
         return self._renderers[name]
+
+    def degrader(self, task_name: str):
+        """The degradation stage for `task_name`'s samples, or None (made on first use, like renderers)."""
+        if task_name not in self._degraders:
+            augment = self.resolved.recipe.augment
+            plan = augment.plan_for(task_name, self.resolved.task_generator[task_name]) if augment else None
+            if plan is None or not plan.active:
+                self._degraders[task_name] = None
+            else:
+                from factory.augment.stage import Degrader
+
+                self._degraders[task_name] = Degrader(plan, keep_clean=augment.keep_clean)
+        return self._degraders[task_name]
 
     def renderers_in_use(self) -> dict[str, Renderer]:
         return dict(self._renderers)
@@ -128,14 +142,29 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
     except Dropped as drop:
         drop.task = task_name  # type: ignore[attr-defined]
         raise
-    fmt = resolved.recipe.image.format
+    parts = {
+        "targets": to_jsonable(targets.secondary),
+        "render": to_jsonable(render.facts),
+        "augmentation": to_jsonable(targets.augmentation),
+    }
     if targets.image is not None:
         image = targets.image
-        data = images.encode(image, fmt, resolved.recipe.image.quality, resolved.recipe.image.png_compress_level)
-    elif render.encoded is not None and render.encoded_format == fmt:
+    degrader = workshop.degrader(task_name)
+    degraded = False
+    if degrader is not None:
+        try:
+            image, record = degrader.degrade(image, parts, seed, quality.get("min_text_px"))
+        except Dropped as drop:
+            drop.task = task_name  # type: ignore[attr-defined]
+            raise
+        degraded = bool(record["ops"])
+        parts["augmentation"] = {**(parts["augmentation"] or {}), "degradation": record}
+    t_aug = time.perf_counter()
+    fmt = resolved.recipe.image.format
+    opts = resolved.recipe.image
+    if targets.image is None and not degraded and render.encoded is not None and render.encoded_format == fmt:
         data = render.encoded
     else:
-        opts = resolved.recipe.image
         data = images.encode(image, fmt, opts.quality, opts.png_compress_level)
     t4 = time.perf_counter()
     meta = {
@@ -148,16 +177,18 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         "renderer": {"name": renderer.name, "version": renderer.version},
         "image": {"format": fmt, "width": image.width, "height": image.height},
         "source": generator.describe(render.source),
-        "targets": to_jsonable(targets.secondary),
-        "render": to_jsonable(render.facts),
+        "targets": parts["targets"],
+        "render": parts["render"],
         "quality": to_jsonable(quality),
-        "augmentation": to_jsonable(targets.augmentation),
+        "augmentation": parts["augmentation"],
     }
     payload = pack_meta(meta)
     timings.add("generate", t1 - t0)
     timings.add("render", t2 - t1)
     timings.add("check_and_targets", t3 - t2)
-    timings.add("encode", t4 - t3)
+    if degrader is not None:
+        timings.add("augment", t_aug - t3)
+    timings.add("encode", t4 - t_aug)
     return Sample(key, task_name, {fmt: data, "txt": targets.text.encode("utf-8"), "json": payload})
 
 
