@@ -281,7 +281,7 @@ class Degrader:
             return ""
         if name in ("scale", "downscale"):
             floor = LEGIBLE_TEXT_PX / px
-            if name == "downscale" and floor >= 1.0:
+            if name == "downscale" and floor > 0.95:  # under 5% less resolution is no degradation
                 return "skip"
             if params["factor"] < floor:
                 params["factor"] = round(float(np.ceil(floor * 1000) / 1000), 4)
@@ -292,7 +292,7 @@ class Degrader:
             if limit < MIN_SIGMA:
                 return "skip"
             if params["sigma"] > limit:
-                params["sigma"] = round(limit, 3)
+                params["sigma"] = float(np.floor(limit * 1000) / 1000)  # never above the cap
                 return f"sigma capped at {BLUR_SIGMA_PER_TEXT_PX:g} x text size"
             return ""
         if name == "motion_blur":
