@@ -115,13 +115,27 @@ def sample_key(shard: ShardPlan, attempt: int) -> str:
     return f"{shard.name}_{attempt:06d}"
 
 
-def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None) -> Sample:
-    """Make one sample attempt; raises Dropped when it must not be kept."""
+@dataclass
+class CleanSample:
+    """A sample before degradation: everything `make_sample` knows once the task has run."""
+
+    task_name: str
+    generator: Generator
+    renderer: Renderer
+    render: Any
+    image: Any  # PIL image: the task's image (e.g. masked) or the render's
+    quality: dict[str, Any]
+    targets: Any
+
+
+def clean_sample(workshop: Workshop, seed: int, timings: Timings | None = None) -> CleanSample:
+    """Generator -> renderer -> checks -> task for one sample seed; raises Dropped.
+
+    The one path to a sample's undegraded image: `make_sample` continues from it, and
+    factory.loaders.clean_image calls it to render a degraded sample's clean twin again.
+    """
     timings = timings or Timings()
-    resolved = workshop.resolved
-    seed = sample_seed(resolved.seed, shard.index, attempt)
     rng = rng_for(seed)
-    key = sample_key(shard, attempt)
     task_name = workshop.choose_task(float(rng.random()))
     task = workshop.tasks[task_name]
     generator = workshop.generators[task.generator]
@@ -142,13 +156,29 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
     except Dropped as drop:
         drop.task = task_name  # type: ignore[attr-defined]
         raise
+    timings.add("generate", t1 - t0)
+    timings.add("render", t2 - t1)
+    timings.add("check_and_targets", t3 - t2)
+    if targets.image is not None:
+        image = targets.image
+    return CleanSample(task_name, generator, renderer, render, image, quality, targets)
+
+
+def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None) -> Sample:
+    """Make one sample attempt; raises Dropped when it must not be kept."""
+    timings = timings or Timings()
+    resolved = workshop.resolved
+    seed = sample_seed(resolved.seed, shard.index, attempt)
+    key = sample_key(shard, attempt)
+    clean = clean_sample(workshop, seed, timings)
+    task_name, generator, renderer, render = clean.task_name, clean.generator, clean.renderer, clean.render
+    image, quality, targets = clean.image, clean.quality, clean.targets
+    t3 = time.perf_counter()
     parts = {
         "targets": to_jsonable(targets.secondary),
         "render": to_jsonable(render.facts),
         "augmentation": to_jsonable(targets.augmentation),
     }
-    if targets.image is not None:
-        image = targets.image
     degrader = workshop.degrader(task_name)
     degraded = False
     if degrader is not None:
@@ -183,9 +213,6 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         "augmentation": parts["augmentation"],
     }
     payload = pack_meta(meta)
-    timings.add("generate", t1 - t0)
-    timings.add("render", t2 - t1)
-    timings.add("check_and_targets", t3 - t2)
     if degrader is not None:
         timings.add("augment", t_aug - t3)
     timings.add("encode", t4 - t_aug)

@@ -17,7 +17,7 @@ from PIL import Image
 from factory.augment.options import OPS, PRESETS, AugmentPlan
 from factory.augment.stage import LEGIBLE_TEXT_PX, Degrader
 from factory.boxes import find_boxes
-from factory.errors import Dropped, RecipeError
+from factory.errors import Dropped, FactoryError, RecipeError
 from factory.recipe import recipe_from_dict
 
 # --- boxes follow the pixels ---------------------------------------------------------------------
@@ -269,3 +269,68 @@ def test_presets_are_valid_and_ops_change_them():
     resolved = recipe_from_dict({"tasks": {"chart_to_table": 1}, "augment": {"preset": "web", "ops": {"rotate": {"degrees": 2}}}})
     again = recipe_from_dict(resolved.as_dict())  # the recipe written beside the shards loads back the same
     assert again.recipe.augment.resolved_ops() == resolved.recipe.augment.resolved_ops()
+
+
+# --- the README's example, end to end ------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_recipe() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Degradations"):]
+    section = section[: section.index("\n## ", 1)]
+    (block,) = [b for b in section.split("```yaml\n")[1:2]]
+    return block.split("```")[0]
+
+
+@pytest.mark.slow
+@pytest.mark.chromium
+def test_readme_recipe_runs_as_written_and_tools_show_it(tmp_path):
+    """The README's augment recipe through the CLI; preview, report and clean twins on its output."""
+    import subprocess
+    import sys
+
+    from factory.loaders import CleanTwins, open_dataset
+    from factory.tools.preview import sample_boxes, write_preview
+    from factory.tools.report import write_report
+
+    (tmp_path / "degraded.yaml").write_text(readme_recipe(), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "factory", "generate", "degraded.yaml", "--out", "output/degraded", "--workers", "1", "--quiet"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = tmp_path / "output" / "degraded"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["samples"]["total"] == 12
+    samples = list(open_dataset(str(out)))
+    records = [s["meta"]["augmentation"]["degradation"] for s in samples]
+    assert all("clean_sha256" in r for r in records)
+    presets = {s["meta"]["task"]: r["preset"] for s, r in zip(samples, records)}
+    assert presets == {"chart_to_table": "photo", "table_to_html": "scan"}
+    assert not any(o["op"] == "shadow" for r in records for o in r["ops"])
+    moved = [s for s, r in zip(samples, records) if r.get("boxes")]
+    assert moved  # geometric ops ran: boxes were moved
+    for s in moved:  # ...and lie inside the (new) image
+        w, h = s["image"].size
+        for ref in find_boxes({k: s["meta"][k] for k in ("targets", "render")}):
+            x0, y0, x1, y1 = ref.box
+            assert 0 <= x0 <= x1 <= w and 0 <= y0 <= y1 <= h
+
+    with CleanTwins(str(out)) as twins:  # one chart and one table rendered again, hash-checked
+        for task in ("chart_to_table", "table_to_html"):
+            sample = next(s for s in samples if s["meta"]["task"] == task and s["meta"]["augmentation"]["degradation"]["ops"])
+            clean = twins.image(sample["meta"])  # raises unless its pixels hash to clean_sha256
+            assert clean.size != sample["image"].size or not np.array_equal(np.asarray(clean.convert("RGB")), np.asarray(sample["image"]))
+        tampered = copy.deepcopy(sample["meta"])
+        tampered["augmentation"]["degradation"]["clean_sha256"] = "0" * 64
+        with pytest.raises(FactoryError, match="differs"):
+            twins.image(tampered)
+
+    page, shown = write_preview(str(out), tmp_path / "preview.html", n=12)
+    html = page.read_text()
+    assert "photo: " in html and "scan: " in html and html.count("<rect") >= sum(len(sample_boxes(s.meta)) for s in shown) > 0
+    report, summary = write_report(str(out), tmp_path / "report.html")
+    assert summary.augment_samples == 12 and summary.augment_ops["jpeg"] >= 1
+    assert "Degradations" in report.read_text()
