@@ -50,7 +50,7 @@ def sample_under(task: str, preset: str, seed: int, generators: dict) -> tuple[I
     raise SystemExit(f"no {task} sample kept for seed {seed}")
 
 
-def panel(image: Image.Image, meta: dict, label: str, crop_height: int | None) -> Image.Image:
+def panel(image: Image.Image, meta: dict, label: str, crop_height: int | None, clean_width: int) -> Image.Image:
     out = image.copy()
     draw = ImageDraw.Draw(out)
     for ref in find_boxes({k: meta.get(k) for k in ("targets", "render")}):
@@ -58,7 +58,7 @@ def panel(image: Image.Image, meta: dict, label: str, crop_height: int | None) -
         if ref.text and ref.owner.get("kind", "text") == "text" and "tag" not in ref.owner:
             draw.rectangle(ref.box, outline=(230, 0, 0), width=2)
     if crop_height:
-        out = out.crop((0, 0, out.width, min(out.height, int(crop_height * out.width / image.width))))
+        out = out.crop((0, 0, out.width, min(out.height, int(crop_height * out.width / clean_width))))  # the same part of the page
     scale = PANEL_WIDTH / out.width
     out = out.resize((PANEL_WIDTH, max(1, round(out.height * scale))), Image.LANCZOS)
     framed = Image.new("RGB", (out.width, out.height + 22), "white")
@@ -90,12 +90,14 @@ def main() -> None:
     }
     for name, (task, generators, crop) in jobs.items():
         panels = []
+        clean_width = 0
         for preset in PRESETS:
             image, meta = sample_under(task, preset, args.seed, generators)
+            clean_width = clean_width or image.width
             record = (meta.get("augmentation") or {}).get("degradation") or {}
             ops = [o["op"] for o in record.get("ops", []) if "skipped" not in o]
             label = "clean" if preset == "none" else f"{preset}: {', '.join(ops) or '-'}"
-            panels.append(panel(image, meta, label[:52], crop))
+            panels.append(panel(image, meta, label[:52], crop, clean_width))
         strip(panels).save(out / name, optimize=True)
         print(f"wrote {out / name}")
 

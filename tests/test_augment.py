@@ -334,3 +334,13 @@ def test_readme_recipe_runs_as_written_and_tools_show_it(tmp_path):
     report, summary = write_report(str(out), tmp_path / "report.html")
     assert summary.augment_samples == 12 and summary.augment_ops["jpeg"] >= 1
     assert "Degradations" in report.read_text()
+
+
+def test_builtin_degraded_recipe_is_the_readme_example():
+    import yaml
+
+    from factory.recipe import load_recipe
+
+    readme = recipe_from_dict(yaml.safe_load(readme_recipe()))
+    builtin = load_recipe("degraded")
+    assert {**builtin.as_dict(), "description": ""} == {**readme.as_dict(), "description": ""}
