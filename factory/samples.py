@@ -180,19 +180,22 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         "augmentation": to_jsonable(targets.augmentation),
     }
     degrader = workshop.degrader(task_name)
-    degraded = False
+    pixels = None  # the degraded image as an RGB array, when the stage changed it
+    width, height = image.width, image.height
     if degrader is not None:
         try:
-            image, record = degrader.degrade(image, parts, seed, quality.get("min_text_px"))
+            pixels, record = degrader.degrade(image, parts, seed, quality.get("min_text_px"))
         except Dropped as drop:
             drop.task = task_name  # type: ignore[attr-defined]
             raise
-        degraded = bool(record["ops"])
+        height, width = pixels.shape[:2] if pixels is not None else (height, width)
         parts["augmentation"] = {**(parts["augmentation"] or {}), "degradation": record}
     t_aug = time.perf_counter()
     fmt = resolved.recipe.image.format
     opts = resolved.recipe.image
-    if targets.image is None and not degraded and render.encoded is not None and render.encoded_format == fmt:
+    if pixels is not None:
+        data = images.encode_pixels(pixels, fmt, opts.quality, opts.png_compress_level)
+    elif targets.image is None and render.encoded is not None and render.encoded_format == fmt:
         data = render.encoded
     else:
         data = images.encode(image, fmt, opts.quality, opts.png_compress_level)
@@ -205,7 +208,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         "seed": seed,
         "generator": {"name": generator.name, "version": generator.version},
         "renderer": {"name": renderer.name, "version": renderer.version},
-        "image": {"format": fmt, "width": image.width, "height": image.height},
+        "image": {"format": fmt, "width": width, "height": height},
         "source": generator.describe(render.source),
         "targets": parts["targets"],
         "render": parts["render"],

@@ -87,7 +87,7 @@ def test_boxes_follow_every_geometric_op(op):
     degrader = Degrader(AugmentPlan(ops={op: GEOMETRIC[op]}))
     out, record = degrader.degrade(marks_image(), parts, seed=5, min_text_px=None)
     assert [o["op"] for o in record["ops"]] == [op]
-    pixels = np.asarray(out.convert("RGB"))
+    pixels = out  # an RGB array
     refs = find_boxes(parts)
     assert len(refs) == len(MARKS)
     moved = {tuple(MARKS[i][0]): ref for i, ref in enumerate(_in_mark_order(refs))}
@@ -96,7 +96,7 @@ def test_boxes_follow_every_geometric_op(op):
         seen = pixel_box(pixels, colour)
         assert seen is not None, (op, colour)
         box = ref.box
-        assert all(0 <= v for v in box) and box[2] <= out.width and box[3] <= out.height  # clipped to the image
+        assert all(0 <= v for v in box) and box[2] <= out.shape[1] and box[3] <= out.shape[0]  # clipped to the image
         assert np.abs(np.array(box) - np.array(seen)).max() <= tolerance, (op, colour, box, seen)
     if op == "crop_pad" and any(v < 0 for v in record["ops"][0]["px"][:2]):
         corner = moved[tuple(MARKS[4][0])]
@@ -114,7 +114,7 @@ def test_boxes_that_leave_the_image_are_clipped_and_marked():
     out, record = degrader.degrade(marks_image(), parts, seed=1, min_text_px=None)
     cut, kept = parts["targets"]["boxes"]
     assert cut["clipped"] is True and "clipped" not in kept
-    assert cut["box"][2] == out.width and cut["box"][1] == 0
+    assert cut["box"][2] == out.shape[1] and cut["box"][1] == 0
     assert record["boxes"] == {"moved": 2, "clipped": 1}
 
 
@@ -147,7 +147,7 @@ def test_blur_and_scale_are_bounded_by_the_smallest_text():
     assert ops["gaussian_blur"]["sigma"] <= 0.08 * 16 * ops["scale"]["factor"] + 1e-6  # 0.08 x the text size at that point
     assert "skipped" in ops["motion_blur"]  # a 3 px kernel would smear 7 px text
     assert record["text_px"]["after"] >= LEGIBLE_TEXT_PX - 1e-6
-    assert out.width == round(300 * ops["scale"]["factor"])
+    assert out.shape[1] == round(300 * ops["scale"]["factor"])
     # A range is used as drawn when the text is large enough.
     scale_only = AugmentPlan(ops={"scale": {"p": 1, "factor": [0.3, 0.3]}})
     out, record = Degrader(scale_only).degrade(image, copy.deepcopy(parts), seed=3, min_text_px=40.0)
@@ -162,7 +162,7 @@ def test_crop_never_cuts_text():
     assert op["bounded"] and all(v < 0 for v in op["px"])  # every side cut, but only into its margin
     for entry in parts["targets"]["boxes"]:
         x0, y0, x1, y1 = entry["box"]
-        assert x0 >= 0 and y0 >= 0 and x1 <= out.width and y1 <= out.height and "clipped" not in entry
+        assert x0 >= 0 and y0 >= 0 and x1 <= out.shape[1] and y1 <= out.shape[0] and "clipped" not in entry
 
 
 def test_washed_out_text_is_redrawn_milder_or_dropped():

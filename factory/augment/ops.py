@@ -208,8 +208,8 @@ def apply(name: str, library: str, geometric: bool, params: dict[str, Any], seed
     """(image, points) after operation `name`; `points` is None when nothing needs moving."""
     if library == "albumentations":
         out, moved = _run_albumentations(name, params, seed, image, points, geometric)
-    else:
-        out, moved = _run_augraphy(name, params, seed, image, points)
+    else:  # augraphy may write into its input
+        out, moved = _run_augraphy(name, params, seed, image if image.flags.writeable else image.copy(), points)
     out = np.ascontiguousarray(out)
     if out.ndim == 2:
         out = np.repeat(out[:, :, None], 3, axis=2)

@@ -89,27 +89,26 @@ def _milder(name: str, params: dict[str, Any], strength: float) -> dict[str, Any
     return out
 
 
-def _luma(rgb: np.ndarray) -> np.ndarray:
-    """Lightly smoothed 8-bit luma of an RGB uint8 image: a 3x3 Gaussian (sigma 0.5) takes the edge
-    off sensor noise (0.4x its spread) but keeps a 1 px stroke 60% as dark."""
-    cv2 = op_calls._cv2()
-    return cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (3, 3), 0.5)
-
-
 # sRGB-encoded level -> relative luminance (WCAG 2), for the extremes of each box only.
 _LINEAR = np.array([(v / 255 / 12.92) if v <= 10 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in range(256)])
 
 
-def _contrast(luma: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """WCAG contrast ratio between the lightest and darkest smoothed pixel inside each box."""
-    h, w = luma.shape
+def _contrast(rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """WCAG contrast ratio between the lightest and darkest pixel inside each box, on lightly
+    smoothed 8-bit luma: a 3x3 Gaussian (sigma 0.5) takes the edge off sensor noise (0.4x its
+    spread) but keeps a 1 px stroke 60% as dark. Only the boxes are converted, not the image."""
+    cv2 = op_calls._cv2()
+    h, w = rgb.shape[:2]
     out = np.full(len(boxes), np.inf)
     for i, (x0, y0, x1, y1) in enumerate(boxes):
         a, b = max(0, int(np.floor(x0))), min(w, int(np.ceil(x1)))
         c, d = max(0, int(np.floor(y0))), min(h, int(np.ceil(y1)))
         if b - a < 2 or d - c < 2:
             continue
-        patch = luma[c:d, a:b]
+        # one pixel of context on every side, so the smoothing at the box's edge sees its neighbours
+        pa, pb, pc, pd = max(0, a - 1), min(w, b + 1), max(0, c - 1), min(h, d + 1)
+        luma = cv2.GaussianBlur(cv2.cvtColor(rgb[pc:pd, pa:pb], cv2.COLOR_RGB2GRAY), (3, 3), 0.5)
+        patch = luma[c - pc : d - pc, a - pa : b - pa]
         out[i] = (_LINEAR[patch.max()] + 0.05) / (_LINEAR[patch.min()] + 0.05)
     return out
 
@@ -147,8 +146,9 @@ class Degrader:
             out.append(Drawn(name, runs, params, int(rng.integers(0, 2**31 - 1))))
         return out
 
-    def degrade(self, image: Image.Image, parts: dict[str, Any], seed: int, min_text_px: float | None) -> tuple[Image.Image, dict[str, Any]]:
-        """The degraded image and its record; boxes inside `parts` (json values) are moved in place.
+    def degrade(self, image: Image.Image, parts: dict[str, Any], seed: int, min_text_px: float | None) -> tuple[np.ndarray | None, dict[str, Any]]:
+        """The degraded image (an RGB uint8 array; None when no op was drawn: the image is
+        unchanged) and its record; boxes inside `parts` (json values) are moved in place.
 
         Raises Dropped when no strength keeps the target text legible.
         """
@@ -157,16 +157,15 @@ class Degrader:
         if self.keep_clean:
             record["clean_sha256"] = pixel_sha256(image)
         if not drawn:
-            return image, record
-        rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+            return None, record
+        rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # read-only: ops copy
         refs = box_tools.find_boxes(parts)
         clean_boxes = box_tools.as_array(refs)
         height, width = rgb.shape[:2]
         text = self._text_indices(refs, clean_boxes, width, height)
         text_px = min_text_px if min_text_px and min_text_px > 0 else self._text_px_from_boxes(clean_boxes[text])
         small = self._small_text(clean_boxes, text, text_px)
-        clean_lum = _luma(rgb)
-        clean_contrast = _contrast(clean_lum, clean_boxes[small])
+        clean_contrast = _contrast(rgb, clean_boxes[small])
         geometric = any(OPS[d.name].geometric for d in drawn)
         fold = any(d.name == "fold" for d in drawn)
         failure = ("", "")
@@ -192,7 +191,7 @@ class Degrader:
                 if was_cut and ref.owner is not None:
                     ref.owner["clipped"] = True
             record["boxes"] = {"moved": len(refs), "clipped": int(cut.sum())}
-        return Image.fromarray(out), record
+        return out, record
 
     # --- pieces ------------------------------------------------------------------------------
 
@@ -322,7 +321,7 @@ class Degrader:
                 x0, y0, x1, y1 = t[np.flatnonzero(outside)[0]]
                 return "augment_text_clipped", f"text box [{x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}] leaves the {width}x{height} image"
         if len(small):
-            after = _contrast(_luma(out), moved[small])
+            after = _contrast(out, moved[small])
             need = np.minimum(LEGIBLE_CONTRAST, CONTRAST_KEPT * clean_contrast)
             low = np.flatnonzero(after < need)
             if len(low):
