@@ -1,7 +1,7 @@
 """What a recipe's `augment:` section may say, checked when the recipe loads.
 
-Every operation has a fixed place in the pipeline (paper, then light on the object, then the
-camera's geometry, then optics, then the sensor, then the file), a probability `p`, and
+Every operation has a fixed place in the pipeline (the resolution, then paper, then light on the
+object, then the camera's geometry, then optics, then the sensor, then the file), a probability `p`, and
 parameters given as ranges `[low, high]` (or one number) inside the bounds listed here. A
 preset is a ready-made set of operations; the recipe's `ops` change or add to it. Nothing here
 imports the image libraries: a recipe loads without them.
@@ -37,6 +37,9 @@ _FILL = Param((0, 255), (235, 255), 255, True, "grey level of the uncovered corn
 
 # Pipeline order: dict order is the order operations run in.
 OPS: dict[str, OpSpec] = {
+    "scale": OpSpec("albumentations", True, "resize the whole image (Resize); text never below the legible size; runs first, so every later op touches fewer pixels", {
+        "factor": Param((0.2, 4.0), (0.6, 1.3), 1.0, False, "new size / old size"),
+    }),
     "paper_texture": OpSpec("augraphy", False, "paper grain (augraphy NoiseTexturize)", {
         "sigma": Param((1, 20), (3, 6), 1, True, "strength of the grain"),
         "turbulence": Param((1, 10), (2, 4), 1, True, "scale of the grain's fibres"),
@@ -77,9 +80,6 @@ OPS: dict[str, OpSpec] = {
     "moire": OpSpec("augraphy", False, "moire stripes of a photographed screen (augraphy Moire)", {
         "alpha": Param((0.0, 0.5), (0.05, 0.15), 0.0, False, "opacity of the stripes"),
         "density": Param((5, 40), (12, 20), 5, True, "stripe density"),
-    }),
-    "scale": OpSpec("albumentations", True, "resize the whole image (Resize); text never below the legible size", {
-        "factor": Param((0.2, 4.0), (0.6, 1.3), 1.0, False, "new size / old size"),
     }),
     "downscale": OpSpec("albumentations", False, "lose resolution: down then up again, same size (Downscale)", {
         "factor": Param((0.2, 1.0), (0.5, 0.9), 1.0, False, "intermediate size / size"),
@@ -134,17 +134,20 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "noise": {"p": 0.3, "std": [0.01, 0.03]},
         "jpeg": {"p": 0.5, "quality": [60, 90]},
     },
-    # A phone photo of a printed page or chart. Probabilities keep the stage's cost near 15% of a
-    # sample's time (bench/bench_augment.py): warps and noise cost the most per pixel.
+    # A phone photo of a printed page or chart: captured at a lower resolution than the render
+    # (never below the legible text size), warped, lit unevenly, compressed. Probabilities keep
+    # the stage near 10% of a sample's time (bench/bench_augment.py): warps, noise and JPEG cost
+    # the most per pixel, and the resize first makes every later op cheaper.
     "photo": {
-        "shadow": {"p": 0.2},
-        "perspective": {"p": 0.6},
+        "shadow": {"p": 0.25},
+        "perspective": {"p": 0.7},
+        "scale": {"p": 0.7, "factor": [0.6, 1.0]},
         "gaussian_blur": {"p": 0.25, "sigma": [0.3, 0.8]},
         "motion_blur": {"p": 0.1},
         "brightness_contrast": {"p": 0.5},
         "gamma": {"p": 0.3},
-        "color_jitter": {"p": 0.1},
-        "noise": {"p": 0.2},
+        "color_jitter": {"p": 0.15},
+        "noise": {"p": 0.3},
         "jpeg": {"p": 0.8, "quality": [55, 85]},
     },
     # A screenshot shared online: resized, trimmed or padded, re-compressed.
