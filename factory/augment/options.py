@@ -139,16 +139,16 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # the stage near 10% of a sample's time (bench/bench_augment.py): warps, noise and JPEG cost
     # the most per pixel, and the resize first makes every later op cheaper.
     "photo": {
-        "shadow": {"p": 0.25},
-        "perspective": {"p": 0.7},
-        "scale": {"p": 0.7, "factor": [0.6, 1.0]},
+        "scale": {"p": 0.8, "factor": [0.6, 0.9]},
+        "shadow": {"p": 0.2},
+        "perspective": {"p": 0.6},
         "gaussian_blur": {"p": 0.25, "sigma": [0.3, 0.8]},
         "motion_blur": {"p": 0.1},
         "brightness_contrast": {"p": 0.5},
         "gamma": {"p": 0.3},
         "color_jitter": {"p": 0.15},
-        "noise": {"p": 0.3},
-        "jpeg": {"p": 0.8, "quality": [55, 85]},
+        "noise": {"p": 0.15},
+        "jpeg": {"p": 0.7, "quality": [55, 85]},
     },
     # A screenshot shared online: resized, trimmed or padded, re-compressed.
     "web": {

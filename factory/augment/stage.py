@@ -42,7 +42,7 @@ from factory.errors import Dropped
 log = logging.getLogger(__name__)
 
 SALT = 0x6175676D  # "augm": the stage's stream is its own, the sample's rng is not touched
-LEGIBLE_TEXT_PX = 7.0  # smallest text size (font px) a degradation may leave; charts draw >= 7.65
+LEGIBLE_TEXT_PX = 8.0  # smallest text size (font px) a resize or downscale may leave (charts draw ticks >= 7.65)
 BLUR_SIGMA_PER_TEXT_PX = 0.08  # Gaussian sigma <= this x text size (0.8 px on 10 px text)
 MOTION_PER_TEXT_PX = 0.35  # motion blur length <= this x text size
 MIN_SIGMA = 0.2  # below this a blur changes nothing worth recording: skipped
