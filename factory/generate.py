@@ -31,9 +31,10 @@ def preflight(resolved: ResolvedRecipe) -> None:
 
         libraries_available()  # no albumentations/augraphy: a one-line error naming the extra
     for gen in workshop.generators.values():
-        check = registry.renderer_preflight(gen.renderer)
-        if check is not None:
-            check(resolved.recipe.renderers.get(gen.renderer, {}))
+        for name in gen.renderers():
+            check = registry.renderer_preflight(name)
+            if check is not None:
+                check(resolved.recipe.renderers.get(name, {}))
 
 
 def generate(
