@@ -1,7 +1,7 @@
 """Draw the README's preset strips: one chart and one page, clean and under each augment preset,
 with the moved text boxes outlined (docs/augment/chart_presets.png, docs/augment/page_presets.png).
 
-    .venv/bin/python scripts/augment_strips.py [--out docs/augment] [--seed 3]
+    .venv/bin/python scripts/augment_strips.py [--out docs/augment] [--seed 0]
 
 Each panel is a real sample made by the factory (generator -> renderer -> task -> degradation
 stage) from the same seed, so the chart or page is the same in every panel; only the preset
@@ -80,7 +80,7 @@ def strip(panels: list[Image.Image]) -> Image.Image:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/augment")
-    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0, help="recipe seed (0: every preset draws its characteristic ops)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -269,7 +269,9 @@ def sample_boxes(meta: dict[str, Any]) -> list[Box]:
             continue
         for ref in find_boxes(value):
             kind = str(ref.owner.get("kind", name)) if ref.owner else name
-            boxes.append(_xyxy(kind, {"box": ref.box, "text": ref.text}))
+            box = _xyxy(kind, {"box": ref.box, "text": ref.text})
+            if box:
+                boxes.append(box)
     return boxes
 
 
