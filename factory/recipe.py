@@ -171,6 +171,8 @@ class ResolvedRecipe:
             for name in self.task_weights
         }
         data["generators"] = {name: opts.model_dump(mode="json") for name, opts in self.generator_options.items()}
+        if data.get("augment") is None:
+            data.pop("augment", None)  # recipes without one write the recipe.yaml they wrote before it existed
         return data
 
     def to_yaml(self) -> str:

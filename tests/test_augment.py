@@ -211,13 +211,14 @@ def test_shards_identical_across_worker_processes(tmp_path):
 
     recipe = {
         "seed": 4,
-        "samples": 6,
+        "samples": 4,
         "shard": {"samples": 2},
         "tasks": {"chart_to_table": 1, "chart_qa": 1},
         "augment": {
             "preset": "photo",
+            "ops": {"perspective": {"p": 1}},
             "keep_clean": True,
-            "tasks": {"chart_qa": {"preset": "scan", "ops": {"moire": {"p": 0.5}, "glare": {"p": 0.5}}}},
+            "tasks": {"chart_qa": {"preset": "scan", "ops": {"moire": {"p": 0.5}, "glare": {"p": 0.5}, "fold": {"p": 1}}}},
         },
     }
     one = generate(recipe_from_dict(copy.deepcopy(recipe)), str(tmp_path / "one"), workers=1)
@@ -231,7 +232,7 @@ def test_shards_identical_across_worker_processes(tmp_path):
                 if member.name.endswith(".json"):
                     meta = json.loads(tar.extractfile(member).read())
                     seen.update(o["op"] for o in json.loads(meta["augmentation"])["degradation"]["ops"])
-    assert {"perspective", "jpeg"} <= seen and seen & {"paper_texture", "bleed_through", "fold", "moire"}
+    assert "perspective" in seen and seen & {"paper_texture", "bleed_through", "fold", "moire"}
 
 
 # --- recipes --------------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def test_readme_recipe_runs_as_written_and_tools_show_it(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     out = tmp_path / "output" / "degraded"
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["samples"]["total"] == 12
+    assert manifest["samples"]["total"] == 8
     samples = list(open_dataset(str(out)))
     records = [s["meta"]["augmentation"]["degradation"] for s in samples]
     assert all("clean_sha256" in r for r in records)
@@ -328,11 +329,11 @@ def test_readme_recipe_runs_as_written_and_tools_show_it(tmp_path):
         with pytest.raises(FactoryError, match="differs"):
             twins.image(tampered)
 
-    page, shown = write_preview(str(out), tmp_path / "preview.html", n=12)
+    page, shown = write_preview(str(out), tmp_path / "preview.html", n=8)
     html = page.read_text()
     assert "photo: " in html and "scan: " in html and html.count("<rect") >= sum(len(sample_boxes(s.meta)) for s in shown) > 0
     report, summary = write_report(str(out), tmp_path / "report.html")
-    assert summary.augment_samples == 12 and summary.augment_ops["jpeg"] >= 1
+    assert summary.augment_samples == 8 and summary.augment_ops["jpeg"] >= 1
     assert "Degradations" in report.read_text()
 
 
