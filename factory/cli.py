@@ -135,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset folder or URL")
     p.set_defaults(func=cmd_verify)
 
-    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report")):
+    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("score", "factory.tools.score"),
+                         ("decontaminate", "factory.tools.decontaminate")):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ModuleNotFoundError as exc:
