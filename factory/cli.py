@@ -55,6 +55,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nChart style axes (each sampled independently):")
     for axis, desc in charts.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
+    from factory.metrics import SCORERS
+
+    print("\nMetrics (render-factory score; other tasks: edit similarity and exact match):")
+    for task, scorer in SCORERS.items():
+        print(f"  {task:<20} {', '.join(scorer.metrics)}")
     return 0
 
 
