@@ -113,7 +113,7 @@ class ChartToCode(Scorer):
     metrics = ("ssim", "data", "executes")
     source = "runs the script in a sandbox; SSIM (Wang et al. 2004) of the pictures, RNSS of the plotted numbers"
 
-    def __init__(self, timeout: float = 20.0):
+    def __init__(self, timeout: float = 60.0):
         from factory.metrics.sandbox import Sandbox
 
         self.sandbox = Sandbox(timeout)
@@ -202,7 +202,7 @@ def make_scorer(task: str, options: dict[str, Any]) -> Scorer:
     if cls is None:
         return TextFallback(task)
     if cls is ChartToCode:
-        return ChartToCode(options.get("timeout", 20.0))
+        return ChartToCode(options.get("timeout", 60.0))
     if cls is ScreenshotToHtml:
         return ScreenshotToHtml(options.get("browser"))
     return cls()

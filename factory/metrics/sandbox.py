@@ -78,7 +78,7 @@ def _font_cache(config_dir: Path) -> None:
 class Sandbox:
     """Starts scripts; several may run at once (`start` then `wait`)."""
 
-    def __init__(self, timeout: float = 20.0):
+    def __init__(self, timeout: float = 60.0):
         self.timeout = timeout
 
     def start(self, script: str) -> "_Running":

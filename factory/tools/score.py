@@ -186,6 +186,8 @@ def score_dataset(predictions_path: str, dataset: str, splits: str | None = None
                     continue
                 if prediction is None:
                     unpredicted[task] += 1
+                    if missing_zero:
+                        run.rows.append(_zero_row(sample, task, entry["split"], holdout))
                     continue
                 found.add(sample.key)
                 meta = sample.meta
@@ -217,8 +219,10 @@ def score_dataset(predictions_path: str, dataset: str, splits: str | None = None
         hint = f"; the first predicted key is '{first}', the dataset's keys look like " if first else "; keys look like "
         example = manifest["shards"][0]["name"].rsplit(".tar", 1)[0] + "_000000" if manifest["shards"] else "test-000000_000000"
         raise FactoryError(f"no prediction matches a sample of '{dataset}'{where}{hint}'{example}'")
-    if missing_zero:
-        _add_missing_as_zero(run)
+    for task in unpredicted:
+        if missing_zero and task not in run.metrics:
+            scorer = make_scorer_for_aggregate(task)
+            run.metrics[task], run.sources[task] = scorer.metrics, scorer.source
     if "chart_to_code" in scorers:
         from factory.metrics.sandbox import network_isolation
 
@@ -236,13 +240,16 @@ def _keep_worst(run: ScoreRun, task: str, example: Example, image: bytes) -> Non
         heapq.heapreplace(heap, example)
 
 
-def _add_missing_as_zero(run: ScoreRun) -> None:
-    for task, n in run.missing.items():
-        scorer = make_scorer_for_aggregate(task)
-        run.metrics.setdefault(task, scorer.metrics)
-        run.sources.setdefault(task, scorer.source)
-        for _ in range(n):
-            run.rows.append(Row("", task, "(missing)", "", None, {m: 0.0 for m in scorer.metrics} | {"_fn": 1, "_tp": 0, "_fp": 0}))
+def _zero_row(sample: Any, task: str, split: str, holdout: Holdout) -> Row:
+    """A sample without a prediction, scored 0 on every metric (`--missing zero`)."""
+    scorer = make_scorer_for_aggregate(task)
+    metrics: dict[str, float] = {m: 0.0 for m in scorer.metrics}
+    if task == "document_to_json":  # its F1 is micro-averaged: every target field is a miss
+        from factory.metrics.json_fields import field_counts, parse_json
+
+        metrics.update(zip(("_tp", "_fp", "_fn"), field_counts(parse_json(sample.text), {})))
+    held = holdout.is_held_out(sample.meta.get("source") or {}) if holdout else None
+    return Row("", task, sample_kind(sample.meta), split, held, metrics)
 
 
 def _shards_to_read(shards: list[dict[str, Any]], predictions: Predictions) -> list[dict[str, Any]]:
@@ -455,6 +462,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--per-sample", help="also write every sample's scores as JSONL here")
     p.add_argument("--missing", choices=["skip", "zero"], default="skip",
                    help="samples of a scored split without a prediction: left out of the means (skip, default) or scored 0")
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds a predicted chart script may run (default 20)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds a predicted chart script may run (default 60)")
     p.add_argument("--browser", help="Chromium executable for screenshot_to_html (default: as generate finds one)")
     p.set_defaults(func=cmd_score)
