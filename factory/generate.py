@@ -29,9 +29,10 @@ def preflight(resolved: ResolvedRecipe) -> None:
     if workshop.holdout:
         check_fields(workshop.holdout, probe_sources(workshop, resolved.seed))
     for gen in workshop.generators.values():
-        check = registry.renderer_preflight(gen.renderer)
-        if check is not None:
-            check(resolved.recipe.renderers.get(gen.renderer, {}))
+        for name in gen.renderers():
+            check = registry.renderer_preflight(name)
+            if check is not None:
+                check(resolved.recipe.renderers.get(name, {}))
 
 
 def generate(

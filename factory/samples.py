@@ -119,7 +119,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         if workshop.holdout:  # a held-out value outside its split: drawn again, before rendering
             workshop.holdout.check(shard.split, generator.describe(source))
         t1 = time.perf_counter()
-        renderer = workshop.renderer(generator.renderer)
+        renderer = workshop.renderer(generator.renderer_for(source))
         render = renderer.render(source)
         t2 = time.perf_counter()
         image = render.image

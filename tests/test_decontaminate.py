@@ -114,5 +114,8 @@ def test_bad_input_is_one_line(chart_dataset, tmp_path):
         assert result.returncode == 2 and result.stderr.startswith("error:") and "Traceback" not in result.stderr, result.stderr
     (tmp_path / "bench").mkdir()
     Image.new("RGB", (10, 10)).save(tmp_path / "bench" / "x.png")
-    result = cli("decontaminate", str(chart_dataset), "--against", str(tmp_path / "bench"), "--write-clean", str(chart_dataset))
+    report = tmp_path / "refused.json"
+    result = cli("decontaminate", str(chart_dataset), "--against", str(tmp_path / "bench"), "--write-clean", str(chart_dataset),
+                 "--out", str(report))  # fmt: skip
     assert result.returncode == 2 and "new folder" in result.stderr
+    assert not report.exists()  # refused before any work

@@ -446,11 +446,7 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
     from factory.dataset.storage import Store
 
     store, manifest = load_manifest(dataset)
-    target = Store(out)
-    if os.path.realpath(str(out)) == os.path.realpath(str(dataset)):
-        raise FactoryError("--write-clean must name a new folder, not the dataset itself")
-    if target.exists("manifest.json") or any(n.endswith(".tar") for n in target.list()):
-        raise FactoryError(f"'{out}' already holds a dataset; choose an empty folder for --write-clean")
+    target = check_clean_target(dataset, out)
     target.makedirs()
     shards, by_split, by_task = [], Counter(), Counter()
     by_split_task: dict[str, Counter] = defaultdict(Counter)
@@ -491,6 +487,18 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
     return clean
 
 
+def check_clean_target(dataset: str, out: str) -> Any:
+    """The store for --write-clean, refused when it is the dataset or already holds one."""
+    from factory.dataset.storage import Store
+
+    target = Store(out)
+    if os.path.realpath(str(out)) == os.path.realpath(str(dataset)):
+        raise FactoryError("--write-clean must name a new folder, not the dataset itself")
+    if target.exists("manifest.json") or any(n.endswith(".tar") for n in target.list()):
+        raise FactoryError(f"'{out}' already holds a dataset; choose an empty folder for --write-clean")
+    return target
+
+
 class _Hashing:
     def __init__(self, raw: Any):
         self.raw, self.sha256, self.bytes = raw, hashlib.sha256(), 0
@@ -521,7 +529,9 @@ def cmd_decontaminate(args: argparse.Namespace) -> int:
         raise FactoryError(f"--image-bits must be between 0 and {HASH_SIZE * HASH_SIZE - 1}, got {args.image_bits}")
     if not 0 < args.table_cells <= 1:
         raise FactoryError(f"--table-cells must be a share in (0, 1], got {args.table_cells}")
-    load_manifest(args.dataset)  # a one-line error before the benchmark is indexed
+    load_manifest(args.dataset)  # one-line errors before the benchmark is indexed
+    if args.write_clean:
+        check_clean_target(args.dataset, args.write_clean)
     bench = index_bench(args.against)
     result = check_dataset(args.dataset, bench, args.image_bits, args.table_cells)
     data = report_data(result, args.image_bits, args.table_cells)
