@@ -160,3 +160,24 @@ def test_missing_predictions_can_count_as_zero(dataset, tmp_path):
     assert skip["samples"] == 1 and skip["scores"]["teds"] == 100.0 and skip["missing"] == same_split - 1
     zero = summary(score_dataset(str(preds), str(dataset), tasks="table_to_html", missing_zero=True))["tasks"]["table_to_html"]
     assert zero["samples"] == same_split and zero["scores"]["teds"] == pytest.approx(100.0 / same_split, abs=0.01)
+
+
+@pytest.mark.slow
+def test_plotly_and_vega_lite_code_is_drawn_by_its_own_engine(tmp_path):
+    from factory.metrics import make_scorer
+
+    recipe = {"name": "engines", "seed": 2, "samples": 2, "shard": {"samples": 2}, "tasks": {"chart_to_code": 1},
+              "generators": {"charts": {"engines": {"plotly": 1, "vega_lite": 1}, "chart_types": ["bar", "line"]}}}  # fmt: skip
+    generate(recipe_from_dict(recipe), str(tmp_path / "ds"), workers=1)
+    scorer = make_scorer("chart_to_code", {})
+    engines = set()
+    try:
+        for s in samples(tmp_path / "ds"):
+            engines.add(s.meta["source"]["engine"])
+            perfect = scorer.score(s.text, s.text, s.meta, s.image)
+            assert (perfect["ssim"], perfect["data"], perfect["executes"]) == (pytest.approx(1.0), pytest.approx(1.0), 1.0), perfect
+            wrong = scorer.score("{" if s.meta["source"]["engine"] == "vega_lite" else "fig = None", s.text, s.meta, s.image)
+            assert wrong["executes"] == 0.0 and wrong["ssim"] == 0.0, wrong
+    finally:
+        scorer.close()
+    assert engines == {"plotly", "vega_lite"}

@@ -10,6 +10,8 @@ normalized edit similarity.
 from __future__ import annotations
 
 import io
+import json
+import logging
 import types
 from typing import Any, ClassVar
 
@@ -17,6 +19,8 @@ import numpy as np
 from PIL import Image
 
 from factory.errors import FactoryError
+
+log = logging.getLogger(__name__)
 
 
 class Scorer:
@@ -111,28 +115,91 @@ class DocumentToJson(Scorer):
 class ChartToCode(Scorer):
     task = "chart_to_code"
     metrics = ("ssim", "data", "executes")
-    source = "runs the script in a sandbox; SSIM (Wang et al. 2004) of the pictures, RNSS of the plotted numbers"
+    source = "runs the code (Matplotlib or Plotly script sandboxed; Vega-Lite spec drawn offline); SSIM (Wang et al. 2004) of the pictures, RNSS of the plotted numbers"
 
-    def __init__(self, timeout: float = 60.0):
+    def __init__(self, timeout: float = 60.0, browser: str | None = None):
         from factory.metrics.sandbox import Sandbox
 
         self.sandbox = Sandbox(timeout)
+        self.settings = {"executable": browser} if browser else None
+        self._plotly: Any = None
+        self._vega: Any = None
 
     def score(self, prediction, target, meta, image):
         from factory.metrics.chart_code import data_similarity, picture_similarity
 
-        reference_run = self.sandbox.start(target)  # both at once: two cores, one wait
-        predicted_run = self.sandbox.start(prediction)
-        reference, predicted = reference_run.wait(), predicted_run.wait()
-        if reference.image is None:
-            raise FactoryError(f"sample {meta.get('key')}: its own script did not run ({reference.error}); run render-factory verify")
-        executes = predicted.ok and predicted.image is not None
+        engine = str((meta.get("source") or {}).get("engine", "matplotlib"))
+        if engine == "vega_lite":
+            (ref_values, _), (values, picture, ok, error) = self._vega_values(target), self._vega_run(prediction)
+        else:
+            mode = "plotly" if engine == "plotly" else "matplotlib"
+            reference_run = self.sandbox.start(target, mode)  # both at once: two cores, one wait
+            predicted_run = self.sandbox.start(prediction, mode)
+            reference, predicted = reference_run.wait(), predicted_run.wait()
+            if not reference.ok and reference.image is None and reference.figure is None:
+                raise FactoryError(f"sample {meta.get('key')}: its own {engine} code did not run ({reference.error}); run render-factory verify")
+            ref_values, values, error = reference.values, predicted.values, predicted.error
+            picture = predicted.image if mode == "matplotlib" else self._plotly_draw(predicted.figure)
+            ok = predicted.ok
+        executes = ok and picture is not None
         return {
-            "ssim": picture_similarity(Image.open(io.BytesIO(image)), predicted.image),
-            "data": data_similarity(reference.values, predicted.values) if predicted.image is not None else 0.0,
+            "ssim": picture_similarity(Image.open(io.BytesIO(image)), picture),
+            "data": data_similarity(ref_values, values) if picture is not None else 0.0,
             "executes": float(executes),
-            "_error": predicted.error or "",
+            "_error": error or ("the figure could not be drawn" if picture is None else ""),
         }
+
+    def _plotly_draw(self, figure: dict | None) -> bytes | None:
+        from factory.errors import Dropped
+
+        if not figure:
+            return None
+        layout = figure.get("layout") or {}
+        try:
+            width, height = int(layout.get("width") or 0), int(layout.get("height") or 0)
+        except (TypeError, ValueError):
+            return None
+        if not (0 < width <= 4096 and 0 < height <= 4096):
+            return None
+        if self._plotly is None:
+            from renderers.plotly_renderer import PlotlyRenderer
+
+            self._plotly = PlotlyRenderer(self.settings)
+        try:
+            return self._plotly.draw_figure(figure, width, height)[0]
+        except (Dropped, ValueError, TypeError, KeyError) as exc:
+            log.info("a predicted Plotly figure could not be drawn: %s", exc)
+            return None
+
+    def _vega_values(self, text: str) -> tuple[list[float], dict | None]:
+        from factory.metrics.chart_code import vega_data_numbers
+
+        try:
+            spec = json.loads(text)
+        except (ValueError, RecursionError):
+            return [], None
+        return (vega_data_numbers(spec), spec) if isinstance(spec, dict) else ([], None)
+
+    def _vega_run(self, text: str) -> tuple[list[float], bytes | None, bool, str]:
+        from factory.errors import Dropped
+
+        values, spec = self._vega_values(text)
+        if spec is None:
+            return [], None, False, "not a Vega-Lite JSON object"
+        if self._vega is None:
+            from renderers.vega_renderer import VegaLiteRenderer
+
+            self._vega = VegaLiteRenderer(self.settings)
+        try:
+            return values, self._vega.draw_spec(spec)[0], True, ""
+        except (Dropped, ValueError, TypeError, KeyError, RuntimeError) as exc:
+            return values, None, False, f"{type(exc).__name__}: {str(exc)[:300]}"
+
+    def close(self):
+        for renderer in (self._plotly, self._vega):
+            if renderer is not None and hasattr(renderer, "close"):
+                renderer.close()
+        self._plotly = self._vega = None
 
 
 class ScreenshotToHtml(Scorer):
@@ -202,7 +269,7 @@ def make_scorer(task: str, options: dict[str, Any]) -> Scorer:
     if cls is None:
         return TextFallback(task)
     if cls is ChartToCode:
-        return ChartToCode(options.get("timeout", 60.0))
+        return ChartToCode(options.get("timeout", 60.0), options.get("browser"))
     if cls is ScreenshotToHtml:
         return ScreenshotToHtml(options.get("browser"))
     return cls()

@@ -15,6 +15,7 @@ The reference is the sample's own script, run in the same sandbox, so a perfect 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -65,3 +66,35 @@ def picture_similarity(reference: Image.Image, prediction: bytes | None) -> floa
 
 def data_similarity(reference: list[float], prediction: list[float]) -> float:
     return number_set_similarity(reference[:MAX_VALUES], prediction[:MAX_VALUES])
+
+
+def vega_data_numbers(spec: Any) -> list[float]:
+    """The numbers of a Vega-Lite spec's inline data (every `data.values` and `datasets`), in order."""
+    out: list[float] = []
+
+    def leaves(value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, (int, float)):
+            if np.isfinite(value):
+                out.append(float(value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                leaves(item)
+        elif isinstance(value, list):
+            for item in value:
+                leaves(item)
+
+    stack = [spec]
+    while stack and len(out) < MAX_VALUES:
+        node = stack.pop()
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and isinstance(data.get("values"), list):
+                leaves(data["values"])
+            if isinstance(node.get("datasets"), dict):
+                leaves(node["datasets"])
+            stack.extend(reversed([v for k, v in node.items() if k not in ("data", "datasets") and isinstance(v, (dict, list))]))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return out[:MAX_VALUES]

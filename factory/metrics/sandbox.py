@@ -44,6 +44,7 @@ class RunResult:
     image: bytes | None  # chart.png as written, if any
     values: list[float] = field(default_factory=list)  # numbers the saved figure plots
     error: str | None = None  # why it failed: the script's exception, a timeout, a crash
+    figure: dict | None = None  # a Plotly script's figure as JSON data
 
 
 @functools.lru_cache(maxsize=1)
@@ -81,7 +82,7 @@ class Sandbox:
     def __init__(self, timeout: float = 60.0):
         self.timeout = timeout
 
-    def start(self, script: str) -> "_Running":
+    def start(self, script: str, mode: str = "matplotlib") -> "_Running":
         folder = Path(tempfile.mkdtemp(prefix="rf-score-"))
         work = folder / "work"
         work.mkdir()
@@ -91,7 +92,7 @@ class Sandbox:
         result = folder / "result.json"
         env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "MPLCONFIGDIR": str(work / ".mpl"), "MPLBACKEND": "Agg",
                "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}  # fmt: skip
-        command = [sys.executable, "-I", str(HARNESS), "prediction.py", str(result)]
+        command = [sys.executable, "-I", str(HARNESS), "prediction.py", str(result), mode]
         if network_isolation() == "namespace":
             command = [shutil.which("unshare") or "unshare", "--net", "--map-root-user", *command]
         cpu = int(self.timeout) + 2
@@ -122,7 +123,8 @@ class _Running:
                 reason = tail[-1][:300] if tail else f"exit code {self.process.returncode}"
                 return RunResult(False, self._image(), error=f"the script's process died: {reason}")
             values = [float(v) for v in data.get("values") or [] if isinstance(v, (int, float))]
-            return RunResult(bool(data.get("ok")), self._image(), values, data.get("error"))
+            figure = data.get("figure") if isinstance(data.get("figure"), dict) else None
+            return RunResult(bool(data.get("ok")), self._image(), values, data.get("error"), figure)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
