@@ -554,7 +554,7 @@ class CleanTwins:
 
         meta = unpack_meta(meta)
         try:
-            clean = clean_sample(self._workshop, int(meta["seed"]))
+            clean = clean_sample(self._workshop, int(meta["seed"]), str(meta.get("split", "train")))
         except Dropped as drop:
             raise FactoryError(f"sample {meta.get('key')} could not be rendered again ({drop}); were other versions installed?") from None
         image = clean.image

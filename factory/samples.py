@@ -17,6 +17,7 @@ from factory import images, registry
 from factory.checks import check_not_blank
 from factory.components import Generator, Renderer, Task, to_jsonable
 from factory.errors import Dropped
+from factory.holdout import Holdout
 from factory.meta import pack as pack_meta
 from factory.plan import ShardPlan
 from factory.recipe import ResolvedRecipe
@@ -68,6 +69,7 @@ class Workshop:
         }
         self._renderers: dict[str, Renderer] = {}
         self._degraders: dict[str, Any] = {}  # task -> Degrader, or None when its samples are kept clean
+        self.holdout = Holdout(resolved.recipe.holdout)
         names = list(resolved.task_weights)
         total = sum(resolved.task_weights.values())
         self._task_names = names
@@ -128,8 +130,8 @@ class CleanSample:
     targets: Any
 
 
-def clean_sample(workshop: Workshop, seed: int, timings: Timings | None = None) -> CleanSample:
-    """Generator -> renderer -> checks -> task for one sample seed; raises Dropped.
+def clean_sample(workshop: Workshop, seed: int, split: str, timings: Timings | None = None) -> CleanSample:
+    """Generator -> renderer -> checks -> task for one sample seed of `split`; raises Dropped.
 
     The one path to a sample's undegraded image: `make_sample` continues from it, and
     factory.loaders.clean_image calls it to render a degraded sample's clean twin again.
@@ -142,6 +144,8 @@ def clean_sample(workshop: Workshop, seed: int, timings: Timings | None = None) 
     try:
         t0 = time.perf_counter()
         source = generator.sample(rng, seed)
+        if workshop.holdout:  # a held-out value outside its split: drawn again, before rendering
+            workshop.holdout.check(split, generator.describe(source))
         t1 = time.perf_counter()
         renderer = workshop.renderer(generator.renderer_for(source))
         render = renderer.render(source)
@@ -170,7 +174,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
     resolved = workshop.resolved
     seed = sample_seed(resolved.seed, shard.index, attempt)
     key = sample_key(shard, attempt)
-    clean = clean_sample(workshop, seed, timings)
+    clean = clean_sample(workshop, seed, shard.split, timings)
     task_name, generator, renderer, render = clean.task_name, clean.generator, clean.renderer, clean.render
     image, quality, targets = clean.image, clean.quality, clean.targets
     t3 = time.perf_counter()
@@ -258,6 +262,7 @@ class SampleGarbage:
 
 
 _garbage = SampleGarbage()  # one per process, like the collector it drives
+HELD_OUT_REDRAWS = 100  # per planned sample, at most: a recipe that holds out nearly everything ends short
 
 
 def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None = None) -> Iterator[Sample | Drop]:
@@ -269,11 +274,13 @@ def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None 
     kept = 0
     attempt = 0
     limit = max(int(shard.samples * workshop.resolved.recipe.max_attempts_per_sample), shard.samples + 10)
-    while kept < shard.samples and attempt < limit:
+    held_out = 0  # redraws for held-out values cost no rendering: not counted against `limit`
+    while kept < shard.samples and attempt - held_out < limit and held_out < HELD_OUT_REDRAWS * shard.samples + 1000:
         try:
             with _garbage.around_sample():
                 sample = make_sample(workshop, shard, attempt, timings)
         except Dropped as drop:
+            held_out += drop.reason == "held_out"
             yield Drop(sample_key(shard, attempt), getattr(drop, "task", ""), drop.reason, drop.detail)
         else:
             kept += 1
