@@ -51,7 +51,7 @@ def _page_sample(words: list[tuple[str, str]]) -> tuple[bytes, dict]:
     for i, (text, colour) in enumerate(words):
         x0, y0, x1, y1 = draw.textbbox((20, 20 + 40 * i), text, font=font)
         draw.text((20, 20 + 40 * i), text, fill=colour, font=font)
-        boxes.append({"kind": "text", "text": text, "box": [x0 - 1, y0 - 1, x1 - x0 + 2, y1 - y0 + 2]})
+        boxes.append({"kind": "text", "text": text, "box": [x0 - 1, y0 - 1, x1 + 1, y1 + 1]})
     buf = io.BytesIO()
     image.save(buf, "PNG")
     meta = {"task": "screenshot_parsing", "generator": {"name": "pages"}, "source": {"archetype": "landing"}, "render": {"boxes": boxes}}

@@ -95,8 +95,8 @@ def test_dark_nav_active_link_is_legible(chromium):
         render = chromium.render(source)
         image = np.asarray(images.decode(render.encoded))
         active = next(_nodes(render.facts["dom"], lambda n: "is-active" in (n.get("attrs") or {}).get("class", "")))
-        x, y, w, h = active["box"]
-        ratio, _, _ = crop_contrast(image[y : y + h, x : x + w, :3])
+        x0, y0, x1, y1 = active["box"]
+        ratio, _, _ = crop_contrast(image[y0:y1, x0:x1, :3])
         assert ratio >= 4.5, (seed, active["text"], ratio)
         checked += 1
         if checked == 3:
@@ -172,13 +172,13 @@ def test_truncated_page_cuts_between_texts_and_lists_no_slivers(chromium):
         height = render.height
         texts = list(_nodes(render.facts["dom"], lambda n: n.get("tag") == "#text" and n.get("visible")))
         for node in texts:
-            x, y, w, h = node["box"]
-            assert y + h <= height + 2 or y >= height, (seed, node["text"][:40], node["box"], height)  # wholly in or out
+            x0, y0, x1, y1 = node["box"]
+            assert y1 <= height + 2 or y0 >= height, (seed, node["text"][:40], node["box"], height)  # wholly in or out
         for entry in render.facts["boxes"]:
-            x, y, w, h = entry["box"]
-            assert h >= 4 and y + h <= height, (seed, entry)  # no sliver of something cut off
+            x0, y0, x1, y1 = entry["box"]
+            assert y1 - y0 >= 4 and y1 <= height, (seed, entry)  # no sliver of something cut off
         target = ScreenshotParsing(ScreenshotParsingOptions()).targets(source, render, rng_for(0)).text
-        inside = [n["text"] for n in texts if n["box"][1] + n["box"][3] <= height + 2]
+        inside = [n["text"] for n in texts if n["box"][3] <= height + 2]
         assert all(text in target for text in inside)
         assert len(text_spans(render.facts["dom"], (render.width, render.height))) == len(inside)
         if cut_pages == 4:

@@ -21,6 +21,7 @@ MANIFEST = "manifest.json"
 RECIPE = "recipe.yaml"
 SHARD_INDEX = "shardindex.json"
 LIBRARIES = ("matplotlib", "pillow", "imagecodecs", "numpy", "faker", "webdataset", "pydantic", "playwright")
+LIBRARIES += ("albumentations", "augraphy", "opencv-python-headless")  # the augment stage, when installed
 
 
 def library_versions() -> dict[str, str]:
@@ -54,6 +55,7 @@ def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[
         renderers.update(s.get("renderers", {}))
         seconds += s["seconds"]
     total = sum(by_split.values())
+    holdout = {"holdout": {"rules": resolved.as_dict()["holdout"], "redrawn": drops.get("held_out", 0)}} if recipe.holdout else {}
     return {
         "name": recipe.name,
         "description": recipe.description,
@@ -79,6 +81,7 @@ def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[
             {"name": s["shard"], "split": s["split"], "samples": s["samples"], "bytes": s["bytes"], "sha256": s["sha256"]}
             for s in sorted(stats, key=lambda s: s["index"])
         ],
+        **holdout,
     }
 
 

@@ -167,14 +167,12 @@ def sample_texts(meta: dict[str, Any]) -> list[TextItem]:
         for cell in (meta.get("targets") or {}).get("cells") or []:
             text = str(cell.get("text", "")).strip()
             if text:
-                x, y, w, h = cell["box"]
-                items.append(TextItem(text, (x, y, x + w, y + h), "cell"))
+                items.append(TextItem(text, tuple(cell["box"]), "cell"))
     else:
         for entry in render.get("boxes") or []:
             text = str(entry.get("text", "")).strip()
             if entry.get("kind") == "text" and text:
-                x, y, w, h = entry["box"]
-                items.append(TextItem(text, (x, y, x + w, y + h), "text"))
+                items.append(TextItem(text, tuple(entry["box"]), "text"))
     return items
 
 
