@@ -29,6 +29,12 @@ RENDERER_PREFLIGHTS: dict[str, str] = {
     "chromium": "renderers.chromium:preflight",
 }
 
+# A renderer's settings model (recipe `renderers: {name: {...}}`), validated when the recipe loads.
+RENDERER_SETTINGS: dict[str, str] = {
+    "chromium": "renderers.chromium:ChromiumSettings",
+    "matplotlib": "renderers.matplotlib_settings:MatplotlibSettings",
+}
+
 TASKS: dict[str, str] = {
     "chart_to_table": "factory.tasks.chart_tasks:ChartToTable",
     "chart_to_code": "factory.tasks.chart_tasks:ChartToCode",
@@ -64,3 +70,8 @@ def renderer_preflight(name: str) -> Callable[[dict[str, Any]], None] | None:
     if name not in RENDERERS:
         _load(RENDERERS, "renderer", name)  # raises the one-line 'unknown renderer' error
     return _load(RENDERER_PREFLIGHTS, "renderer check", name) if name in RENDERER_PREFLIGHTS else None
+
+
+def renderer_settings(name: str):
+    """The settings model of renderer `name`, or None when it declares none."""
+    return _load(RENDERER_SETTINGS, "renderer settings", name) if name in RENDERER_SETTINGS else None
