@@ -11,6 +11,8 @@ Modes (each in --workers processes, one browser per process, pages dealt round-r
            the document height and a resize to it (full pages), CDP Page.captureScreenshot PNG
            optimizeForSpeed;
   factory  renderers.chromium.ChromiumRenderer.render() end to end (isolation, settling, DOM facts).
+  undecoded  the factory without decoding embedded pictures before each page: what byte-identical
+           pages cost (renderers/chromium.py says why pictures are decoded first).
 
 Each worker launches its browser and renders two pages before the clock starts; the workers
 then start together and the figure is all samples over the slowest worker's time. The script
@@ -234,6 +236,13 @@ def mode_factory(sources, rounds, barrier, executable):
         renderer.close()
 
 
+def mode_undecoded(sources, rounds, barrier, executable):
+    import renderers.chromium as chromium
+
+    chromium.embedded_images = lambda html: []
+    return mode_factory(sources, rounds, barrier, executable)
+
+
 def compare_capture(sources: list, executable: str, repeats: int = 5) -> None:
     """Median ms per lossless capture path, one process, on pages already loaded (no set_content)."""
     import statistics
@@ -293,6 +302,7 @@ MODES = {
     "naive": ("new page per sample, goto file://, page.screenshot() PNG", mode_naive),
     "limit": ("reused page, set_content + CDP PNG optimizeForSpeed, nothing else", mode_limit),
     "factory": ("ChromiumRenderer.render() end to end", mode_factory),
+    "undecoded": ("the factory without decoding pictures first", mode_undecoded),
 }
 
 
@@ -360,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"  run {attempt + 1}: {mode:8s} {rate:7.2f} samples/s")
     for mode in modes:
         print(f"{mode:8s} {rates[mode]:7.2f} samples/s   ({MODES[mode][0]})")
-    for a, b in (("factory", "naive"), ("factory", "limit"), ("limit", "naive")):
+    for a, b in (("factory", "naive"), ("factory", "limit"), ("limit", "naive"), ("factory", "undecoded")):
         if a in rates and b in rates:
             same = sum(x == y for x, y in zip(digests[a], digests[b]))
             print(f"{a}/{b}: {rates[a] / rates[b]:.2f}   (identical pictures: {same}/{len(sources)})")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -77,6 +76,7 @@ def _workers(text: str) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from factory.dataset import layout
     from factory.generate import generate
     from factory.recipe import load_recipe
 
@@ -106,7 +106,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"dropped {drops['total']}" + (f" ({', '.join(f'{k}: {v}' for k, v in drops['by_reason'].items())})" if drops["total"] else "")
     )
     if samples["total"] < samples["planned"]:
-        print(f"warning: {samples['planned'] - samples['total']} planned samples are missing; see {out}/stats/", file=sys.stderr)
+        print(f"warning: {samples['planned'] - samples['total']} planned samples are missing; see {out}/{layout.STATS_FOLDER}/", file=sys.stderr)
     return 0
 
 

@@ -256,7 +256,7 @@ def read_recipe_text(name_or_path: str) -> tuple[str, str]:
     .yaml/.yml name is a path."""
     path = Path(name_or_path)
     builtin = resources.files("factory.recipes") / f"{name_or_path}.yaml"
-    looks_like_path = path.suffix in (".yaml", ".yml") or len(path.parts) != 1 or path.is_file()
+    looks_like_path = path.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path or path.is_file()
     if path.is_dir() and (looks_like_path or not builtin.is_file()):
         raise RecipeError(f"recipe '{name_or_path}' is a folder, not a recipe file; give a YAML file or a built-in name ({', '.join(builtin_recipes())})")
     if looks_like_path:

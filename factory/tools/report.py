@@ -35,6 +35,7 @@ import jinja2
 import numpy as np
 from PIL import Image
 
+from factory.dataset import layout
 from factory.errors import FactoryError
 from factory.tools.preview import RawSample, iter_shard, load_manifest, sample_kind, style_choices
 from factory.dataset.storage import Store
@@ -196,7 +197,7 @@ def read_shard_stats(store: Store, manifest: dict[str, Any]) -> list[dict[str, A
     """The per-shard stats files (written by each shard as its completion marker)."""
     out = []
     for entry in manifest["shards"]:
-        name = f"stats/{entry['name'].rsplit('.tar', 1)[0]}.json"
+        name = layout.stats_file(layout.shard_name_of(entry["name"]))
         if not store.exists(name):
             log.warning("no stats file %s; its shard is left out of the throughput plots", name)
             continue
