@@ -202,10 +202,14 @@ _PAGE_JS = """async (o) => {
 
 
 # Decodes pictures (data: URIs) in the current document, so that Blink knows whether each is
-# opaque before a page showing it paints (see the module docstring). Failures are the page's
-# business: a picture that does not decode is drawn (or not) as it would be anyway.
+# opaque before a page showing it paints (see the module docstring). The decoded pictures stay
+# referenced from the window (which set_content keeps) until the next page's are, so the memory
+# cache cannot drop them before the page that shows them has loaded. A picture that does not
+# decode is the page's business: it is drawn (or not) as it would be anyway.
 _DECODE_JS = """async (urls) => {
-  await Promise.all(urls.map((u) => { const i = new Image(); i.src = u; return i.decode().catch(() => null); }));
+  const images = urls.map((u) => { const i = new Image(); i.src = u; return i; });
+  Object.defineProperty(window, "__renderFactoryPictures", {value: images, configurable: true, enumerable: false});
+  await Promise.all(images.map((i) => i.decode().catch(() => null)));
 }"""
 
 
