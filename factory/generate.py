@@ -28,9 +28,10 @@ def preflight(resolved: ResolvedRecipe) -> None:
     (a pages recipe needs a browser)."""
     workshop = Workshop(resolved)
     for gen in workshop.generators.values():
-        check = registry.renderer_preflight(gen.renderer)
-        if check is not None:
-            check(resolved.recipe.renderers.get(gen.renderer, {}))
+        for name in gen.renderers():
+            check = registry.renderer_preflight(name)
+            if check is not None:
+                check(resolved.recipe.renderers.get(name, {}))
 
 
 def generate(

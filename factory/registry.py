@@ -21,18 +21,23 @@ GENERATORS: dict[str, str] = {
 RENDERERS: dict[str, str] = {
     "matplotlib": "renderers.matplotlib_renderer:MatplotlibRenderer",
     "chromium": "renderers.chromium:ChromiumRenderer",
+    "plotly": "renderers.plotly_renderer:PlotlyRenderer",
+    "vega_lite": "renderers.vega_renderer:VegaLiteRenderer",
 }
 
 # A renderer's check before a run writes anything (e.g. that its browser exists). Kept apart from
 # the renderer classes so that checking a charts recipe does not import Matplotlib's backend.
 RENDERER_PREFLIGHTS: dict[str, str] = {
     "chromium": "renderers.chromium:preflight",
+    "plotly": "renderers.plotly_renderer:preflight",
 }
 
 # A renderer's settings model (recipe `renderers: {name: {...}}`), validated when the recipe loads.
 RENDERER_SETTINGS: dict[str, str] = {
     "chromium": "renderers.chromium:ChromiumSettings",
     "matplotlib": "renderers.matplotlib_settings:MatplotlibSettings",
+    "plotly": "renderers.chromium:ChromiumSettings",  # a Chromium renderer, with its settings
+    "vega_lite": "factory.components:Options",  # takes no settings
 }
 
 TASKS: dict[str, str] = {

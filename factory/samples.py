@@ -115,7 +115,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         t0 = time.perf_counter()
         source = generator.sample(rng, seed)
         t1 = time.perf_counter()
-        renderer = workshop.renderer(generator.renderer)
+        renderer = workshop.renderer(generator.renderer_for(source))
         render = renderer.render(source)
         t2 = time.perf_counter()
         image = render.image
