@@ -122,7 +122,7 @@ def _same_text(store: Store, name: str, text: str) -> bool:
 
 def write_marker(store: Store, digest: str) -> None:
     if marker_digest(store) != digest:
-        marker = {"made_by": "render-factory", "what": "a dataset folder; see README.md", "recipe_sha256": digest}
+        marker = {"made_by": "render-factory", "what": f"a dataset folder; see {layout.CARD}", "recipe_sha256": digest}
         store.write_atomic(layout.MARKER, json.dumps(marker, indent=2) + "\n")
 
 

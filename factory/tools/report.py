@@ -362,7 +362,7 @@ def plot_throughput(stats: list[dict[str, Any]]) -> str | None:
         return None
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 3.8), layout="constrained")
-    names = [s["shard"].rsplit(".tar", 1)[0] for s in stats]
+    names = [layout.shard_name_of(s["shard"]) for s in stats]
     rates = [s.get("samples_per_second") or 0 for s in stats]
     axes[0].bar(range(len(rates)), rates, color="#4c72b0")
     if len(names) <= 30:
