@@ -71,11 +71,10 @@ def _render(pages: list, order: list[int], fresh: bool) -> dict[int, bytes]:
 def test_pictures_shared_by_pages_render_the_same_in_any_order_fresh_or_warm():
     a, b, c = _picture(1), _picture(2), _picture(3)
     pages = [_page([a, b], 16), _page([b, c], 999), _page([c, a], 24)]
-    forward = _render(pages, [0, 1, 2, 0], fresh=False)  # ends with page 0 again, in a warm browser
-    backward = _render(pages, [2, 1, 0], fresh=False)
-    fresh = _render(pages, [0, 1, 2], fresh=True)
+    warm = _render(pages, [0, 1, 2, 0], fresh=False)  # pages 1 and 2 meet pictures page 0 showed; page 0 again
+    fresh = _render(pages, [2, 1, 0], fresh=True)  # another order, a new browser for every page
     for i in range(len(pages)):
-        assert forward[i] == backward[i] == fresh[i], f"page {i} differs between orders or browsers"
+        assert warm[i] == fresh[i], f"page {i} differs between a warm and a fresh browser"
 
 
 def test_embedded_images_are_found_as_the_browser_requests_them():
