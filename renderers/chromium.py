@@ -64,7 +64,8 @@ log = logging.getLogger(__name__)
 ALLOWED_SCHEMES = ("data:", "about:")
 DATA_URI_HASH_HEX = 12  # hex digits of SHA-256 kept when shortening data: URIs in attrs
 MAX_BLOCKED_LISTED = 50  # blocked URLs listed per page (sorted, unique, each cut to 300 chars)
-_DATA_IMAGE_URI = re.compile(r"data:image/[^\"'\s()<>]+")
+_DATA_IMAGE = re.compile(r"data:image/", re.IGNORECASE)
+_UNQUOTED_END = re.compile(r"[\s>]|$")
 
 
 class ChromiumSettings(Options):
@@ -214,8 +215,22 @@ _DECODE_JS = """async (urls) => {
 
 
 def embedded_images(html: str) -> list[str]:
-    """The distinct `data:image/...` URIs an HTML text holds, as the browser will request them."""
-    return sorted({html_lib.unescape(m) for m in _DATA_IMAGE_URI.findall(html)})
+    """The distinct `data:image/...` URIs an HTML text holds, as the browser will request them.
+
+    A URI ends where the quote before it closes (attribute values, CSS strings), at `)` after
+    `url(`, or at a space or `>` (unquoted attribute values); entities are decoded."""
+    found = set()
+    for match in _DATA_IMAGE.finditer(html):
+        start = match.start()
+        before = html[start - 1] if start else ""
+        if before in "\"'":
+            end = html.find(before, start)
+        elif before == "(":
+            end = html.find(")", start)
+        else:
+            end = _UNQUOTED_END.search(html, start).start()
+        found.add(html_lib.unescape(html[start : end if end >= 0 else len(html)]).strip())
+    return sorted(found)
 
 
 class _Tab:

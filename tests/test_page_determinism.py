@@ -78,8 +78,17 @@ def test_pictures_shared_by_pages_render_the_same_in_any_order_fresh_or_warm():
 
 
 def test_embedded_images_are_found_as_the_browser_requests_them():
-    html = '<img src="data:image/png;base64,QUJD"><img src="data:image/svg+xml;utf8,&lt;svg&gt;"><img src="data:image/png;base64,QUJD">'
-    assert embedded_images(html) == ["data:image/png;base64,QUJD", "data:image/svg+xml;utf8,<svg>"]
+    svg = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='4'%3E%3C/svg%3E"
+    html = (
+        '<img src="data:image/png;base64,QUJD"><img src="data:image/svg+xml;utf8,&lt;svg&gt;">'
+        f'<img src="{svg}"><img src=data:image/gif;base64,R0lG alt=x>'
+        "<div style=\"background:url(data:image/png;base64,REVG)\"></div><style>a{background:url('data:image/png;base64,R0hJ')}</style>"
+        '<img src="data:image/png;base64,QUJD">'
+    )
+    assert embedded_images(html) == sorted([
+        "data:image/png;base64,QUJD", "data:image/svg+xml;utf8,<svg>", svg, "data:image/gif;base64,R0lG",
+        "data:image/png;base64,REVG", "data:image/png;base64,R0hJ",
+    ])  # fmt: skip
 
 
 def _generated(recipe: dict, attempts: list[int]) -> list:
