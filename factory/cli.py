@@ -59,6 +59,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nChart style axes (each sampled independently):")
     for axis, desc in charts.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
+    from factory.augment.options import OPS, PRESETS
+
+    print("\nAugment presets (recipe augment.preset):")
+    for name, ops in PRESETS.items():
+        print(f"  {name:<8} " + ", ".join(ops))
+    print("\nAugment ops (recipe augment.ops, in the order they run; * moves pixels and boxes):")
+    for name, spec in OPS.items():
+        print(f"  {name + (' *' if spec.geometric else ''):<21} {spec.help}; " + ", ".join(spec.params))
+    from factory.metrics import SCORERS
+
+    print("\nMetrics (render-factory score; other tasks: edit similarity and exact match):")
+    for task, scorer in SCORERS.items():
+        print(f"  {task:<20} {', '.join(scorer.metrics)}")
     return 0
 
 
@@ -157,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset folder or URL")
     p.set_defaults(func=cmd_verify)
 
-    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart")):
+    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart"),
+                         ("score", "factory.tools.score"), ("decontaminate", "factory.tools.decontaminate")):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ModuleNotFoundError as exc:

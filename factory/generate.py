@@ -11,6 +11,7 @@ from typing import Any
 from factory import registry
 from factory.dataset.card import write_card
 from factory.errors import FactoryError
+from factory.holdout import check_fields, probe_sources
 from factory.executors import make_executor
 from factory.dataset.manifest import RECIPE, build_manifest, read_stats, write_manifest
 from factory.dataset.ownership import check_output, recipe_digest, sole_writer, write_marker
@@ -24,9 +25,16 @@ log = logging.getLogger(__name__)
 
 
 def preflight(resolved: ResolvedRecipe) -> None:
-    """Fail before writing anything: build every generator (loads user tables) and check renderers
-    (a pages recipe needs a browser)."""
+    """Fail before writing anything: build every generator (loads user tables), check renderers
+    (a pages recipe needs a browser) and the augment stage's libraries."""
     workshop = Workshop(resolved)
+    augment = resolved.recipe.augment
+    if augment is not None and augment.any_active:
+        from factory.augment.ops import libraries_available
+
+        libraries_available()  # no albumentations/augraphy: a one-line error naming the extra
+    if workshop.holdout:
+        check_fields(workshop.holdout, probe_sources(workshop, resolved.seed))
     for gen in workshop.generators.values():
         for name in gen.renderers():
             check = registry.renderer_preflight(name)

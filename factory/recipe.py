@@ -21,12 +21,15 @@ from pydantic import (
     Strict,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from factory import registry, safe_yaml
+from factory.augment.options import AugmentOptions
 from factory.errors import RecipeError
+from factory.holdout import HoldoutRule, check_splits
 
 SPLITS = ("train", "val", "test")
 MAX_SAMPLES = 1_000_000_000  # per recipe; documented in the README
@@ -76,6 +79,10 @@ class Recipe(_Strict):
     max_attempts_per_sample: Number = Field(
         3.0, gt=0, le=1000, description="give up on a shard after samples x this many dropped attempts"
     )
+    augment: AugmentOptions | None = Field(None, description="degradations: presets and ops (README: Degradations)")
+    holdout: dict[str, list[HoldoutRule]] = Field(
+        default_factory=dict, description="values of source fields only val or test may hold (factory/holdout.py)"
+    )
 
     @field_validator("name")
     @classmethod
@@ -115,6 +122,12 @@ class Recipe(_Strict):
             raise ValueError("name at least one task, e.g. tasks: {chart_to_table: 1}")
         return value
 
+    @field_validator("holdout")
+    @classmethod
+    def _holdout_splits(cls, value: dict[str, list[HoldoutRule]], info: ValidationInfo) -> dict[str, list[HoldoutRule]]:
+        check_splits(value, info.data.get("splits") or {})
+        return value
+
     @model_validator(mode="after")
     def _shard_count(self) -> "Recipe":
         shards = math.ceil(self.samples / self.shard.samples)
@@ -136,6 +149,13 @@ class Recipe(_Strict):
         for ren in self.renderers:
             if ren not in registry.RENDERERS:
                 raise ValueError(_unknown("renderer", ren, registry.RENDERERS))
+        if self.augment is not None:
+            for task in self.augment.tasks:
+                if task not in self.tasks:
+                    raise ValueError(f"augment.tasks: {_unknown('task', task, list(self.tasks))} (the recipe's tasks)")
+            for gen in self.augment.generators:
+                if gen not in registry.GENERATORS:
+                    raise ValueError(f"augment.generators: {_unknown('generator', gen, registry.GENERATORS)}")
         return self
 
 
@@ -191,6 +211,10 @@ class ResolvedRecipe:
             for name in self.task_weights
         }
         data["generators"] = {name: opts.model_dump(mode="json") for name, opts in self.generator_options.items()}
+        if data.get("augment") is None:
+            data.pop("augment", None)  # recipes without one write the recipe.yaml they wrote before it existed
+        if not data.get("holdout"):
+            data.pop("holdout", None)  # recipes without one resolve as they always did
         return data
 
     def to_yaml(self) -> str:

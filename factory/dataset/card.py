@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from factory.holdout import card_markdown
 from factory.meta import VARIABLE_FIELDS
 from factory.dataset import layout
 from factory.dataset.storage import Store
@@ -158,6 +159,9 @@ Tasks:
 - `{{ t | md_cell }}`: {{ task_text.get(t, "see the project's documentation") }}
 {% endfor %}
 
+{% if holdout_md %}
+{{ holdout_md }}
+{% endif %}
 {% if drops_total %}
 While rendering, {{ drops_total }} attempts were dropped and replaced by new ones so that no kept
 image contradicts its targets: {{ drop_summary }}.
@@ -316,6 +320,7 @@ def render_card(manifest: dict[str, Any], folder: str) -> str:
         variable_fields=", ".join(f"`{f}`" for f in VARIABLE_FIELDS),
         files={"recipe": layout.RECIPE, "manifest": layout.MANIFEST, "stats": layout.STATS_FOLDER,
                "index": layout.SHARD_INDEX, "split_index": layout.split_index("<split>")},
+        holdout_md=card_markdown(manifest),
     )
 
 

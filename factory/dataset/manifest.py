@@ -22,6 +22,7 @@ MANIFEST = layout.MANIFEST
 RECIPE = layout.RECIPE
 SHARD_INDEX = layout.SHARD_INDEX
 LIBRARIES = ("matplotlib", "pillow", "imagecodecs", "numpy", "faker", "webdataset", "pydantic", "playwright")
+LIBRARIES += ("albumentations", "augraphy", "opencv-python-headless")  # the augment stage, when installed
 
 
 def library_versions() -> dict[str, str]:
@@ -58,6 +59,7 @@ def build_manifest(
         renderers.update(s.get("renderers", {}))
         seconds += s["seconds"]
     total = sum(by_split.values())
+    holdout = {"holdout": {"rules": resolved.as_dict()["holdout"], "redrawn": drops.get("held_out", 0)}} if recipe.holdout else {}
     return {
         "name": recipe.name,
         "description": recipe.description,
@@ -84,6 +86,7 @@ def build_manifest(
             {"name": s["shard"], "split": s["split"], "samples": s["samples"], "bytes": s["bytes"], "sha256": s["sha256"]}
             for s in sorted(stats, key=lambda s: s["index"])
         ],
+        **holdout,
     }
 
 
