@@ -121,6 +121,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         image = render.image
         if image is None:
             image = images.decode(render.encoded)
+            render.image = image  # decoded once: tasks that read pixels (document contrast) reuse it
         quality = check_not_blank(image)
         quality.update(render.facts.pop("quality", {}))
         targets = task.targets(render.source, render, rng)

@@ -129,32 +129,36 @@ _PAGE_JS = """async (o) => {
     box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
 
   // Words (o.words): every whitespace-separated run of a visible text node, with its box
-  // [x0, y0, x1, y1] clipped to the picture and its block. A run that the layout wraps (CJK
-  // text has no spaces; long tokens break) is cut where its characters move to the next line.
+  // [x0, y0, x1, y1] clipped to the picture, its block, `node` (the index of its text node among
+  // the visible text nodes of the DOM facts, in document order) and `space` (whether white
+  // space comes before it in the document's text: "Fermi<sup>1</sup>" gives "Fermi", "1" with no
+  // space). A run that the layout wraps (CJK text has no spaces; long tokens break) is cut where
+  // its characters move to the next line.
   const words = [];
-  let blocks = 0;
+  let blocks = 0, textNodes = -1, sawSpace = true;
   const clipped = (l, t, rr, bb) => {
     const b = px(Math.max(l, 0), Math.max(t, 0), Math.min(rr, W), Math.min(bb, H));
     return [b[0], b[1], b[0] + b[2], b[1] + b[3]];
   };
   const lit = (rect) => rect.width > 0 && rect.height > 0;
-  function pushWord(text, l, t, rr, bb, block, kind) {
+  function pushWord(text, l, t, rr, bb, block, node, space, kind) {
     if (rr <= 0 || bb <= 0 || l >= W || t >= H) return;
-    const w = {text, box: clipped(l, t, rr, bb), block};
+    const w = {text, box: clipped(l, t, rr, bb), block, node, space};
     if (kind) w.kind = kind;
     words.push(w);
   }
-  function wordsOf(textNode, block) {
+  function wordsOf(textNode, block, node) {
     const data = textNode.data, re = /\S+/g;
     let m;
     while ((m = re.exec(data)) !== null) {
       const start = m.index, end = start + m[0].length;
+      const space = start > 0 || sawSpace;
       range.setStart(textNode, start); range.setEnd(textNode, end);
       const rects = Array.from(range.getClientRects()).filter(lit);
       if (!rects.length) continue;
       if (rects.length === 1) {
         const q = rects[0];
-        pushWord(m[0], q.left, q.top, q.right, q.bottom, block);
+        pushWord(m[0], q.left, q.top, q.right, q.bottom, block, node, space);
         continue;
       }
       let cur = null;  // the fragment on the current line: {text, l, t, r, b}
@@ -168,12 +172,13 @@ _PAGE_JS = """async (o) => {
           cur.text += ch; cur.l = Math.min(cur.l, q.left); cur.r = Math.max(cur.r, q.right);
           cur.t = Math.min(cur.t, q.top); cur.b = Math.max(cur.b, q.bottom);
         } else {
-          if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block);
-          cur = {text: ch, l: q.left, t: q.top, r: q.right, b: q.bottom};
+          if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block, node, cur.space);
+          cur = {text: ch, l: q.left, t: q.top, r: q.right, b: q.bottom, space: cur ? false : space};
         }
       }
-      if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block);
+      if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block, node, cur.space);
     }
+    sawSpace = /\s$/.test(data);
   }
   // A formula is one word: its text is the `alttext` the page gives it (e.g. LaTeX), else its
   // characters; its box is what the formula draws (a block formula's element is as wide as its
@@ -183,7 +188,8 @@ _PAGE_JS = """async (o) => {
     range.selectNodeContents(el);
     const q = range.getBoundingClientRect();
     const b = lit(q) ? q : r;
-    if (text) pushWord(text, b.left, b.top, b.right, b.bottom, block, "math");
+    if (text) pushWord(text, b.left, b.top, b.right, b.bottom, block, -1, true, "math");
+    sawSpace = true;
   }
 
   function attrsOf(el) {
@@ -237,13 +243,17 @@ _PAGE_JS = """async (o) => {
         if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown, block, inMath));
       } else if (child.nodeType === Node.TEXT_NODE) {
         const text = collapse(child.data);
-        if (!text) continue;  // whitespace between tags carries nothing
+        if (!text) {  // whitespace between tags carries nothing, but it separates words
+          if (child.data) sawSpace = true;
+          continue;
+        }
         range.selectNodeContents(child);
         const tr = range.getBoundingClientRect();
         const visible = seen && shown && shows(tr);
         node.children.push({tag: "#text", text, visible, box: boxOf(tr)});
         if (visible) emit("text", tr, text);
-        if (visible && o.words && !inMath && !inSvg) wordsOf(child, block);
+        if (visible) textNodes++;
+        if (visible && o.words && !inMath && !inSvg) wordsOf(child, block, textNodes);
         own.push(text);
       }
     }
