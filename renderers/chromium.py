@@ -148,7 +148,7 @@ _PAGE_JS = """async (o) => {
     words.push(w);
   }
   function wordsOf(textNode, block, node) {
-    const data = textNode.data, re = /\S+/g;
+    const data = textNode.data, re = /\\S+/g;
     let m;
     while ((m = re.exec(data)) !== null) {
       const start = m.index, end = start + m[0].length;
@@ -178,7 +178,7 @@ _PAGE_JS = """async (o) => {
       }
       if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block, node, cur.space);
     }
-    sawSpace = /\s$/.test(data);
+    sawSpace = /\\s$/.test(data);
   }
   // A formula is one word: its text is the `alttext` the page gives it (e.g. LaTeX), else its
   // characters; its box is what the formula draws (a block formula's element is as wide as its

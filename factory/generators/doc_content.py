@@ -165,6 +165,12 @@ def _tax_rate(w: DocWriter) -> Decimal:
     return Decimal(w.r.choice(TAX_RATES.get(w.loc.code, ("0.20",))))
 
 
+def _count(r: random.Random, lo: int, room: int) -> int:
+    """How many list rows: anywhere from `lo` to what fits, more often a fuller sheet."""
+    hi = max(lo, room)
+    return min(hi, max(lo, round(lo + (hi - lo) * r.random() ** 0.7)))
+
+
 def _n(w: DocWriter, value: int) -> str:
     return w.loc.number(value)
 
@@ -244,7 +250,7 @@ def invoice(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
         vendor["tax_id"] = f"{loc.code.split('_')[1]}{r.randint(100000000, 999999999)}"
     issued = w.day()
     due = issued + timedelta(days=r.choice((7, 14, 30, 30, 45, 60)))
-    n = max(1, min(room.rows, r.randint(2, 12)))
+    n = _count(r, 2, room.rows)
     items, nums, subtotal = _line_items(w, n, ITEMS_EN, display)
     fields: dict[str, Any] = {
         "vendor": vendor,
@@ -362,7 +368,7 @@ def purchase_order(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
     supplier = _party(w, contact=r.random() < 0.5)
     ordered = w.day()
     delivery = ordered + timedelta(days=r.choice((5, 7, 10, 14, 21, 28)))
-    n = max(1, min(room.rows, r.randint(2, 10)))
+    n = _count(r, 2, room.rows)
     items, nums, subtotal = _line_items(w, n, ITEMS_EN, display, sku=True)
     shipping = w.price(5, 80) if r.random() < 0.6 else Decimal(0)
     rate = _tax_rate(w)
@@ -409,7 +415,7 @@ def statement(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
     start = w.day()
     start = start.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    n = max(2, min(room.rows, r.randint(5, 22)))
+    n = _count(r, 4, room.rows)
     days = sorted(start + timedelta(days=r.randrange((end - start).days + 1)) for _ in range(n))
     opening = loc.quantize(Decimal(str(round(r.uniform(50, 9000), 2))) * loc.price_scale)
     balance = opening
@@ -527,7 +533,7 @@ def resume(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
     year = r.randint(2012, 2019)
     jobs = []
     end = date(2025, r.randint(1, 12), 1)
-    n_jobs = max(1, min(r.randint(2, 4), room.lines // 12))
+    n_jobs = max(1, min(r.randint(2, 5), room.lines // 14))
     current = r.random() < 0.6
     for i in range(n_jobs):
         start = date(max(1990, end.year - r.randint(1, 5)), r.randint(1, 12), 1)
@@ -536,7 +542,7 @@ def resume(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
             "role": w.fake.job() if w.english else w.words(1, 3),
             "company": w.company(),
             "period": f"{loc.month_year(start, style['month_style'])} – {until}",
-            "description": w.sentence(10, 20),
+            "description": w.paragraph(r.randint(1, 3)),
         })
         end = date(start.year, max(1, start.month - 1), 1)
     schools = []
@@ -643,10 +649,11 @@ def paper(w: DocWriter, room: Room, style: dict[str, Any], figure: dict[str, Any
             paragraphs.append(w.sentence(6, 10))
         sections.append({"heading": f"{_n(w, number)} {L[key]}", "paragraphs": paragraphs})
     metrics = [w.words(1, 1) for _ in range(r.randint(2, 3))]
+    decimals = r.choice((1, 1, 2))
     rows = []
     for _ in range(r.randint(3, 5)):
         method = f"{w.fake.lexify('???').upper()}-{r.choice(('Net', 'Base', 'Large', 'Lite', 'v2', 'XL'))}"
-        rows.append([method] + [loc.number(Decimal(str(round(r.uniform(10, 99), 1)))) for _ in metrics])
+        rows.append([method] + [loc.fixed(Decimal(str(round(r.uniform(10, 99), decimals))), decimals) for _ in metrics])
     table = {
         "label": f"{L['table']} {_n(w, 1)}",
         "caption": w.sentence(5, 10),

@@ -17,7 +17,8 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date as Date
+from datetime import time as Time
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale, dates, numbers
@@ -136,23 +137,28 @@ class DocLocale:
     def number(self, value: Decimal | int) -> str:
         return numbers.format_decimal(value, locale=self.babel, numbering_system=self.numbering)
 
+    def fixed(self, value: Decimal, decimals: int) -> str:
+        """A number with exactly `decimals` decimals ('31,0'), as a results table prints it."""
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return numbers.format_decimal(value, format=pattern, locale=self.babel, numbering_system=self.numbering)
+
     def percent(self, rate: Decimal) -> str:
         """'19 %', '6.25%': the locale's percent pattern with as many decimals as the rate needs."""
         pattern = self.babel.percent_formats[None].pattern.replace("#,##0", "#,##0.##", 1)
         return numbers.format_percent(rate, format=pattern, locale=self.babel, numbering_system=self.numbering)
 
     # --- dates -----------------------------------------------------------------------------
-    def date(self, value: date, style: str = "medium") -> str:
+    def date(self, value: Date, style: str = "medium") -> str:
         if style == "iso":
             return value.isoformat()
         return dates.format_date(value, format=style, locale=self.babel)
 
-    def month_year(self, value: date, style: str = "numeric") -> str:
+    def month_year(self, value: Date, style: str = "numeric") -> str:
         """'03/2019' (numeric) or 'Mar 2019' (short), as the locale writes them."""
         skeleton = "yMM" if style == "numeric" else "yMMM"
         return dates.format_skeleton(skeleton, value, locale=self.babel)
 
-    def time(self, value: time) -> str:
+    def time(self, value: Time) -> str:
         return dates.format_time(value, format="short", locale=self.babel)
 
     def language_name(self, code: str) -> str:

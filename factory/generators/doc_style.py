@@ -35,6 +35,20 @@ TABLE_STYLES = ("lines", "grid", "zebra", "minimal")
 HEADER_STYLES = ("band", "rule", "plain")
 MIN_CONTRAST = 4.5
 
+STYLE_AXES = {
+    "layout": "block arrangement, three per genre (e.g. invoice: classic, banner, split)",
+    "paper": "A4 or Letter sheet; receipts 58 or 80 mm wide, as long as their content",
+    "dpi": "pixels per inch of the picture (96, 120, 144 by default): the device scale",
+    "fonts": "body and heading faces (sans or serif, mono on receipts) that draw the locale's letters",
+    "handwriting": "filled form values in a handwriting-like face, pen ink colour, size and slight tilt",
+    "sizes": "base font size, line height, heading scale and weight, cell padding, margins",
+    "colours": "ink, muted text, accent (brand) colour, paper tone, zebra rows, rules; all >= 4.5:1",
+    "logo": "a brand mark (circle, square, triangle, hexagon) or none",
+    "rules_and_boxes": "table style (lines, grid, zebra, minimal), header (accent band, rule, plain), dashed rules, corner radius",
+    "alignment": "title and header alignment (start, centre, end)",
+    "formats": "label case, date style (short, medium, long, ISO), currency display (symbol, code, bare number), statement columns",
+}
+
 LAYOUTS = {
     "invoice": ("classic", "banner", "split"),
     "receipt": ("thermal", "two_line", "columns"),

@@ -31,13 +31,14 @@ from factory.generators.doc_content import GENRES, Content, DocWriter, Room, fla
 from factory.generators.doc_locale import LOCALES, doc_locale
 from factory.generators.doc_style import HANDWRITING, LAYOUTS, check_contrast, choose_handwriting, sample_style
 from factory.generators.page_fonts import check_glyphs, installed_fonts
-from factory.generators.page_text import locale_chars
+from factory.generators.page_text import faker_for
 from html_templates import TEMPLATE_DIR
 
 __all__ = ["GENRES", "LAYOUTS", "DocumentSource", "DocumentsGenerator", "DocumentsOptions"]
 
 HANDWRITING_PACKAGES = "fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans"
 MATH_FAMILY = "Noto Sans Math"
+CHARS_SEED = 7919
 # Rough line budgets (in body lines) of everything on a sheet that is not a list row or running
 # text: headers, address blocks, totals, signatures. Measured on rendered samples; `Room` turns
 # the rest of the sheet into rows and lines.
@@ -182,16 +183,16 @@ class DocumentsGenerator(Generator):
         locale = r.choice(opts.locales)
         loc = doc_locale(locale)
         labels = loc.labels()
-        chars = locale_chars(locale) + "".join(sorted({c for text in labels.values() for c in text if ord(c) > 127}))
+        chars = document_chars(locale)
         style = sample_style(r, genre, locale, chars, opts.dpi, opts.papers, opts.receipt_widths)
         writer = DocWriter(r, loc, seed)
         writer.L = _cased(labels, style["label_case"])
         room = _room(genre, style, opts.max_receipt_height, loc.cjk)
         figure_name = ""
         if genre == "paper":
-            from factory.generators.doc_figures import figure_pool
+            from factory.generators.doc_figures import POOL_SIZE, figure as pool_figure
 
-            figure = dict(r.choice(figure_pool()))
+            figure = dict(pool_figure(r.randrange(POOL_SIZE)))
             figure["src"] = Markup(figure["src"])  # base64: nothing to escape, and escaping it is slow
             figure_name = figure["name"]
             content = doc_content.paper(writer, room, style, figure)
@@ -231,6 +232,26 @@ class DocumentsGenerator(Generator):
         from factory.components import to_jsonable
 
         return to_jsonable(source)
+
+
+@functools.lru_cache(maxsize=None)
+def document_chars(locale: str) -> str:
+    """The non-ASCII characters a locale's documents print (labels, Faker words, names, companies,
+    addresses, Babel's symbols), from a fixed seed: what the chosen fonts must draw. A character
+    missed here is still caught by the glyph check on the finished document."""
+    from faker import Faker
+
+    loc = doc_locale(locale)
+    fake = Faker(locale)
+    fake.seed_instance(CHARS_SEED)
+    parts = list(loc.labels().values()) + list(faker_for(locale).get_words_list())
+    for _ in range(40):
+        parts += [fake.name(), fake.company(), fake.address(), fake.job()]
+    from decimal import Decimal
+
+    parts += [loc.money(Decimal("-1234.5"), display) for display in ("symbol", "code")] + [loc.percent(Decimal("0.19"))]
+    text = "".join(parts)
+    return "".join(sorted({c for c in text if ord(c) > 127 and not c.isspace()}))
 
 
 def _printed_text(content: Content, labels: dict[str, str]) -> str:

@@ -15,7 +15,9 @@ Checks, each a counted drop reason, so that the picture shows exactly what the t
 - `low_contrast`: a field's box does not show ink against its background (WCAG ratio of the
   darkest and lightest pixels below 3:1, measured on the picture: also catches covered text).
 
-Boxes are `[x0, y0, x1, y1]` in image pixels. Values in targets are written as `plain()` text:
+Boxes are `[x0, y0, x1, y1]` in image pixels. A field whose value runs over several lines also has
+`line_boxes`, one per line: its `box` (their union) can then hold other text too, such as a label
+printed before the value's first line. Values in targets are written as `plain()` text:
 Babel's no-break spaces as ordinary spaces.
 """
 
@@ -32,7 +34,7 @@ from factory import images
 from factory.components import Options, Render, Targets, Task
 from factory.errors import Dropped
 from factory.generators.doc_content import flatten
-from factory.generators.doc_locale import plain
+from factory.generators.doc_locale import doc_locale, plain
 from factory.tasks.page_tasks import check_text_fits
 
 PROMPTS = {
@@ -250,9 +252,14 @@ def read_document(source: Any, render: Render) -> DocumentReading:
             ratio = field_contrast(grey, box)
             if ratio < MIN_FIELD_CONTRAST:
                 raise Dropped("low_contrast", f"field {path}: ink contrast {ratio:.2f} < {MIN_FIELD_CONTRAST}")
-        field_boxes.append({"field": path, "text": text, "box": box, "words": [mine[0], mine[-1] + 1] if mine else []})
+        entry = {"field": path, "text": text, "box": box, "words": [mine[0], mine[-1] + 1] if mine else []}
+        if mine and raw_words[mine[-1]]["box"][1] > raw_words[mine[0]]["box"][1]:  # may run over lines
+            line_boxes = [line["box"] for line in group_lines([raw_words[i] for i in mine])]
+            if len(line_boxes) > 1:
+                entry["line_boxes"] = line_boxes
+        field_boxes.append(entry)
     words = [{"text": plain(w["text"]), "box": list(w["box"])} for w in raw_words]
-    lines = group_lines(raw_words)
+    lines = group_lines(raw_words, rtl=doc_locale(source.locale).direction == "rtl")
     text = "\n".join(line["text"] for line in lines)
     if not text.strip():
         raise Dropped("empty_parse", "no visible word")
