@@ -27,11 +27,10 @@ from pydantic import Field, field_validator
 from factory.components import Generator, Options, check_choices
 from factory.errors import FactoryError
 from factory.generators import doc_content
-from factory.generators.doc_content import GENRES, Content, DocWriter, Room, flatten
+from factory.generators.doc_content import GENRES, Content, DocWriter, Room, doc_faker, flatten
 from factory.generators.doc_locale import LOCALES, doc_locale
 from factory.generators.doc_style import HANDWRITING, LAYOUTS, check_contrast, choose_handwriting, sample_style
 from factory.generators.page_fonts import check_glyphs, installed_fonts
-from factory.generators.page_text import faker_for
 from html_templates import TEMPLATE_DIR
 
 __all__ = ["GENRES", "LAYOUTS", "DocumentSource", "DocumentsGenerator", "DocumentsOptions"]
@@ -239,12 +238,10 @@ def document_chars(locale: str) -> str:
     """The non-ASCII characters a locale's documents print (labels, Faker words, names, companies,
     addresses, Babel's symbols), from a fixed seed: what the chosen fonts must draw. A character
     missed here is still caught by the glyph check on the finished document."""
-    from faker import Faker
-
     loc = doc_locale(locale)
-    fake = Faker(locale)
+    fake = doc_faker(locale)
     fake.seed_instance(CHARS_SEED)
-    parts = list(loc.labels().values()) + list(faker_for(locale).get_words_list())
+    parts = list(loc.labels().values()) + list(fake.get_words_list())
     for _ in range(40):
         parts += [fake.name(), fake.company(), fake.address(), fake.job()]
     from decimal import Decimal

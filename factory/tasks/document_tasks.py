@@ -4,8 +4,10 @@ All three read the document source (fields, QA pairs: plain data) and the render
 DOM tree with each element's box (`facts["dom"]`; every printed field value sits in an element
 marked `data-field="<path>"`), every visible word with its box, block and text node
 (`facts["words"]`) and the page heights. Every document sample carries all three targets in
-`json` (`targets.fields`, `targets.words`, `targets.lines`, `targets.field_boxes`, `targets.qa`),
-whatever its primary task, so samples never differ in shape.
+`json` (`targets.fields`, `targets.text`, `targets.lines`, `targets.field_boxes`, `targets.qa`),
+whatever its primary task, so samples never differ in shape. Word boxes are the renderer's
+(`render.words`: text, box, block, text node, space before); a line's and a field's `words` are
+index ranges [first, end) into that list.
 
 Checks, each a counted drop reason, so that the picture shows exactly what the targets say:
 - `page_overflow`: the content runs past the sheet (or the longest receipt);
@@ -52,7 +54,6 @@ EDGE_TOLERANCE = 1  # px a word box may touch outside the picture (outward round
 class DocumentReading:
     """Everything the three tasks need, computed once per sample."""
 
-    words: list[dict[str, Any]]
     lines: list[dict[str, Any]]
     field_boxes: list[dict[str, Any]]
     text: str
@@ -162,7 +163,8 @@ def group_lines(words: list[dict[str, Any]], rtl: bool = False) -> list[dict[str
             assert current is not None
             glued = word["block"] == current["block"] and not word.get("space", True)  # "Fermi<sup>1</sup>"
             current["text"] += ("" if glued else " ") + word["text"]
-            current["box"] = _union([current["box"], word["box"]])
+            box = current["box"]
+            box[0], box[1], box[2], box[3] = min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)
             current["words"][1] = i + 1
             current["last"], current["block"] = word["box"], word["block"]
         else:
@@ -183,15 +185,17 @@ def _srgb_luminance() -> np.ndarray:
 LUMINANCE = _srgb_luminance()  # grey level -> WCAG relative luminance
 
 
-def field_contrast(grey: np.ndarray, box: list[int]) -> float:
+def field_contrast(grey: np.ndarray, box: list[int] | None = None) -> float:
     """WCAG contrast between the darkest and lightest 2% of a box's pixels (ink against paper).
 
-    Measured on the picture's grey levels (Pillow's "L": luma of the sRGB values), which for the
-    ink colours documents use is within a few percent of their WCAG luminance; a histogram per
-    box keeps it to microseconds.
+    Measured on grey levels (Pillow's "L": luma of the sRGB values), which for the ink colours
+    documents use is within a few percent of their WCAG luminance; a histogram per box keeps it
+    to microseconds. `grey` is the picture and `box` the field's, or `grey` is the box's crop.
     """
-    x0, y0, x1, y1 = box
-    crop = grey[max(0, y0):y1, max(0, x0):x1]
+    crop = grey
+    if box is not None:
+        x0, y0, x1, y1 = box
+        crop = grey[max(0, y0):y1, max(0, x0):x1]
     if crop.size == 0:
         return 1.0
     cdf = np.cumsum(np.bincount(crop.ravel(), minlength=256))
@@ -258,12 +262,11 @@ def read_document(source: Any, render: Render) -> DocumentReading:
             if len(line_boxes) > 1:
                 entry["line_boxes"] = line_boxes
         field_boxes.append(entry)
-    words = [{"text": plain(w["text"]), "box": list(w["box"])} for w in raw_words]
     lines = group_lines(raw_words, rtl=doc_locale(source.locale).direction == "rtl")
     text = "\n".join(line["text"] for line in lines)
     if not text.strip():
         raise Dropped("empty_parse", "no visible word")
-    return DocumentReading(words, lines, field_boxes, text)
+    return DocumentReading(lines, field_boxes, text)
 
 
 def _image(render: Render):
@@ -294,7 +297,6 @@ class _DocumentTask(Task):
             "schema": f"{source.genre}.schema.json",
             "fields": _plain_values(source.fields),
             "text": reading.text,
-            "words": reading.words,
             "lines": reading.lines,
             "field_boxes": reading.field_boxes,
             "qa": qa,
