@@ -149,15 +149,23 @@ _PAGE_JS = """async (o) => {
   }
   function wordsOf(textNode, block, node) {
     const data = textNode.data, re = /\\S+/g;
-    let m;
+    let m, lineHeight = 0;  // of one line of this text node's font, once a one-line word shows it
     while ((m = re.exec(data)) !== null) {
       const start = m.index, end = start + m[0].length;
       const space = start > 0 || sawSpace;
       range.setStart(textNode, start); range.setEnd(textNode, end);
+      // One rect is cheaper to get than the list; a word taller than 1.5 lines has wrapped.
+      const whole = range.getBoundingClientRect();
+      if (!lit(whole)) continue;
+      if (lineHeight && whole.height < 1.5 * lineHeight) {
+        pushWord(m[0], whole.left, whole.top, whole.right, whole.bottom, block, node, space);
+        continue;
+      }
       const rects = Array.from(range.getClientRects()).filter(lit);
       if (!rects.length) continue;
       if (rects.length === 1) {
         const q = rects[0];
+        lineHeight = q.height;
         pushWord(m[0], q.left, q.top, q.right, q.bottom, block, node, space);
         continue;
       }
