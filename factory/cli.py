@@ -50,8 +50,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"  {name:<20} {registry.generator_class(name).renderer}")
     from factory.generators import charts
 
+    from factory.generators import chart_engines
+
     print("\nChart types:")
-    print("  " + ", ".join(charts.CHART_TYPES))
+    print("  " + ", ".join(chart_engines.ALL_CHART_TYPES))
+    print("\nChart engines (generators.charts.engines) and their types:")
+    for engine, types in chart_engines.ENGINE_TYPES.items():
+        print(f"  {engine:<12} {len(types)} types")
     print("\nChart style axes (each sampled independently):")
     for axis, desc in charts.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
@@ -65,6 +70,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"  {axis:<16} {desc}")
     print("\nDocument locales:")
     print("  " + ", ".join(doc_locale.LOCALES))
+    from factory.metrics import SCORERS
+
+    print("\nMetrics (render-factory score; other tasks: edit similarity and exact match):")
+    for task, scorer in SCORERS.items():
+        print(f"  {task:<20} {', '.join(scorer.metrics)}")
     return 0
 
 
@@ -145,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset folder or URL")
     p.set_defaults(func=cmd_verify)
 
-    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report")):
+    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart"),
+                         ("score", "factory.tools.score"), ("decontaminate", "factory.tools.decontaminate")):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ModuleNotFoundError as exc:

@@ -88,6 +88,14 @@ class Generator:
         """The source's full specification as JSON-ready data."""
         return to_jsonable(source)
 
+    def renderer_for(self, source: Any) -> str:
+        """The renderer that draws `source` (a generator with several engines picks per source)."""
+        return self.renderer
+
+    def renderers(self) -> list[str]:
+        """Every renderer this generator's sources may need (checked before a run starts)."""
+        return [self.renderer]
+
 
 class Renderer:
     """Turns sources into images. One instance per worker process; `close` frees its resources."""

@@ -22,12 +22,15 @@ GENERATORS: dict[str, str] = {
 RENDERERS: dict[str, str] = {
     "matplotlib": "renderers.matplotlib_renderer:MatplotlibRenderer",
     "chromium": "renderers.chromium:ChromiumRenderer",
+    "plotly": "renderers.plotly_renderer:PlotlyRenderer",
+    "vega_lite": "renderers.vega_renderer:VegaLiteRenderer",
 }
 
 # A renderer's check before a run writes anything (e.g. that its browser exists). Kept apart from
 # the renderer classes so that checking a charts recipe does not import Matplotlib's backend.
 RENDERER_PREFLIGHTS: dict[str, str] = {
     "chromium": "renderers.chromium:preflight",
+    "plotly": "renderers.plotly_renderer:preflight",
 }
 
 TASKS: dict[str, str] = {

@@ -39,7 +39,7 @@ from factory.chart_code import chart_texts, figure_code
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.charts import SEQUENTIAL_KINDS, ChartSpec, exact_px
-from renderers import agg_caches
+from renderers import agg_caches, matplotlib_marks
 
 log = logging.getLogger(__name__)
 
@@ -668,6 +668,7 @@ class MatplotlibRenderer(Renderer):
         facts = {
             "repairs": list(spec.repairs),
             "elements": elements(drawn, boxes),
+            "marks": matplotlib_marks.mark_boxes(drawn),
             "quality": {
                 "draws": result.draws,
                 "texts": len(texts),

@@ -50,7 +50,7 @@ def test_task_weight_shorthand_and_list():
         ({"image": {"format": "gif"}}, "image.format"),
         ({"shard": {"sampels": 3}}, "did you mean 'samples'"),
         ({"tasks": {"chart_qa": {"questons": 3}}}, "tasks.chart_qa.questons"),
-        ({"generators": {"charts": {"chart_types": ["bar", "radar"]}}}, "radar"),
+        ({"generators": {"charts": {"chart_types": ["bar", "spider"]}}}, "spider"),
         ({"generators": {"chrts": {}}}, "did you mean 'charts'"),
         ({"tasks": {}}, "at least one task"),
     ],
@@ -105,8 +105,8 @@ def test_max_bytes_survives_the_yaml_round_trip(tmp_path):
 def test_option_lists_name_what_is_missing_or_unknown():
     with pytest.raises(RecipeError, match=r"generators.charts.chart_types': name at least one chart type; known types: bar, "):
         recipe_from_dict({**BASE, "generators": {"charts": {"chart_types": []}}})
-    with pytest.raises(RecipeError, match=r"unknown chart type 'radar'; known types: bar, "):
-        recipe_from_dict({**BASE, "generators": {"charts": {"chart_types": ["bar", "radar"]}}})
+    with pytest.raises(RecipeError, match=r"unknown chart type 'spider'; known types: bar, "):
+        recipe_from_dict({**BASE, "generators": {"charts": {"chart_types": ["bar", "spider"]}}})
 
 
 def test_task_order_in_the_recipe_does_not_change_the_dataset(tmp_path):

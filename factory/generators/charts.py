@@ -139,6 +139,10 @@ def installed_families() -> set[str]:
 
 class ChartOptions(Options):
     chart_types: list[str] = Field(default_factory=lambda: list(CHART_TYPES), description="chart types, drawn uniformly")
+    engines: dict[str, float] = Field(
+        default_factory=lambda: {"matplotlib": 1.0},
+        description="drawing engines and their weights (matplotlib, plotly, vega_lite), chosen per sample",
+    )
     table: TableOptions = TableOptions()
     themes: list[str] = Field(default_factory=lambda: list(THEMES), description="Matplotlib style sheets")
     fonts: list[str] = Field(default_factory=list, validate_default=True, description="font families (installed ones); empty = all known installed")
@@ -150,7 +154,9 @@ class ChartOptions(Options):
     @field_validator("chart_types")
     @classmethod
     def _known_types(cls, value: list[str]) -> list[str]:
-        check_choices(value, CHART_TYPES, "chart type", known_word="known types")
+        from factory.generators.chart_engines import ALL_CHART_TYPES
+
+        check_choices(value, ALL_CHART_TYPES, "chart type", known_word="known types")
         return list(dict.fromkeys(value))
 
     @field_validator("themes")
@@ -196,6 +202,25 @@ class ChartOptions(Options):
             raise ValueError("width_px must be [low, high] with 320 <= low <= high <= 2048")
         return value
 
+    @field_validator("engines")
+    @classmethod
+    def _known_engines(cls, value: dict[str, float]) -> dict[str, float]:
+        from factory.generators.chart_engines import check_engines
+
+        return check_engines(value)
+
+    @model_validator(mode="after")
+    def _engines_draw_types(self) -> "ChartOptions":
+        from factory.generators.chart_engines import drawable_types
+
+        explicit = "chart_types" in self.model_fields_set
+        kept = drawable_types(self.chart_types, self.engines, explicit)
+        if kept != self.chart_types:
+            self.chart_types = kept
+            if not explicit:
+                self.model_fields_set.discard("chart_types")  # still the default, narrowed
+        return self
+
     @model_validator(mode="after")
     def _series_fit(self) -> "ChartOptions":
         if self.table.series[1] < 2:
@@ -218,6 +243,7 @@ class ChartSpec:
     height_px: int
     dpi: int
     repairs: list[str] = field(default_factory=list)
+    engine: str = "matplotlib"  # which renderer draws it: matplotlib, plotly or vega_lite
 
     def copy(self) -> "ChartSpec":
         """A copy whose style and repairs can change without touching this one (the table is shared)."""
@@ -328,8 +354,22 @@ class ChartGenerator(Generator):
 
     # -- sampling -----------------------------------------------------------------------------
 
+    def renderer_for(self, source: ChartSpec) -> str:
+        return source.engine
+
+    def renderers(self) -> list[str]:
+        return list(self.options.engines)
+
     def sample(self, rng: np.random.Generator, seed: int) -> ChartSpec:
-        chart_type = _choice(rng, self.options.chart_types)
+        if len(self.options.engines) > 1 or "matplotlib" not in self.options.engines:
+            from factory.generators import engine_specs
+
+            engine = engine_specs.choose_engine(rng, self.options.engines)
+            if engine != "matplotlib":
+                return engine_specs.sample_spec(self, rng, seed, engine)
+            chart_type = _choice(rng, [t for t in self.options.chart_types if t in CHART_TYPES])
+        else:
+            chart_type = _choice(rng, self.options.chart_types)
         table = self._table(rng, seed, chart_type)
         style: dict[str, Any] = {}
         for axis in STYLE_AXES:
@@ -511,6 +551,7 @@ class ChartGenerator(Generator):
 
     def describe(self, spec: ChartSpec) -> dict[str, Any]:
         return {
+            "engine": spec.engine,
             "chart_type": spec.chart_type,
             "width": spec.width_px,
             "height": spec.height_px,

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from factory.chart_code import chart_script
+from factory.engine_code import chart_code, code_prompt
 from factory.components import Options, Render, Targets, Task
 from factory.tasks.chart_qa import make_qa
 from factory.tasks.deplot import linearize
@@ -27,7 +27,7 @@ class ChartTaskOptions(Options):
 def chart_secondary(spec: Any, rng: np.random.Generator, questions: int) -> dict[str, Any]:
     return {
         "table": linearize(spec.table),
-        "code": chart_script(spec),
+        "code": chart_code(spec),
         "qa": make_qa(spec.table, rng, questions),
     }
 
@@ -57,7 +57,7 @@ class ChartToCode(_ChartTask):
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         extra = self.secondary(source, rng)
-        return Targets(extra["code"], CODE_PROMPT, extra)
+        return Targets(extra["code"], code_prompt(source), extra)
 
 
 class ChartQA(_ChartTask):

@@ -1,0 +1,639 @@
+"""Plotly figures for chart specs: the one place a spec becomes a Plotly figure.
+
+`plotly_figure(spec)` gives the figure as plain JSON data (`data`, `layout`) and, per trace, what
+its points are (kind, row, series) so the renderer can name every mark it measures.
+`plotly_script(spec)` is the chart-to-code target: a Python script that builds the very same
+figure with `plotly.graph_objects`; `render-factory render-chart script.py` draws it in the
+factory's own Chromium page, pixel for pixel the sample's image (a test checks it).
+
+Every number written on the chart comes from `factory.tabular.format_value`, as in the targets.
+Text is given to Plotly with &, < and > as entities: Plotly reads a few HTML tags in text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from factory.tabular import Table, format_value
+
+PLOTLY_CONFIG = {"staticPlot": True, "displayModeBar": False}
+
+
+def esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _texts(table: Table, j: int) -> list[str]:
+    return [format_value(v, table.series[j]) for v in table.values(j)]
+
+
+def _tick_format(fmt: str, table: Table) -> dict[str, Any]:
+    unit = table.series[0].unit if table.series else ""
+    if fmt == "thousands":
+        return {"tickformat": ",.0f"}
+    if fmt == "compact":
+        return {"tickformat": "~s"}
+    if fmt == "currency":
+        prefix = {"USD": "$", "EUR": "€", "GBP": "£"}.get(unit[:3], "$")
+        return {"tickprefix": prefix, "tickformat": ",~r"}
+    if fmt == "percent":
+        return {"ticksuffix": "%"}
+    if fmt == "plain":
+        return {"tickformat": "~r"}
+    return {}
+
+
+class _Figure:
+    def __init__(self, spec: Any):
+        self.spec = spec
+        self.s = spec.style
+        self.t: Table = spec.table
+        self.data: list[dict[str, Any]] = []
+        self.marks: list[dict[str, Any] | None] = []  # per trace: what its points are
+        self.layout: dict[str, Any] = {}
+        self.annotations: list[dict[str, Any]] = []
+        self.shapes: list[dict[str, Any]] = []
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def color(self, i: int) -> str | None:
+        colors = self.s.get("colors") or []
+        return colors[i % len(colors)] if colors else None
+
+    def labels(self) -> list[str]:
+        return [esc(x) for x in self.t.labels()]
+
+    def add(self, trace: dict[str, Any], kind: str | None, series: int = 0, rows: list[int] | None = None) -> None:
+        self.data.append(trace)
+        if kind is None:
+            self.marks.append(None)
+        else:
+            self.marks.append({"kind": kind, "series": series, "rows": rows if rows is not None else list(range(len(self.t.rows)))})
+
+    def font(self, scale: float = 1.0) -> float:
+        return round(self.s["font_px"] * scale, 1)
+
+    def value_font(self) -> dict[str, Any]:
+        return {"size": self.font(self.s["value_scale"])}
+
+    def marker(self, i: int, **extra) -> dict[str, Any]:
+        m: dict[str, Any] = dict(extra)
+        c = self.color(i)
+        if c:
+            m["color"] = c
+        return m
+
+    def build(self) -> dict[str, Any]:
+        getattr(self, f"_draw_{self.spec.chart_type}")()
+        self._layout()
+        return {"data": self.data, "layout": self.layout}
+
+    def _layout(self) -> None:
+        s, spec = self.s, self.spec
+        bold = s["title_weight"] == "bold"
+        lay = self.layout
+        lay.setdefault("template", s["template"])
+        lay.update({"width": spec.width_px, "height": spec.height_px, "autosize": False})
+        lay["font"] = {"family": s["font_family"], "size": self.font()}
+        lay["separators"] = ".,"
+        top = 30
+        if self.t.title:
+            from factory.chart_code import balanced_lines
+
+            text = esc(balanced_lines(self.t.title, int(s.get("title_lines", 1)))).replace("\n", "<br>")
+            title = {"text": text, "font": {"size": self.font(s["title_scale"]), "weight": 700 if bold else 400}}
+            title.update({"x": 0.5, "xanchor": "center"} if s["title_align"] == "center" else {"x": 0.02, "xanchor": "left"})
+            if s.get("subtitle"):
+                title["subtitle"] = {"text": esc(s["subtitle"]), "font": {"size": self.font(0.9)}}
+            title["yref"], title["y"], title["yanchor"], title["pad"] = "container", 1.0, "top", {"t": 10}
+            lay["title"] = title
+            lines = int(s.get("title_lines", 1))
+            top = int(20 + lines * 1.3 * self.font(s["title_scale"]) + (1.4 * self.font(0.9) + 6 if s.get("subtitle") else 0))
+        bottom = 30
+        if s.get("note"):
+            # below the x axis block: its depth is measured on a first draw (renderer), then fixed here
+            self.annotations.append({"text": esc(s["note"]), "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
+                                     "yanchor": "top", "yshift": -int(s.get("note_gap", 30)), "showarrow": False,
+                                     "font": {"size": self.font(0.8)}})  # fmt: skip
+            bottom = int(s.get("margin_b", 30 + self.font(0.8) * 1.6))
+        if "margin_b" in s:
+            bottom = int(s["margin_b"])
+        lay["margin"] = {"t": top, "b": bottom, "l": 40, "r": 30, "pad": 2}
+        if s.get("logo", "none") != "none":
+            right = s["logo"].endswith("right")
+            upper = s["logo"].startswith("top")
+            self.annotations.append({"text": "◆ " + esc(s["logo_text"]), "xref": "paper", "yref": "paper",
+                                     "x": 1 if right else 0, "y": 1 if upper else 0, "xanchor": "right" if right else "left",
+                                     "yanchor": "bottom" if upper else "top", "yshift": 2 if upper else -int(s.get("note_gap", 30)),
+                                     "showarrow": False, "font": {"size": self.font(0.75), "weight": 700}, "opacity": 0.6})  # fmt: skip
+        if s["legend"] == "none":
+            lay["showlegend"] = False
+        else:
+            lay["showlegend"] = True
+            lay["legend"] = {"right": {"orientation": "v"}, "bottom": {"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0},
+                             "top": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}}[s["legend"]]  # fmt: skip
+            lay["legend"]["font"] = {"size": self.font(0.9)}
+        if s.get("colors"):
+            lay["colorway"] = list(s["colors"])
+        if s.get("background"):
+            lay["paper_bgcolor"] = s["background"]
+            lay["plot_bgcolor"] = s["background"]
+        if self.annotations:
+            lay["annotations"] = lay.get("annotations", []) + self.annotations
+        if self.shapes:
+            lay["shapes"] = self.shapes
+        for name in [k for k in lay if k.startswith(("xaxis", "yaxis"))] or []:
+            lay[name].setdefault("automargin", True)
+
+    def axes(self, horizontal: bool = False, category: bool = True) -> None:
+        s, t = self.s, self.t
+        value_axis, cat_axis = ("xaxis", "yaxis") if horizontal else ("yaxis", "xaxis")
+        grid = s["grid"]
+        value = {"showgrid": grid in ("value", "both"), "zeroline": True, **_tick_format(s["number_format"], t)}
+        cat: dict[str, Any] = {"showgrid": grid == "both"}
+        if category:
+            cat["type"] = "category"
+        if horizontal:
+            cat["autorange"] = "reversed"
+        if s.get("x_rotation") and not horizontal:
+            cat["tickangle"] = -int(s["x_rotation"])
+        tick = {"size": self.font(s["tick_scale"])}
+        value["tickfont"], cat["tickfont"] = tick, dict(tick)
+        x_title, y_title = axis_titles(self.spec)
+        if horizontal:
+            x_title, y_title = y_title, x_title
+        if (x_title if not horizontal else y_title) and s.get("x_label" if not horizontal else "y_label"):
+            pass
+        cat_title = x_title if not horizontal else y_title
+        val_title = y_title if not horizontal else x_title
+        if cat_title:
+            cat["title"] = {"text": esc(cat_title)}
+        if val_title:
+            value["title"] = {"text": esc(val_title)}
+        self.layout[value_axis], self.layout[cat_axis] = value, cat
+
+    def reference(self, horizontal: bool = False) -> None:
+        if self.s.get("reference_line") != "average":
+            return
+        v = self.s["reference_value"]
+        line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": v, "y1": v,
+                "line": {"dash": "dash", "width": 1.5, "color": "#d62728"}}  # fmt: skip
+        note = {"text": esc(self.s["reference_text"]), "xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": v,
+                "yanchor": "bottom", "showarrow": False, "font": {"size": self.font(0.8), "color": "#d62728"}}  # fmt: skip
+        if horizontal:
+            line.update({"xref": "x", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1})
+            note.update({"xref": "x", "x": v, "xanchor": "left", "yref": "paper", "y": 1, "yanchor": "bottom"})
+        self.shapes.append(line)
+        self.annotations.append(note)
+
+    def bar_colors(self, j: int) -> Any:
+        hi = self.s.get("highlight", -1)
+        base = self.color(j) or "#1f77b4"
+        if hi is None or hi < 0:
+            return self.color(j)
+        return ["#d62728" if i == hi else "#b0b0b0" for i in range(len(self.t.rows))] if base else None
+
+    # -- chart types ------------------------------------------------------------------------
+
+    def _bars(self, horizontal: bool = False, mode: str | None = None, percent: bool = False) -> None:
+        s, t = self.s, self.t
+        labels = self.labels()
+        n = len(t.series)
+        for j, col in enumerate(t.series):
+            vals = t.values(j)
+            tr: dict[str, Any] = {"type": "bar", "name": esc(col.name)}
+            tr.update({"y": labels, "x": vals, "orientation": "h"} if horizontal else {"x": labels, "y": vals})
+            colors = self.bar_colors(j) if n == 1 else self.color(j)
+            if colors:
+                tr["marker"] = {"color": colors}
+            if s["value_labels"]:
+                tr["text"] = [esc(x) for x in _texts(t, j)]
+                tr["textposition"] = "inside" if mode == "stack" else "outside"
+                tr["insidetextanchor"] = "middle"
+                tr["textfont"] = self.value_font()
+                tr["cliponaxis"] = False
+                tr["textangle"] = 0
+            self.add(tr, "bar", j)
+        if mode:
+            self.layout["barmode"] = mode
+        elif n > 1:
+            self.layout["barmode"] = "group"
+        self.layout["bargap"] = round(1 - s["bar_width"], 2)
+        self.axes(horizontal)
+        if percent:
+            self.layout["xaxis" if horizontal else "yaxis"].update({"ticksuffix": "%", "range": [0, 100]})
+        self.reference(horizontal)
+
+    def _draw_bar(self) -> None:
+        self._bars()
+
+    def _draw_barh(self) -> None:
+        self._bars(horizontal=True)
+
+    def _draw_negative_bar(self) -> None:
+        self._bars()
+        colors = list(self.s.get("colors") or []) + ["#1f77b4", "#d62728"]
+        pos, neg = colors[0], (colors[1] if colors[1] != colors[0] else "#d62728")
+        self.data[0]["marker"] = {"color": [pos if (v or 0) >= 0 else neg for v in self.t.values(0)]}
+
+    def _draw_grouped_bar(self) -> None:
+        self._bars(mode="group")
+
+    def _draw_stacked_bar(self) -> None:
+        self._bars(mode="stack")
+
+    def _draw_stacked_bar_100(self) -> None:
+        self._bars(mode="stack", percent=True)
+
+    def _lines(self, shape: str = "linear", fill: str | None = None, stack: bool = False) -> None:
+        s, t = self.s, self.t
+        labels = self.labels()
+        for j, col in enumerate(t.series):
+            mode = "lines+markers" if s["markers"] else "lines"
+            tr: dict[str, Any] = {"type": "scatter", "name": esc(col.name), "x": labels, "y": t.values(j), "mode": mode,
+                                  "line": {"width": s["line_width"], "shape": shape}}  # fmt: skip
+            c = self.color(j)
+            if c:
+                tr["line"]["color"] = c
+            tr["marker"] = {"size": s["marker_size"]}
+            if fill:
+                tr["fill"] = fill
+            if stack:
+                tr["stackgroup"] = "one"
+            if s["value_labels"]:
+                tr["mode"] = mode + "+text"
+                tr["text"] = [esc(x) for x in _texts(t, j)]
+                tr["textposition"] = "top center"
+                tr["textfont"] = self.value_font()
+                tr["cliponaxis"] = False
+            self.add(tr, "point", j)
+        self.axes()
+        self.reference()
+
+    def _draw_line(self) -> None:
+        self._lines()
+
+    def _draw_multi_line(self) -> None:
+        self._lines()
+
+    def _draw_step_line(self) -> None:
+        self._lines(shape="hv")
+
+    def _draw_area(self) -> None:
+        self._lines(fill="tozeroy")
+
+    def _draw_stacked_area(self) -> None:
+        self._lines(stack=True)
+
+    def _draw_scatter(self) -> None:
+        s, t = self.s, self.t
+        x = [r[0] for r in t.rows]
+        for j, col in enumerate(t.series):
+            self.add({"type": "scatter", "mode": "markers", "name": esc(col.name), "x": x, "y": t.values(j),
+                      "marker": self.marker(j, size=s["marker_size"])}, "point", j)  # fmt: skip
+        self.axes(category=False)
+        self.layout["xaxis"].update(_tick_format("plain", t))
+
+    def _draw_bubble(self) -> None:
+        s, t = self.s, self.t
+        sizes = t.values(1)
+        top = max(v for v in sizes if v is not None)
+        tr = {"type": "scatter", "mode": "markers", "name": esc(t.series[0].name), "x": [r[0] for r in t.rows], "y": t.values(0),
+              "marker": self.marker(0, size=sizes, sizemode="area", sizeref=round(2.0 * top / 45.0**2, 6), opacity=0.7)}  # fmt: skip
+        self.add(tr, "bubble", 0)
+        self.axes(category=False)
+
+    def _draw_pie(self, hole: float = 0.0) -> None:
+        s, t = self.s, self.t
+        tr: dict[str, Any] = {"type": "pie", "labels": self.labels(), "values": t.values(0), "sort": False,
+                              "direction": "clockwise", "rotation": 90, "hole": hole, "name": esc(t.series[0].name),
+                              "textfont": self.value_font()}  # fmt: skip
+        if s.get("colors"):
+            tr["marker"] = {"colors": list(s["colors"])}
+        if s["value_labels"]:
+            tr["text"] = [esc(x) for x in _texts(t, 0)]
+            tr["textinfo"] = "text" if s["legend"] != "none" else "label+text"
+        else:
+            tr["textinfo"] = "none" if s["legend"] != "none" else "label"
+        tr["textposition"] = "inside" if s["legend"] != "none" else "outside"
+        self.add(tr, "wedge", 0)
+
+    def _draw_donut(self) -> None:
+        self._draw_pie(hole=self.s["donut_hole"])
+
+    def _draw_histogram(self) -> None:
+        from factory.chart_code import histogram_edges
+
+        s, t = self.s, self.t
+        edges, texts = histogram_edges(self.spec)
+        centres = [(a + b) / 2 for a, b in zip(edges, edges[1:])]
+        widths = [b - a for a, b in zip(edges, edges[1:])]
+        tr = {"type": "bar", "x": centres, "y": t.values(0), "width": widths, "name": esc(t.series[0].name),
+              "marker": self.marker(0, line={"width": 1, "color": "white"})}  # fmt: skip
+        if s["value_labels"]:
+            tr.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "outside", "textfont": self.value_font(),
+                       "cliponaxis": False, "textangle": 0})  # fmt: skip
+        self.add(tr, "bar", 0)
+        self.axes(category=False)
+        self.layout["xaxis"].update({"tickvals": edges, "ticktext": texts, "tickformat": None})
+        self.layout["xaxis"].pop("tickformat")
+
+    def _draw_box(self) -> None:
+        t = self.t
+        cols = list(zip(*[r[1:] for r in t.rows]))
+        tr = {"type": "box", "x": self.labels(), "lowerfence": list(cols[0]), "q1": list(cols[1]), "median": list(cols[2]),
+              "q3": list(cols[3]), "upperfence": list(cols[4]), "name": esc(t.series[2].name), "marker": self.marker(0),
+              "boxpoints": False}  # fmt: skip
+        self.add(tr, "box", 0)
+        self.axes()
+
+    def _draw_violin(self) -> None:
+        t = self.t
+        for i, (label, samples) in enumerate(zip(self.labels(), self.s["samples"])):
+            tr = {"type": "violin", "x": [label] * len(samples), "y": samples, "name": label, "box": {"visible": True},
+                  "points": False, "line": {"color": self.color(0) or "#1f77b4"}, "spanmode": "hard", "showlegend": False}  # fmt: skip
+            self.add(tr, "violin", 0, [i])
+        self.axes()
+
+    def _draw_heatmap(self) -> None:
+        s, t = self.s, self.t
+        z = [list(r[1:]) for r in t.rows]
+        ramp = s["palette"] if s["palette"] in ("Blues", "Greens", "Purples", "Oranges", "Viridis", "Plasma", "Cividis") else "Blues"
+        tr = {"type": "heatmap", "z": z, "x": [esc(c.name) for c in t.series], "y": self.labels(), "colorscale": ramp.capitalize() if ramp.islower() else ramp,
+              "xgap": 1, "ygap": 1}  # fmt: skip
+        if s["value_labels"]:
+            tr["text"] = [[esc(format_value(v, c)) for v, c in zip(r[1:], t.series)] for r in t.rows]
+            tr["texttemplate"] = "%{text}"
+            tr["textfont"] = self.value_font()
+        self.add(tr, "cell", -1)
+        self.layout["xaxis"] = {"type": "category", "side": "bottom", "tickfont": {"size": self.font(s["tick_scale"])}}
+        self.layout["yaxis"] = {"type": "category", "autorange": "reversed", "tickfont": {"size": self.font(s["tick_scale"])}}
+
+    def _draw_error_bars(self) -> None:
+        s, t = self.s, self.t
+        tr: dict[str, Any] = {"type": "bar", "x": self.labels(), "y": t.values(0), "name": esc(t.series[0].name),
+                              "error_y": {"type": "data", "array": t.values(1), "visible": True, "thickness": 1.5, "width": 6}}  # fmt: skip
+        if self.color(0):
+            tr["marker"] = {"color": self.color(0)}
+        self.add(tr, "bar", 0)
+        self.layout["bargap"] = round(1 - s["bar_width"], 2)
+        self.axes()
+
+    def _draw_combo(self) -> None:
+        s, t = self.s, self.t
+        labels = self.labels()
+        bar: dict[str, Any] = {"type": "bar", "x": labels, "y": t.values(0), "name": esc(t.series[0].name)}
+        line: dict[str, Any] = {"type": "scatter", "mode": "lines+markers", "x": labels, "y": t.values(1), "yaxis": "y2",
+                                "name": esc(t.series[1].name), "line": {"width": s["line_width"]}}  # fmt: skip
+        if self.color(0):
+            bar["marker"] = {"color": self.color(0)}
+            line["line"]["color"] = self.color(1)
+        if s["value_labels"]:
+            bar.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "inside", "textfont": self.value_font(), "textangle": 0})
+        self.add(bar, "bar", 0)
+        self.add(line, "point", 1)
+        self.axes()
+        self.layout["yaxis"]["title"] = {"text": esc(t.series[0].name)}
+        self.layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False, "title": {"text": esc(t.series[1].name)},
+                                 "ticksuffix": "%", "tickfont": {"size": self.font(s["tick_scale"])}}  # fmt: skip
+
+    def _draw_waterfall(self) -> None:
+        s, t = self.s, self.t
+        n = len(t.rows)
+        tr: dict[str, Any] = {"type": "waterfall", "x": self.labels(), "y": t.values(0), "name": esc(t.series[0].name),
+                              "measure": ["relative"] * (n - 1) + ["total"], "connector": {"line": {"width": 1}}}  # fmt: skip
+        if s["value_labels"]:
+            tr.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "outside", "textfont": self.value_font(), "cliponaxis": False})
+        self.add(tr, "bar", 0)
+        self.axes()
+
+    def _draw_funnel(self) -> None:
+        s, t = self.s, self.t
+        tr: dict[str, Any] = {"type": "funnel", "y": self.labels(), "x": t.values(0), "name": esc(t.series[0].name)}
+        if self.color(0):
+            tr["marker"] = {"color": self.color(0)}
+        tr["text"] = [esc(x) for x in _texts(t, 0)] if s["value_labels"] else None
+        tr["textinfo"] = "text" if s["value_labels"] else "none"
+        if tr["text"] is None:
+            del tr["text"]
+        tr["textfont"] = self.value_font()
+        self.add(tr, "bar", 0)
+        self.layout["yaxis"] = {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}}
+
+    def _draw_treemap(self) -> None:
+        s, t = self.s, self.t
+        tr: dict[str, Any] = {"type": "treemap", "labels": self.labels(), "parents": [""] * len(t.rows), "values": t.values(0),
+                              "sort": False, "textfont": self.value_font(), "root": {"color": "rgba(0,0,0,0)"},
+                              "tiling": {"pad": 2}, "marker": {"pad": {"t": 2, "l": 2, "r": 2, "b": 2}}}  # fmt: skip
+        if s.get("colors"):
+            tr["marker"]["colors"] = list(s["colors"])
+        if s["value_labels"]:
+            tr["text"] = [esc(x) for x in _texts(t, 0)]
+            tr["textinfo"] = "label+text"
+        else:
+            tr["textinfo"] = "label"
+        self.add(tr, "cell", 0)
+
+    def _draw_radar(self) -> None:
+        s, t = self.s, self.t
+        labels = self.labels()
+        for j, col in enumerate(t.series):
+            vals = t.values(j)
+            tr: dict[str, Any] = {"type": "scatterpolar", "r": vals + vals[:1], "theta": labels + labels[:1], "fill": "toself",
+                                  "name": esc(col.name), "mode": "lines+markers", "line": {"width": s["line_width"]}}  # fmt: skip
+            if self.color(j):
+                tr["line"]["color"] = self.color(j)
+            self.add(tr, "point", j, list(range(len(t.rows))) + [0])
+        self.layout["polar"] = {"radialaxis": {"visible": True, "tickfont": {"size": self.font(0.8)}},
+                                "angularaxis": {"tickfont": {"size": self.font(s["tick_scale"])}}}  # fmt: skip
+
+    def _draw_rose(self) -> None:
+        s, t = self.s, self.t
+        tr: dict[str, Any] = {"type": "barpolar", "r": t.values(0), "theta": self.labels(), "name": esc(t.series[0].name)}
+        if self.color(0):
+            tr["marker"] = {"color": self.color(0)}
+        self.add(tr, "wedge", 0)
+        self.layout["polar"] = {"radialaxis": {"tickfont": {"size": self.font(0.8)}},
+                                "angularaxis": {"tickfont": {"size": self.font(s["tick_scale"])}, "direction": "clockwise", "rotation": 90}}  # fmt: skip
+
+    def _draw_candlestick(self) -> None:
+        t = self.t
+        cols = list(zip(*[r[1:] for r in t.rows]))
+        tr = {"type": "candlestick", "x": self.labels(), "open": list(cols[0]), "high": list(cols[1]), "low": list(cols[2]),
+              "close": list(cols[3]), "name": "OHLC"}  # fmt: skip
+        self.add(tr, "candle", 3)
+        self.axes()
+        self.layout["xaxis"]["rangeslider"] = {"visible": False}
+
+    def _draw_lollipop(self) -> None:
+        s, t = self.s, self.t
+        labels = self.labels()
+        vals = t.values(0)
+        x: list[Any] = []
+        y: list[Any] = []
+        for lab, v in zip(labels, vals):
+            x += [lab, lab, None]
+            y += [0, v, None]
+        self.add({"type": "scatter", "mode": "lines", "x": x, "y": y, "showlegend": False, "hoverinfo": "skip",
+                  "line": {"color": self.color(0) or "#888888", "width": 2}}, None)  # fmt: skip
+        tr: dict[str, Any] = {"type": "scatter", "mode": "markers", "x": labels, "y": vals, "name": esc(t.series[0].name),
+                              "marker": self.marker(0, size=s["marker_size"] + 4)}  # fmt: skip
+        if s["value_labels"]:
+            tr.update({"mode": "markers+text", "text": [esc(v) for v in _texts(t, 0)], "textposition": "top center",
+                       "textfont": self.value_font(), "cliponaxis": False})  # fmt: skip
+        self.add(tr, "point", 0)
+        self.axes()
+        self.reference()
+
+    def _draw_dot_plot(self) -> None:
+        s, t = self.s, self.t
+        labels = self.labels()
+        for j, col in enumerate(t.series):
+            tr: dict[str, Any] = {"type": "scatter", "mode": "markers", "y": labels, "x": t.values(j), "name": esc(col.name),
+                                  "marker": self.marker(j, size=s["marker_size"] + 2)}  # fmt: skip
+            self.add(tr, "point", j)
+        self.axes(horizontal=True)
+
+    def _draw_dumbbell(self) -> None:
+        s, t = self.s, self.t
+        labels = self.labels()
+        x: list[Any] = []
+        y: list[Any] = []
+        for lab, a, b in zip(labels, t.values(0), t.values(1)):
+            x += [a, b, None]
+            y += [lab, lab, None]
+        self.add({"type": "scatter", "mode": "lines", "x": x, "y": y, "showlegend": False, "hoverinfo": "skip",
+                  "line": {"color": "#9a9a9a", "width": 3}}, None)  # fmt: skip
+        for j, col in enumerate(t.series):
+            self.add({"type": "scatter", "mode": "markers", "y": labels, "x": t.values(j), "name": esc(col.name),
+                      "marker": self.marker(j, size=s["marker_size"] + 4)}, "point", j)  # fmt: skip
+        self.axes(horizontal=True)
+
+    def _draw_slope(self) -> None:
+        s, t = self.s, self.t
+        names = [esc(c.name) for c in t.series]
+        for i, lab in enumerate(self.labels()):
+            vals = [t.rows[i][1], t.rows[i][2]]
+            texts = [esc(format_value(v, c)) for v, c in zip(vals, t.series)]
+            tr: dict[str, Any] = {"type": "scatter", "mode": "lines+markers", "x": names, "y": vals, "name": lab,
+                                  "line": {"width": s["line_width"]}, "marker": {"size": s["marker_size"]}}  # fmt: skip
+            if self.s.get("colors"):
+                tr["line"]["color"] = self.s["colors"][i % len(self.s["colors"])]
+            if s["value_labels"]:
+                tr.update({"mode": "lines+markers+text", "text": texts, "textposition": ["middle left", "middle right"],
+                           "textfont": self.value_font(), "cliponaxis": False})  # fmt: skip
+            self.add(tr, "point", -1, [i, i])
+        self.axes()
+        self.layout["showlegend"] = True
+        self.layout["xaxis"]["range"] = [-0.4, 1.4]
+
+    def _draw_small_multiples(self) -> None:
+        s, t = self.s, self.t
+        k = len(t.series)
+        cols = 2 if k == 4 else k
+        rows = 2 if k == 4 else 1
+        gap = 0.08
+        labels = self.labels()
+        for j, col in enumerate(t.series):
+            r, c = divmod(j, cols)
+            x0 = c * (1 + gap) / cols
+            x1 = x0 + (1 - gap * (cols - 1)) / cols
+            y1 = 1 - r * (1 + gap * 2) / rows
+            y0 = y1 - (1 - gap * 2 * (rows - 1)) / rows
+            suffix = "" if j == 0 else str(j + 1)
+            tr: dict[str, Any] = {"type": "scatter", "mode": "lines", "x": labels, "y": t.values(j), "name": esc(col.name),
+                                  "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "line": {"width": s["line_width"]}}  # fmt: skip
+            if self.color(j):
+                tr["line"]["color"] = self.color(j)
+            self.add(tr, "point", j)
+            tick = {"size": self.font(s["tick_scale"] * 0.9)}
+            self.layout[f"xaxis{suffix}"] = {"domain": [round(x0, 4), round(x1, 4)], "anchor": f"y{suffix}", "type": "category",
+                                             "tickfont": tick, "showgrid": False, "nticks": 4}  # fmt: skip
+            self.layout[f"yaxis{suffix}"] = {"domain": [round(y0, 4), round(y1, 4)], "anchor": f"x{suffix}", "tickfont": dict(tick),
+                                             "showgrid": s["grid"] != "none", **_tick_format(s["number_format"], t)}  # fmt: skip
+            self.annotations.append({"text": esc(col.name), "xref": "paper", "yref": "paper", "x": (x0 + x1) / 2, "y": y1,
+                                     "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": self.font(0.95)}})  # fmt: skip
+
+    def _draw_bullet(self) -> None:
+        s, t = self.s, self.t
+        n = len(t.rows)
+        col = t.series[0]
+        fmt = f".{col.decimals}f"
+        for i, row in enumerate(t.rows):
+            actual, target = row[1], row[2]
+            top = max(actual, target) * 1.25
+            y1 = 1 - i / n - 0.04
+            y0 = 1 - (i + 1) / n + 0.08
+            tr = {"type": "indicator", "mode": "number+gauge", "value": actual,
+                  "number": {"valueformat": fmt, "font": {"size": self.font(1.1)}},
+                  "domain": {"x": [0.3, 0.88], "y": [round(y0, 4), round(y1, 4)]},
+                  "title": {"text": esc(str(row[0])), "font": {"size": self.font(0.95)}},
+                  "gauge": {"shape": "bullet", "axis": {"range": [0, round(top, 6)], "tickfont": {"size": self.font(0.75)}},
+                            "threshold": {"line": {"color": "#d62728", "width": 3}, "thickness": 0.8, "value": target},
+                            "bar": {"color": self.color(0) or "#1f77b4", "thickness": 0.45},
+                            "steps": [{"range": [0, round(top * 0.6, 6)], "color": "#dddddd"},
+                                      {"range": [round(top * 0.6, 6), round(top, 6)], "color": "#eeeeee"}]}}  # fmt: skip
+            self.add(tr, "bullet", 0, [i])
+
+
+def axis_titles(spec: Any) -> tuple[str, str]:
+    """(category/x title, value/y title) shown, '' when hidden."""
+    t, s = spec.table, spec.style
+    if not t.series:
+        return "", ""
+    label_name = t.label_column.name
+    if len(t.series) == 1 or spec.chart_type in ("bubble", "error_bars", "histogram", "box", "violin", "candlestick", "waterfall"):
+        value_name = t.series[0].name if spec.chart_type not in ("box", "violin", "candlestick") else str(t.facts.get("measure", ""))
+    else:
+        units = {c.unit for c in t.series}
+        value_name = units.pop() if len(units) == 1 else ""
+    return (label_name if s.get("x_label") else ""), (value_name if s.get("y_label") else "")
+
+
+def plotly_figure(spec: Any) -> tuple[dict[str, Any], list[dict[str, Any] | None]]:
+    builder = _Figure(spec)
+    fig = builder.build()
+    return fig, builder.marks
+
+
+def _literal(value: Any) -> str:
+    """Python source for JSON-ready data."""
+    import pprint
+
+    return pprint.pformat(value, width=110, sort_dicts=False)
+
+
+def plotly_script(spec: Any) -> str:
+    """A self-contained Plotly script that builds the sample's figure as `fig`."""
+    fig, _ = plotly_figure(spec)
+    title = spec.table.title.replace("\n", " ").strip() or "untitled"
+    title = title.replace("\\", "\\\\").replace('"""', "'''")
+    lines = [
+        f'"""{title}: {spec.chart_type.replace("_", " ")} chart, {spec.width_px}x{spec.height_px} px (Plotly).',
+        "",
+        "Draw it exactly as the dataset did: render-factory render-chart this_script.py --out chart.png",
+        '"""',
+        "import plotly.graph_objects as go",
+        "",
+        f"data = {_literal(fig['data'])}",
+        f"layout = {_literal(fig['layout'])}",
+        "fig = go.Figure(data=data, layout=layout)",
+        "",
+        'if __name__ == "__main__":',
+        f"    fig.write_html(\"chart.html\", include_plotlyjs=True, config={PLOTLY_CONFIG!r})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def resolved_figure(fig: dict[str, Any]) -> dict[str, Any]:
+    """The figure as plotly.graph_objects completes it (template expanded, values validated)."""
+    import plotly.graph_objects as go
+
+    return json.loads(go.Figure(data=fig["data"], layout=fig["layout"]).to_json())
+
+
+def isfinite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)

@@ -1,0 +1,386 @@
+"""Vega-Lite specs for chart specs: the chart-to-code target of the vega_lite engine and what its
+renderer draws (the same dict, so the JSON target redraws the very pixels).
+
+Data is inline (`data.values`, long form: one record per row and series, with the text the
+chart writes in `t`); every mark carries `description: "row|series"`, which vl-convert keeps in
+the scenegraph, so the renderer can name every measured mark. The engine's theme is recorded the
+vega-embed way, in `usermeta.embedOptions.theme`; fonts, sizes and colours are in `config`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from factory.chart_code import balanced_lines, histogram_edges
+from factory.tabular import Table, format_value
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the schema's name; nothing is fetched
+VL_VERSION = "5.21"
+_D3_FORMAT = {"thousands": ",.0f", "compact": "~s", "plain": "~r", "percent": ""}
+
+
+def _records(table: Table) -> list[dict[str, Any]]:
+    out = []
+    labels = table.labels()
+    for i, row in enumerate(table.rows):
+        for j, col in enumerate(table.series):
+            v = row[j + 1]
+            if v is None:
+                continue
+            out.append({"l": labels[i], "s": col.name, "v": v, "t": format_value(v, col), "d": f"{i}|{j}", "o": i})
+    return out
+
+
+class _Spec:
+    def __init__(self, spec: Any):
+        self.spec, self.s, self.t = spec, spec.style, spec.table
+        self.layers: list[dict[str, Any]] = []
+
+    def fs(self, scale: float = 1.0) -> float:
+        return round(self.s["font_px"] * scale, 1)
+
+    def axis_titles(self) -> tuple[str | None, str | None]:
+        from factory.plotly_code import axis_titles
+
+        x, y = axis_titles(self.spec)
+        return (x or None), (y or None)
+
+    def value_axis(self) -> dict[str, Any]:
+        fmt = self.s["number_format"]
+        axis: dict[str, Any] = {"grid": self.s["grid"] in ("value", "both")}
+        if fmt in ("thousands", "compact", "plain"):
+            axis["format"] = _D3_FORMAT[fmt]
+        elif fmt == "currency":
+            unit = self.t.series[0].unit[:3]
+            sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(unit, "$")
+            axis["labelExpr"] = f"'{sym}' + format(datum.value, ',~r')"
+        elif fmt == "percent":
+            axis["labelExpr"] = "format(datum.value, '~r') + '%'"
+        return axis
+
+    def cat_axis(self) -> dict[str, Any]:
+        axis: dict[str, Any] = {"grid": self.s["grid"] == "both", "labelAngle": -int(self.s.get("x_rotation", 0)),
+                                "labelOverlap": False, "labelLimit": 0}  # fmt: skip
+        return axis
+
+    def x_cat(self, title: str | None) -> dict[str, Any]:
+        return {"field": "l", "type": "nominal", "sort": None, "title": title, "axis": self.cat_axis()}
+
+    def y_val(self, title: str | None, field: str = "v", **kw) -> dict[str, Any]:
+        return {"field": field, "type": "quantitative", "title": title, "axis": self.value_axis(), **kw}
+
+    def color(self, field: str = "s", legend: bool = True) -> dict[str, Any]:
+        enc: dict[str, Any] = {"field": field, "type": "nominal", "sort": None, "title": None}
+        if self.s.get("colors"):
+            enc["scale"] = {"range": list(self.s["colors"])}
+        if not legend or self.s["legend"] == "none":
+            enc["legend"] = None
+        else:
+            enc["legend"] = {"orient": self.s["legend"]}
+        return enc
+
+    def single_color(self) -> str | None:
+        return self.s["colors"][0] if self.s.get("colors") else None
+
+    def mark(self, kind: str, **kw) -> dict[str, Any]:
+        m = {"type": kind, **kw}
+        c = self.single_color()
+        if c and "color" not in m and kind != "text":
+            m["color"] = c
+        return m
+
+    def values_layer(self, x: dict, y: dict, dy: float = -6, **enc) -> dict[str, Any]:
+        return {"mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                "encoding": {"x": x, "y": y, "text": {"field": "t"}, **enc}}  # fmt: skip
+
+    def reference(self, horizontal: bool = False) -> list[dict[str, Any]]:
+        if self.s.get("reference_line") != "average":
+            return []
+        ch = "x" if horizontal else "y"
+        v = self.s["reference_value"]
+        return [
+            {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#d62728"}, "encoding": {ch: {"datum": v}}},
+            {"data": {"values": [{}]},
+             "mark": {"type": "text", "align": "left", "baseline": "bottom", "dy": -2, "dx": 4, "color": "#d62728",
+                      "fontSize": self.fs(0.8), "name": "reference"},
+             "encoding": {ch: {"datum": v}, ("x" if not horizontal else "y"): {"value": 0}, "text": {"value": self.s["reference_text"]}}},
+        ]  # fmt: skip
+
+    # -- chart types ---------------------------------------------------------------------
+
+    def bars(self, horizontal=False, stack=None, group=False):
+        x_title, y_title = self.axis_titles()
+        cat, val = self.x_cat(x_title), self.y_val(y_title)
+        if stack is not None:
+            val["stack"] = stack
+        if stack == "normalize":
+            val["axis"] = {"format": "%", "grid": self.s["grid"] != "none"}
+        enc: dict[str, Any] = {"x": val, "y": cat} if horizontal else {"x": cat, "y": val}
+        enc["description"] = {"field": "d"}
+        multi = len(self.t.series) > 1
+        if multi:
+            enc["color"] = self.color()
+            if group:
+                enc["xOffset" if not horizontal else "yOffset"] = {"field": "s", "sort": None}
+        elif self.s.get("highlight", -1) >= 0:
+            enc["color"] = {"condition": {"test": f"datum.o == {self.s['highlight']}", "value": "#d62728"}, "value": "#b0b0b0"}
+        mark = self.mark("bar", width={"band": self.s["bar_width"]} if not horizontal else None)
+        if horizontal:
+            mark.pop("width")
+            mark["height"] = {"band": self.s["bar_width"]}
+        layers = [{"mark": mark, "encoding": enc}]
+        if self.s["value_labels"] and stack is None:
+            lab_enc = {k: v for k, v in enc.items() if k in ("x", "y", "xOffset", "yOffset")}
+            layer = self.values_layer(lab_enc.pop("x"), lab_enc.pop("y"), **lab_enc)
+            if horizontal:
+                layer["mark"].update({"dy": 0, "dx": 4, "align": "left"})
+            self_axis = layer
+            layers.append(self_axis)
+        elif self.s["value_labels"]:
+            layers.append({"mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"]), "color": "white", "name": "values"},
+                           "encoding": {"x": enc["x"], "y": {**enc["y"], "bandPosition": 0.5} if horizontal else enc["y"],
+                                        "text": {"field": "t"}, "detail": {"field": "s"}}})  # fmt: skip
+            if not horizontal:
+                layers[-1]["encoding"]["y"] = {**enc["y"], "stack": stack}
+                layers[-1]["mark"]["baseline"] = "middle"
+        return layers + self.reference(horizontal)
+
+    def lines(self, interpolate="linear", area=False, stack=False):
+        x_title, y_title = self.axis_titles()
+        enc = {"x": self.x_cat(x_title), "y": self.y_val(y_title, stack="zero" if stack else None)}
+        if len(self.t.series) > 1:
+            enc["color"] = self.color()
+        base: dict[str, Any] = {"interpolate": interpolate, "strokeWidth": self.s["line_width"]}
+        if area:
+            base["opacity"] = self.s["area_alpha"]
+            base.pop("strokeWidth")
+        else:
+            base["point"] = bool(self.s["markers"])
+        kind = "area" if area else "line"
+        mark = self.mark(kind, **base) if len(self.t.series) == 1 else {"type": kind, **base}
+        layers = [{"mark": mark, "encoding": {**enc, "description": {"field": "d"}}}]
+        if self.s["value_labels"]:
+            layers.append(self.values_layer(enc["x"], enc["y"]))
+        return layers + self.reference()
+
+    def points(self, horizontal=False, size=None):
+        x_title, y_title = self.axis_titles()
+        enc: dict[str, Any] = {"x": self.y_val(y_title), "y": self.x_cat(x_title)} if horizontal else {"x": self.x_cat(x_title), "y": self.y_val(y_title)}
+        if horizontal:
+            enc["y"]["axis"] = {**enc["y"]["axis"], "labelAngle": 0}
+        if len(self.t.series) > 1:
+            enc["color"] = self.color()
+        enc["description"] = {"field": "d"}
+        return [{"mark": self.mark("point", filled=True, size=size or self.s["marker_size"] ** 2 * 1.6), "encoding": enc}]
+
+    def build(self) -> dict[str, Any]:
+        kind = self.spec.chart_type
+        t = self.t
+        data = _records(t)
+        top: dict[str, Any] = {}
+        if kind in ("bar", "negative_bar"):
+            layers = self.bars()
+            if kind == "negative_bar":
+                colors = list(self.s.get("colors") or []) + ["#1f77b4", "#d62728"]
+                layers[0]["encoding"]["color"] = {"condition": {"test": "datum.v < 0", "value": colors[1] if colors[1] != colors[0] else "#d62728"},
+                                                  "value": colors[0]}  # fmt: skip
+        elif kind == "barh":
+            layers = self.bars(horizontal=True)
+        elif kind == "grouped_bar":
+            layers = self.bars(group=True)
+        elif kind == "stacked_bar":
+            layers = self.bars(stack="zero")
+        elif kind == "stacked_bar_100":
+            layers = self.bars(stack="zero")
+            layers[0]["encoding"]["y"]["scale"] = {"domain": [0, 100]}
+            layers[0]["encoding"]["y"]["axis"] = {"labelExpr": "datum.value + '%'", "grid": self.s["grid"] != "none"}
+        elif kind in ("line", "multi_line"):
+            layers = self.lines()
+        elif kind == "step_line":
+            layers = self.lines(interpolate="step-after")
+        elif kind == "area":
+            layers = self.lines(area=True)
+        elif kind == "stacked_area":
+            layers = self.lines(area=True, stack=True)
+        elif kind in ("scatter", "bubble"):
+            data = []
+            x_col = t.label_column
+            for i, row in enumerate(t.rows):
+                if kind == "bubble":
+                    data.append({"x": row[0], "v": row[1], "z": row[2], "s": t.series[0].name, "d": f"{i}|0"})
+                else:
+                    for j, col in enumerate(t.series):
+                        if row[j + 1] is not None:
+                            data.append({"x": row[0], "v": row[j + 1], "s": col.name, "d": f"{i}|{j}"})
+            x_title, y_title = self.axis_titles()
+            enc = {"x": {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False}, "axis": {"grid": self.s["grid"] == "both"}},
+                   "y": self.y_val(y_title, scale={"zero": False}), "description": {"field": "d"}}  # fmt: skip
+            if kind == "bubble":
+                enc["size"] = {"field": "z", "type": "quantitative", "legend": None, "scale": {"range": [30, 1600]}}
+                mark = self.mark("circle", opacity=0.7)
+            else:
+                if len(t.series) > 1:
+                    enc["color"] = self.color()
+                mark = self.mark("point", filled=True, size=self.s["marker_size"] ** 2 * 1.6)
+            layers = [{"mark": mark, "encoding": enc}]
+            assert x_col is not None
+        elif kind in ("pie", "donut"):
+            inner = 0 if kind == "pie" else {"expr": f"min(width, height) / 2 * {self.s['donut_hole']}"}
+            enc = {"theta": {"field": "v", "type": "quantitative", "stack": True}, "color": self.color("l", legend=True),
+                   "order": {"field": "o"}, "description": {"field": "d"}}  # fmt: skip
+            if self.s["legend"] == "none":
+                enc["color"]["legend"] = {"orient": "right"}
+            layers = [{"mark": {"type": "arc", "innerRadius": inner, "stroke": "white"}, "encoding": enc}]
+            if self.s["value_labels"]:
+                layers.append({"mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                               "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"}}})  # fmt: skip
+        elif kind == "histogram":
+            edges, texts = histogram_edges(self.spec)
+            data = [{"a": edges[i], "b": edges[i + 1], "v": r[1], "t": format_value(r[1], t.series[0]), "d": f"{i}|0"}
+                    for i, r in enumerate(t.rows)]  # fmt: skip
+            x_title, y_title = self.axis_titles()
+            enc = {"x": {"field": "a", "type": "quantitative", "title": x_title, "axis": {"values": edges, "format": f".{int(self.s['bin_decimals'])}f", "grid": False, "labelAngle": -int(self.s.get("x_rotation", 0))},
+                         "scale": {"domain": [edges[0], edges[-1]], "nice": False}},
+                   "x2": {"field": "b"}, "y": self.y_val(y_title), "description": {"field": "d"}}  # fmt: skip
+            layers = [{"mark": self.mark("bar", stroke="white", strokeWidth=1), "encoding": enc}]
+            if self.s["value_labels"]:
+                layers.append({"mark": {"type": "text", "dy": -6, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                               "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
+                               "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
+        elif kind == "heatmap":
+            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0, "labelOverlap": False}},
+                   "y": {"field": "l", "type": "nominal", "sort": None, "title": None},
+                   "color": {"field": "v", "type": "quantitative", "title": None, "scale": {"scheme": "blues"}}, "description": {"field": "d"}}  # fmt: skip
+            layers = [{"mark": {"type": "rect"}, "encoding": enc}]
+            if self.s["value_labels"]:
+                layers.append({"mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                               "encoding": {"x": enc["x"], "y": enc["y"], "text": {"field": "t"},
+                                            "color": {"condition": {"test": f"datum.v > {_mid(t)}", "value": "white"}, "value": "black"}}})  # fmt: skip
+        elif kind == "lollipop":
+            layers = [{"mark": {"type": "rule", "color": "#999999", "strokeWidth": 2}, "encoding": {"x": self.x_cat(self.axis_titles()[0]), "y": self.y_val(self.axis_titles()[1])}}]
+            layers += self.points(size=(self.s["marker_size"] + 4) ** 2 * 1.4)
+            if self.s["value_labels"]:
+                layers.append(self.values_layer(layers[0]["encoding"]["x"], layers[0]["encoding"]["y"], dy=-12))
+            layers += self.reference()
+        elif kind == "dot_plot":
+            layers = self.points(horizontal=True)
+        elif kind == "dumbbell":
+            x_title, y_title = self.axis_titles()
+            rule_data = {"values": [{"l": lab, "a": r[1], "b": r[2]} for lab, r in zip(t.labels(), t.rows)]}
+            layers = [{"data": rule_data, "mark": {"type": "rule", "color": "#9a9a9a", "strokeWidth": 3},
+                       "encoding": {"y": {"field": "l", "type": "nominal", "sort": None, "title": x_title}, "x": {"field": "a", "type": "quantitative", "title": y_title}, "x2": {"field": "b"}}}]  # fmt: skip
+            layers += self.points(horizontal=True, size=(self.s["marker_size"] + 4) ** 2 * 1.4)
+        elif kind == "slope":
+            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0}, "scale": {"padding": 0.6}},
+                   "y": self.y_val(self.axis_titles()[1]), "color": self.color("l"), "description": {"field": "d"}}  # fmt: skip
+            if self.s.get("colors") and len(self.s["colors"]) < len(t.rows):
+                enc["color"].pop("scale")
+            layers = [{"mark": {"type": "line", "point": True, "strokeWidth": self.s["line_width"]}, "encoding": enc}]
+            if self.s["value_labels"]:
+                layers.append({"mark": {"type": "text", "dx": {"expr": "datum.s == " + json.dumps(t.series[0].name) + " ? -8 : 8"},
+                                        "align": {"expr": "datum.s == " + json.dumps(t.series[0].name) + " ? 'right' : 'left'"},
+                                        "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                               "encoding": {"x": enc["x"], "y": enc["y"], "text": {"field": "t"}}})  # fmt: skip
+        elif kind == "error_bars":
+            data = [{"l": lab, "v": r[1], "lo": r[1] - r[2], "hi": r[1] + r[2], "t": format_value(r[1], t.series[0]), "d": f"{i}|0"}
+                    for i, (lab, r) in enumerate(zip(t.labels(), t.rows))]  # fmt: skip
+            x_title, y_title = self.axis_titles()
+            layers = [{"mark": self.mark("bar", width={"band": self.s["bar_width"]}), "encoding": {"x": self.x_cat(x_title), "y": self.y_val(y_title), "description": {"field": "d"}}},
+                      {"mark": {"type": "errorbar", "ticks": True, "color": "#333333"}, "encoding": {"x": self.x_cat(x_title), "y": {"field": "lo", "type": "quantitative"}, "y2": {"field": "hi"}}}]  # fmt: skip
+        elif kind == "rose":
+            enc = {"theta": {"field": "l", "type": "nominal", "sort": None, "stack": True}, "radius": {"field": "v", "type": "quantitative", "scale": {"type": "sqrt", "zero": True}},
+                   "color": self.color("l"), "description": {"field": "d"}}  # fmt: skip
+            enc["color"]["legend"] = {"orient": "right"}
+            layers = [{"mark": {"type": "arc", "stroke": "white"}, "encoding": enc}]
+        elif kind == "small_multiples":
+            x_title, y_title = self.axis_titles()
+            axis = self.value_axis()
+            cols = 2 if len(t.series) == 4 else len(t.series)
+            top = {"facet": {"field": "s", "type": "nominal", "sort": None, "title": None}, "columns": cols,
+                   "spec": {"width": int(self.plot_size()[0] * 1.05 / cols), "height": int(self.plot_size()[1] * (0.5 if cols == 2 and len(t.series) == 4 else 1.0)),
+                            "mark": self.mark("line", strokeWidth=self.s["line_width"]),
+                            "encoding": {"x": {**self.x_cat(None), "axis": {"labelAngle": -45, "labelOverlap": True}}, "y": {"field": "v", "type": "quantitative", "title": None, "axis": axis}, "description": {"field": "d"}}},
+                   "resolve": {"scale": {"y": "independent"}}}  # fmt: skip
+            layers = []
+        else:
+            raise ValueError(f"vega_lite draws no chart type {kind!r}")
+        out: dict[str, Any] = {"$schema": SCHEMA}
+        title = self.title()
+        if title:
+            out["title"] = title
+        out["data"] = {"values": data}
+        if top:
+            out.update(top)
+        else:
+            out["width"], out["height"] = self.plot_size()
+            out["layer"] = layers if len(layers) > 1 else layers
+        out["config"] = self.config()
+        if self.s.get("background"):
+            out["background"] = self.s["background"]
+        out["padding"] = 10
+        if self.s.get("note") or self.s.get("logo", "none") != "none":
+            out = self.with_note(out)
+        look = self.s.get("theme", "default")
+        if look != "default":
+            out["usermeta"] = {"embedOptions": {"theme": look}}
+        return out
+
+    def plot_size(self) -> tuple[int, int]:
+        """The plot area (Vega lays the rest out around it; the image size is what results)."""
+        return int(self.s["plot_width"]), int(self.s["plot_height"])
+
+    def title(self) -> dict[str, Any] | None:
+        if not self.t.title:
+            return None
+        text = balanced_lines(self.t.title, int(self.s.get("title_lines", 1))).split("\n")
+        out: dict[str, Any] = {"text": text if len(text) > 1 else text[0], "anchor": "middle" if self.s["title_align"] == "center" else "start"}
+        if self.s.get("subtitle"):
+            out["subtitle"] = self.s["subtitle"]
+        return out
+
+    def with_note(self, main: dict[str, Any]) -> dict[str, Any]:
+        note = self.s.get("note") or ""
+        logo = "◆ " + self.s["logo_text"] if self.s.get("logo", "none") != "none" else ""
+        layers = []
+        if note:
+            layers.append({"mark": {"type": "text", "align": "left", "fontSize": self.fs(0.8), "name": "note"}, "encoding": {"x": {"value": 0}, "text": {"value": note}}})
+        if logo:
+            layers.append({"mark": {"type": "text", "align": "right", "fontSize": self.fs(0.75), "fontWeight": "bold", "opacity": 0.6, "name": "logo"},
+                           "encoding": {"x": {"value": self.plot_size()[0]}, "text": {"value": logo}}})  # fmt: skip
+        shared = {k: main.pop(k) for k in ("$schema", "title", "config", "background", "padding") if k in main}
+        foot = {"width": self.plot_size()[0], "height": int(self.fs(0.8) * 1.6), "data": {"values": [{}]}, "layer": layers, "view": {"stroke": None}}
+        return {**{k: shared[k] for k in ("$schema", "title") if k in shared}, "vconcat": [main, foot], "spacing": 4,
+                **{k: shared[k] for k in ("config", "background", "padding") if k in shared}}  # fmt: skip
+
+    def config(self) -> dict[str, Any]:
+        s = self.s
+        fam = s["font_family"]
+        weight = "bold" if s["title_weight"] == "bold" else "normal"
+        cfg: dict[str, Any] = {
+            "font": fam,
+            "title": {"font": fam, "fontSize": self.fs(s["title_scale"]), "fontWeight": weight, "subtitleFont": fam,
+                      "subtitleFontSize": self.fs(0.9)},
+            "axis": {"labelFont": fam, "titleFont": fam, "labelFontSize": self.fs(s["tick_scale"]), "titleFontSize": self.fs()},
+            "legend": {"labelFont": fam, "titleFont": fam, "labelFontSize": self.fs(0.9), "titleFontSize": self.fs(0.9)},
+            "header": {"labelFont": fam, "titleFont": fam, "labelFontSize": self.fs(0.95)},
+            "text": {"font": fam},
+            "view": {"stroke": None if s["grid"] == "none" else "#dddddd"},
+        }  # fmt: skip
+        if s.get("colors"):
+            cfg["range"] = {"category": list(s["colors"])}
+        return cfg
+
+
+def _mid(table: Table) -> float:
+    vals = [v for r in table.rows for v in r[1:] if isinstance(v, float)]
+    return (min(vals) + max(vals)) / 2 if vals else 0.0
+
+
+def vega_spec(spec: Any) -> dict[str, Any]:
+    return _Spec(spec).build()
+
+
+def vega_code(spec: Any) -> str:
+    """The chart-to-code target: the Vega-Lite spec as indented JSON."""
+    return json.dumps(vega_spec(spec), indent=1, ensure_ascii=False) + "\n"
