@@ -27,6 +27,7 @@ from factory.generators.doc_locale import LOCALES, doc_locale, plain
 from factory.generators.doc_math import equation
 from factory.generators.doc_style import LAYOUTS
 from factory.generators.documents import DocumentsGenerator, DocumentsOptions
+from factory.generators.page_fonts import missing_glyphs
 from factory.loaders import donut_special_tokens, donut_tokens
 from factory.recipe import load_recipe, recipe_from_dict
 from factory.schemas import schema
@@ -267,6 +268,7 @@ def test_equations_are_well_formed_mathml_with_their_latex():
         root = ElementTree.fromstring(mathml)
         assert root.tag == "math" and root.get("display") == "block" and root.get("alttext") == latex
         assert latex.count("{") == latex.count("}")
+        assert missing_glyphs("".join(root.itertext()), ("Noto Sans Math",)) == []  # no fallback font
 
 
 # --- Donut tokens --------------------------------------------------------------------------------

@@ -144,7 +144,8 @@ class Paren(Node):
         return f"\\left( {self.body.latex()} \\right)"
 
 
-EQ, PLUS, MINUS, TIMES = Op("=", "="), Op("+", "+"), Op("-", "−"), Op("\\cdot", "·")
+# The dot operator U+22C5, not the middle dot U+00B7, which Noto Sans Math does not draw.
+EQ, PLUS, MINUS, TIMES = Op("=", "="), Op("+", "+"), Op("-", "\u2212"), Op("\\cdot", "\u22c5")
 
 
 def _letters(r: random.Random, n: int) -> list[str]:

@@ -209,6 +209,8 @@ class DocumentsGenerator(Generator):
         check_glyphs(_printed_text(content, writer.L), *stacks)
         if genre == "form":
             check_glyphs("".join(str(i["value"]) for i in content.fields["fields"]), tuple(families["hand"]))
+        if genre == "paper":
+            check_glyphs("".join(content.view["mathml"]), (MATH_FAMILY,))
         receipt = genre == "receipt"
         return DocumentSource(
             html=html,
