@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import jinja2
@@ -229,10 +230,6 @@ class DocumentsGenerator(Generator):
             figure=figure_name,
         )
 
-    def describe(self, source: DocumentSource) -> dict[str, Any]:
-        from factory.components import to_jsonable
-
-        return to_jsonable(source)
 
 
 @functools.lru_cache(maxsize=None)
@@ -246,8 +243,6 @@ def document_chars(locale: str) -> str:
     parts = list(loc.labels().values()) + list(fake.get_words_list())
     for _ in range(40):
         parts += [fake.name(), fake.company(), fake.address(), fake.job()]
-    from decimal import Decimal
-
     parts += [loc.money(Decimal("-1234.5"), display) for display in ("symbol", "code")] + [loc.percent(Decimal("0.19"))]
     text = "".join(parts)
     return "".join(sorted({c for c in text if ord(c) > 127 and not c.isspace()}))
