@@ -16,7 +16,10 @@ Modes (each in --workers processes, one browser per process, pages dealt round-r
            of a recipe (`--source recipe:NAME` only): e.g. documents end to end.
 
 Each worker launches its browser and renders two pages before the clock starts; the workers
-then start together and the figure is all samples over the slowest worker's time. The script
+then start together and the figure is all samples over the slowest worker's time. Each mode also
+reports the CPU time its workers' process trees (Python, Playwright's driver, the browser) spent
+per sample, read from /proc: on a 2-core machine shared with other jobs the rates swing with
+their load, CPU per sample hardly does, and with busy cores it is what throughput follows. The script
 also reports how many pages came out pixel-identical between modes: the modes must be doing
 the same work. Expected differences against naive: pages taller than max_height (naive does not
 cap) and full pages sized in vh units (page.screenshot(full_page=True) lays the page out again
@@ -202,14 +205,45 @@ def _digest(png: bytes) -> str:
     return hashlib.sha256(image.tobytes() + repr(image.size).encode()).hexdigest()[:16]
 
 
+def _tree_cpu() -> float | None:
+    """CPU seconds used so far by this process and its live descendants (Playwright's driver, the
+    browser and its helpers), from /proc; None where there is no /proc. Processes that exited
+    in between (the naive mode's closed pages) are missed, so naive is under-counted."""
+    if not os.path.isdir("/proc"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, used = {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(name)] = int(fields[1])
+        used[int(name)] = (int(fields[11]) + int(fields[12])) / tick
+    mine, total = os.getpid(), 0.0
+    for pid, seconds in used.items():
+        p = pid
+        while p > 1 and p != mine:
+            p = parent.get(p, 0)
+        if p == mine:
+            total += seconds
+    return total
+
+
 def _timed(sources, rounds, barrier, one):
     for source in sources[:WARMUP]:
         one(source)
     barrier.wait()
+    cpu0 = _tree_cpu()
     start = time.perf_counter()
     outputs = [one(source) for _ in range(rounds) for source in sources]
     elapsed = time.perf_counter() - start
-    return len(outputs), elapsed, [_digest(png) if png else "" for png in outputs[: len(sources)]]
+    cpu1 = _tree_cpu()
+    cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+    return len(outputs), elapsed, [_digest(png) if png else "" for png in outputs[: len(sources)]], cpu
 
 
 def mode_naive(sources, rounds, barrier, executable):
@@ -384,8 +418,9 @@ def _worker(mode, sources, rounds, barrier, executable, queue):
     queue.put(MODES[mode][1](sources, rounds, barrier, executable))
 
 
-def run_mode(mode: str, sources: list, workers: int, rounds: int, executable: str) -> tuple[float, list[str]]:
-    """Samples per second over all workers, and each page's pixel digest in page order."""
+def run_mode(mode: str, sources: list, workers: int, rounds: int, executable: str) -> tuple[float, list[str], float | None]:
+    """Samples per second over all workers, each page's pixel digest in page order, and CPU ms per
+    sample (the workers' process trees: Python, driver and browser; None without /proc)."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(workers)
     queues = [ctx.Queue() for _ in range(workers)]
@@ -402,7 +437,8 @@ def run_mode(mode: str, sources: list, workers: int, rounds: int, executable: st
     digests: list[str] = [""] * len(sources)
     for w, r in enumerate(results):
         digests[w::workers] = r[2]
-    return samples / seconds, digests
+    cpu = None if any(r[3] is None for r in results) else 1000 * sum(r[3] for r in results) / samples
+    return samples / seconds, digests, cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -436,18 +472,26 @@ def main(argv: list[str] | None = None) -> None:
         compare_capture(sources[: args.capture_paths], executable)
     rates: dict[str, float] = {}
     digests: dict[str, list[str]] = {}
+    cpus: dict[str, list[float]] = {}
     for attempt in range(args.repeat):
         for mode in modes:
-            rate, digests[mode] = run_mode(mode, sources, args.workers, args.rounds, executable)
+            rate, digests[mode], cpu = run_mode(mode, sources, args.workers, args.rounds, executable)
             rates[mode] = max(rates.get(mode, 0.0), rate)
+            if cpu is not None:
+                cpus.setdefault(mode, []).append(cpu)
             if args.repeat > 1:
-                print(f"  run {attempt + 1}: {mode:8s} {rate:7.2f} samples/s")
+                shown = f"   {cpu:6.1f} CPU ms/sample" if cpu is not None else ""
+                print(f"  run {attempt + 1}: {mode:8s} {rate:7.2f} samples/s{shown}")
     for mode in modes:
-        print(f"{mode:8s} {rates[mode]:7.2f} samples/s   ({MODES[mode][0]})")
+        cpu = f"   {min(cpus[mode]):6.1f} CPU ms/sample" if mode in cpus else ""
+        print(f"{mode:8s} {rates[mode]:7.2f} samples/s{cpu}   ({MODES[mode][0]})")
     for a, b in (("factory", "naive"), ("factory", "limit"), ("limit", "naive"), ("e2e", "limit"), ("e2e", "naive")):
         if a in rates and b in rates:
             same = sum(x == y for x, y in zip(digests[a], digests[b]))
-            print(f"{a}/{b}: {rates[a] / rates[b]:.2f}   (identical pictures: {same}/{len(sources)})")
+            # CPU per sample is what decides throughput when the cores are busy, and it hardly moves
+            # with other jobs on the machine: its ratio is the steadier figure on a shared machine.
+            cpu = f", by CPU per sample {min(cpus[b]) / min(cpus[a]):.2f}" if a in cpus and b in cpus else ""
+            print(f"{a}/{b}: {rates[a] / rates[b]:.2f}{cpu}   (identical pictures: {same}/{len(sources)})")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
