@@ -52,19 +52,34 @@ def document(seed: int, **options):
 
 
 @pytest.fixture(scope="module")
-def many():
-    """CONTENT_SAMPLES documents over every genre and locale (no browser).
+def many(tmp_path_factory):
+    """CONTENT_SAMPLES documents over every genre and locale (no browser), made once per test run:
+    pytest-xdist workers share one pickled copy, built under a file lock by whichever asks first.
 
     Papers all show figure 0 of the chart pool here: these tests read text, and drawing the
     other figures (a Matplotlib chart each) would triple their time; the browser tests draw them.
     """
+    import fcntl
+    import pickle
+
     from factory.generators import doc_figures
 
-    first = doc_figures.figure(0)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(doc_figures, "figure", lambda index: first)
-        gen = DocumentsGenerator(DocumentsOptions())
-        return [gen.sample(rng_for(seed), seed) for seed in range(CONTENT_SAMPLES)]
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = root / "documents_many.pickle"
+    with open(root / "documents_many.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not path.exists():
+                first = doc_figures.figure(0)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(doc_figures, "figure", lambda index: first)
+                    gen = DocumentsGenerator(DocumentsOptions())
+                    made = [gen.sample(rng_for(seed), seed) for seed in range(CONTENT_SAMPLES)]
+                path.write_bytes(pickle.dumps(made))
+            return pickle.loads(path.read_bytes())
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # --- content -------------------------------------------------------------------------------------
