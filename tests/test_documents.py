@@ -406,7 +406,7 @@ def test_every_genre_and_layout_renders_and_field_boxes_hold_their_values(chromi
         for item in reading.field_boxes:
             box = item["box"]
             assert 0 <= box[0] < box[2] <= render.width and 0 <= box[1] < box[3] <= render.height, item
-        boxes = [item["box"] for item in items] + [b for item in items for b in item.get("line_boxes", [])]
+        boxes = [item["box"] for item in items] + [b["box"] for item in items for b in item.get("line_boxes", [])]
         texts = iter(_squash(t) for t in page.evaluate(_TEXT_IN_BOXES, [_css(b, scale) for b in boxes]))
         shown = [next(texts) for _ in items]
         for item, text in zip(items, shown):

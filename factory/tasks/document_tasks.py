@@ -17,8 +17,8 @@ Checks, each a counted drop reason, so that the picture shows exactly what the t
 - `low_contrast`: a field's box does not show ink against its background (WCAG ratio of the
   darkest and lightest pixels below 3:1, measured on the picture: also catches covered text).
 
-Boxes are `[x0, y0, x1, y1]` in image pixels. A field whose value runs over several lines also has
-`line_boxes`, one per line: its `box` (their union) can then hold other text too, such as a label
+Boxes are `[x0, y0, x1, y1]` in image pixels, always under a "box" key. A field whose value runs
+over several lines also has `line_boxes` ([{"box": ...}], one per line): its `box` (their union) can then hold other text too, such as a label
 printed before the value's first line. Values in targets are written as `plain()` text:
 Babel's no-break spaces as ordinary spaces.
 """
@@ -258,8 +258,8 @@ def read_document(source: Any, render: Render) -> DocumentReading:
                 raise Dropped("low_contrast", f"field {path}: ink contrast {ratio:.2f} < {MIN_FIELD_CONTRAST}")
         entry = {"field": path, "text": text, "box": box, "words": [mine[0], mine[-1] + 1] if mine else []}
         if mine and raw_words[mine[-1]]["box"][1] > raw_words[mine[0]]["box"][1]:  # may run over lines
-            line_boxes = [line["box"] for line in group_lines([raw_words[i] for i in mine])]
-            if len(line_boxes) > 1:
+            line_boxes = [{"box": line["box"]} for line in group_lines([raw_words[i] for i in mine])]
+            if len(line_boxes) > 1:  # each under "box", as every box in json, so degradations move it
                 entry["line_boxes"] = line_boxes
         field_boxes.append(entry)
     lines = group_lines(raw_words, rtl=doc_locale(source.locale).direction == "rtl")
