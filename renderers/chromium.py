@@ -134,10 +134,7 @@ _PAGE_JS = """async (o) => {
   // its characters move to the next line.
   const words = [];
   let blocks = 0, textNodes = -1, sawSpace = true;
-  const clipped = (l, t, rr, bb) => {
-    const b = px(Math.max(l, 0), Math.max(t, 0), Math.min(rr, W), Math.min(bb, H));
-    return [b[0], b[1], b[0] + b[2], b[1] + b[3]];
-  };
+  const clipped = (l, t, rr, bb) => px(Math.max(l, 0), Math.max(t, 0), Math.min(rr, W), Math.min(bb, H));
   const lit = (rect) => rect.width > 0 && rect.height > 0;
   function pushWord(text, l, t, rr, bb, block, node, space, kind) {
     if (rr <= 0 || bb <= 0 || l >= W || t >= H) return;

@@ -131,9 +131,8 @@ def _union(boxes: list[list[int]]) -> list[int]:
     return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
 
 
-def _xywh_to_box(box: list[float]) -> list[int]:
-    x, y, w, h = box
-    return [int(x), int(y), int(x + w), int(y + h)]
+def _as_box(box: list[float]) -> list[int]:
+    return [int(v) for v in box]
 
 
 def _center_in(word_box: list[int], box: list[int]) -> bool:
@@ -234,11 +233,11 @@ def read_document(source: Any, render: Render) -> DocumentReading:
             raise Dropped("field_not_rendered", f"field {path} is not visible")
         mine = [i for k in range(start, end) for i in by_node.get(k, ())]
         for math in maths:
-            mbox = _xywh_to_box(math["box"])
+            mbox = _as_box(math["box"])
             mine += [i for i in math_words if _center_in(raw_words[i]["box"], mbox)]
         mine.sort()
         if isinstance(value, bool):  # a checkbox: its box is the drawn box
-            box = _xywh_to_box(node["box"])
+            box = _as_box(node["box"])
             text = value
         else:
             if not mine:
