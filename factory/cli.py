@@ -41,7 +41,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nTasks (task -> generator):")
     for name in registry.TASKS:
         try:
-            gen = registry.task_class(name).generator
+            cls = registry.task_class(name)
+            gen = ", ".join(getattr(cls, "generators", ()) or (cls.generator,))
         except ImportError as exc:  # an engine's module that cannot load is shown, not hidden
             gen = f"unavailable: {exc}"
         print(f"  {name:<20} {gen}")

@@ -16,6 +16,7 @@ GENERATORS: dict[str, str] = {
     "charts": "factory.generators.charts:ChartGenerator",
     "pages": "factory.generators.pages:PagesGenerator",
     "table_images": "factory.generators.table_layouts:TableImagesGenerator",
+    "html_corpus": "factory.generators.html_corpus:HtmlCorpusGenerator",
 }
 
 RENDERERS: dict[str, str] = {

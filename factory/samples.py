@@ -101,8 +101,10 @@ def sample_key(shard: ShardPlan, attempt: int) -> str:
     return f"{shard.name}_{attempt:06d}"
 
 
-def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None) -> Sample:
-    """Make one sample attempt; raises Dropped when it must not be kept."""
+def make_sample(
+    workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None, record: Any = None
+) -> Sample:
+    """Make one sample attempt (from `record` for a corpus generator); raises Dropped when it must not be kept."""
     timings = timings or Timings()
     resolved = workshop.resolved
     seed = sample_seed(resolved.seed, shard.index, attempt)
@@ -110,10 +112,10 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
     key = sample_key(shard, attempt)
     task_name = workshop.choose_task(float(rng.random()))
     task = workshop.tasks[task_name]
-    generator = workshop.generators[task.generator]
+    generator = workshop.generators[resolved.task_generator[task_name]]
     try:
         t0 = time.perf_counter()
-        source = generator.sample(rng, seed)
+        source = generator.sample(rng, seed) if record is None else generator.from_record(record, rng, seed)
         t1 = time.perf_counter()
         renderer = workshop.renderer(generator.renderer_for(source))
         render = renderer.render(source)
@@ -123,6 +125,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
             image = images.decode(render.encoded)
         quality = check_not_blank(image)
         quality.update(render.facts.pop("quality", {}))
+        quality.update(generator.check(render.source, render, image))
         targets = task.targets(render.source, render, rng)
         t3 = time.perf_counter()
     except Dropped as drop:
@@ -205,6 +208,9 @@ def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None 
     Dropped attempts are yielded as Drop so callers can count them; a shard whose drops exceed
     the recipe's allowance ends short rather than looping forever.
     """
+    if shard.part is not None:
+        yield from _record_samples(workshop, shard, timings)
+        return
     kept = 0
     attempt = 0
     limit = max(int(shard.samples * workshop.resolved.recipe.max_attempts_per_sample), shard.samples + 10)
@@ -218,3 +224,17 @@ def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None 
             kept += 1
             yield sample
         attempt += 1
+
+
+def _record_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None) -> Iterator[Sample | Drop]:
+    """A corpus shard: one attempt per record of its slice and variant, in order; a dropped
+    record is counted, never replaced by another."""
+    generator = workshop.generators[next(iter(workshop.resolved.task_generator.values()))]
+    for attempt, item in enumerate(generator.attempts(shard.part)):
+        try:
+            with _garbage.around_sample():
+                sample = make_sample(workshop, shard, attempt, timings, item)
+        except Dropped as drop:
+            yield Drop(sample_key(shard, attempt), getattr(drop, "task", ""), drop.reason, drop.detail)
+        else:
+            yield sample

@@ -64,7 +64,7 @@ def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[
         "members": [recipe.image.format, "txt", "json"],
         "tasks": sorted(resolved.task_weights),
         "samples": {
-            "planned": recipe.samples,
+            "planned": sum(s.samples for s in plan),
             "total": total,
             "by_split": dict(sorted(by_split.items())),
             "by_task": dict(sorted(by_task.items())),
