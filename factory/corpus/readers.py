@@ -262,25 +262,24 @@ class Corpus:
     def _warc_unit(self, path: str, name: str, size: int) -> Unit:
         from warcio.archiveiterator import ArchiveIterator
 
+        splittable = self._warc_splittable(path)
         records, consumed = 0, 0
         with self.fs.open(path, "rb") as f:
-            it = ArchiveIterator(f)
+            it = ArchiveIterator(_warc_stream(f, splittable))
             try:
                 for record in it:
-                    offset = it.get_record_offset()
-                    if offset >= HEAD_BYTES and records:
-                        consumed = offset
+                    if f.tell() >= HEAD_BYTES and records:
+                        consumed = f.tell()  # compressed bytes read so far
                         break
                     records += _is_html_response(record)
                 else:
                     consumed = size
             except _damage() as exc:
                 raise FactoryError(f"corpus file '{name}' is not a readable WARC file: {exc}") from None
-        splittable = self._warc_splittable(path)
+        mode = "bytes" if splittable else "rows"
         if consumed >= size:
-            return Unit(path, name, size, max(records, 0), True, "bytes" if splittable else "rows")
-        estimate = max(1, round(size * records / max(consumed, 1)))
-        return Unit(path, name, size, estimate, False, "bytes" if splittable else "rows")
+            return Unit(path, name, size, records, True, mode)
+        return Unit(path, name, size, max(1, round(size * records / max(consumed, 1))), False, mode)
 
     def _warc_splittable(self, path: str) -> bool:
         """Plain WARC, or gzip with one member per record (the WARC standard's advice)."""
@@ -520,16 +519,16 @@ class Corpus:
                 if start is None or start >= part.stop:
                     return
                 f.seek(start)
-            else:
-                start = 0
-            it = ArchiveIterator(f)
+            it = ArchiveIterator(_warc_stream(f, part.unit == "bytes"))
             index = 0
             try:
                 for record in it:
-                    offset = start + it.get_record_offset()
+                    html = _is_html_response(record)
+                    body = record.content_stream().read(self.max_record_bytes + 1) if html else b""
+                    offset = it.get_record_offset()  # absolute (warcio asks the file); known once the record is read
                     if part.unit == "bytes" and offset >= part.stop:
                         return
-                    if not _is_html_response(record):
+                    if not html:
                         continue
                     if part.unit == "rows":
                         if part.stop >= 0 and index >= part.stop:
@@ -537,20 +536,29 @@ class Corpus:
                         index += 1
                         if index - 1 < part.start:
                             continue
-                    yield self._warc_record(record, name, offset)
+                    yield self._warc_record(record, body, name, offset)
             except _damage() as exc:  # the rest of a damaged file is lost; the records before are kept
                 yield Record(b"", {"file": name}, error=f"corpus_read_error: {type(exc).__name__}: {exc}"[:300])
 
-    def _warc_record(self, record: Any, name: str, offset: int) -> Record:
+    def _warc_record(self, record: Any, body: bytes, name: str, offset: int) -> Record:
         headers = record.rec_headers
         url = headers.get_header("WARC-Target-URI")
         provenance = {"file": name, "offset": offset, "url": url,
                       "warc_record_id": headers.get_header("WARC-Record-ID"), "warc_date": headers.get_header("WARC-Date")}
         provenance = {k: v for k, v in provenance.items() if v is not None}
-        body = record.content_stream().read(self.max_record_bytes + 1)
         if len(body) > self.max_record_bytes:
             return Record(b"", provenance, url=url, error=f"record_too_large: over {self.max_record_bytes} bytes")
         return Record(body, provenance, charset=_charset(record.http_headers.get_header("Content-Type") or ""), url=url)
+
+
+def _warc_stream(f: Any, splittable: bool) -> Any:
+    """What warcio reads: the file itself, or, for a WARC gzipped as one stream (which warcio
+    refuses to iterate), the decompressed stream."""
+    if splittable or not _is_gzip_file(f):
+        return f
+    import gzip
+
+    return gzip.GzipFile(fileobj=f)
 
 
 def _is_page(name: str) -> bool:
