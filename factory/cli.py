@@ -76,6 +76,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     }
     if args.browser:
         overrides["renderers.chromium.executable"] = args.browser
+    if args.source:
+        overrides["generators.html_corpus.source"] = args.source
     resolved = load_recipe(args.recipe, overrides)
     out = args.out or str(Path("output") / resolved.recipe.name)
     manifest = generate(
@@ -133,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=["local", "ray"], default="local")
     p.add_argument("--ray-address", help="Ray cluster address, e.g. auto (with --executor ray)")
     p.add_argument("--browser", help="path to a Chromium/Chrome executable")
+    p.add_argument("--source", help="your pages for an html_corpus recipe: folder, WARC/JSONL/Parquet file, saved HF dataset or URL")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--progress", action="store_true", help="progress bar even when not on a terminal")
     p.set_defaults(func=cmd_generate)
