@@ -33,7 +33,7 @@ def section() -> str:
 def pages() -> list[tuple[str, str]]:
     return [(f"{lang}-{k}", f"<!doctype html><html lang={lang}><head><title>{lang}</title><script>track()</script>"
              f"<link rel=stylesheet href='https://cdn.example.com/x.css'></head><body><h1>{SENTENCES[lang][k][:40]}</h1>"
-             f"<p>{' '.join(SENTENCES[lang][k:] + SENTENCES[lang][:k])}</p>"
+             f"<p>{' '.join(SENTENCES[lang][3 * k:3 * k + 3])}</p>"
              f"<img src='https://img.example.com/{lang}{k}.jpg' width=200 height=100 alt='Picture {k}'></body></html>")
             for lang in ("en", "de", "fr") for k in range(2)]
 

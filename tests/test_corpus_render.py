@@ -127,11 +127,12 @@ def _filter_pages(root: Path) -> None:
     """a00..a10: duplicates sit next to their originals, in one shard (6 records a shard)."""
     from tests.corpus_pages import SENTENCES, page_html
 
-    def page(lang: str, words: str, extra: str = "") -> str:
+    def page(lang: str, words: str, extra: str = "", title: str | None = None) -> str:
         return (f"<!doctype html><html lang={lang}><head><title>{lang}</title><script>x()</script></head><body>"
-                f"<h1>{words[:30]}</h1><p>{words}</p>{extra}<img src='https://cdn.example.com/a.jpg' width=120 height=80 alt='pic'></body></html>")
+                f"<h1>{(title or words)[:30]}</h1><p>{words}</p>{extra}<img src='https://cdn.example.com/a.jpg' width=120 height=80 alt='pic'></body></html>")
 
-    block = "<div style='width:900px;height:600px;background:#2a6'></div>"
+    block = "<div style='width:100%;height:1500px;background:#2a6'></div>"
+    caption = "Green blocks and a short caption about the weather in spring."
     pages = {
         "a00": page_html(0, 1, local=False),  # English article
         "a01": page_html(0, 1, local=False),  # exact duplicate
@@ -140,8 +141,8 @@ def _filter_pages(root: Path) -> None:
         "a04": page("de", " ".join(SENTENCES["de"]).replace("Debatte", "Diskussion")),  # near-duplicate text
         "a05": "<html><body><p>Hi</p></body></html>",  # too little text
         "a06": page("zh", "".join(SENTENCES["zh"])),
-        "a07": page("en", "Green blocks and a short caption about the weather in spring.", block),
-        "a08": page("en", "Quarterly numbers rose while costs stayed flat for the group.", block),  # same picture, new words
+        "a07": page("en", caption, block),
+        "a08": page("en", " ".join(reversed(caption.split())), block, title=caption),  # the same picture, other 5-grams
         "a09": page("ru", " ".join(SENTENCES["ru"])),
         "a10": "<!doctype html><title>broken</title><p>Unclosed paragraph with <b>bold <i>and italic</b> text that"
                " runs on<table><td>a cell without a row<p>and another paragraph inside the table</table></span>",

@@ -40,7 +40,7 @@ class DedupOptions(Options):
         0.8, gt=0, le=1, description="drop a page whose text is this similar (MinHash Jaccard) to an earlier one's; null: off"
     )
     near_image: int | None = Field(
-        4, ge=0, le=32, description="drop a page whose screenshot's 64-bit perceptual hash is within this many bits of an earlier one's; null: off"
+        24, ge=0, le=128, description="drop a page whose screenshot's 256-bit perceptual hash is within this many bits of an earlier one's; null: off"
     )
 
 
