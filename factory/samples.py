@@ -123,6 +123,7 @@ def make_sample(
         image = render.image
         if image is None:
             image = images.decode(render.encoded)
+            render.image = image  # decoded once: tasks that read pixels (document contrast) reuse it
         quality = check_not_blank(image)
         quality.update(render.facts.pop("quality", {}))
         quality.update(generator.check(render.source, render, image))

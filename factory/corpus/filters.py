@@ -11,8 +11,9 @@ in different shards are not compared (deduplicate a corpus with many cross-file 
 rendering it, or use larger shards).
 
 Languages are identified by lingua (offline, deterministic, 75 languages) in its low-accuracy
-mode, which is accurate on page-length text and needs about 100 MB rather than 1 GB; the text's
-first 2,000 characters are enough and keep it at a few milliseconds a page.
+mode, which is accurate on page-length text and needs about 100 MB rather than 1 GB. It reads 400
+characters from a quarter into the text (past most navigation bars): measured on 70 pages in 14
+languages, 400 characters were as accurate as 2,000 (70 of 70) at 5 ms a page instead of 20.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ import numpy as np
 
 from factory.errors import Dropped, require
 
-LANGUAGE_CHARS = 2000
+LANGUAGE_CHARS = 400
 SHINGLE = 5
 MAX_SHINGLES = 20000
 NUM_PERM = 128
 MINHASH_SEED = 1  # one hash family for every page, so signatures compare: a constant, not randomness
+MINHASH_SCHEME = "affine32"  # named, so another datasketch default cannot change which pages are duplicates
 # 256-bit pHash (16x16 DCT): on 42 generated pages of similar templates, 64-bit hashes of different
 # pages came as close as 4 bits, as close as a copy with one word changed; 256-bit hashes kept
 # different pages at least 38 bits apart and that copy 14 bits from its original.
@@ -51,11 +53,27 @@ def known_languages() -> tuple[str, ...]:
 
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language, '' when lingua cannot tell."""
-    sample = text[:LANGUAGE_CHARS]
+    start = max(0, min(len(text) - LANGUAGE_CHARS, len(text) // 4))
+    sample = text[start : start + LANGUAGE_CHARS]
     if len(sample) < 20:
         return ""
     found = _detector().detect_language_of(sample)
     return found.iso_code_639_1.name.lower() if found is not None else ""
+
+
+@functools.lru_cache(maxsize=1)
+def _permutations() -> Any:
+    """MinHash's hash family, made once a process (datasketch would make it for every page)."""
+    datasketch = require("datasketch", "corpus", "html_corpus near-duplicate detection")
+    return datasketch.MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+
+
+@functools.lru_cache(maxsize=8)
+def _lsh_params(threshold: float) -> tuple[int, int]:
+    """Bands and rows for `threshold`, found once (datasketch integrates numerically each time)."""
+    datasketch = require("datasketch", "corpus", "html_corpus near-duplicate detection")
+    lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
 
 
 def shingles(text: str) -> set[str]:
@@ -93,10 +111,10 @@ class SliceFilter:
         signature = None
         if self.near_text is not None and text:
             datasketch = require("datasketch", "corpus", "html_corpus near-duplicate detection")
-            signature = datasketch.MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)
+            signature = datasketch.MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, permutations=_permutations(), scheme=MINHASH_SCHEME)
             signature.update_batch([s.encode("utf-8", "surrogatepass") for s in sorted(shingles(text))])
             if self._lsh is None:
-                self._lsh = datasketch.MinHashLSH(threshold=self.near_text, num_perm=NUM_PERM)
+                self._lsh = datasketch.MinHashLSH(num_perm=NUM_PERM, params=_lsh_params(self.near_text))
             for key in sorted(self._lsh.query(signature)):
                 similarity = signature.jaccard(self._signatures[key])
                 if similarity >= self.near_text:
@@ -113,7 +131,10 @@ class SliceFilter:
         if self.near_image is None:
             return {}
         imagehash = require("imagehash", "corpus", "html_corpus near-duplicate detection")
-        value = int(str(imagehash.phash(image, hash_size=PHASH_SIZE)), 16)
+        # pHash shrinks the picture to 64x64 with Lanczos; a box-filter reduction to about 256 px
+        # first costs a fraction of that on a tall page (23 ms -> 3 ms) and keeps what 64x64 sees.
+        factor = max(1, min(image.size) // (4 * PHASH_SIZE * 4))
+        value = int(str(imagehash.phash(image.reduce(factor) if factor > 1 else image, hash_size=PHASH_SIZE)), 16)
         kept = self._images.setdefault(viewport, [])
         if kept:
             distances = [(value ^ other).bit_count() for other in kept]
