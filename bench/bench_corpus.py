@@ -44,6 +44,31 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 WARMUP = 2
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root_pid: int) -> float:
+    """CPU seconds (user + system) used so far by root_pid and its live descendants (its browser)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / TICKS
+    tree, frontier = {root_pid}, [root_pid]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(times.get(pid, 0.0) for pid in tree)
 
 
 def recipe_for(source: str, shard: int) -> dict:
@@ -79,9 +104,9 @@ def mode_factory(recipe: dict, shards: list, barrier, queue) -> None:
     _warm(workshop)
     store = Store(tempfile.mkdtemp(prefix="bench-corpus-"))
     barrier.wait()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), tree_cpu(os.getpid())
     attempts = sum(write_shard(workshop, store, shard)["attempts"] for shard in shards)
-    queue.put((attempts, time.perf_counter() - start))
+    queue.put((attempts, time.perf_counter() - start, tree_cpu(os.getpid()) - cpu))
     workshop.close()
 
 
@@ -127,10 +152,10 @@ def mode_limit(pages: list, barrier, queue) -> None:
         for _ in range(WARMUP):
             one("<p>warm up</p>", {})
         barrier.wait()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), tree_cpu(os.getpid())
         for html, assets in pages:
             one(html, assets)
-        queue.put((len(pages), time.perf_counter() - start))
+        queue.put((len(pages), time.perf_counter() - start, tree_cpu(os.getpid()) - cpu))
         browser.close()
 
 
@@ -156,8 +181,9 @@ def rendered_pages(recipe: dict) -> tuple[int, list]:
     return records, pages
 
 
-def run(target, jobs: list[tuple], workers: int) -> float:
-    """Start one process per job, release them together; the slowest one's seconds."""
+def run(target, jobs: list[tuple], workers: int) -> tuple[float, float]:
+    """Start one process per job, release them together; the slowest one's seconds, and the CPU
+    seconds all of them (and their browsers) used."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(workers)
     queue = ctx.Queue()
@@ -167,7 +193,7 @@ def run(target, jobs: list[tuple], workers: int) -> float:
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
-    return max(seconds for _, seconds in results)
+    return max(r[1] for r in results), sum(r[2] for r in results)
 
 
 def bench_speed(args) -> None:
@@ -179,6 +205,7 @@ def bench_speed(args) -> None:
     base = Path(tempfile.mkdtemp(prefix="bench-corpus-src-"))
     per_round = math.ceil(args.pages / args.rounds)
     totals = {"factory": 0.0, "limit": 0.0}
+    cpu = {"factory": 0.0, "limit": 0.0}
     records_total = 0
     print(f"corpus: {args.pages} pages in {args.rounds} rounds, workers: {args.workers}, cores: {os.cpu_count()}, "
           f"load average before: {os.getloadavg()[0]:.2f}")
@@ -188,16 +215,22 @@ def bench_speed(args) -> None:
         recipe = recipe_for(str(folder), shard)
         plan = plan_shards(recipe_from_dict(recipe))
         records, drawn = rendered_pages(recipe)
-        factory = run(mode_factory, [(recipe, plan[w :: args.workers]) for w in range(args.workers)], args.workers)
-        limit = run(mode_limit, [(drawn[w :: args.workers],) for w in range(args.workers)], args.workers)
+        factory, factory_cpu = run(mode_factory, [(recipe, plan[w :: args.workers]) for w in range(args.workers)], args.workers)
+        limit, limit_cpu = run(mode_limit, [(drawn[w :: args.workers],) for w in range(args.workers)], args.workers)
         totals["factory"] += factory
         totals["limit"] += limit
+        cpu["factory"] += factory_cpu
+        cpu["limit"] += limit_cpu
         records_total += records
         print(f"  round {r + 1}: {records} records ({len(drawn)} rendered): factory {records / factory:6.2f}/s, "
-              f"limit {records / limit:6.2f}/s, factory/limit {limit / factory:.2f}")
+              f"limit {records / limit:6.2f}/s, factory/limit {limit / factory:.2f}; CPU ms a record: "
+              f"factory {factory_cpu / records * 1000:.0f}, limit {limit_cpu / records * 1000:.0f}")
     print(f"factory {records_total / totals['factory']:6.2f} records/s   (read, sanitize, filter, render, check, targets, tar)")
     print(f"limit   {records_total / totals['limit']:6.2f} records/s   (set_content + PNG capture of the same rendered pages)")
     print(f"factory/limit: {totals['limit'] / totals['factory']:.2f}")
+    print(f"CPU a record (worker and its browser): factory {cpu['factory'] / records_total * 1000:.0f} ms, "
+          f"limit {cpu['limit'] / records_total * 1000:.0f} ms: limit/factory {cpu['limit'] / cpu['factory']:.2f} "
+          "(the rate ratio on 2 cores of its own, where both are CPU-bound)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

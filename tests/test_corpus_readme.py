@@ -64,3 +64,5 @@ def test_readme_recipe_and_warc_command_run_as_written(tmp_path, monkeypatch):
     assert crawl["samples"]["planned"] == 3 and crawl["samples"]["total"] == 3
     for out in ("output/my_corpus", "output/crawl"):
         assert verify(Store(str(tmp_path / out))) == []
+        card = (tmp_path / out / "README.md").read_text()
+        assert "The pages are not synthetic" in card and "All content is synthetic" not in card

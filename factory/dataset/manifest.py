@@ -63,6 +63,7 @@ def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[
         "versions": {**library_versions(), **{f"renderer:{k}": v for k, v in sorted(renderers.items())}},
         "members": [recipe.image.format, "txt", "json"],
         "tasks": sorted(resolved.task_weights),
+        "generators": sorted(resolved.generator_options),
         "samples": {
             "planned": sum(s.samples for s in plan),
             "total": total,
