@@ -61,6 +61,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nChart style axes (each sampled independently):")
     for axis, desc in charts.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
+    from factory.metrics import SCORERS
+
+    print("\nMetrics (render-factory score; other tasks: edit similarity and exact match):")
+    for task, scorer in SCORERS.items():
+        print(f"  {task:<20} {', '.join(scorer.metrics)}")
     return 0
 
 
@@ -144,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset folder or URL")
     p.set_defaults(func=cmd_verify)
 
-    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart")):
+    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart"),
+                         ("score", "factory.tools.score"), ("decontaminate", "factory.tools.decontaminate")):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ModuleNotFoundError as exc:

@@ -110,6 +110,14 @@ class RecordGenerator(Generator):
 
     reads_records: ClassVar[bool] = True
 
+    def sample(self, rng: np.random.Generator, seed: int) -> Any:
+        from factory.errors import FactoryError
+
+        raise FactoryError(
+            f"generator '{self.name}' makes its sources from the records of a corpus, not from a seed; "
+            "recipe features that draw sources from seeds alone (holdout rules) cannot use it: remove them"
+        )
+
     @classmethod
     def open_corpus(cls, options: Options) -> Any:
         """The corpus, for planning (factory.corpus.readers.Corpus or alike)."""

@@ -10,6 +10,7 @@ from typing import Any
 from factory import registry
 from factory.dataset.card import write_card
 from factory.errors import FactoryError
+from factory.holdout import check_fields, probe_sources
 from factory.executors import make_executor
 from factory.dataset.manifest import RECIPE, build_manifest, read_stats, write_manifest
 from factory.plan import ShardPlan, plan_shards
@@ -25,6 +26,8 @@ def preflight(resolved: ResolvedRecipe) -> None:
     """Fail before writing anything: build every generator (loads user tables) and check renderers
     (a pages recipe needs a browser)."""
     workshop = Workshop(resolved)
+    if workshop.holdout:
+        check_fields(workshop.holdout, probe_sources(workshop, resolved.seed))
     for gen in workshop.generators.values():
         for name in gen.renderers():
             check = registry.renderer_preflight(name)

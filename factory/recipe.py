@@ -20,12 +20,14 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from factory import registry
 from factory.errors import RecipeError
+from factory.holdout import HoldoutRule, check_splits
 
 SPLITS = ("train", "val", "test")
 
@@ -70,6 +72,9 @@ class Recipe(_Strict):
     max_attempts_per_sample: PositiveFloat = Field(
         3.0, description="give up on a shard after samples x this many dropped attempts"
     )
+    holdout: dict[str, list[HoldoutRule]] = Field(
+        default_factory=dict, description="values of source fields only val or test may hold (factory/holdout.py)"
+    )
 
     @field_validator("tasks", mode="before")
     @classmethod
@@ -99,6 +104,12 @@ class Recipe(_Strict):
     def _some_task(cls, value: dict[str, TaskEntry]) -> dict[str, TaskEntry]:
         if not value:
             raise ValueError("name at least one task, e.g. tasks: {chart_to_table: 1}")
+        return value
+
+    @field_validator("holdout")
+    @classmethod
+    def _holdout_splits(cls, value: dict[str, list[HoldoutRule]], info: ValidationInfo) -> dict[str, list[HoldoutRule]]:
+        check_splits(value, info.data.get("splits") or {})
         return value
 
     @model_validator(mode="after")
@@ -169,6 +180,8 @@ class ResolvedRecipe:
             for name in self.task_weights
         }
         data["generators"] = {name: opts.model_dump(mode="json") for name, opts in self.generator_options.items()}
+        if not data.get("holdout"):
+            data.pop("holdout", None)  # recipes without one resolve as they always did
         return data
 
     def to_yaml(self) -> str:

@@ -17,6 +17,7 @@ from factory import images, registry
 from factory.checks import check_not_blank
 from factory.components import Generator, Renderer, Task, to_jsonable
 from factory.errors import Dropped
+from factory.holdout import Holdout
 from factory.meta import pack as pack_meta
 from factory.plan import ShardPlan
 from factory.recipe import ResolvedRecipe
@@ -67,6 +68,7 @@ class Workshop:
             name: registry.generator_class(name)(opts) for name, opts in resolved.generator_options.items()
         }
         self._renderers: dict[str, Renderer] = {}
+        self.holdout = Holdout(resolved.recipe.holdout)
         names = list(resolved.task_weights)
         total = sum(resolved.task_weights.values())
         self._task_names = names
@@ -116,6 +118,8 @@ def make_sample(
     try:
         t0 = time.perf_counter()
         source = generator.sample(rng, seed) if record is None else generator.from_record(record, rng, seed)
+        if workshop.holdout:  # a held-out value outside its split: drawn again, before rendering
+            workshop.holdout.check(shard.split, generator.describe(source))
         t1 = time.perf_counter()
         renderer = workshop.renderer(generator.renderer_for(source))
         render = renderer.render(source)
@@ -201,6 +205,7 @@ class SampleGarbage:
 
 
 _garbage = SampleGarbage()  # one per process, like the collector it drives
+HELD_OUT_REDRAWS = 100  # per planned sample, at most: a recipe that holds out nearly everything ends short
 
 
 def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None = None) -> Iterator[Sample | Drop]:
@@ -215,11 +220,13 @@ def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None 
     kept = 0
     attempt = 0
     limit = max(int(shard.samples * workshop.resolved.recipe.max_attempts_per_sample), shard.samples + 10)
-    while kept < shard.samples and attempt < limit:
+    held_out = 0  # redraws for held-out values cost no rendering: not counted against `limit`
+    while kept < shard.samples and attempt - held_out < limit and held_out < HELD_OUT_REDRAWS * shard.samples + 1000:
         try:
             with _garbage.around_sample():
                 sample = make_sample(workshop, shard, attempt, timings)
         except Dropped as drop:
+            held_out += drop.reason == "held_out"
             yield Drop(sample_key(shard, attempt), getattr(drop, "task", ""), drop.reason, drop.detail)
         else:
             kept += 1

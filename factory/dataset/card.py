@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from factory.holdout import card_markdown
 from factory.meta import VARIABLE_FIELDS
 from factory.dataset.storage import Store
 
@@ -157,6 +158,9 @@ Tasks:
 - `{{ t | md_cell }}`: {{ task_text.get(t, "see the project's documentation") }}
 {% endfor %}
 
+{% if holdout_md %}
+{{ holdout_md }}
+{% endif %}
 {% if drops_total %}
 While rendering, {{ drops_total }} attempts were dropped and replaced by new ones so that no kept
 image contradicts its targets: {{ drop_summary }}.
@@ -323,6 +327,7 @@ def render_card(manifest: dict[str, Any], folder: str) -> str:
         corpus="html_corpus" in (manifest.get("generators") or ()),
         fonts=FONTS,
         variable_fields=", ".join(f"`{f}`" for f in VARIABLE_FIELDS),
+        holdout_md=card_markdown(manifest),
     )
 
 

@@ -54,6 +54,7 @@ def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[
         renderers.update(s.get("renderers", {}))
         seconds += s["seconds"]
     total = sum(by_split.values())
+    holdout = {"holdout": {"rules": resolved.as_dict()["holdout"], "redrawn": drops.get("held_out", 0)}} if recipe.holdout else {}
     return {
         "name": recipe.name,
         "description": recipe.description,
@@ -80,6 +81,7 @@ def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[
             {"name": s["shard"], "split": s["split"], "samples": s["samples"], "bytes": s["bytes"], "sha256": s["sha256"]}
             for s in sorted(stats, key=lambda s: s["index"])
         ],
+        **holdout,
     }
 
 
