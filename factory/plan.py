@@ -88,6 +88,10 @@ def plan_record_shards(resolved: ResolvedRecipe, corpus, variants: int = 1) -> l
     recipe = resolved.recipe
     units = corpus.units_cache
     wanted = min(math.ceil(recipe.samples / variants), sum(u.count for u in units))
+    if wanted == 0:
+        from factory.errors import FactoryError
+
+        raise FactoryError(f"corpus source '{corpus.source}' holds no record to render (no HTML page or response in it)")
     per_shard = max(1, math.ceil(recipe.shard.samples / variants))
     cursor_unit, cursor = 0, 0
     ranges: list[tuple[str, int, int, int, int | None]] = []  # split, records, unit, start, stop

@@ -183,3 +183,11 @@ def test_damaged_warc_keeps_the_records_before_the_damage(tmp_path):
     assert [r.html for r in whole] == [html.encode() for _, html in PAGES[: len(whole)]] and len(whole) >= 4
     last = records[-1][1]  # cut short: an error record, or what survived of its payload
     assert last.error.startswith("corpus_read_error") or len(last.html) < len(PAGES[len(whole)][1].encode())
+
+
+def test_a_corpus_without_records_is_an_error(tmp_path):
+    from tests.corpus_pages import write_warc as warc
+
+    path = warc(tmp_path / "empty.warc.gz", [], noise=False)
+    with pytest.raises(FactoryError, match="holds no record"):
+        read_all(recipe(path))
