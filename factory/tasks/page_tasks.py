@@ -119,7 +119,7 @@ class ScreenshotToHtml(Task):
         if _checks_layout(source):
             check_text_fits(render.facts["dom"], render.width)
         html = getattr(source, "target_html", None) or portable_html(source.html)
-        budget = self.options.max_chars  # type: ignore[attr-defined]
+        budget = getattr(self.options, "max_chars", None)
         if budget is not None and len(html) > budget:
             raise Dropped("html_over_budget", f"{len(html)} characters of HTML, budget {budget}")
         return Targets(text=html, prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
@@ -151,13 +151,14 @@ class ScreenshotParsing(Task):
             check_text_fits(dom, render.width)
         secondary: dict[str, Any] = {"boxes": _boxes(render)}
         image = None
-        if opts.max_chars is not None:
-            region = budgeted_region(dom, bounds, opts.max_chars)
+        budget = getattr(opts, "max_chars", None)
+        if budget is not None:
+            region = budgeted_region(dom, bounds, budget)
             if region is None:
-                raise Dropped("parse_over_budget", f"no visible subtree fits in {opts.max_chars} characters")
+                raise Dropped("parse_over_budget", f"no visible subtree fits in {budget} characters")
             text, dom = region.text, region.node  # masks, below, cover the region's spans only
             secondary["region"] = {"box": region.box, "whole_page": region.whole}
-            if opts.outline:
+            if getattr(opts, "outline", True):
                 image = draw_region(_image(render), region.box)
         else:
             text = simplify(dom, bounds)
