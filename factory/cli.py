@@ -61,6 +61,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nChart style axes (each sampled independently):")
     for axis, desc in charts.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
+    from factory.augment.options import OPS, PRESETS
+
+    print("\nAugment presets (recipe augment.preset):")
+    for name, ops in PRESETS.items():
+        print(f"  {name:<8} " + ", ".join(ops))
+    print("\nAugment ops (recipe augment.ops, in the order they run; * moves pixels and boxes):")
+    for name, spec in OPS.items():
+        print(f"  {name + (' *' if spec.geometric else ''):<21} {spec.help}; " + ", ".join(spec.params))
     from factory.metrics import SCORERS
 
     print("\nMetrics (render-factory score; other tasks: edit similarity and exact match):")

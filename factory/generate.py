@@ -23,9 +23,14 @@ log = logging.getLogger(__name__)
 
 
 def preflight(resolved: ResolvedRecipe) -> None:
-    """Fail before writing anything: build every generator (loads user tables) and check renderers
-    (a pages recipe needs a browser)."""
+    """Fail before writing anything: build every generator (loads user tables), check renderers
+    (a pages recipe needs a browser) and the augment stage's libraries."""
     workshop = Workshop(resolved)
+    augment = resolved.recipe.augment
+    if augment is not None and augment.any_active:
+        from factory.augment.ops import libraries_available
+
+        libraries_available()  # no albumentations/augraphy: a one-line error naming the extra
     if workshop.holdout:
         check_fields(workshop.holdout, probe_sources(workshop, resolved.seed))
     for gen in workshop.generators.values():

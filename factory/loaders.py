@@ -510,3 +510,74 @@ class ShardDataset(IterableDataset):
 def open_dataset(source: Any, **options: Any) -> ShardDataset:
     """ShardDataset(source, **options): the loader's front door."""
     return ShardDataset(source, **options)
+
+
+# --- clean twins of degraded samples -------------------------------------------------------------
+
+
+class CleanTwins:
+    """Undegraded images of a dataset's degraded samples, rendered again from their sources.
+
+    A recipe with `augment: {keep_clean: true}` records each sample's undegraded image as the
+    sha256 of its RGB pixels (`json.augmentation.degradation.clean_sha256`) instead of storing it.
+    This renders that image again from the sample's seed with the dataset's own recipe (the
+    `recipe.yaml` beside its shards), through the same generator, renderer and task code as the
+    run, and checks it against the hash. Needs the same installed versions as the run (the
+    manifest lists them) and, for pages and tables, a browser. Use as a context manager: it keeps
+    its renderers (and browser) open between calls.
+    """
+
+    def __init__(self, dataset: str | os.PathLike):
+        import yaml
+
+        from factory.dataset.manifest import RECIPE
+        from factory.recipe import recipe_from_dict
+        from factory.samples import Workshop
+
+        base = os.fspath(dataset)
+        base = base.rsplit("/", 1)[0] if base.endswith(".json") else base
+        url = _join(base, RECIPE)
+        with open_url(url) as f:
+            data = yaml.safe_load(f.read())
+        if not isinstance(data, dict):
+            raise FactoryError(f"'{url}' is not a recipe; give the folder of a dataset written by render-factory generate")
+        resolved = recipe_from_dict(data, where=url)
+        if resolved.recipe.augment is not None:
+            resolved.recipe.augment = None  # the clean path never degrades
+        self._workshop = Workshop(resolved)
+
+    def image(self, meta: dict[str, Any]) -> Image.Image:
+        """The clean image of the sample whose json is `meta` (raw or unpacked)."""
+        from factory.augment.stage import pixel_sha256
+        from factory.errors import Dropped
+        from factory.samples import clean_sample
+
+        meta = unpack_meta(meta)
+        try:
+            clean = clean_sample(self._workshop, int(meta["seed"]), str(meta.get("split", "train")))
+        except Dropped as drop:
+            raise FactoryError(f"sample {meta.get('key')} could not be rendered again ({drop}); were other versions installed?") from None
+        image = clean.image
+        record = (meta.get("augmentation") or {}).get("degradation") or {}
+        expected = record.get("clean_sha256")
+        if expected and pixel_sha256(image) != expected:
+            raise FactoryError(
+                f"the clean image of sample {meta.get('key')} rendered again differs from the one the run recorded; "
+                "install the versions listed in the dataset's manifest.json"
+            )
+        return image
+
+    def close(self) -> None:
+        self._workshop.close()
+
+    def __enter__(self) -> "CleanTwins":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def clean_image(dataset: str | os.PathLike, meta: dict[str, Any]) -> Image.Image:
+    """One sample's undegraded image (see CleanTwins; for many samples keep a CleanTwins open)."""
+    with CleanTwins(dataset) as twins:
+        return twins.image(meta)

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from factory import registry
+from factory.augment.options import AugmentOptions
 from factory.errors import RecipeError
 from factory.holdout import HoldoutRule, check_splits
 
@@ -72,6 +73,7 @@ class Recipe(_Strict):
     max_attempts_per_sample: PositiveFloat = Field(
         3.0, description="give up on a shard after samples x this many dropped attempts"
     )
+    augment: AugmentOptions | None = Field(None, description="degradations: presets and ops (README: Degradations)")
     holdout: dict[str, list[HoldoutRule]] = Field(
         default_factory=dict, description="values of source fields only val or test may hold (factory/holdout.py)"
     )
@@ -123,6 +125,13 @@ class Recipe(_Strict):
         for ren in self.renderers:
             if ren not in registry.RENDERERS:
                 raise ValueError(_unknown("renderer", ren, registry.RENDERERS))
+        if self.augment is not None:
+            for task in self.augment.tasks:
+                if task not in self.tasks:
+                    raise ValueError(f"augment.tasks: {_unknown('task', task, list(self.tasks))} (the recipe's tasks)")
+            for gen in self.augment.generators:
+                if gen not in registry.GENERATORS:
+                    raise ValueError(f"augment.generators: {_unknown('generator', gen, registry.GENERATORS)}")
         return self
 
 
@@ -180,6 +189,8 @@ class ResolvedRecipe:
             for name in self.task_weights
         }
         data["generators"] = {name: opts.model_dump(mode="json") for name, opts in self.generator_options.items()}
+        if data.get("augment") is None:
+            data.pop("augment", None)  # recipes without one write the recipe.yaml they wrote before it existed
         if not data.get("holdout"):
             data.pop("holdout", None)  # recipes without one resolve as they always did
         return data

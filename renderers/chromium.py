@@ -116,12 +116,10 @@ _PAGE_JS = """async (o) => {
   const W = o.width, S = o.scale, MAX_DEPTH = o.maxDepth;
   const range = document.createRange();
   const boxes = [];
+  let minTextPx = 0;  // the smallest font size of any visible text, in screenshot pixels
   const collapse = (s) => (s || "").replace(/\\s+/g, " ").trim();
-  // CSS rect -> [x, y, w, h] in screenshot pixels, outward-rounded.
-  const px = (l, t, r, b) => {
-    const x = Math.floor(l * S), y = Math.floor(t * S);
-    return [x, y, Math.ceil(r * S) - x, Math.ceil(b * S) - y];
-  };
+  // CSS rect -> [x0, y0, x1, y1] (left, top, right, bottom) in screenshot pixels, outward-rounded.
+  const px = (l, t, r, b) => [Math.floor(l * S), Math.floor(t * S), Math.ceil(r * S), Math.ceil(b * S)];
   const boxOf = (r) => px(r.left, r.top, r.right, r.bottom);
   // Non-empty and overlapping the captured area [0, W) x [0, H).
   const shows = (r) => r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < W && r.top < H;
@@ -178,7 +176,11 @@ _PAGE_JS = """async (o) => {
         const tr = range.getBoundingClientRect();
         const visible = seen && shown && shows(tr);
         node.children.push({tag: "#text", text, visible, box: boxOf(tr)});
-        if (visible) emit("text", tr, text);
+        if (visible) {
+          emit("text", tr, text);
+          const size = parseFloat(style.fontSize) * S;
+          if (size > 0 && (minTextPx === 0 || size < minTextPx)) minTextPx = size;
+        }
         own.push(text);
       }
     }
@@ -188,7 +190,8 @@ _PAGE_JS = """async (o) => {
 
   const dom = walk(de, true, 0, false, true);
   // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
-  return JSON.stringify({dom, boxes, document_height: docHeight(), captured_height: H});
+  return JSON.stringify({dom, boxes, document_height: docHeight(), captured_height: H,
+                         min_text_px: Math.round(minTextPx * 10) / 10});
 }"""
 
 
@@ -502,6 +505,9 @@ class ChromiumRenderer(Renderer):
                 "truncated": measured["document_height"] > height,
                 "requests_blocked": blocked[:MAX_BLOCKED_LISTED],
             },
+            # The smallest visible text (font size x device scale), as charts report theirs: the
+            # degradation stage bounds blur and downscaling by it (factory/augment).
+            "quality": {"min_text_px": measured["min_text_px"]},
         }
         return png, png_width, png_height, facts
 
@@ -509,7 +515,7 @@ class ChromiumRenderer(Renderer):
 def _page_facts(tab: _Tab, spec: dict[str, Any], cap: int, scale: float) -> dict[str, Any]:
     """Settle the loaded page, size the viewport to the capture, and measure what it shows.
 
-    Returns {"dom", "boxes", "document_height", "captured_height"} (see _PAGE_JS). When the
+    Returns {"dom", "boxes", "document_height", "captured_height", "min_text_px"} (see _PAGE_JS). When the
     capture is taller or shorter than the viewport (full pages), the viewport is resized to the
     capture height first and the facts are measured after that, so they describe the layout
     in the picture. Trees deeper than 200 elements keep the deeper text, not its structure.

@@ -17,6 +17,7 @@ fi
 
 # --- system packages -------------------------------------------------------------------------
 APT_PACKAGES=(python3 python3-venv python3-dev fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig)
+APT_PACKAGES+=(libgl1 libglib2.0-0)  # augraphy pulls in opencv-python, whose cv2 loads libGL and GLib
 # A browser: keep whatever is there (RENDER_FACTORY_CHROMIUM, Playwright's, Chrome); else Debian's chromium.
 if [[ -z "${RENDER_FACTORY_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
    && ! command -v google-chrome >/dev/null && ! ls "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium-*/ >/dev/null 2>&1; then

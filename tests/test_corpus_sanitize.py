@@ -148,10 +148,11 @@ def test_charsets_are_chosen_as_browsers_do(data, declared, expected):
 
 def _dom():
     def text(t, x, y, w=100, h=20):
-        return {"tag": "#text", "text": t, "visible": True, "box": [x, y, w, h]}
+        return {"tag": "#text", "text": t, "visible": True, "box": [x, y, x + w, y + h]}
 
-    def el(tag, children, box, **attrs):
-        return {"tag": tag, "text": "", "visible": True, "box": box, "attrs": attrs, "children": children}
+    def el(tag, children, box, **attrs):  # box given as x, y, width, height
+        x, y, w, h = box
+        return {"tag": tag, "text": "", "visible": True, "box": [x, y, x + w, y + h], "attrs": attrs, "children": children}
 
     nav = el("nav", [el("a", [text("Home", 10, 10)], [10, 10, 100, 20]), el("a", [text("About", 120, 10)], [120, 10, 100, 20])], [0, 0, 800, 40])
     article = el("article", [el("h1", [text("A long title here", 10, 60, 300, 40)], [10, 60, 300, 40]),

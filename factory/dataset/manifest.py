@@ -21,6 +21,7 @@ MANIFEST = "manifest.json"
 RECIPE = "recipe.yaml"
 SHARD_INDEX = "shardindex.json"
 LIBRARIES = ("matplotlib", "pillow", "imagecodecs", "numpy", "faker", "webdataset", "pydantic", "playwright")
+LIBRARIES += ("albumentations", "augraphy", "opencv-python-headless")  # the augment stage, when installed
 
 
 def library_versions() -> dict[str, str]:

@@ -35,11 +35,10 @@ class Region:
 
 
 def _xyxy(box: Any) -> tuple[float, float, float, float] | None:
-    """A DOM fact's box as (x0, y0, x1, y1); DOM facts hold [x, y, width, height]."""
+    """A DOM fact's box ([x0, y0, x1, y1], factory/boxes.py) as a tuple; None if it has none."""
     if not box or len(box) != 4:
         return None
-    x, y, w, h = box
-    return (x, y, x + w, y + h)
+    return (box[0], box[1], box[2], box[3])
 
 
 def _union(a: tuple | None, b: tuple | None) -> tuple | None:
