@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from factory.recipe import ResolvedRecipe
+from factory.dataset import layout
+from factory.recipe import Recipe, ResolvedRecipe
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class ShardPlan:
 
     @property
     def filename(self) -> str:
-        return f"{self.name}.tar"
+        return layout.shard_file(self.name)
 
 
 def split_counts(total: int, fractions: dict[str, float]) -> dict[str, int]:
@@ -66,7 +67,16 @@ def plan_shards(resolved: ResolvedRecipe) -> list[ShardPlan]:
         cls = registry.generator_class(name)
         if getattr(cls, "reads_records", False):
             return plan_record_shards(resolved, cls.open_corpus(options), cls.variants_of(options))
-    recipe = resolved.recipe
+    return plan_for(resolved.recipe)  # type: ignore[return-value]
+
+
+def plan_for(recipe: Recipe) -> list[ShardPlan] | None:
+    """The shards of a validated recipe (no task or generator needs to be importable); None for a
+    recipe that reads a corpus, whose plan depends on the corpus too (plan_shards reads it)."""
+    from factory import registry
+
+    if any(name in registry.RECORD_GENERATORS for name in recipe.generators):
+        return None
     per_shard = recipe.shard.samples
     shards: list[ShardPlan] = []
     for split, count in split_counts(recipe.samples, recipe.splits).items():

@@ -445,14 +445,21 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
     from factory.dataset.manifest import RECIPE, write_manifest
     from factory.dataset.storage import Store
 
+    from factory.dataset import layout
+    from factory.dataset.ownership import recipe_digest, write_marker
+    from factory.dataset.shards import read_shard_stats
+
     store, manifest = load_manifest(dataset)
     target = check_clean_target(dataset, out)
     target.makedirs()
+    if store.exists(RECIPE):  # the copy is a dataset of the same recipe: marker first, as generate does
+        write_marker(target, recipe_digest(store.read_text(RECIPE)))
     shards, by_split, by_task = [], Counter(), Counter()
     by_split_task: dict[str, Counter] = defaultdict(Counter)
     removed = 0
     for entry in manifest["shards"]:
         kept = 0
+        shard_tasks: Counter = Counter()
         temp = target.temp_name(entry["name"])
         try:
             with target.open_write(temp) as raw:
@@ -466,6 +473,7 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
                         task = str(sample.meta.get("task", "?"))
                         by_split[entry["split"]] += 1
                         by_task[task] += 1
+                        shard_tasks[task] += 1
                         by_split_task[entry["split"]][task] += 1
                         for ext in sorted(sample.members):
                             _add_member(tar, f"{sample.key}.{ext}", sample.members[ext])
@@ -474,6 +482,11 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
             target.remove(temp)
             raise FactoryError(f"cannot write {entry['name']} to '{out}': {exc.strerror or exc}") from None
         shards.append({**entry, "samples": kept, "bytes": writer.bytes, "sha256": writer.sha256.hexdigest()})
+        stats_name = layout.stats_file(layout.shard_name_of(entry["name"]))  # its completion marker, as generate writes it
+        stats = {**(read_shard_stats(store, stats_name) or {}), **shards[-1], "shard": entry["name"], "tasks": dict(sorted(shard_tasks.items()))}
+        stats.pop("name", None)
+        target.makedirs(layout.STATS_FOLDER)
+        target.write_atomic(stats_name, json.dumps(stats, indent=2, sort_keys=True))
     clean = dict(manifest)
     clean["shards"] = shards
     clean["samples"] = {**(manifest.get("samples") or {}), "total": sum(by_split.values()), "by_split": dict(sorted(by_split.items())),
@@ -494,8 +507,8 @@ def check_clean_target(dataset: str, out: str) -> Any:
     target = Store(out)
     if os.path.realpath(str(out)) == os.path.realpath(str(dataset)):
         raise FactoryError("--write-clean must name a new folder, not the dataset itself")
-    if target.exists("manifest.json") or any(n.endswith(".tar") for n in target.list()):
-        raise FactoryError(f"'{out}' already holds a dataset; choose an empty folder for --write-clean")
+    if target.is_file() or (target.is_folder() and target.list()):  # never write beside files that are not ours
+        raise FactoryError(f"'{out}' is not empty; choose a new or empty folder for --write-clean (nothing was touched)")
     return target
 
 

@@ -27,13 +27,14 @@ import jinja2
 from markupsafe import Markup, escape
 
 from factory.boxes import find_boxes
+from factory.dataset import layout
 from factory.errors import FactoryError
 from factory.meta import unpack
 from factory.dataset.storage import Store
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
+MANIFEST = layout.MANIFEST
 DEFAULT_N = 48
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp")
 MIME = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -93,8 +94,11 @@ def load_manifest(dataset: str) -> tuple[Store, dict[str, Any]]:
         manifest = json.loads(store.read_text(MANIFEST))
     except ValueError as exc:
         raise FactoryError(f"'{dataset}/{MANIFEST}' is not valid JSON ({exc}); re-run generate to rewrite it") from None
-    if not isinstance(manifest, dict) or "shards" not in manifest:
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("shards"), list):
         raise FactoryError(f"'{dataset}/{MANIFEST}' has no 'shards' list; is it a render-factory dataset?")
+    for entry in manifest["shards"]:
+        if not isinstance(entry, dict) or not layout.is_shard_file(entry.get("name")):
+            raise FactoryError(f"'{dataset}/{MANIFEST}' lists a shard that is not a shard file of that folder; run render-factory verify on it")
     return store, manifest
 
 

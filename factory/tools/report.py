@@ -35,6 +35,7 @@ import jinja2
 import numpy as np
 from PIL import Image
 
+from factory.dataset import layout
 from factory.errors import FactoryError
 from factory.tools.preview import RawSample, iter_shard, load_manifest, sample_kind, style_choices
 from factory.dataset.storage import Store
@@ -207,7 +208,7 @@ def read_shard_stats(store: Store, manifest: dict[str, Any]) -> list[dict[str, A
     """The per-shard stats files (written by each shard as its completion marker)."""
     out = []
     for entry in manifest["shards"]:
-        name = f"stats/{entry['name'].rsplit('.tar', 1)[0]}.json"
+        name = layout.stats_file(layout.shard_name_of(entry["name"]))
         if not store.exists(name):
             log.warning("no stats file %s; its shard is left out of the throughput plots", name)
             continue
@@ -393,7 +394,7 @@ def plot_throughput(stats: list[dict[str, Any]]) -> str | None:
         return None
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 3.8), layout="constrained")
-    names = [s["shard"].rsplit(".tar", 1)[0] for s in stats]
+    names = [layout.shard_name_of(s["shard"]) for s in stats]
     rates = [s.get("samples_per_second") or 0 for s in stats]
     axes[0].bar(range(len(rates)), rates, color="#4c72b0")
     if len(names) <= 30:
