@@ -24,7 +24,7 @@ PAGES = build_pages(40, seed=3, duplicates=False)
 URLS = [f"https://example.com/{name}" for name, _ in PAGES]
 
 
-def recipe(source, samples=10**6, shard=7, splits=None, **opts):
+def recipe(source, samples=10_000, shard=7, splits=None, **opts):
     return recipe_from_dict({
         "samples": samples, "shard": {"samples": shard}, "splits": splits or {"train": 1.0},
         "tasks": {"screenshot_parsing": 1}, "generators": {"html_corpus": {"source": str(source), **opts}},
