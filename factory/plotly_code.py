@@ -16,9 +16,28 @@ import json
 import math
 from typing import Any
 
+from factory.chart_colours import ink_for, readable
+from factory.generators.engine_specs import callout_above, logo_label
 from factory.tabular import Table, format_value
 
 PLOTLY_CONFIG = {"staticPlot": True, "displayModeBar": False}
+# plotly.js's colorway when a template names none (the "presentation" and "none" templates)
+_D3 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def _template_layout(name: str) -> Any:
+    import plotly.io as pio
+
+    return pio.templates[name].layout
+
+
+def backgrounds(style: dict[str, Any]) -> tuple[str, str]:
+    """(paper, plot) background colours as the chart draws them."""
+    if style.get("background"):
+        return style["background"], style["background"]
+    lay = _template_layout(style["template"])
+    paper = lay.paper_bgcolor or "white"
+    return paper, lay.plot_bgcolor or paper
 
 
 def esc(text: str) -> str:
@@ -61,6 +80,25 @@ class _Figure:
     def color(self, i: int) -> str | None:
         colors = self.s.get("colors") or []
         return colors[i % len(colors)] if colors else None
+
+    def drawn_color(self, i: int) -> str:
+        """The colour a trace or slice is drawn in: the palette's, else the template's colorway."""
+        colors = list(self.s.get("colors") or _template_layout(self.s["template"]).colorway or _D3)
+        return colors[i % len(colors)]
+
+    def inside_font(self, colours: list[str]) -> dict[str, Any]:
+        """Text on marks: black or white per mark, whichever reads better on its colour."""
+        inks = [ink_for(c) for c in colours]
+        return {**self.value_font(), "color": inks if len(inks) > 1 else inks[0]}
+
+    def ink(self) -> str:
+        return ink_for(backgrounds(self.s)[0])
+
+    def accent(self) -> str:
+        return readable("#d62728", backgrounds(self.s))
+
+    def muted(self) -> str:
+        return readable("#6b6b6b", (backgrounds(self.s)[0],))
 
     def labels(self) -> list[str]:
         return [esc(x) for x in self.t.labels()]
@@ -116,7 +154,7 @@ class _Figure:
             # below the x axis block: its depth is measured on a first draw (renderer), then fixed here
             self.annotations.append({"text": esc(s["note"]), "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
                                      "yanchor": "top", "yshift": -int(s.get("note_gap", 30)), "showarrow": False,
-                                     "font": {"size": self.font(0.8)}})  # fmt: skip
+                                     "font": {"size": self.font(0.8), "color": self.muted()}})  # fmt: skip
             bottom = int(s.get("margin_b", 30 + self.font(0.8) * 1.6))
         if "margin_b" in s:
             bottom = int(s["margin_b"])
@@ -124,10 +162,10 @@ class _Figure:
         if s.get("logo", "none") != "none":
             right = s["logo"].endswith("right")
             upper = s["logo"].startswith("top")
-            self.annotations.append({"text": "◆ " + esc(s["logo_text"]), "xref": "paper", "yref": "paper",
+            self.annotations.append({"text": esc(logo_label(s)), "xref": "paper", "yref": "paper",
                                      "x": 1 if right else 0, "y": 1 if upper else 0, "xanchor": "right" if right else "left",
                                      "yanchor": "bottom" if upper else "top", "yshift": 2 if upper else -int(s.get("note_gap", 30)),
-                                     "showarrow": False, "font": {"size": self.font(0.75), "weight": 700}, "opacity": 0.6})  # fmt: skip
+                                     "showarrow": False, "font": {"size": self.font(0.75), "weight": 700, "color": self.muted()}})  # fmt: skip
         if s["legend"] == "none":
             lay["showlegend"] = False
         else:
@@ -140,6 +178,11 @@ class _Figure:
         if s.get("background"):
             lay["paper_bgcolor"] = s["background"]
             lay["plot_bgcolor"] = s["background"]
+        self.callout()
+        if s.get("text_colours") == "ink":  # a repair: every text in plain ink on the background
+            lay["font"]["color"] = self.ink()
+            if "title" in lay:
+                lay["title"]["font"]["color"] = self.ink()
         if self.annotations:
             lay["annotations"] = lay.get("annotations", []) + self.annotations
         if self.shapes:
@@ -179,14 +222,28 @@ class _Figure:
             return
         v = self.s["reference_value"]
         line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": v, "y1": v,
-                "line": {"dash": "dash", "width": 1.5, "color": "#d62728"}}  # fmt: skip
+                "line": {"dash": "dash", "width": 1.5, "color": self.accent()}}  # fmt: skip
         note = {"text": esc(self.s["reference_text"]), "xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": v,
-                "yanchor": "bottom", "showarrow": False, "font": {"size": self.font(0.8), "color": "#d62728"}}  # fmt: skip
+                "yanchor": "bottom", "showarrow": False, "font": {"size": self.font(0.8), "color": self.accent()},
+                "bgcolor": backgrounds(self.s)[1]}  # fmt: skip
         if horizontal:
             line.update({"xref": "x", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1})
             note.update({"xref": "x", "x": v, "xanchor": "left", "yref": "paper", "y": 1, "yanchor": "bottom"})
         self.shapes.append(line)
         self.annotations.append(note)
+
+    def callout(self) -> None:
+        """A label with an arrow pointing at one mark (above a peak, below a low point), on the
+        background colour so it stays readable over grid lines and marks."""
+        s = self.s
+        if s.get("callout", "none") == "none":
+            return
+        row = int(s["callout_row"])
+        up = callout_above(self.spec)
+        self.annotations.append({"text": esc(s["callout_text"]), "x": self.labels()[row], "y": self.t.rows[row][1], "xref": "x", "yref": "y",
+                                 "showarrow": True, "arrowhead": 2, "arrowsize": 1, "arrowwidth": 1.2, "arrowcolor": self.ink(),
+                                 "ax": 0, "ay": -38 if up else 38, "standoff": 4, "bgcolor": backgrounds(s)[1],
+                                 "font": {"size": self.font(0.85), "weight": 700, "color": self.ink()}})  # fmt: skip
 
     def bar_colors(self, j: int) -> Any:
         hi = self.s.get("highlight", -1)
@@ -210,6 +267,8 @@ class _Figure:
                 tr["marker"] = {"color": colors}
             if s["value_labels"]:
                 tr["text"] = [esc(x) for x in _texts(t, j)]
+                if mode == "stack":
+                    tr["insidetextfont"] = self.inside_font([self.drawn_color(j)])
                 tr["textposition"] = "inside" if mode == "stack" else "outside"
                 tr["insidetextanchor"] = "middle"
                 tr["textfont"] = self.value_font()
@@ -318,6 +377,8 @@ class _Figure:
         else:
             tr["textinfo"] = "none" if s["legend"] != "none" else "label"
         tr["textposition"] = "inside" if s["legend"] != "none" else "outside"
+        if tr["textposition"] == "inside":
+            tr["insidetextfont"] = self.inside_font([self.drawn_color(i) for i in range(len(t.rows))])
         self.add(tr, "wedge", 0)
 
     def _draw_donut(self) -> None:
@@ -391,7 +452,8 @@ class _Figure:
             bar["marker"] = {"color": self.color(0)}
             line["line"]["color"] = self.color(1)
         if s["value_labels"]:
-            bar.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "inside", "textfont": self.value_font(), "textangle": 0})
+            bar.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "inside", "textfont": self.value_font(), "textangle": 0,
+                        "insidetextfont": self.inside_font([self.drawn_color(0)])})
         self.add(bar, "bar", 0)
         self.add(line, "point", 1)
         self.axes()
@@ -419,6 +481,7 @@ class _Figure:
         if tr["text"] is None:
             del tr["text"]
         tr["textfont"] = self.value_font()
+        tr["insidetextfont"] = self.inside_font([self.drawn_color(0)])
         self.add(tr, "bar", 0)
         self.layout["yaxis"] = {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}}
 
@@ -434,6 +497,7 @@ class _Figure:
             tr["textinfo"] = "label+text"
         else:
             tr["textinfo"] = "label"
+        tr["insidetextfont"] = self.inside_font([self.drawn_color(i) for i in range(len(t.rows))])
         self.add(tr, "cell", 0)
 
     def _draw_radar(self) -> None:

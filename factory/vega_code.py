@@ -9,10 +9,14 @@ vega-embed way, in `usermeta.embedOptions.theme`; fonts, sizes and colours are i
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 from typing import Any
 
 from factory.chart_code import balanced_lines, histogram_edges
+from factory.chart_colours import ink_for, readable
+from factory.generators.engine_specs import callout_above, logo_label
 from factory.tabular import Table, format_value
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the schema's name; nothing is fetched
@@ -80,6 +84,15 @@ class _Spec:
             enc["legend"] = {"orient": self.s["legend"]}
         return enc
 
+    def inside_text(self) -> dict[str, Any]:
+        """Text on a series' own colour (stacked segments): black or white, whichever reads better."""
+        colors = self.s.get("colors") or []
+        if not colors:
+            return {"value": "white"}
+        tests = [{"test": f"datum.s == {json.dumps(c.name)}", "value": ink_for(colors[j % len(colors)])}
+                 for j, c in enumerate(self.t.series)]  # fmt: skip
+        return {"condition": tests, "value": "white"}
+
     def single_color(self) -> str | None:
         return self.s["colors"][0] if self.s.get("colors") else None
 
@@ -91,7 +104,7 @@ class _Spec:
         return m
 
     def values_layer(self, x: dict, y: dict, dy: float = -6, **enc) -> dict[str, Any]:
-        return {"mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+        return {"name": "values", "mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"])},
                 "encoding": {"x": x, "y": y, "text": {"field": "t"}, **enc}}  # fmt: skip
 
     def reference(self, horizontal: bool = False) -> list[dict[str, Any]]:
@@ -99,12 +112,31 @@ class _Spec:
             return []
         ch = "x" if horizontal else "y"
         v = self.s["reference_value"]
+        colour = self.accent()
         return [
-            {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#d62728"}, "encoding": {ch: {"datum": v}}},
-            {"data": {"values": [{}]},
-             "mark": {"type": "text", "align": "left", "baseline": "bottom", "dy": -2, "dx": 4, "color": "#d62728",
-                      "fontSize": self.fs(0.8), "name": "reference"},
+            {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": colour}, "encoding": {ch: {"datum": v}}},
+            {"name": "reference", "data": {"values": [{}]},
+             "mark": {"type": "text", "align": "left", "baseline": "bottom", "dy": -2, "dx": 4, "color": colour, "fontSize": self.fs(0.8)},
              "encoding": {ch: {"datum": v}, ("x" if not horizontal else "y"): {"value": 0}, "text": {"value": self.s["reference_text"]}}},
+        ]  # fmt: skip
+
+    def callout(self, horizontal: bool = False) -> list[dict[str, Any]]:
+        """A label above one mark with a short line pointing down at it (Vega-Lite has no arrows)."""
+        if self.s.get("callout", "none") == "none" or horizontal:
+            return []
+        row = int(self.s["callout_row"])
+        x_title, y_title = self.axis_titles()
+        pick = [{"filter": f"datum.o == {row} && datum.d == '{row}|0'"}]
+        enc = {"x": self.x_cat(x_title), "y": self.y_val(y_title)}
+        colour = self.ink()
+        up = -1 if callout_above(self.spec) else 1
+        return [
+            {"transform": pick, "mark": {"type": "rule", "color": colour, "strokeWidth": 1, "yOffset": 4 * up, "y2Offset": 18 * up},
+             "encoding": {**enc, "y2": {"field": "v"}}},
+            {"name": "callout", "transform": pick,
+             "mark": {"type": "text", "baseline": "bottom" if up < 0 else "top", "dy": 20 * up, "fontSize": self.fs(0.85),
+                      "fontWeight": "bold", "color": colour},
+             "encoding": {**enc, "text": {"value": self.s["callout_text"]}}},
         ]  # fmt: skip
 
     # -- chart types ---------------------------------------------------------------------
@@ -138,13 +170,13 @@ class _Spec:
             self_axis = layer
             layers.append(self_axis)
         elif self.s["value_labels"]:
-            layers.append({"mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"]), "color": "white", "name": "values"},
+            layers.append({"name": "values", "mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"])},
                            "encoding": {"x": enc["x"], "y": {**enc["y"], "bandPosition": 0.5} if horizontal else enc["y"],
-                                        "text": {"field": "t"}, "detail": {"field": "s"}}})  # fmt: skip
+                                        "text": {"field": "t"}, "detail": {"field": "s"}, "color": self.inside_text()}})  # fmt: skip
             if not horizontal:
                 layers[-1]["encoding"]["y"] = {**enc["y"], "stack": stack}
                 layers[-1]["mark"]["baseline"] = "middle"
-        return layers + self.reference(horizontal)
+        return layers + self.reference(horizontal) + self.callout(horizontal)
 
     def lines(self, interpolate="linear", area=False, stack=False):
         x_title, y_title = self.axis_titles()
@@ -162,7 +194,7 @@ class _Spec:
         layers = [{"mark": mark, "encoding": {**enc, "description": {"field": "d"}}}]
         if self.s["value_labels"]:
             layers.append(self.values_layer(enc["x"], enc["y"]))
-        return layers + self.reference()
+        return layers + self.reference() + self.callout()
 
     def points(self, horizontal=False, size=None):
         x_title, y_title = self.axis_titles()
@@ -233,7 +265,7 @@ class _Spec:
                 enc["color"]["legend"] = {"orient": "right"}
             layers = [{"mark": {"type": "arc", "innerRadius": inner, "stroke": "white"}, "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                layers.append({"name": "values", "mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"}}})  # fmt: skip
         elif kind == "histogram":
             edges, texts = histogram_edges(self.spec)
@@ -245,7 +277,7 @@ class _Spec:
                    "x2": {"field": "b"}, "y": self.y_val(y_title), "description": {"field": "d"}}  # fmt: skip
             layers = [{"mark": self.mark("bar", stroke="white", strokeWidth=1), "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"mark": {"type": "text", "dy": -6, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                layers.append({"name": "values", "mark": {"type": "text", "dy": -6, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
         elif kind == "heatmap":
@@ -254,7 +286,7 @@ class _Spec:
                    "color": {"field": "v", "type": "quantitative", "title": None, "scale": {"scheme": "blues"}}, "description": {"field": "d"}}  # fmt: skip
             layers = [{"mark": {"type": "rect"}, "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                layers.append({"name": "values", "mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": enc["x"], "y": enc["y"], "text": {"field": "t"},
                                             "color": {"condition": {"test": f"datum.v > {_mid(t)}", "value": "white"}, "value": "black"}}})  # fmt: skip
         elif kind == "lollipop":
@@ -262,7 +294,7 @@ class _Spec:
             layers += self.points(size=(self.s["marker_size"] + 4) ** 2 * 1.4)
             if self.s["value_labels"]:
                 layers.append(self.values_layer(layers[0]["encoding"]["x"], layers[0]["encoding"]["y"], dy=-12))
-            layers += self.reference()
+            layers += self.reference() + self.callout()
         elif kind == "dot_plot":
             layers = self.points(horizontal=True)
         elif kind == "dumbbell":
@@ -278,9 +310,9 @@ class _Spec:
                 enc["color"].pop("scale")
             layers = [{"mark": {"type": "line", "point": True, "strokeWidth": self.s["line_width"]}, "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"mark": {"type": "text", "dx": {"expr": "datum.s == " + json.dumps(t.series[0].name) + " ? -8 : 8"},
+                layers.append({"name": "values", "mark": {"type": "text", "dx": {"expr": "datum.s == " + json.dumps(t.series[0].name) + " ? -8 : 8"},
                                         "align": {"expr": "datum.s == " + json.dumps(t.series[0].name) + " ? 'right' : 'left'"},
-                                        "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                                        "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": enc["x"], "y": enc["y"], "text": {"field": "t"}}})  # fmt: skip
         elif kind == "error_bars":
             data = [{"l": lab, "v": r[1], "lo": r[1] - r[2], "hi": r[1] + r[2], "t": format_value(r[1], t.series[0]), "d": f"{i}|0"}
@@ -298,7 +330,7 @@ class _Spec:
             axis = self.value_axis()
             cols = 2 if len(t.series) == 4 else len(t.series)
             top = {"facet": {"field": "s", "type": "nominal", "sort": None, "title": None}, "columns": cols,
-                   "spec": {"width": int(self.plot_size()[0] * 1.05 / cols), "height": int(self.plot_size()[1] * (0.5 if cols == 2 and len(t.series) == 4 else 1.0)),
+                   "spec": {"width": self.facet_cells()[0], "height": self.facet_cells()[1],
                             "mark": self.mark("line", strokeWidth=self.s["line_width"]),
                             "encoding": {"x": {**self.x_cat(None), "axis": {"labelAngle": -45, "labelOverlap": True}}, "y": {"field": "v", "type": "quantitative", "title": None, "axis": axis}, "description": {"field": "d"}}},
                    "resolve": {"scale": {"y": "independent"}}}  # fmt: skip
@@ -310,25 +342,67 @@ class _Spec:
         if title:
             out["title"] = title
         out["data"] = {"values": data}
-        if top:
+        if top:  # a facet: Vega lays it out around its cells (no "fit"); padding makes up the exact size
             out.update(top)
-        else:
-            out["width"], out["height"] = self.plot_size()
-            out["layer"] = layers if len(layers) > 1 else layers
+            pad = self.s.get("padding") or [10, 10, 10, 10]
+            out["padding"] = {"left": pad[0], "top": pad[1], "right": pad[2], "bottom": pad[3]}
+        else:  # the whole picture, axes, legend and furniture included, is exactly width x height
+            out["width"], out["height"] = self.spec.width_px, self.spec.height_px
+            out["autosize"] = {"type": "fit", "contains": "padding"}
+            out["padding"] = 10
+            out["layer"] = layers + self.footer()
         out["config"] = self.config()
-        if self.s.get("background"):
-            out["background"] = self.s["background"]
-        out["padding"] = 10
-        if self.s.get("note") or self.s.get("logo", "none") != "none":
-            out = self.with_note(out)
+        out["background"] = self.background()
         look = self.s.get("theme", "default")
         if look != "default":
             out["usermeta"] = {"embedOptions": {"theme": look}}
         return out
 
-    def plot_size(self) -> tuple[int, int]:
-        """The plot area (Vega lays the rest out around it; the image size is what results)."""
-        return int(self.s["plot_width"]), int(self.s["plot_height"])
+    def facet_cells(self) -> tuple[int, int]:
+        """A facet's cell size: Vega adds axes, headers and title around the cells; the renderer
+        measures that on a first draw and records cells and padding that make the exact size."""
+        return int(self.s["cell_width"]), int(self.s["cell_height"])
+
+    # -- colours and furniture ---------------------------------------------------------------
+
+    def background(self) -> str:
+        """Always written: a theme's transparent background would leave the PNG transparent."""
+        bg = self.s.get("background") or theme_config(self.s.get("theme", "default")).get("background")
+        return bg if bg and bg != "transparent" else "#ffffff"
+
+    def backgrounds(self) -> tuple[str, ...]:
+        view = (theme_config(self.s.get("theme", "default")).get("view") or {}).get("fill")
+        bg = self.background()
+        return (bg, view) if view and not self.s.get("background") else (bg,)
+
+    def ink(self) -> str:
+        return ink_for(self.background())
+
+    def accent(self) -> str:
+        return readable("#d62728", self.backgrounds())
+
+    def muted(self) -> str:
+        return readable("#6b6b6b", self.backgrounds())
+
+    def footer(self) -> list[dict[str, Any]]:
+        """The note (left) and a bottom brand mark (right) under everything, a top brand mark
+        above the plot's right corner. `note_gap` is the depth of the x axis block (and a bottom
+        legend) under the plot: estimated here, measured by the renderer when the estimate was short."""
+        s = self.s
+        layers: list[dict[str, Any]] = []
+        gap = int(s.get("note_gap") or estimated_note_gap(self.spec))
+        if s.get("note"):
+            layers.append({"name": "note", "data": {"values": [{}]},
+                           "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": self.fs(0.8), "color": self.muted()},
+                           "encoding": {"x": {"value": 0}, "y": {"value": {"expr": f"height + {gap}"}}, "text": {"value": s["note"]}}})  # fmt: skip
+        if s.get("logo", "none") != "none":
+            top = s["logo"].startswith("top")
+            y = {"value": -6} if top else {"value": {"expr": f"height + {gap}"}}
+            layers.append({"name": "logo", "data": {"values": [{}]},
+                           "mark": {"type": "text", "align": "right", "baseline": "bottom" if top else "top", "fontSize": self.fs(0.75),
+                                    "fontWeight": "bold", "color": self.muted()},
+                           "encoding": {"x": {"value": {"expr": "width"}}, "y": y, "text": {"value": logo_label(s)}}})  # fmt: skip
+        return layers
 
     def title(self) -> dict[str, Any] | None:
         if not self.t.title:
@@ -338,20 +412,6 @@ class _Spec:
         if self.s.get("subtitle"):
             out["subtitle"] = self.s["subtitle"]
         return out
-
-    def with_note(self, main: dict[str, Any]) -> dict[str, Any]:
-        note = self.s.get("note") or ""
-        logo = "◆ " + self.s["logo_text"] if self.s.get("logo", "none") != "none" else ""
-        layers = []
-        if note:
-            layers.append({"mark": {"type": "text", "align": "left", "fontSize": self.fs(0.8), "name": "note"}, "encoding": {"x": {"value": 0}, "text": {"value": note}}})
-        if logo:
-            layers.append({"mark": {"type": "text", "align": "right", "fontSize": self.fs(0.75), "fontWeight": "bold", "opacity": 0.6, "name": "logo"},
-                           "encoding": {"x": {"value": self.plot_size()[0]}, "text": {"value": logo}}})  # fmt: skip
-        shared = {k: main.pop(k) for k in ("$schema", "title", "config", "background", "padding") if k in main}
-        foot = {"width": self.plot_size()[0], "height": int(self.fs(0.8) * 1.6), "data": {"values": [{}]}, "layer": layers, "view": {"stroke": None}}
-        return {**{k: shared[k] for k in ("$schema", "title") if k in shared}, "vconcat": [main, foot], "spacing": 4,
-                **{k: shared[k] for k in ("config", "background", "padding") if k in shared}}  # fmt: skip
 
     def config(self) -> dict[str, Any]:
         s = self.s
@@ -367,9 +427,73 @@ class _Spec:
             "text": {"font": fam},
             "view": {"stroke": None if s["grid"] == "none" else "#dddddd"},
         }  # fmt: skip
+        cfg["axisX"], cfg["axisY"] = dict(cfg["axis"]), dict(cfg["axis"])  # themes style these too (urbaninstitute: Lato)
         if s.get("colors"):
             cfg["range"] = {"category": list(s["colors"])}
+        self.readable_text(cfg)
         return cfg
+
+    def readable_text(self, cfg: dict[str, Any]) -> None:
+        """Text colours of the theme that do not reach 4.5:1 on the background move in lightness
+        until they do (set for every axis orientation: themes style axisX/axisY too); after a
+        `text_colours` repair every text is plain ink."""
+        theme = theme_config(self.s.get("theme", "default"))
+        bgs = self.backgrounds()
+        plain = self.s.get("text_colours") == "ink"
+        for section, keys in _TEXT_COLOURS.items():
+            for key in keys:
+                current = _theme_colour(theme, section, key)
+                colour = self.ink() if plain else readable(current, bgs)
+                if plain or colour != current:
+                    for name in ((section, f"{section}X", f"{section}Y") if section == "axis" else (section,)):
+                        cfg.setdefault(name, {})[key] = colour
+        if plain:
+            cfg.setdefault("text", {})["color"] = self.ink()
+
+
+_TEXT_COLOURS = {"axis": ("labelColor", "titleColor"), "legend": ("labelColor", "titleColor"), "title": ("color", "subtitleColor"),
+                 "header": ("labelColor", "titleColor")}  # fmt: skip
+_VEGA_TEXT_DEFAULT = {"labelColor": "#000000", "titleColor": "#000000", "color": "#000000", "subtitleColor": "#000000"}
+
+
+@functools.lru_cache(maxsize=None)
+def _themes() -> dict[str, Any]:
+    import vl_convert
+
+    return vl_convert.get_themes()
+
+
+def theme_config(theme: str) -> dict[str, Any]:
+    """The config a Vega theme (vega-themes, as vl-convert bundles it) puts under the spec's."""
+    return {} if theme == "default" else dict(_themes().get(theme, {}))
+
+
+def _theme_colour(theme: dict[str, Any], section: str, key: str) -> str:
+    for name in ((f"{section}X", section) if section == "axis" else (section,)):
+        value = (theme.get(name) or {}).get(key)
+        if isinstance(value, str):
+            return value
+    fallback = (theme.get("style") or {}).get("guide-label", {}).get("fill") if key == "labelColor" else None
+    return fallback if isinstance(fallback, str) else _VEGA_TEXT_DEFAULT[key]
+
+
+def estimated_note_gap(spec: Any) -> int:
+    """How far under the plot a note starts: x ticks, their labels (rotated ones by their
+    widest label), the x axis title and a bottom legend, generously (the renderer corrects a short
+    guess after measuring)."""
+    s, t = spec.style, spec.table
+    fs = s["font_px"]
+    tick = fs * s["tick_scale"]
+    depth = 0.0
+    if spec.chart_type not in ("pie", "donut", "rose"):
+        angle = math.radians(int(s.get("x_rotation", 0)))
+        widest = max((len(x) for x in t.labels()), default=4) * 0.58 * tick
+        depth = 8 + (widest * math.sin(angle) + tick * math.cos(angle) if angle else tick * 1.1)
+        if s.get("x_label"):
+            depth += 6 + fs * 1.1
+    if s.get("legend") == "bottom":
+        depth += 14 + fs * 0.9 * 1.4
+    return int(math.ceil(depth + 8))
 
 
 def _mid(table: Table) -> float:

@@ -24,13 +24,14 @@ from typing import Any
 
 from factory.components import Render
 from factory.errors import Dropped
-from factory.generators.engine_specs import chart_texts
+from factory.generators.engine_specs import chart_texts, logo_label
 from factory.plotly_code import PLOTLY_CONFIG, plotly_figure, resolved_figure
 from renderers import chromium
 from renderers import engine_legibility as legibility
 from renderers.chromium import ChromiumRenderer, _Crashed, _Hung, _png_size, _Watchdog
 
 log = logging.getLogger(__name__)
+LOAD_TIMEOUT_MS = 60000  # loading the plotly.js page, once per browser
 
 # Draw, settle fonts, then measure: every <text> with its kind (from the classes Plotly gives
 # its groups) and every mark of the traces the figure names, as boxes in page pixels.
@@ -58,7 +59,10 @@ _DRAW_JS = """async (a) => {
     if (r.width <= 0 || r.height <= 0) continue;
     const lines = t.querySelectorAll('tspan.line');
     const shown = lines.length > 1 ? Array.from(lines, (l) => l.textContent).join('\\n') : t.textContent;
-    texts.push({kind, text: shown, box: R(r), fill: cs.fill, size: parseFloat(cs.fontSize)});
+    let alpha = parseFloat(cs.fillOpacity || '1');
+    for (let e = t; e && e !== el; e = e.parentElement) { const o = parseFloat(getComputedStyle(e).opacity); if (!isNaN(o)) alpha *= o; }
+    const weight = parseInt(cs.fontWeight, 10) || (cs.fontWeight === 'bold' ? 700 : 400);
+    texts.push({kind, text: shown, box: R(r), fill: cs.fill, alpha, bold: weight >= 600, size: parseFloat(cs.fontSize)});
   }
   const gd = el, marks = [];
   const full = gd._fullData;
@@ -140,9 +144,20 @@ class PlotlyRenderer(ChromiumRenderer):
         return out
 
     def _plot_tab(self) -> Any:
+        """The page with plotly.js loaded (once per browser). Parsing the 4.6 MB bundle takes a
+        few hundred ms on a quiet machine and far longer on a loaded one: it runs under its own,
+        longer allowance, and a failure is a hang to retry on a fresh browser, like a draw's."""
+        from playwright.sync_api import Error as PlaywrightError
+
         tab = self._page(True)
         if not getattr(tab, "plotly_loaded", False):
-            tab.page.set_content(_page_html(), wait_until="load")
+            allowance = max(LOAD_TIMEOUT_MS, self.options.timeout_ms)
+            watchdog = _Watchdog(allowance / 1000, self._browser_pid)
+            try:
+                with watchdog:
+                    tab.page.set_content(_page_html(), wait_until="load", timeout=allowance)
+            except PlaywrightError as exc:  # TimeoutError included
+                raise _Hung(f"loading plotly.js: {str(exc).splitlines()[0]}") from None
             tab.plotly_loaded = True
         return tab
 
@@ -192,17 +207,24 @@ class PlotlyRenderer(ChromiumRenderer):
         return png, measured, sorted({u[:300] for u in self._blocked})
 
     def render(self, source: Any) -> Render:
+        from factory import images
+
         spec = source.copy()
         legibility.ensure_glyphs(spec, chart_texts(spec))
+        pixels = None
         for attempt in range(1, legibility.MAX_DRAWS + 1):
             fig, mark_meta = plotly_figure(spec)
             resolved = resolved_figure(fig)
             png, measured, blocked = self.draw_figure(resolved, spec.width_px, spec.height_px)
             if _place_note(spec, measured):
                 continue
+            _name_texts(spec, measured["texts"])
             problems = legibility.find_problems(measured["texts"], spec.width_px, spec.height_px)
             if not problems:
-                break
+                pixels = images.decode(png)
+                problems = legibility.contrast_problems(pixels, measured["texts"])
+                if not problems:
+                    break
             done = legibility.repair(spec, problems) if attempt < legibility.MAX_DRAWS else None
             if done is None:
                 first = next((p for p in problems if p.reason != "text_clipped"), problems[0])
@@ -214,9 +236,31 @@ class PlotlyRenderer(ChromiumRenderer):
             "marks": marks(spec, measured["marks"], mark_meta, measured.get("plot")),
             "page": {"requests_blocked": blocked},
             "quality": {"draws": attempt, "texts": len(measured["texts"]),
-                        "min_text_px": round(min((t["size"] for t in measured["texts"]), default=0.0), 1)},
+                        "min_text_px": round(min((t["size"] for t in measured["texts"]), default=0.0), 1),
+                        "min_contrast": legibility.min_contrast(pixels, measured["texts"])},
         }
-        return Render(source=spec, encoded=png, encoded_format="png", width=spec.width_px, height=spec.height_px, facts=facts)
+        return Render(source=spec, image=pixels, encoded=png, encoded_format="png", width=spec.width_px, height=spec.height_px, facts=facts)
+
+
+def _name_texts(spec: Any, texts: list[dict[str, Any]]) -> None:
+    """Annotations named by what they are (note, brand mark, reference label, callout), and each
+    text's colour and opacity as numbers (a computed rgba() carries its own alpha)."""
+    from factory.chart_colours import to_rgb
+
+    s = spec.style
+    furniture = {s.get("note") or None: "note", logo_label(s) or None: "logo", s.get("reference_text") or None: "reference",
+                 s.get("callout_text") if s.get("callout", "none") != "none" else None: "callout"}  # fmt: skip
+    furniture.pop(None, None)
+    for t in texts:
+        if t["kind"] == "annotation" and t["text"] in furniture:
+            t["kind"] = furniture[t["text"]]
+        fill = str(t.get("fill") or "")
+        if isinstance(t.get("color"), (list, tuple)) or not fill or fill == "none":
+            t.setdefault("color", None)
+            continue
+        t["color"] = to_rgb(fill)
+        if fill.startswith("rgba"):
+            t["alpha"] = float(t.get("alpha", 1.0)) * float(fill.rstrip(")").split(",")[-1])
 
 
 def _place_note(spec: Any, measured: dict[str, Any]) -> bool:
@@ -226,7 +270,7 @@ def _place_note(spec: Any, measured: dict[str, Any]) -> bool:
     s = spec.style
     if not (s.get("note") or s.get("logo", "").startswith("bottom")) or "note_gap" in s:
         return False
-    furniture = {s.get("note", ""), "◆ " + s.get("logo_text", "")}
+    furniture = {s.get("note", ""), logo_label(s)}
     plot_bottom = measured["plot_bottom"]
     below = [t["box"][3] for t in measured["texts"] if t["text"] not in furniture and t["box"][3] > plot_bottom - 1]
     gap = int(max(below, default=plot_bottom) - plot_bottom) + 6
@@ -237,7 +281,8 @@ def _place_note(spec: Any, measured: dict[str, Any]) -> bool:
 
 _ELEMENT_NAMES = {"title": "title", "subtitle": "subtitle", "xlabel": "x_label", "ylabel": "y_label", "xtick": "x_tick_labels",
                   "ytick": "y_tick_labels", "value": "value_labels", "legend": "legend_texts", "annotation": "annotations",
-                  "colorbar": "colorbar_labels", "label": "labels", "text": "texts"}  # fmt: skip
+                  "colorbar": "colorbar_labels", "label": "labels", "text": "texts", "note": "notes", "logo": "logos",
+                  "reference": "reference_labels", "callout": "callouts"}  # fmt: skip
 
 
 def elements(measured: dict[str, Any]) -> dict[str, Any]:

@@ -49,8 +49,10 @@ STYLE_AXES: dict[str, str] = {
     "reference_line": "an average or target line across the plot with its label, furniture",
     "highlight": "one bar drawn in an accent colour, the rest muted, furniture",
     "logo": "a generated brand mark in a corner, furniture",
+    "callout": "a label with a line or arrow pointing at one mark (the highest or lowest), furniture",
 }
 
+LOGO_MARK = "\u2022"
 _SOURCES = ("National Statistics Office", "World Bank", "company reports", "annual survey", "Eurostat",
             "OECD", "industry estimates", "central bank", "market research")  # fmt: skip
 _BRANDS = ("DATAWIRE", "Chartbeat", "NUMERA", "The Ledger", "StatPoint", "Metrica", "Insight Weekly", "PLOTLINE")
@@ -63,6 +65,8 @@ _LEGENDED = {"grouped_bar", "stacked_bar", "multi_line", "stacked_area", "scatte
              "dumbbell", "slope", "stacked_bar_100", "radar", "step_line", "combo"}  # fmt: skip
 _REFERENCE = {"bar", "line", "area", "lollipop", "barh", "dot_plot", "step_line"}
 _HIGHLIGHT = {"bar", "barh", "lollipop"}
+_CALLOUT = {"bar", "line", "area", "lollipop", "step_line"}
+_NO_FOOTER = {"small_multiples"}  # a facet has no single plot to hang a note under
 
 
 def choose_engine(rng: np.random.Generator, engines: dict[str, float]) -> str:
@@ -131,8 +135,11 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
     if chart_type in ("barh", "dot_plot", "dumbbell", "bullet"):
         height = max(height, 120 + 34 * len(table.rows))
     height = max(320, min(height, 1000))
-    if engine == "vega_lite":  # Vega sizes the plot area; the image is laid out around it
-        style["plot_width"], style["plot_height"] = int(width * 0.78), int(height * 0.62)
+    if engine == "vega_lite" and chart_type == "small_multiples":  # a facet: cells sized, then measured
+        k = len(table.series)
+        cols, rows = (2, 2) if k == 4 else (k, 1)
+        style["cell_width"] = max(60, int((width - 20 - cols * 60 - (cols - 1) * 20) / cols))
+        style["cell_height"] = max(60, int((height - 20 - (50 if style["title_shown"] else 0) - rows * 90) / rows))
     return ChartSpec(chart_type, table, style, width, height, 96, [], engine)
 
 
@@ -173,7 +180,23 @@ def _number_format(rng, chart_type: str, table: Table) -> str:
 
 
 def _furniture(rng, chart_type: str, table: Table, style: dict) -> None:
-    """Subtitle, note line, reference line, highlighted bar and logo: each independent."""
+    """Subtitle, note line, reference line, highlighted bar, logo and callout: each independent."""
+    subtitle_axis(rng, table, style)
+    note_axis(rng, style)
+    reference_axis(rng, chart_type, table, style, _REFERENCE)
+    highlight_axis(rng, chart_type, table, style, _HIGHLIGHT)
+    logo_axis(rng, style)
+    if chart_type in _NO_FOOTER:
+        style["note"], style["logo"] = "", "none"
+        style.pop("logo_text", None)
+    callout(rng, chart_type, table, style, _CALLOUT)
+
+
+# -- furniture axes, shared by every engine (Matplotlib's generator calls them too) -----------
+
+
+def subtitle_axis(rng, table: Table, style: dict) -> None:
+    """A line under the title: the unit, the period, what was selected. Only under a title."""
     facts = table.facts or {}
     unit = facts.get("unit") or (table.series[0].unit if table.series else "")
     subtitle = ""
@@ -189,13 +212,20 @@ def _furniture(rng, chart_type: str, table: Table, style: dict) -> None:
         options.append("Latest available data")
         subtitle = _choice(rng, options)
     style["subtitle"] = subtitle
+
+
+def note_axis(rng, style: dict) -> None:
     note = ""
     if rng.random() < 0.35:
         note = _choice(rng, [f"Source: {_choice(rng, _SOURCES)}", f"Source: {_choice(rng, _SOURCES)}, {int(rng.integers(2015, 2026))}",
                              "Note: figures are rounded", "Note: preliminary data"])  # fmt: skip
     style["note"] = note
+
+
+def reference_axis(rng, chart_type: str, table: Table, style: dict, types: set[str]) -> None:
+    """An average line across the plot, labelled with the average as the table would write it."""
     reference = "none"
-    if chart_type in _REFERENCE and len(table.series) == 1 and rng.random() < 0.25:
+    if chart_type in types and len(table.series) == 1 and rng.random() < 0.25:
         values = [v for v in table.values(0) if v is not None]
         if values:
             col = table.series[0]
@@ -204,17 +234,60 @@ def _furniture(rng, chart_type: str, table: Table, style: dict) -> None:
             style["reference_value"] = float(format_value(mean, col).rstrip("%"))
             style["reference_text"] = f"Average: {format_value(mean, col)}"
     style["reference_line"] = reference
+
+
+def highlight_axis(rng, chart_type: str, table: Table, style: dict, types: set[str]) -> None:
+    """The highest bar in an accent colour, the others muted."""
     highlight = -1
-    if chart_type in _HIGHLIGHT and rng.random() < 0.2:
+    if chart_type in types and rng.random() < 0.2:
         values = table.values(0)
         best = max((v for v in values if v is not None), default=None)
         if best is not None:
             highlight = values.index(best)
     style["highlight"] = highlight
+
+
+def logo_axis(rng, style: dict) -> None:
     style["logo"] = "none"
     if rng.random() < 0.15:
         style["logo"] = _choice(rng, ["top right", "bottom right"])
         style["logo_text"] = _choice(rng, _BRANDS)
+
+
+def currency_symbol(table: Table) -> str | None:
+    """The currency every series is in ($, EUR, GBP by its unit), or None."""
+    units = {c.unit[:3] for c in table.series}
+    if len(units) != 1:
+        return None
+    return {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3"}.get(units.pop())
+
+
+def callout(rng, chart_type: str, table: Table, style: dict, types: set[str]) -> None:
+    """A label pointing at the highest (or lowest) mark of a one-series chart, its value written
+    as the table writes it."""
+    style["callout"] = "none"
+    if chart_type not in types or len(table.series) != 1 or rng.random() >= 0.2:
+        return
+    values = table.values(0)
+    present = [(v, i) for i, v in enumerate(values) if v is not None]
+    if len(present) < 3:
+        return
+    which = _choice(rng, ["max", "min"], p=[0.7, 0.3])
+    value, row = max(present) if which == "max" else min(present)
+    words = {"max": ["Peak", "Highest", "Record"], "min": ["Lowest", "Low point", "Bottom"]}[which]
+    style["callout"] = which
+    style["callout_row"] = int(row)
+    style["callout_text"] = f"{_choice(rng, words)}: {format_value(value, table.series[0])}"
+
+
+def callout_above(spec: Any) -> bool:
+    """A callout sits above its mark, except under a line's low point (a bar or stem is in the way below)."""
+    return spec.style.get("callout") == "max" or spec.chart_type not in ("line", "step_line")
+
+
+def logo_label(style: dict[str, Any]) -> str:
+    """The brand mark as drawn: a bullet (a glyph every chart font has) and the brand name."""
+    return f"{LOGO_MARK} {style['logo_text']}" if style.get("logo", "none") != "none" else ""
 
 
 def chart_texts(spec: ChartSpec) -> list[str]:
@@ -223,7 +296,7 @@ def chart_texts(spec: ChartSpec) -> list[str]:
     texts = [table.title, *table.labels(), *(c.name for c in table.columns), "0123456789.,%-+kMB$€£ "]
     for i in range(len(table.series)):
         texts += [format_value(v, table.series[i]) for v in table.values(i)]
-    texts += [s.get("subtitle", ""), s.get("note", ""), s.get("reference_text", ""), s.get("logo_text", "")]
+    texts += [s.get("subtitle", ""), s.get("note", ""), s.get("reference_text", ""), logo_label(s), s.get("callout_text", "")]
     return [t for t in texts if t]
 
 
