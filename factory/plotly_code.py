@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from factory.chart_colours import ink_for, readable
-from factory.generators.engine_specs import callout_above, logo_label
+from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
 PLOTLY_CONFIG = {"staticPlot": True, "displayModeBar": False}
@@ -150,21 +150,21 @@ class _Figure:
             lines = int(s.get("title_lines", 1))
             top = int(20 + lines * 1.3 * self.font(s["title_scale"]) + (1.4 * self.font(0.9) + 6 if s.get("subtitle") else 0))
         bottom = 30
+        footer = bool(s.get("note")) or s.get("logo", "none").startswith("bottom")
+        gap = int(s.get("note_gap") or note_gap_guess(spec))  # below the x axis block: guessed, measured when short
+        if footer:
+            bottom = gap + int(1.6 * self.font(0.8)) + 8
         if s.get("note"):
-            # below the x axis block: its depth is measured on a first draw (renderer), then fixed here
             self.annotations.append({"text": esc(s["note"]), "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
-                                     "yanchor": "top", "yshift": -int(s.get("note_gap", 30)), "showarrow": False,
+                                     "yanchor": "top", "yshift": -gap, "showarrow": False,
                                      "font": {"size": self.font(0.8), "color": self.muted()}})  # fmt: skip
-            bottom = int(s.get("margin_b", 30 + self.font(0.8) * 1.6))
-        if "margin_b" in s:
-            bottom = int(s["margin_b"])
         lay["margin"] = {"t": top, "b": bottom, "l": 40, "r": 30, "pad": 2}
         if s.get("logo", "none") != "none":
             right = s["logo"].endswith("right")
             upper = s["logo"].startswith("top")
             self.annotations.append({"text": esc(logo_label(s)), "xref": "paper", "yref": "paper",
                                      "x": 1 if right else 0, "y": 1 if upper else 0, "xanchor": "right" if right else "left",
-                                     "yanchor": "bottom" if upper else "top", "yshift": 2 if upper else -int(s.get("note_gap", 30)),
+                                     "yanchor": "bottom" if upper else "top", "yshift": 2 if upper else -gap,
                                      "showarrow": False, "font": {"size": self.font(0.75), "weight": 700, "color": self.muted()}})  # fmt: skip
         if s["legend"] == "none":
             lay["showlegend"] = False
@@ -422,7 +422,7 @@ class _Figure:
         s, t = self.s, self.t
         z = [list(r[1:]) for r in t.rows]
         ramp = s["palette"] if s["palette"] in ("Blues", "Greens", "Purples", "Oranges", "Viridis", "Plasma", "Cividis") else "Blues"
-        tr = {"type": "heatmap", "z": z, "x": [esc(c.name) for c in t.series], "y": self.labels(), "colorscale": ramp.capitalize() if ramp.islower() else ramp,
+        tr = {"type": "heatmap", "z": z, "x": [esc(c.name) for c in t.series], "y": self.labels(), "colorscale": _colorscale(ramp.capitalize() if ramp.islower() else ramp),
               "xgap": 1, "ygap": 1}  # fmt: skip
         if s["value_labels"]:
             tr["text"] = [[esc(format_value(v, c)) for v, c in zip(r[1:], t.series)] for r in t.rows]
@@ -640,6 +640,14 @@ class _Figure:
                             "steps": [{"range": [0, round(top * 0.6, 6)], "color": "#dddddd"},
                                       {"range": [round(top * 0.6, 6), round(top, 6)], "color": "#eeeeee"}]}}  # fmt: skip
             self.add(tr, "bullet", 0, [i])
+
+
+def _colorscale(name: str) -> list[list[Any]]:
+    """A named colorscale written out as plotly.py resolves the name (plotly.js's own scale of the
+    same name differs): the figure sent to the page and the script's figure then agree."""
+    import plotly.colors
+
+    return [[float(p), c] for p, c in plotly.colors.get_colorscale(name)]
 
 
 def axis_titles(spec: Any) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from factory.chart_code import balanced_lines, histogram_edges
 from factory.chart_colours import ink_for, readable
-from factory.generators.engine_specs import callout_above, logo_label
+from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the schema's name; nothing is fetched
@@ -84,14 +84,21 @@ class _Spec:
             enc["legend"] = {"orient": self.s["legend"]}
         return enc
 
-    def inside_text(self) -> dict[str, Any]:
-        """Text on a series' own colour (stacked segments): black or white, whichever reads better."""
-        colors = self.s.get("colors") or []
-        if not colors:
-            return {"value": "white"}
-        tests = [{"test": f"datum.s == {json.dumps(c.name)}", "value": ink_for(colors[j % len(colors)])}
-                 for j, c in enumerate(self.t.series)]  # fmt: skip
-        return {"condition": tests, "value": "white"}
+    def category_colours(self) -> list[str]:
+        """The colours categories are drawn in: the palette's, the theme's range, or Vega's own."""
+        if self.s.get("colors"):
+            return list(self.s["colors"])
+        found = (theme_config(self.s.get("theme", "default")).get("range") or {}).get("category")
+        if isinstance(found, list) and found and all(isinstance(c, str) for c in found):
+            return list(found)
+        return list(_TABLEAU10)
+
+    def inside_text(self, field: str = "s", names: list[str] | None = None) -> dict[str, Any]:
+        """Text on a series' (or slice's) own colour: black or white, whichever reads better."""
+        colors = self.category_colours()
+        names = names if names is not None else [c.name for c in self.t.series]
+        tests = [{"test": f"datum.{field} == {json.dumps(name)}", "value": ink_for(colors[j % len(colors)])} for j, name in enumerate(names)]
+        return {"condition": tests, "value": "black"}
 
     def single_color(self) -> str | None:
         return self.s["colors"][0] if self.s.get("colors") else None
@@ -104,7 +111,7 @@ class _Spec:
         return m
 
     def values_layer(self, x: dict, y: dict, dy: float = -6, **enc) -> dict[str, Any]:
-        return {"name": "values", "mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"])},
+        return {"name": "values", "mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
                 "encoding": {"x": x, "y": y, "text": {"field": "t"}, **enc}}  # fmt: skip
 
     def reference(self, horizontal: bool = False) -> list[dict[str, Any]]:
@@ -115,9 +122,11 @@ class _Spec:
         colour = self.accent()
         return [
             {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": colour}, "encoding": {ch: {"datum": v}}},
-            {"name": "reference", "data": {"values": [{}]},
-             "mark": {"type": "text", "align": "left", "baseline": "bottom", "dy": -2, "dx": 4, "color": colour, "fontSize": self.fs(0.8)},
-             "encoding": {ch: {"datum": v}, ("x" if not horizontal else "y"): {"value": 0}, "text": {"value": self.s["reference_text"]}}},
+            {"name": "reference", "data": {"values": [{}]},  # outside the plot: never on a mark
+             "mark": {"type": "text", "align": "center" if horizontal else "left", "baseline": "bottom" if horizontal else "middle",
+                      "dx": 0 if horizontal else 4, "dy": -4 if horizontal else 0, "color": colour, "fontSize": self.fs(0.8)},
+             "encoding": {ch: {"datum": v}, ("y" if horizontal else "x"): {"value": 0 if horizontal else {"expr": "width"}},
+                          "text": {"value": self.s["reference_text"]}}},
         ]  # fmt: skip
 
     def callout(self, horizontal: bool = False) -> list[dict[str, Any]]:
@@ -266,7 +275,8 @@ class _Spec:
             layers = [{"mark": {"type": "arc", "innerRadius": inner, "stroke": "white"}, "encoding": enc}]
             if self.s["value_labels"]:
                 layers.append({"name": "values", "mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"])},
-                               "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"}}})  # fmt: skip
+                               "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"},
+                                            "color": self.inside_text("l", t.labels())}})  # fmt: skip
         elif kind == "histogram":
             edges, texts = histogram_edges(self.spec)
             data = [{"a": edges[i], "b": edges[i + 1], "v": r[1], "t": format_value(r[1], t.series[0]), "d": f"{i}|0"}
@@ -283,12 +293,16 @@ class _Spec:
         elif kind == "heatmap":
             enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0, "labelOverlap": False}},
                    "y": {"field": "l", "type": "nominal", "sort": None, "title": None},
-                   "color": {"field": "v", "type": "quantitative", "title": None, "scale": {"scheme": "blues"}}, "description": {"field": "d"}}  # fmt: skip
+                   "color": {"field": "v", "type": "quantitative", "title": None,
+                             "scale": {"domain": list(_span(t)), "range": list(HEAT_RANGE), "interpolate": "rgb", "zero": False, "nice": False}},
+                   "description": {"field": "d"}}  # fmt: skip
             layers = [{"mark": {"type": "rect"}, "encoding": enc}]
             if self.s["value_labels"]:
+                for record in data:  # each cell's text in black or white, by the cell's own colour
+                    record["k"] = ink_for(heat_colour(record["v"], *_span(t)))
                 layers.append({"name": "values", "mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": enc["x"], "y": enc["y"], "text": {"field": "t"},
-                                            "color": {"condition": {"test": f"datum.v > {_mid(t)}", "value": "white"}, "value": "black"}}})  # fmt: skip
+                                            "color": {"condition": {"test": "datum.k == '#000000'", "value": "#000000"}, "value": "#ffffff"}}})  # fmt: skip
         elif kind == "lollipop":
             layers = [{"mark": {"type": "rule", "color": "#999999", "strokeWidth": 2}, "encoding": {"x": self.x_cat(self.axis_titles()[0]), "y": self.y_val(self.axis_titles()[1])}}]
             layers += self.points(size=(self.s["marker_size"] + 4) ** 2 * 1.4)
@@ -390,7 +404,7 @@ class _Spec:
         legend) under the plot: estimated here, measured by the renderer when the estimate was short."""
         s = self.s
         layers: list[dict[str, Any]] = []
-        gap = int(s.get("note_gap") or estimated_note_gap(self.spec))
+        gap = int(s.get("note_gap") or note_gap_guess(self.spec))
         if s.get("note"):
             layers.append({"name": "note", "data": {"values": [{}]},
                            "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": self.fs(0.8), "color": self.muted()},
@@ -477,28 +491,22 @@ def _theme_colour(theme: dict[str, Any], section: str, key: str) -> str:
     return fallback if isinstance(fallback, str) else _VEGA_TEXT_DEFAULT[key]
 
 
-def estimated_note_gap(spec: Any) -> int:
-    """How far under the plot a note starts: x ticks, their labels (rotated ones by their
-    widest label), the x axis title and a bottom legend, generously (the renderer corrects a short
-    guess after measuring)."""
-    s, t = spec.style, spec.table
-    fs = s["font_px"]
-    tick = fs * s["tick_scale"]
-    depth = 0.0
-    if spec.chart_type not in ("pie", "donut", "rose"):
-        angle = math.radians(int(s.get("x_rotation", 0)))
-        widest = max((len(x) for x in t.labels()), default=4) * 0.58 * tick
-        depth = 8 + (widest * math.sin(angle) + tick * math.cos(angle) if angle else tick * 1.1)
-        if s.get("x_label"):
-            depth += 6 + fs * 1.1
-    if s.get("legend") == "bottom":
-        depth += 14 + fs * 0.9 * 1.4
-    return int(math.ceil(depth + 8))
+_TABLEAU10 = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac")
+HEAT_RANGE = ("#f7fbff", "#08306b")  # a heatmap's colours, interpolated in RGB: each cell's colour is known
 
 
-def _mid(table: Table) -> float:
-    vals = [v for r in table.rows for v in r[1:] if isinstance(v, float)]
-    return (min(vals) + max(vals)) / 2 if vals else 0.0
+def _span(table: Table) -> tuple[float, float]:
+    vals = [v for r in table.rows for v in r[1:] if isinstance(v, (int, float))]
+    lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def heat_colour(value: float, lo: float, hi: float) -> str:
+    from factory.chart_colours import to_hex, to_rgb
+
+    t = min(max((value - lo) / (hi - lo), 0.0), 1.0)
+    a, b = to_rgb(HEAT_RANGE[0]), to_rgb(HEAT_RANGE[1])
+    return to_hex(tuple(x + (y - x) * t for x, y in zip(a, b)))  # type: ignore[arg-type]
 
 
 def vega_spec(spec: Any) -> dict[str, Any]:

@@ -63,14 +63,18 @@ def ensure_glyphs(spec: Any, texts: list[str]) -> None:
     raise Dropped("missing_glyph", f"no installed font draws {''.join(sorted(missing))[:10]!r} ({family} and fallbacks)")
 
 
-def text_box(kind: str, text: str, box: list[float], group: int = -1) -> TextBox:
-    """A measured text as the Matplotlib checks take it (they only compare, so y may grow downwards)."""
-    return TextBox(kind, text, box[0], box[1], box[2], box[3], group=group)
+def text_box(kind: str, text: str, box: list[float], group: int = -1, angle: float = 0.0, extent: list[float] | None = None) -> TextBox:
+    """A measured text as the Matplotlib checks take it (they only compare, so y may grow downwards;
+    an angle in y-down pixels turns the same way on the image). A text turned off the axes keeps
+    its unrotated extent, so neighbours are compared as the rotated boxes they are, not their
+    bounding rectangles (two 45-degree labels' rectangles overlap long before the labels do)."""
+    size = (float(extent[0]), float(extent[1])) if extent else None
+    return TextBox(kind, text, box[0], box[1], box[2], box[3], angle=angle if size else 0.0, size=size, group=group)
 
 
 def find_problems(texts: list[dict[str, Any]], width: int, height: int) -> list[Problem]:
     problems: list[Problem] = []
-    boxes = [text_box(t["kind"], t["text"], t["box"], 0 if t["kind"] == "legend" else -1) for t in texts]
+    boxes = [text_box(t["kind"], t["text"], t["box"], 0 if t["kind"] == "legend" else -1, t.get("angle", 0.0), t.get("extent")) for t in texts]
     for b in boxes:
         if b.x0 < -CLIP_TOLERANCE_PX or b.y0 < -CLIP_TOLERANCE_PX or b.x1 > width + CLIP_TOLERANCE_PX or b.y1 > height + CLIP_TOLERANCE_PX:
             problems.append(Problem("text_clipped", frozenset({b.kind}), f"{b.kind} {b.text[:40]!r} leaves the canvas"))
@@ -82,8 +86,8 @@ def find_problems(texts: list[dict[str, Any]], width: int, height: int) -> list[
 
 def _behind(crop: np.ndarray, ink: tuple[float, float, float]) -> list[np.ndarray]:
     """The colours a text sits on: each covering BEHIND_SHARE of its box, the text's own excluded."""
-    pixels = crop.reshape(-1, 3)
-    packed = (pixels[:, 0].astype(np.int64) << 16) | (pixels[:, 1].astype(np.int64) << 8) | pixels[:, 2]
+    pixels = crop.reshape(-1, 3).astype(np.int32)
+    packed = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
     values, counts = np.unique(packed, return_counts=True)
     order = np.argsort(-counts, kind="stable")
     out = []
@@ -123,27 +127,29 @@ def text_contrast(pixels: np.ndarray, text: dict[str, Any]) -> float | None:
 
 
 def _rgb(image: Any) -> np.ndarray:
+    """The picture's RGB channels as an array view (an RGBA picture is not converted, only sliced)."""
     if isinstance(image, np.ndarray):
         return image[..., :3]
+    if image.mode in ("RGB", "RGBA"):
+        return np.asarray(image)[..., :3]
     return np.asarray(image.convert("RGB"))
 
 
-def contrast_problems(image: Any, texts: list[dict[str, Any]]) -> list[Problem]:
+def contrast_check(image: Any, texts: list[dict[str, Any]]) -> tuple[list[Problem], float]:
+    """Texts below their WCAG ratio, and the lowest ratio of all (0 when none was measurable),
+    for the sample's quality facts."""
     pixels = _rgb(image)
     out = []
+    lowest = None
     for t in texts:
         ratio = text_contrast(pixels, t)
+        if ratio is None:
+            continue
+        lowest = ratio if lowest is None else min(lowest, ratio)
         need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
-        if ratio is not None and ratio < need:
+        if ratio < need:
             out.append(Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} at {ratio:.2f}:1 (needs {need:g}:1)"))
-    return out
-
-
-def min_contrast(image: Any, texts: list[dict[str, Any]]) -> float:
-    """The lowest contrast of any text in the picture (for the sample's quality facts)."""
-    pixels = _rgb(image)
-    found = [r for r in (text_contrast(pixels, t) for t in texts) if r is not None]
-    return round(min(found), 2) if found else 0.0
+    return out, round(lowest, 2) if lowest is not None else 0.0
 
 
 def _drop_furniture(s: dict[str, Any], kinds: set[str]) -> str | None:

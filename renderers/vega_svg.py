@@ -317,5 +317,8 @@ def _text(el: ET.Element, m: Matrix, ctx: dict[str, Any], alpha: float, family: 
     if kind == "title" and ctx.get("cell"):
         kind = "label"  # a facet's panel title
     colour = parse_colour(el.get("fill"))
-    out.texts.append({"kind": kind, "text": "\n".join(t for t, _ in lines), "box": box, "size": size, "bold": bold,
-                      "color": colour, "alpha": round(a, 4)})  # fmt: skip
+    entry = {"kind": kind, "text": "\n".join(t for t, _ in lines), "box": box, "size": size, "bold": bold, "color": colour, "alpha": round(a, 4)}
+    angle = math.degrees(math.atan2(m[1], m[0]))
+    if abs(math.remainder(angle, 90.0)) >= 0.01:  # rotated off the axes: compared as the rotated box it is
+        entry["angle"], entry["extent"] = angle, [width, bottom - top]
+    out.texts.append(entry)

@@ -135,12 +135,65 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
     if chart_type in ("barh", "dot_plot", "dumbbell", "bullet"):
         height = max(height, 120 + 34 * len(table.rows))
     height = max(320, min(height, 1000))
+    fit_guess(chart_type, table, style, width)
     if engine == "vega_lite" and chart_type == "small_multiples":  # a facet: cells sized, then measured
         k = len(table.series)
         cols, rows = (2, 2) if k == 4 else (k, 1)
         style["cell_width"] = max(60, int((width - 20 - cols * 60 - (cols - 1) * 20) / cols))
         style["cell_height"] = max(60, int((height - 20 - (50 if style["title_shown"] else 0) - rows * 90) / rows))
     return ChartSpec(chart_type, table, style, width, height, 96, [], engine)
+
+
+_CATEGORY_X = {"bar", "grouped_bar", "stacked_bar", "stacked_bar_100", "negative_bar", "line", "multi_line", "area", "stacked_area",
+               "step_line", "lollipop", "waterfall", "error_bars", "combo", "box", "violin", "candlestick"}  # fmt: skip
+
+
+def _em(style: dict) -> float:
+    """A rough character width in ems for the family (no font is opened while sampling)."""
+    family = style["font_family"]
+    return 0.6 if "Mono" in family else (0.47 if "Narrow" in family else 0.56)
+
+
+def fit_guess(chart_type: str, table: Table, style: dict, width: int) -> None:
+    """What a first draw would show and a repair would then fix, guessed before drawing (every
+    redraw costs a whole conversion): x labels start rotated when they will not fit side by side,
+    value labels start off when they will not fit beside each other. A wrong guess is still
+    caught by the measured check and repaired."""
+    em = _em(style)
+    fs = style["font_px"]
+    labels = table.labels()
+    n = max(len(labels), 1)
+    legend_w = 0.0
+    if style["legend"] == "right":
+        names = labels if chart_type in ("pie", "donut") else [c.name for c in table.series]
+        legend_w = max((len(x) for x in names), default=0) * em * fs * 0.9 + 44
+    plot_w = max(width - 20 - 62 - (fs * 1.4 if style.get("y_label") else 0) - legend_w, 80)
+    slot = plot_w / n
+    if chart_type in _CATEGORY_X:
+        tick = fs * style["tick_scale"]
+        widest = max((len(x) for x in labels), default=1) * em * tick
+        if widest + 8 > slot:
+            style["x_rotation"] = 45 if slot * 0.7 > tick * 1.7 + 4 else 90
+    if not style["value_labels"]:
+        return
+    vpx = fs * style["value_scale"]
+    texts = [[format_value(v, c) for v in table.values(j)] for j, c in enumerate(table.series)]
+    longest = max((len(t) for col in texts for t in col), default=0) * em * vpx
+    if chart_type in ("pie", "donut"):
+        values = [v for v in table.values(0) if v is not None]
+        fits = bool(values) and min(values) / max(sum(values), 1e-9) >= 0.06
+    elif chart_type == "heatmap":
+        fits = longest + 6 < plot_w / max(len(table.series), 1)
+    elif chart_type == "grouped_bar":
+        fits = longest + 4 < slot * style["bar_width"] / max(len(table.series), 1)
+    elif chart_type in ("stacked_bar", "stacked_bar_100"):
+        fits = longest + 4 < slot * style["bar_width"]
+    elif chart_type in _CATEGORY_X:
+        fits = longest + 6 < slot
+    else:
+        fits = True
+    if not fits:
+        style["value_labels"] = False
 
 
 def _palette_axis(rng, chart_type: str, table: Table, style: dict, dark: bool) -> None:
@@ -189,6 +242,8 @@ def _furniture(rng, chart_type: str, table: Table, style: dict) -> None:
     if chart_type in _NO_FOOTER:
         style["note"], style["logo"] = "", "none"
         style.pop("logo_text", None)
+    if (style["note"] or style["logo"].startswith("bottom")) and style["legend"] == "bottom":
+        style["legend"] = "top"  # the note takes the bottom line
     callout(rng, chart_type, table, style, _CALLOUT)
 
 
@@ -278,6 +333,25 @@ def callout(rng, chart_type: str, table: Table, style: dict, types: set[str]) ->
     style["callout"] = which
     style["callout_row"] = int(row)
     style["callout_text"] = f"{_choice(rng, words)}: {format_value(value, table.series[0])}"
+
+
+def note_gap_guess(spec: Any) -> int:
+    """How far under the plot a note starts: x ticks, their labels (rotated ones by their
+    widest label), the x axis title and a bottom legend, generously (the renderer corrects a short
+    guess after measuring)."""
+    s, t = spec.style, spec.table
+    fs = s["font_px"]
+    tick = fs * s["tick_scale"]
+    depth = 0.0
+    if spec.chart_type not in ("pie", "donut", "rose"):
+        angle = math.radians(int(s.get("x_rotation", 0)))
+        widest = max((len(x) for x in t.labels()), default=4) * 0.58 * tick
+        depth = 8 + (widest * math.sin(angle) + tick * math.cos(angle) if angle else tick * 1.1)
+        if s.get("x_label"):
+            depth += 6 + fs * 1.1
+    if s.get("legend") == "bottom":
+        depth += 14 + fs * 0.9 * 1.4
+    return int(math.ceil(depth + 14))
 
 
 def callout_above(spec: Any) -> bool:
