@@ -411,6 +411,7 @@ class _Builder:
             row = int(s["callout_row"])
             ink = ink_for(plot)
             up = callout_above(spec)
+            self.emit("ax.margins(y=0.25)")  # headroom: the label stays inside the axes, clear of the title
             self.emit(f'ax.annotate({escape(s["callout_text"])!r}, ({row}, {_num(self.table.rows[row][1])}), xytext=(0, {30 if up else -30}), '
                       f'textcoords="offset points", ha="center", va="{"bottom" if up else "top"}", fontsize={font_points(spec, 0.85)}, '
                       f'fontweight="bold", color="{ink}", arrowprops={{"arrowstyle": "-|>", "color": "{ink}", "lw": 1.0, "shrinkA": 0, "shrinkB": 3}}, '

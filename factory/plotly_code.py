@@ -145,10 +145,13 @@ class _Figure:
             title.update({"x": 0.5, "xanchor": "center"} if s["title_align"] == "center" else {"x": 0.02, "xanchor": "left"})
             if s.get("subtitle"):
                 title["subtitle"] = {"text": esc(s["subtitle"]), "font": {"size": self.font(0.9)}}
-            title["yref"], title["y"], title["yanchor"], title["pad"] = "container", 1.0, "top", {"t": 10}
-            lay["title"] = title
             lines = int(s.get("title_lines", 1))
-            top = int(20 + lines * 1.3 * self.font(s["title_scale"]) + (1.4 * self.font(0.9) + 6 if s.get("subtitle") else 0))
+            # plotly.js lifts a title of several lines by about 0.75 em above its anchor (measured:
+            # 13 px at 18 px, whatever the line count): the pad makes that room, or line one is cut
+            lift = int(round(0.8 * self.font(s["title_scale"]))) if "<br>" in text else 0
+            title["yref"], title["y"], title["yanchor"], title["pad"] = "container", 1.0, "top", {"t": 10 + lift}
+            lay["title"] = title
+            top = int(20 + lift + lines * 1.3 * self.font(s["title_scale"]) + (1.4 * self.font(0.9) + 6 if s.get("subtitle") else 0))
         bottom = 30
         footer = bool(s.get("note")) or s.get("logo", "none").startswith("bottom")
         gap = int(s.get("note_gap") or note_gap_guess(spec))  # below the x axis block: guessed, measured when short
@@ -329,6 +332,8 @@ class _Figure:
                 tr["cliponaxis"] = False
             self.add(tr, "point", j)
         self.axes()
+        # the first point sits on the y axis otherwise, and its label on the lowest y tick label
+        self.layout["xaxis"]["range"] = [-0.35, len(t.rows) - 0.65]
         self.reference()
 
     def _draw_line(self) -> None:
@@ -422,13 +427,18 @@ class _Figure:
         s, t = self.s, self.t
         z = [list(r[1:]) for r in t.rows]
         ramp = s["palette"] if s["palette"] in ("Blues", "Greens", "Purples", "Oranges", "Viridis", "Plasma", "Cividis") else "Blues"
-        tr = {"type": "heatmap", "z": z, "x": [esc(c.name) for c in t.series], "y": self.labels(), "colorscale": _colorscale(ramp.capitalize() if ramp.islower() else ramp),
-              "xgap": 1, "ygap": 1}  # fmt: skip
-        if s["value_labels"]:
-            tr["text"] = [[esc(format_value(v, c)) for v, c in zip(r[1:], t.series)] for r in t.rows]
-            tr["texttemplate"] = "%{text}"
-            tr["textfont"] = self.value_font()
+        scale = _colorscale(ramp.capitalize() if ramp.islower() else ramp)
+        names = [esc(c.name) for c in t.series]
+        tr = {"type": "heatmap", "z": z, "x": names, "y": self.labels(), "colorscale": scale, "xgap": 1, "ygap": 1}
         self.add(tr, "cell", -1)
+        if s["value_labels"]:  # a text trace: each cell's number in black or white by the cell's own colour
+            vals = [v for r in z for v in r if v is not None]
+            lo, hi = min(vals), max(vals)
+            cells = [(name, lab, v, c) for lab, r in zip(self.labels(), t.rows) for name, v, c in zip(names, r[1:], t.series) if v is not None]
+            inks = [ink_for(_scale_colour(scale, (v - lo) / (hi - lo) if hi > lo else 0.5)) for _, _, v, _ in cells]
+            self.add({"type": "scatter", "mode": "text", "x": [c[0] for c in cells], "y": [c[1] for c in cells],
+                      "text": [esc(format_value(v, col)) for _, _, v, col in cells], "textposition": "middle center",
+                      "textfont": {**self.value_font(), "color": inks}, "showlegend": False, "hoverinfo": "skip"}, None)  # fmt: skip
         self.layout["xaxis"] = {"type": "category", "side": "bottom", "tickfont": {"size": self.font(s["tick_scale"])}}
         self.layout["yaxis"] = {"type": "category", "autorange": "reversed", "tickfont": {"size": self.font(s["tick_scale"])}}
 
@@ -506,7 +516,8 @@ class _Figure:
         for j, col in enumerate(t.series):
             vals = t.values(j)
             tr: dict[str, Any] = {"type": "scatterpolar", "r": vals + vals[:1], "theta": labels + labels[:1], "fill": "toself",
-                                  "name": esc(col.name), "mode": "lines+markers", "line": {"width": s["line_width"]}}  # fmt: skip
+                                  "name": esc(col.name), "mode": "lines+markers", "line": {"width": s["line_width"]},
+                                  "fillcolor": _rgba(self.drawn_color(j), 0.15)}  # a light fill: the radial tick labels stay readable over it
             if self.color(j):
                 tr["line"]["color"] = self.color(j)
             self.add(tr, "point", j, list(range(len(t.rows))) + [0])
@@ -640,6 +651,26 @@ class _Figure:
                             "steps": [{"range": [0, round(top * 0.6, 6)], "color": "#dddddd"},
                                       {"range": [round(top * 0.6, 6), round(top, 6)], "color": "#eeeeee"}]}}  # fmt: skip
             self.add(tr, "bullet", 0, [i])
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    from factory.chart_colours import to_rgb
+
+    r, g, b = (int(round(v)) for v in to_rgb(colour))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _scale_colour(scale: list[list[Any]], t: float) -> str:
+    """The colour a colorscale gives at t (0-1), interpolated in RGB as plotly.js does."""
+    from factory.chart_colours import to_hex, to_rgb
+
+    t = min(max(t, 0.0), 1.0)
+    for (p0, c0), (p1, c1) in zip(scale, scale[1:]):
+        if t <= p1:
+            f = 0.0 if p1 == p0 else (t - p0) / (p1 - p0)
+            a, b = to_rgb(c0), to_rgb(c1)
+            return to_hex(tuple(x + (y - x) * f for x, y in zip(a, b)))  # type: ignore[arg-type]
+    return to_hex(to_rgb(scale[-1][1]))
 
 
 def _colorscale(name: str) -> list[list[Any]]:

@@ -169,6 +169,11 @@ def fit_guess(chart_type: str, table: Table, style: dict, width: int) -> None:
         legend_w = max((len(x) for x in names), default=0) * em * fs * 0.9 + 44
     plot_w = max(width - 20 - 62 - (fs * 1.4 if style.get("y_label") else 0) - legend_w, 80)
     slot = plot_w / n
+    if style["title_shown"] and table.title:  # a title wider than its room starts wrapped
+        title_em = em * (1.08 if style["title_weight"] == "bold" else 1.0)
+        room = max(width - 40 - (legend_w if chart_type not in ("pie", "donut") else 0), width * 0.4)
+        lines = math.ceil(len(table.title) * title_em * fs * style["title_scale"] / room)
+        style["title_lines"] = max(1, min(lines, 3, len(table.title.split())))
     if chart_type in _CATEGORY_X:
         tick = fs * style["tick_scale"]
         widest = max((len(x) for x in labels), default=1) * em * tick
