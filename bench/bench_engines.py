@@ -20,10 +20,11 @@ times steady-state work only.
   to the page as JSON naming a template the page holds, as the factory sends them: the cheapest
   way in.)
 
-Rounds interleave engines and, within an engine, the order of the two sides (odd rounds run the
-limit first, on the previous round's charts), because this machine's speed drifts. Each round
-prints both rates and its ratio; the summary gives totals, the per-round spread of factory/limit
-(target >= 0.85) and each engine's limit milliseconds per chart per process.
+Rounds interleave engines; within a round the two sides take turns in steps of one shard per
+process (a few seconds each), the order alternating step by step (a step that times the limit
+first draws the previous step's charts), because this machine's speed drifts within seconds.
+Each round prints both rates and its ratio; the summary gives totals, the per-round spread of
+factory/limit (target >= 0.85) and each engine's milliseconds per chart per process.
 """
 
 from __future__ import annotations
@@ -166,8 +167,8 @@ class Engine:
         self.previous: list = []
         self.rows: list[dict] = []
 
-    def factory(self, pool: ProcessPoolExecutor, index: int) -> tuple[int, float]:
-        shards = self.rounds[index]
+    def factory(self, pool: ProcessPoolExecutor, index: int, shards: list | None = None) -> tuple[int, float]:
+        shards = self.rounds[index] if shards is None else shards
         t0 = time.perf_counter()
         kept = sum(pool.map(factory_task, [self.name] * len(shards), [self.recipe] * len(shards), [str(self.out)] * len(shards), shards))
         elapsed = time.perf_counter() - t0
@@ -179,6 +180,29 @@ class Engine:
         t0 = time.perf_counter()
         list(pool.map(limit_task, [self.name] * workers, chunks))
         return len(jobs), time.perf_counter() - t0
+
+    def round(self, pool: ProcessPoolExecutor, index: int, workers: int) -> dict:
+        """The round's shards in steps of `workers` shards (one a process): each step times the
+        factory on its shards and the limit on the same charts, in turn, the order alternating
+        step by step (a step first timing the limit draws the previous step's charts). Steps of a
+        few seconds: this machine's drift falls on both sides alike."""
+        shards = self.rounds[index]
+        row = {"kept": 0, "factory": 0.0, "drawn": 0, "limit": 0.0}
+        for k in range(0, len(shards), workers):
+            step = shards[k : k + workers]
+            if (k // workers) % 2 == 0 or not self.previous:
+                kept, ft = self.factory(pool, index, step)
+                n, lt = self.limit(pool, self.current, workers)
+            else:
+                n, lt = self.limit(pool, self.previous, workers)
+                kept, ft = self.factory(pool, index, step)
+            self.previous = self.current
+            row["kept"] += kept
+            row["factory"] += ft
+            row["drawn"] += n
+            row["limit"] += lt
+        row["ratio"] = (row["kept"] / row["factory"]) / (row["drawn"] / row["limit"])
+        return row
 
 
 def main() -> int:
@@ -204,15 +228,9 @@ def main() -> int:
             order = engines if r % 2 else list(reversed(engines))
             for e in order:
                 st = state[e]
-                if r % 2:
-                    kept, ft = st.factory(pool, r)
-                    n, lt = st.limit(pool, st.current, args.workers)
-                else:
-                    n, lt = st.limit(pool, st.previous, args.workers)
-                    kept, ft = st.factory(pool, r)
-                st.previous = st.current
-                row = {"kept": kept, "factory": ft, "drawn": n, "limit": lt, "ratio": (kept / ft) / (n / lt)}
+                row = st.round(pool, r, args.workers)
                 st.rows.append(row)
+                kept, ft, n, lt = row["kept"], row["factory"], row["drawn"], row["limit"]
                 print(f"round {r} {e:<10} factory {kept / ft:6.1f}/s ({kept} kept in {ft:5.1f} s)  limit {n / lt:6.1f}/s ({n} in {lt:5.1f} s)"
                       f"  factory/limit {row['ratio']:.2f}", flush=True)  # fmt: skip
     print(f"\n{'engine':<10} {'factory/s':>9} {'limit/s':>8} {'factory/limit':>13} {'rounds (min-max)':>17} {'limit ms/chart':>15} {'factory ms/chart':>17}")

@@ -161,6 +161,12 @@ class _Figure:
             self.annotations.append({"text": esc(s["note"]), "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
                                      "yanchor": "top", "yshift": -gap, "showarrow": False,
                                      "font": {"size": self.font(0.8), "color": self.muted()}})  # fmt: skip
+        if s["legend"] == "top":  # a legend above the plot sits under the title: its rows get room too
+            names = self.t.labels() if self.spec.chart_type in ("pie", "donut", "slope") else [c.name for c in self.t.series]
+            em = 0.6 * self.font(0.9)
+            row_w = sum(len(n) * em + 40 for n in names)
+            rows = max(1, math.ceil(row_w / max(spec.width_px - 70, 100)))
+            top += int(rows * 1.5 * self.font(0.9) + 10)
         lay["margin"] = {"t": top, "b": bottom, "l": 40, "r": 30, "pad": 2}
         if s.get("logo", "none") != "none":
             right = s["logo"].endswith("right")
@@ -729,13 +735,6 @@ def plotly_script(spec: Any) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def resolved_figure(fig: dict[str, Any]) -> dict[str, Any]:
-    """The figure as plotly.graph_objects completes it (template expanded, values validated)."""
-    import plotly.graph_objects as go
-
-    return json.loads(go.Figure(data=fig["data"], layout=fig["layout"]).to_json())
 
 
 def isfinite(v: Any) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from typing import Any
 
 from factory.chart_code import balanced_lines, histogram_edges
