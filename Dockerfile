@@ -12,7 +12,8 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig \
+      chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig libgl1 libglib2.0-0 \
+      fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -20,7 +21,7 @@ COPY pyproject.toml README.md ./
 COPY factory ./factory
 COPY renderers ./renderers
 COPY html_templates ./html_templates
-RUN pip install . \
+RUN pip install '.[augment]' \
  && python -c "import matplotlib.pyplot"  # build the font cache once, in the image
 
 # Chromium runs with --no-sandbox when it runs as root, which is the case here.

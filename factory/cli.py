@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -60,10 +59,52 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nChart style axes (each sampled independently):")
     for axis, desc in charts.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
+    from factory.generators import doc_locale, doc_style
+
+    print("\nDocument genres (layouts):")
+    for genre, layouts in doc_style.LAYOUTS.items():
+        print(f"  {genre:<16} {', '.join(layouts)}")
+    print("\nDocument style axes (each sampled independently):")
+    for axis, desc in doc_style.STYLE_AXES.items():
+        print(f"  {axis:<16} {desc}")
+    print("\nDocument locales:")
+    print("  " + ", ".join(doc_locale.LOCALES))
+    from factory.augment.options import OPS, PRESETS
+
+    print("\nAugment presets (recipe augment.preset):")
+    for name, ops in PRESETS.items():
+        print(f"  {name:<8} " + ", ".join(ops))
+    print("\nAugment ops (recipe augment.ops, in the order they run; * moves pixels and boxes):")
+    for name, spec in OPS.items():
+        print(f"  {name + (' *' if spec.geometric else ''):<21} {spec.help}; " + ", ".join(spec.params))
+    from factory.metrics import SCORERS
+
+    print("\nMetrics (render-factory score; other tasks: edit similarity and exact match):")
+    for task, scorer in SCORERS.items():
+        print(f"  {task:<20} {', '.join(scorer.metrics)}")
     return 0
 
 
+def default_output(name: str) -> str:
+    """output/<recipe name>: a folder directly inside output/, whatever the name says."""
+    folder = Path("output") / name
+    if Path(name).is_absolute() or len(Path(name).parts) != 1 or name in (".", "..") or folder.resolve().parent != Path("output").resolve():
+        raise FactoryError(f"recipe name {name!r} cannot name a folder inside output/; give --out, or a plain name")
+    return str(folder)
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}; leave it out to use every core")
+    return value
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
+    from factory.dataset import layout
     from factory.generate import generate
     from factory.recipe import load_recipe
 
@@ -76,7 +117,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.browser:
         overrides["renderers.chromium.executable"] = args.browser
     resolved = load_recipe(args.recipe, overrides)
-    out = args.out or str(Path("output") / resolved.recipe.name)
+    out = args.out or default_output(resolved.recipe.name)
     manifest = generate(
         resolved,
         out,
@@ -93,22 +134,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"dropped {drops['total']}" + (f" ({', '.join(f'{k}: {v}' for k, v in drops['by_reason'].items())})" if drops["total"] else "")
     )
     if samples["total"] < samples["planned"]:
-        print(f"warning: {samples['planned'] - samples['total']} planned samples are missing; see {out}/stats/", file=sys.stderr)
+        print(f"warning: {samples['planned'] - samples['total']} planned samples are missing; see {out}/{layout.STATS_FOLDER}/", file=sys.stderr)
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from factory.dataset.verify import verify
+    from factory.dataset.verify import verify_report
     from factory.dataset.storage import Store
 
-    problems = verify(Store(args.dataset))
-    for p in problems:
+    report = verify_report(Store(args.dataset))
+    for p in report.problems:
         print(f"FAIL {p}")
-    if problems:
-        print(f"{args.dataset}: {len(problems)} problem(s)")
+    if report.problems:
+        print(f"{args.dataset}: {len(report.problems)} problem(s)")
         return 1
-    manifest = json.loads(Store(args.dataset).read_text("manifest.json"))
-    print(f"{args.dataset}: OK, {len(manifest['shards'])} shards, {manifest['samples']['total']} samples match the manifest")
+    print(f"{args.dataset}: OK, {report.shards} shards, {report.samples} samples match the manifest, stats and recipe")
     return 0
 
 
@@ -128,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="recipe seed (overrides the recipe)")
     p.add_argument("--shard-size", type=int, help="samples per shard (overrides the recipe)")
     p.add_argument("--format", choices=["png", "jpg", "webp"], help="image format (overrides the recipe)")
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=_workers, help="worker processes, at least 1 (default: all cores)")
     p.add_argument("--executor", choices=["local", "ray"], default="local")
     p.add_argument("--ray-address", help="Ray cluster address, e.g. auto (with --executor ray)")
     p.add_argument("--browser", help="path to a Chromium/Chrome executable")
@@ -140,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset folder or URL")
     p.set_defaults(func=cmd_verify)
 
-    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart")):
+    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart"),
+                         ("score", "factory.tools.score"), ("decontaminate", "factory.tools.decontaminate")):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ModuleNotFoundError as exc:

@@ -1,5 +1,6 @@
-"""A whole run: check the recipe, write it beside the shards, render what is missing, then the
-manifest. Re-running the same command finishes an interrupted dataset."""
+"""A whole run: check the recipe and the output folder, hold the folder, write the recipe beside
+the shards, render what is missing, then the manifest. Re-running the same command finishes an
+interrupted dataset. What the run may write where: factory/dataset/ownership.py."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 from factory import registry
 from factory.dataset.card import write_card
 from factory.errors import FactoryError
+from factory.holdout import check_fields, probe_sources
 from factory.executors import make_executor
 from factory.dataset.manifest import RECIPE, build_manifest, read_stats, write_manifest
+from factory.dataset.ownership import check_output, recipe_digest, sole_writer, write_marker
 from factory.plan import ShardPlan, plan_shards
 from factory.recipe import ResolvedRecipe
 from factory.samples import Workshop
@@ -22,9 +25,16 @@ log = logging.getLogger(__name__)
 
 
 def preflight(resolved: ResolvedRecipe) -> None:
-    """Fail before writing anything: build every generator (loads user tables) and check renderers
-    (a pages recipe needs a browser)."""
+    """Fail before writing anything: build every generator (loads user tables), check renderers
+    (a pages recipe needs a browser) and the augment stage's libraries."""
     workshop = Workshop(resolved)
+    augment = resolved.recipe.augment
+    if augment is not None and augment.any_active:
+        from factory.augment.ops import libraries_available
+
+        libraries_available()  # no albumentations/augraphy: a one-line error naming the extra
+    if workshop.holdout:
+        check_fields(workshop.holdout, probe_sources(workshop, resolved.seed))
     for gen in workshop.generators.values():
         for name in gen.renderers():
             check = registry.renderer_preflight(name)
@@ -40,40 +50,52 @@ def generate(
     ray_address: str | None = None,
     progress: Callable[[list[ShardPlan], int], Callable[[int], None]] | None = None,
 ) -> dict[str, Any]:
-    """Make (or finish) the dataset described by `resolved` in `out`; returns its manifest."""
+    """Make (or finish) the dataset described by `resolved` in `out`; returns its manifest.
+
+    Refuses (FactoryError, nothing written) an output that is neither new, empty, nor this
+    recipe's dataset, and an output another run is writing. A run that keeps no sample at all
+    raises after writing its manifest."""
+    if workers is not None and workers < 1:
+        raise FactoryError(f"--workers must be at least 1, got {workers}; leave it out to use every core")
     store = Store(out)
     recipe_yaml = resolved.to_yaml()
-    if store.exists(RECIPE) and store.read_text(RECIPE) != recipe_yaml:
-        raise FactoryError(
-            f"'{out}' already holds a dataset made from a different recipe; "
-            "choose another --out, or delete that folder to start over"
-        )
+    digest = recipe_digest(recipe_yaml)
+    check_output(store, recipe_yaml)  # before anything is written, even the folder
     preflight(resolved)
-    store.makedirs()
-    store.write_atomic(RECIPE, recipe_yaml)
-    removed = store.remove_partials()
-    if removed:
-        log.info("removed %d unfinished temporary file(s) from an interrupted run", removed)
-    plan = plan_shards(resolved)
-    todo = [s for s in plan if not is_complete(store, s)]
-    done = len(plan) - len(todo)
-    if done:
-        log.info("%d of %d shards already complete; rendering the other %d", done, len(plan), len(todo))
-    runner = make_executor(executor, workers, ray_address)
-    on_samples = progress(todo, sum(s.samples for s in todo)) if progress else (lambda n: None)
-    try:
-        runner.run(resolved.as_dict(), store.url, todo, on_samples)
-    finally:
-        close = getattr(on_samples, "close", None)
-        if close:
-            close()
-    lost = [s.filename for s in todo if not is_complete(store, s)]
-    if lost:  # rendered, but where this process cannot see them (e.g. a node-local disk)
+    with sole_writer(store) as holder:
+        check_output(store, recipe_yaml)  # again: another run may have claimed it meanwhile
+        write_marker(store, digest)
+        store.write_atomic(RECIPE, recipe_yaml)
+        removed = store.remove_stale_temporaries()  # no other run is writing: the lock says so
+        if removed:
+            log.info("removed %d unfinished temporary file(s) from an interrupted run", removed)
+        plan = plan_shards(resolved)
+        todo = [s for s in plan if not is_complete(store, s, digest, rehash=True)]
+        done = len(plan) - len(todo)
+        if done:
+            log.info("%d of %d shards already complete; rendering the other %d", done, len(plan), len(todo))
+        runner = make_executor(executor, workers, ray_address)
+        on_samples = progress(todo, sum(s.samples for s in todo)) if progress else (lambda n: None)
+        try:
+            runner.run(resolved.as_dict(), store.url, todo, on_samples, run=store.run)
+        finally:
+            close = getattr(on_samples, "close", None)
+            if close:
+                close()
+        lost = [s.filename for s in todo if not is_complete(store, s, digest)]
+        if lost:  # rendered, but where this process cannot see them (e.g. a node-local disk)
+            raise FactoryError(
+                f"{len(lost)} shard(s) were rendered but are missing from '{out}' (first: {lost[0]}); "
+                "workers must write where this process reads: use a shared folder or object storage"
+            )
+        holder.check()
+        manifest = build_manifest(resolved, plan, read_stats(store, plan), digest)
+        write_card(store, manifest)  # README.md; before the manifest, which stays the last file written
+        write_manifest(store, manifest)
+    if manifest["samples"]["total"] == 0:
+        reasons = ", ".join(f"{k}: {v}" for k, v in manifest["drops"]["by_reason"].items()) or "none recorded"
         raise FactoryError(
-            f"{len(lost)} shard(s) were rendered but are missing from '{out}' (first: {lost[0]}); "
-            "workers must write where this process reads: use a shared folder or object storage"
+            f"the run kept no sample: every attempt was dropped ({reasons}); "
+            "fix the recipe or the table files (the reasons are in the stats files), then run again"
         )
-    manifest = build_manifest(resolved, plan, read_stats(store, plan))
-    write_card(store, manifest)  # README.md; before the manifest, which stays the last file written
-    write_manifest(store, manifest)
     return manifest

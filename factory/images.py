@@ -38,6 +38,14 @@ def encode_png(image: Image.Image, level: int = 1) -> bytes:
     return bytes(imagecodecs.png_encode(np.asarray(image), level=level, filter=imagecodecs.PNG.FILTER.NONE))
 
 
+def encode_pixels(pixels: np.ndarray, fmt: str, quality: int = 90, png_compress_level: int = 1) -> bytes:
+    """Like `encode`, for an RGB uint8 array (the degradation stage's output): PNG goes to libpng
+    straight from the array, without the round trip through PIL's 4-byte RGB."""
+    if fmt == "png":
+        return bytes(imagecodecs.png_encode(np.ascontiguousarray(pixels), level=png_compress_level, filter=imagecodecs.PNG.FILTER.NONE))
+    return encode(Image.fromarray(pixels), fmt, quality, png_compress_level)
+
+
 def decode(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()

@@ -18,16 +18,26 @@ which is exactly what webdataset's `with_epoch` on a dataset does not do (it cou
 
 Randomness (shard order, resampling, the shuffle buffer) comes from numpy generators seeded with
 (seed, epoch, rank, worker): the same arguments give the same stream. Call `set_epoch` each epoch.
+
+No sample is lost without a word. Every sample is checked before it is yielded (all members
+present, json parses, txt is UTF-8, the image's structure and checksums hold), a tar must end
+where its end-of-archive says (a damaged header ends a tar early with no error from `tarfile`),
+and when the manifest is known each shard must give the number of samples and the sha256 it
+lists. A damaged shard raises a FactoryError (default) or, with `skip_errors=True`, its damaged
+samples and the rest of it are skipped with a warning that says how many samples were lost.
+Samples read before the damage showed have been yielded by then: the stream is not held back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
 import os
 import tarfile
 import urllib.request
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -38,12 +48,14 @@ from PIL import Image
 from webdataset.pytorch import IterableDataset
 from webdataset.tariterators import base_plus_ext
 
+from factory.dataset import layout
 from factory.errors import FactoryError, require
 from factory.meta import unpack as unpack_meta
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
+MANIFEST = layout.MANIFEST
+IMAGE_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)  # what PIL raises on bad bytes
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp")
 IMAGE_KINDS = ("pil", "numpy", "tensor", "bytes")
 HTTP_TIMEOUT = 60
@@ -92,6 +104,14 @@ def _read_json(url: str) -> dict[str, Any]:
         raise FactoryError(f"'{url}' is not valid JSON ({exc}); give a manifest.json written by render-factory") from None
 
 
+@dataclass(frozen=True)
+class ShardFacts:
+    """What the manifest (or a wids index) says a shard holds, to check it against when read."""
+
+    samples: int
+    sha256: str | None = None
+
+
 @dataclass
 class ShardList:
     """The shards to read, and the manifest they came from when there is one."""
@@ -99,6 +119,13 @@ class ShardList:
     urls: list[str]
     manifest: dict[str, Any] | None = None
     samples: int | None = None  # total samples in `urls`, when the manifest tells
+    facts: dict[str, ShardFacts] | None = None  # url -> what it must hold, when known
+
+
+def _facts(url: str, samples: Any, sha256: Any = None) -> tuple[str, ShardFacts]:
+    if type(samples) is not int or samples < 0:
+        raise FactoryError(f"'{url}' is listed with a malformed sample count {samples!r}; run render-factory verify on the dataset")
+    return url, ShardFacts(samples, sha256 if isinstance(sha256, str) else None)
 
 
 def _expand(url: str) -> list[str]:
@@ -137,18 +164,31 @@ def find_shards(source: Any, splits: str | Sequence[str] | None = None) -> Shard
             "render-factory generate, its manifest.json, or a list of .tar shard URLs"
         )
     data = _read_json(manifest_url)
+    if not isinstance(data, dict):
+        raise FactoryError(f"'{manifest_url}' is not a manifest (a JSON object); give the manifest.json of a render-factory dataset")
     if data.get("__kind__") == "wids-shard-index-v1":
-        return ShardList([_join(base, s["url"]) for s in data["shardlist"]], None, sum(s["nsamples"] for s in data["shardlist"]))
-    if "shards" not in data:
+        entries = data.get("shardlist")
+        if not isinstance(entries, list) or not all(isinstance(s, dict) and isinstance(s.get("url"), str) for s in entries):
+            raise FactoryError(f"'{manifest_url}' is a malformed wids index; run render-factory verify on the dataset")
+        facts = dict(_facts(_join(base, s["url"]), s.get("nsamples")) for s in entries)
+        return ShardList(list(facts), None, sum(f.samples for f in facts.values()), facts)
+    shards = data.get("shards")
+    if not isinstance(shards, list) or not all(isinstance(s, dict) for s in shards):
         raise FactoryError(f"'{manifest_url}' has no 'shards' list; give the manifest.json of a render-factory dataset")
-    shards = data["shards"]
+    for entry in shards:
+        if not layout.is_shard_file(entry.get("name")):
+            raise FactoryError(
+                f"'{manifest_url}' lists {layout.printable(str(entry.get('name')))!r}, which is not a shard of that folder; "
+                "run render-factory verify on the dataset"
+            )
     if wanted is not None:
-        present = sorted({s["split"] for s in shards})
+        present = sorted({str(s.get("split")) for s in shards})
         unknown = [s for s in wanted if s not in present]
         if unknown:
             raise FactoryError(f"split {unknown[0]!r} is not in '{text}'; its splits are: {', '.join(present)}")
-        shards = [s for s in shards if s["split"] in wanted]
-    return ShardList([_join(base, s["name"]) for s in shards], data, sum(s["samples"] for s in shards))
+        shards = [s for s in shards if s.get("split") in wanted]
+    facts = dict(_facts(_join(base, s["name"]), s.get("samples"), s.get("sha256")) for s in shards)
+    return ShardList(list(facts), data, sum(f.samples for f in facts.values()), facts)
 
 
 def hf_data_files(source: Any) -> dict[str, list[str]]:
@@ -191,26 +231,82 @@ def hf_features(source: Any = None, image_ext: str | None = None):
 # --- the sample stream ------------------------------------------------------------------------
 
 
+class DamagedShard(FactoryError):
+    """A shard whose bytes are not what was written: truncated, corrupted, or not a tar."""
+
+
 def tar_samples(stream: IO[bytes], url: str = "") -> Iterator[dict[str, Any]]:
-    """Raw samples of one tar stream: {"__key__", "__url__", ext: bytes}, members grouped by key."""
+    """Raw samples of one tar stream: {"__key__", "__url__", ext: bytes}, members grouped by key.
+
+    Raises DamagedShard when the tar cannot be read to its end, or when anything but zeros
+    follows its end-of-archive marker (where `tarfile` silently stops at a damaged header)."""
     current: dict[str, Any] | None = None
-    with tarfile.open(fileobj=stream, mode="r|*") as tar:
-        for info in tar:
-            if not info.isreg():
-                continue
-            key, ext = base_plus_ext(info.name)
-            if key is None:
-                continue
-            handle = tar.extractfile(info)
-            data = handle.read() if handle is not None else b""
-            if current is None or current["__key__"] != key:
-                if current is not None:
-                    yield current
-                current = {"__key__": key, "__url__": url}
-            current[ext.lower()] = data
-            tar.members = []  # a streaming read: keep no member list
+    try:
+        with tarfile.open(fileobj=stream, mode="r|*") as tar:
+            for info in tar:
+                if not info.isreg():
+                    continue
+                key, ext = base_plus_ext(info.name)
+                if key is None:
+                    continue
+                handle = tar.extractfile(info)
+                data = handle.read() if handle is not None else b""
+                if current is None or current["__key__"] != key:
+                    if current is not None:
+                        yield current
+                    current = {"__key__": key, "__url__": url}
+                current[ext.lower()] = data
+                tar.members = []  # a streaming read: keep no member list
+            while block := tar.fileobj.read(1 << 16):
+                if block.count(0) != len(block):
+                    raise DamagedShard("data after the point where the tar ends: a damaged header ended it early")
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        raise DamagedShard(" ".join(str(exc).split())[:200] or type(exc).__name__) from None
     if current is not None:
         yield current
+
+
+class _HashingReader:
+    """A read-only stream that hashes what passes through it."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.sha256.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
+
+
+def sample_problem(raw: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """("", metadata) for a sample that will decode, else (what is wrong, None). Cheap: the image's
+    structure and checksums are checked (PIL's verify), not its pixels decoded."""
+    missing = [m for m in ("txt", "json") if m not in raw]
+    if not any(ext in raw for ext in IMAGE_EXTENSIONS):
+        missing.insert(0, "image")
+    if missing:
+        return f"member(s) {', '.join(missing)} missing", None
+    try:
+        meta = json.loads(raw["json"])
+    except (ValueError, UnicodeDecodeError):
+        return "json member is not valid JSON", None
+    if not isinstance(meta, dict):
+        return "json member is not an object", None
+    try:
+        raw["txt"].decode("utf-8")
+    except UnicodeDecodeError:
+        return "txt member is not UTF-8", None
+    try:
+        with Image.open(io.BytesIO(raw[image_member(raw)])) as image:
+            image.verify()
+    except IMAGE_ERRORS as exc:
+        return f"image member is damaged ({' '.join(str(exc).split())[:80] or type(exc).__name__})", None
+    return "", meta
 
 
 def image_member(raw: dict[str, Any]) -> str:
@@ -328,7 +424,8 @@ class ShardDataset(IterableDataset):
         torch.distributed (construct the dataset after init_process_group) or RANK/WORLD_SIZE.
     image: "pil", "numpy" (HWC uint8), "tensor" (CHW uint8, needs torch) or "bytes" (undecoded).
     transform: called on every decoded sample dict; returns the sample to yield.
-    skip_errors: log and skip an unreadable shard instead of raising.
+    skip_errors: skip a damaged sample or the damaged rest of a shard with a warning that counts
+        the samples lost, instead of raising FactoryError.
     """
 
     def __init__(
@@ -362,6 +459,7 @@ class ShardDataset(IterableDataset):
         shards = find_shards(source, split)
         self.urls = shards.urls
         self.manifest = shards.manifest
+        self.facts = shards.facts or {}
         self.splits = _as_list(split)
         self.tasks = _as_list(tasks)
         if self.tasks is not None and self.manifest is not None:
@@ -428,7 +526,14 @@ class ShardDataset(IterableDataset):
             kept = ShuffleBuffer(self.shuffle, rng_for(self.seed, self.epoch, _SHUFFLE, self.rank, worker))(kept)
         count = 0
         for raw, meta in kept:
-            sample = decode_sample(raw, self.image, self.image_mode, meta)
+            try:
+                sample = decode_sample(raw, self.image, self.image_mode, meta)
+            except (*IMAGE_ERRORS, UnicodeDecodeError) as exc:
+                why = f"sample {raw['__key__']} in '{raw['__url__']}' does not decode ({' '.join(str(exc).split())[:120]})"
+                if not self.skip_errors:
+                    raise FactoryError(f"{why}; run render-factory verify on the dataset, or pass skip_errors=True") from None
+                log.warning("%s; skipped: 1 sample lost", why)
+                continue
             if self.transform is not None:
                 sample = self.transform(sample)
             yield sample
@@ -438,8 +543,7 @@ class ShardDataset(IterableDataset):
 
     def _selected(self, url: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """(raw sample, its metadata) for the samples of shard `url` in the chosen splits and tasks."""
-        for raw in self._read(url):
-            meta = json.loads(raw["json"])
+        for raw, meta in self._read(url):
             if self.tasks is not None and meta.get("task") not in self.tasks:
                 continue
             if self.splits is not None and meta.get("split") not in self.splits:
@@ -495,18 +599,171 @@ class ShardDataset(IterableDataset):
                 )
             repeat += 1
 
-    def _read(self, url: str) -> Iterator[dict[str, Any]]:
+    def _read(self, url: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """(raw sample, its metadata) for every sound sample of shard `url`; damage is raised or,
+        with skip_errors, skipped and counted (see the module docstring)."""
+        expected = self.facts.get(url)
+        good = 0
+        damage: list[str] = []
+        hasher = None
         try:
-            with open_url(url) as stream:
-                yield from tar_samples(stream, url)
-        except (OSError, tarfile.TarError, FactoryError) as exc:
-            if not self.skip_errors:
-                if isinstance(exc, FactoryError):
-                    raise
-                raise FactoryError(f"cannot read shard '{url}': {exc}; re-run render-factory verify on the dataset") from None
-            log.warning("skipping unreadable shard %s: %s", url, exc)
+            with open_url(url) as raw_stream:
+                stream = hasher = _HashingReader(raw_stream) if expected is not None and expected.sha256 else None
+                for raw in tar_samples(stream or raw_stream, url):
+                    problem, meta = sample_problem(raw)
+                    if meta is None:
+                        damage.append(f"sample {raw['__key__']}: {problem}")
+                        if not self.skip_errors:
+                            break
+                        continue
+                    good += 1
+                    yield raw, meta
+                if hasher is not None and not damage:
+                    hasher.drain()
+        except FactoryError as exc:  # DamagedShard, or a shard that cannot be opened
+            damage.append(str(exc))
+        if expected is not None and not damage:
+            if good != expected.samples:
+                damage.append(f"{good} samples where the manifest lists {expected.samples}")
+            elif hasher is not None and hasher.sha256.hexdigest() != expected.sha256:
+                damage.append("its bytes differ from the manifest's sha256")
+        if not damage:
+            return
+        lost = f"{expected.samples - good} of {expected.samples}" if expected is not None else f"{len(damage)} or more"
+        message = f"shard '{url}' is damaged ({damage[0]}"
+        message += f"; and {len(damage) - 1} more problem(s))" if len(damage) > 1 else ")"
+        if not self.skip_errors:
+            raise FactoryError(f"{message}: {good} sound samples read before it; run render-factory verify on the dataset, or pass skip_errors=True to skip damage")
+        log.warning("%s: skipped, %s samples lost", message, lost)
 
 
 def open_dataset(source: Any, **options: Any) -> ShardDataset:
     """ShardDataset(source, **options): the loader's front door."""
     return ShardDataset(source, **options)
+
+
+# --- Donut ---------------------------------------------------------------------------------------
+
+
+def donut_tokens(fields: Any, sort_keys: bool = False, start: str = "", end: str = "") -> str:
+    """A document's JSON target in Donut's token form, as Donut's own `json2token` writes it.
+
+    `fields` is the `document_to_json` target (a JSON string or the parsed object, e.g.
+    `sample["text"]` or `meta["targets"]["fields"]`). A dict becomes `<s_key>value</s_key>` per
+    key, a list its items joined by `<sep/>`, nested as deep as the fields go; a dict holding only
+    `text_sequence` becomes its value. Keys keep the target's (schema) order unless
+    `sort_keys=True`, which sorts them in reverse like Donut's default. Booleans (form
+    checkboxes) are written `true`/`false`. `start`/`end` wrap the sequence, e.g.
+    `start="<s_invoice>", end="</s>"` for a task start token and the tokenizer's end token.
+    The tokens to add to a tokenizer are `donut_special_tokens(fields)`.
+
+        >>> donut_tokens({"total": "$12.00", "items": [{"name": "Tea"}, {"name": "Milk"}]})
+        '<s_total>$12.00</s_total><s_items><s_name>Tea</s_name><sep/><s_name>Milk</s_name></s_items>'
+    """
+    if isinstance(fields, (str, bytes)):
+        fields = json.loads(fields)
+    return start + _json2token(fields, sort_keys) + end
+
+
+def _json2token(obj: Any, sort_keys: bool) -> str:
+    if isinstance(obj, dict):
+        if len(obj) == 1 and "text_sequence" in obj:
+            return str(obj["text_sequence"])
+        keys = sorted(obj, reverse=True) if sort_keys else list(obj)
+        return "".join(f"<s_{k}>{_json2token(obj[k], sort_keys)}</s_{k}>" for k in keys)
+    if isinstance(obj, list):
+        return "<sep/>".join(_json2token(item, sort_keys) for item in obj)
+    if isinstance(obj, bool):
+        return "true" if obj else "false"
+    return str(obj)
+
+
+def donut_special_tokens(fields: Any) -> list[str]:
+    """The `<s_key>`/`</s_key>` tokens (and `<sep/>`) a Donut tokenizer needs for these fields, sorted."""
+    if isinstance(fields, (str, bytes)):
+        fields = json.loads(fields)
+    found: set[str] = set()
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                found.update((f"<s_{key}>", f"</s_{key}>"))
+                walk(value)
+        elif isinstance(obj, list):
+            found.add("<sep/>")
+            for item in obj:
+                walk(item)
+
+    walk(fields)
+    return sorted(found)
+
+
+# --- clean twins of degraded samples -------------------------------------------------------------
+
+
+class CleanTwins:
+    """Undegraded images of a dataset's degraded samples, rendered again from their sources.
+
+    A recipe with `augment: {keep_clean: true}` records each sample's undegraded image as the
+    sha256 of its RGB pixels (`json.augmentation.degradation.clean_sha256`) instead of storing it.
+    This renders that image again from the sample's seed with the dataset's own recipe (the
+    `recipe.yaml` beside its shards), through the same generator, renderer and task code as the
+    run, and checks it against the hash. Needs the same installed versions as the run (the
+    manifest lists them) and, for pages and tables, a browser. Use as a context manager: it keeps
+    its renderers (and browser) open between calls.
+    """
+
+    def __init__(self, dataset: str | os.PathLike):
+        import yaml
+
+        from factory.dataset.manifest import RECIPE
+        from factory.recipe import recipe_from_dict
+        from factory.samples import Workshop
+
+        base = os.fspath(dataset)
+        base = base.rsplit("/", 1)[0] if base.endswith(".json") else base
+        url = _join(base, RECIPE)
+        with open_url(url) as f:
+            data = yaml.safe_load(f.read())
+        if not isinstance(data, dict):
+            raise FactoryError(f"'{url}' is not a recipe; give the folder of a dataset written by render-factory generate")
+        resolved = recipe_from_dict(data, where=url)
+        if resolved.recipe.augment is not None:
+            resolved.recipe.augment = None  # the clean path never degrades
+        self._workshop = Workshop(resolved)
+
+    def image(self, meta: dict[str, Any]) -> Image.Image:
+        """The clean image of the sample whose json is `meta` (raw or unpacked)."""
+        from factory.augment.stage import pixel_sha256
+        from factory.errors import Dropped
+        from factory.samples import clean_sample
+
+        meta = unpack_meta(meta)
+        try:
+            clean = clean_sample(self._workshop, int(meta["seed"]), str(meta.get("split", "train")))
+        except Dropped as drop:
+            raise FactoryError(f"sample {meta.get('key')} could not be rendered again ({drop}); were other versions installed?") from None
+        image = clean.image
+        record = (meta.get("augmentation") or {}).get("degradation") or {}
+        expected = record.get("clean_sha256")
+        if expected and pixel_sha256(image) != expected:
+            raise FactoryError(
+                f"the clean image of sample {meta.get('key')} rendered again differs from the one the run recorded; "
+                "install the versions listed in the dataset's manifest.json"
+            )
+        return image
+
+    def close(self) -> None:
+        self._workshop.close()
+
+    def __enter__(self) -> "CleanTwins":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def clean_image(dataset: str | os.PathLike, meta: dict[str, Any]) -> Image.Image:
+    """One sample's undegraded image (see CleanTwins; for many samples keep a CleanTwins open)."""
+    with CleanTwins(dataset) as twins:
+        return twins.image(meta)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from factory.recipe import ResolvedRecipe
+from factory.dataset import layout
+from factory.recipe import Recipe, ResolvedRecipe
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class ShardPlan:
 
     @property
     def filename(self) -> str:
-        return f"{self.name}.tar"
+        return layout.shard_file(self.name)
 
 
 def split_counts(total: int, fractions: dict[str, float]) -> dict[str, int]:
@@ -39,7 +40,11 @@ def split_counts(total: int, fractions: dict[str, float]) -> dict[str, int]:
 
 
 def plan_shards(resolved: ResolvedRecipe) -> list[ShardPlan]:
-    recipe = resolved.recipe
+    return plan_for(resolved.recipe)
+
+
+def plan_for(recipe: Recipe) -> list[ShardPlan]:
+    """The shards of a validated recipe (no task or generator needs to be importable)."""
     per_shard = recipe.shard.samples
     shards: list[ShardPlan] = []
     for split, count in split_counts(recipe.samples, recipe.splits).items():

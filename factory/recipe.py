@@ -7,9 +7,10 @@ problem is reported as one line that names the field and what to do about it.
 from __future__ import annotations
 
 import difflib
+import math
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -17,17 +18,25 @@ from pydantic import (
     ByteSize,
     ConfigDict,
     Field,
-    PositiveFloat,
-    PositiveInt,
+    Strict,
+    StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from factory import registry
+from factory import registry, safe_yaml
+from factory.augment.options import AugmentOptions
 from factory.errors import RecipeError
+from factory.holdout import HoldoutRule, check_splits
 
 SPLITS = ("train", "val", "test")
+MAX_SAMPLES = 1_000_000_000  # per recipe; documented in the README
+MAX_SHARDS = 100_000  # per recipe: the plan, the manifest and the card stay a few MB
+# Whole numbers and finite numbers only: YAML's `true` is not 1, `.inf` is not a weight.
+Count = Annotated[StrictInt, Field(gt=0)]
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -35,7 +44,7 @@ class _Strict(BaseModel):
 
 
 class ShardOptions(_Strict):
-    samples: PositiveInt = Field(500, description="samples per shard")
+    samples: Count = Field(500, le=MAX_SAMPLES, description="samples per shard")
     max_bytes: ByteSize | None = Field(
         None, description="close a shard early once it holds this many bytes (e.g. '1GB')"
     )
@@ -53,23 +62,35 @@ class TaskEntry(BaseModel):
     """A task's weight in the mix; its other fields are the task's own options."""
 
     model_config = ConfigDict(extra="allow")
-    weight: PositiveFloat = 1.0
+    weight: Number = Field(1.0, gt=0, le=1e6)
 
 
 class Recipe(_Strict):
     name: str = "custom"
     description: str = ""
-    seed: int = Field(0, ge=0, lt=2**63)
-    samples: PositiveInt = 1000
+    seed: StrictInt = Field(0, ge=0, lt=2**63)
+    samples: Count = Field(1000, le=MAX_SAMPLES)
     shard: ShardOptions = ShardOptions()
-    splits: dict[str, float] = Field(default_factory=lambda: {"train": 1.0})
+    splits: dict[str, Number] = Field(default_factory=lambda: {"train": 1.0})
     tasks: dict[str, TaskEntry]
     image: ImageOptions = ImageOptions()
     generators: dict[str, dict[str, Any]] = Field(default_factory=dict)
     renderers: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    max_attempts_per_sample: PositiveFloat = Field(
-        3.0, description="give up on a shard after samples x this many dropped attempts"
+    max_attempts_per_sample: Number = Field(
+        3.0, gt=0, le=1000, description="give up on a shard after samples x this many dropped attempts"
     )
+    augment: AugmentOptions | None = Field(None, description="degradations: presets and ops (README: Degradations)")
+    holdout: dict[str, list[HoldoutRule]] = Field(
+        default_factory=dict, description="values of source fields only val or test may hold (factory/holdout.py)"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        # The default output folder is output/<name>: a name must not be a path.
+        if not value.strip() or value in (".", "..") or any(c in value for c in "/\\") or not value.isprintable() or len(value) > 200:
+            raise ValueError("must be a plain folder name (no '/', '\\', control characters, '.' or '..'; at most 200 characters)")
+        return value
 
     @field_validator("tasks", mode="before")
     @classmethod
@@ -101,6 +122,22 @@ class Recipe(_Strict):
             raise ValueError("name at least one task, e.g. tasks: {chart_to_table: 1}")
         return value
 
+    @field_validator("holdout")
+    @classmethod
+    def _holdout_splits(cls, value: dict[str, list[HoldoutRule]], info: ValidationInfo) -> dict[str, list[HoldoutRule]]:
+        check_splits(value, info.data.get("splits") or {})
+        return value
+
+    @model_validator(mode="after")
+    def _shard_count(self) -> "Recipe":
+        shards = math.ceil(self.samples / self.shard.samples)
+        if shards > MAX_SHARDS:
+            raise ValueError(
+                f"{self.samples} samples in shards of {self.shard.samples} make {shards:,} shards, more than "
+                f"{MAX_SHARDS:,}; raise shard.samples to at least {math.ceil(self.samples / MAX_SHARDS)}"
+            )
+        return self
+
     @model_validator(mode="after")
     def _known_names(self) -> "Recipe":
         for task in self.tasks:
@@ -112,6 +149,13 @@ class Recipe(_Strict):
         for ren in self.renderers:
             if ren not in registry.RENDERERS:
                 raise ValueError(_unknown("renderer", ren, registry.RENDERERS))
+        if self.augment is not None:
+            for task in self.augment.tasks:
+                if task not in self.tasks:
+                    raise ValueError(f"augment.tasks: {_unknown('task', task, list(self.tasks))} (the recipe's tasks)")
+            for gen in self.augment.generators:
+                if gen not in registry.GENERATORS:
+                    raise ValueError(f"augment.generators: {_unknown('generator', gen, registry.GENERATORS)}")
         return self
 
 
@@ -148,6 +192,11 @@ class ResolvedRecipe:
                     f"recipe field 'generators.{gen}': no task in this recipe uses generator '{gen}'; "
                     f"remove it or add one of its tasks"
                 )
+        for ren, raw in recipe.renderers.items():  # validated now, not when a worker starts it
+            model = registry.renderer_settings(ren)
+            if model is not None:
+                settings = _validate(model, raw or {}, f"renderers.{ren}")
+                recipe.renderers[ren] = settings.model_dump(mode="json", exclude_unset=True)
 
     @property
     def seed(self) -> int:
@@ -162,6 +211,10 @@ class ResolvedRecipe:
             for name in self.task_weights
         }
         data["generators"] = {name: opts.model_dump(mode="json") for name, opts in self.generator_options.items()}
+        if data.get("augment") is None:
+            data.pop("augment", None)  # recipes without one write the recipe.yaml they wrote before it existed
+        if not data.get("holdout"):
+            data.pop("holdout", None)  # recipes without one resolve as they always did
         return data
 
     def to_yaml(self) -> str:
@@ -220,16 +273,26 @@ def builtin_recipes() -> dict[str, str]:
 
 
 def read_recipe_text(name_or_path: str) -> tuple[str, str]:
-    """(text, where) for a built-in name or a file path."""
+    """(text, where) for a built-in name or a file path.
+
+    A word that names a built-in recipe is that recipe even when a folder of that name exists
+    here (a folder is never a recipe); a file of that name, a path with a separator, or a
+    .yaml/.yml name is a path."""
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    builtin = resources.files("factory.recipes") / f"{name_or_path}.yaml"
+    looks_like_path = path.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path or path.is_file()
+    if path.is_dir() and (looks_like_path or not builtin.is_file()):
+        raise RecipeError(f"recipe '{name_or_path}' is a folder, not a recipe file; give a YAML file or a built-in name ({', '.join(builtin_recipes())})")
+    if looks_like_path:
         if not path.is_file():
             raise RecipeError(f"recipe file '{name_or_path}' does not exist; give a YAML path or a built-in name ({', '.join(builtin_recipes())})")
         try:
+            size = path.stat().st_size
+            if size > safe_yaml.MAX_BYTES:
+                raise RecipeError(f"recipe file '{path}' is {size:,} bytes; a recipe is at most {safe_yaml.MAX_BYTES:,}")
             return path.read_text(encoding="utf-8"), str(path)
         except (OSError, UnicodeDecodeError) as exc:
             raise RecipeError(f"cannot read recipe '{path}': {exc}") from None
-    builtin = resources.files("factory.recipes") / f"{name_or_path}.yaml"
     if not builtin.is_file():
         raise RecipeError(_unknown("recipe", name_or_path, list(builtin_recipes())) + "; or give a path to a .yaml file")
     return builtin.read_text(encoding="utf-8"), f"built-in recipe '{name_or_path}'"
@@ -237,8 +300,15 @@ def read_recipe_text(name_or_path: str) -> tuple[str, str]:
 
 def load_recipe(name_or_path: str, overrides: dict[str, Any] | None = None) -> ResolvedRecipe:
     text, where = read_recipe_text(name_or_path)
+    return recipe_from_dict(parse_recipe_text(text, where), overrides, where)
+
+
+def parse_recipe_text(text: str, where: str) -> dict[str, Any]:
+    """A recipe's YAML as a mapping, read within safe_yaml's limits; one RecipeError line if not."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.load(text)
+    except safe_yaml.YamlLimitError as exc:
+        raise RecipeError(f"{where}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -246,7 +316,7 @@ def load_recipe(name_or_path: str, overrides: dict[str, Any] | None = None) -> R
         raise RecipeError(f"{where} is not valid YAML{at}: {problem}") from None
     if not isinstance(data, dict):
         raise RecipeError(f"{where} must be a YAML mapping with at least 'tasks'; got {type(data).__name__}")
-    return recipe_from_dict(data, overrides, where)
+    return data
 
 
 def recipe_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None, where: str = "recipe") -> ResolvedRecipe:

@@ -16,6 +16,7 @@ GENERATORS: dict[str, str] = {
     "charts": "factory.generators.charts:ChartGenerator",
     "pages": "factory.generators.pages:PagesGenerator",
     "table_images": "factory.generators.table_layouts:TableImagesGenerator",
+    "documents": "factory.generators.documents:DocumentsGenerator",
 }
 
 RENDERERS: dict[str, str] = {
@@ -32,6 +33,14 @@ RENDERER_PREFLIGHTS: dict[str, str] = {
     "plotly": "renderers.plotly_renderer:preflight",
 }
 
+# A renderer's settings model (recipe `renderers: {name: {...}}`), validated when the recipe loads.
+RENDERER_SETTINGS: dict[str, str] = {
+    "chromium": "renderers.chromium:ChromiumSettings",
+    "matplotlib": "renderers.matplotlib_settings:MatplotlibSettings",
+    "plotly": "renderers.chromium:ChromiumSettings",  # a Chromium renderer, with its settings
+    "vega_lite": "factory.components:Options",  # takes no settings
+}
+
 TASKS: dict[str, str] = {
     "chart_to_table": "factory.tasks.chart_tasks:ChartToTable",
     "chart_to_code": "factory.tasks.chart_tasks:ChartToCode",
@@ -39,6 +48,9 @@ TASKS: dict[str, str] = {
     "screenshot_to_html": "factory.tasks.page_tasks:ScreenshotToHtml",
     "screenshot_parsing": "factory.tasks.page_tasks:ScreenshotParsing",
     "table_to_html": "factory.tasks.page_tasks:TableToHtml",
+    "document_to_json": "factory.tasks.document_tasks:DocumentToJson",
+    "document_parsing": "factory.tasks.document_tasks:DocumentParsing",
+    "document_qa": "factory.tasks.document_tasks:DocumentQA",
 }
 
 
@@ -67,3 +79,8 @@ def renderer_preflight(name: str) -> Callable[[dict[str, Any]], None] | None:
     if name not in RENDERERS:
         _load(RENDERERS, "renderer", name)  # raises the one-line 'unknown renderer' error
     return _load(RENDERER_PREFLIGHTS, "renderer check", name) if name in RENDERER_PREFLIGHTS else None
+
+
+def renderer_settings(name: str):
+    """The settings model of renderer `name`, or None when it declares none."""
+    return _load(RENDERER_SETTINGS, "renderer settings", name) if name in RENDERER_SETTINGS else None

@@ -17,6 +17,7 @@ from factory import images, registry
 from factory.checks import check_not_blank
 from factory.components import Generator, Renderer, Task, to_jsonable
 from factory.errors import Dropped
+from factory.holdout import Holdout
 from factory.meta import pack as pack_meta
 from factory.plan import ShardPlan
 from factory.recipe import ResolvedRecipe
@@ -67,6 +68,8 @@ class Workshop:
             name: registry.generator_class(name)(opts) for name, opts in resolved.generator_options.items()
         }
         self._renderers: dict[str, Renderer] = {}
+        self._degraders: dict[str, Any] = {}  # task -> Degrader, or None when its samples are kept clean
+        self.holdout = Holdout(resolved.recipe.holdout)
         names = list(resolved.task_weights)
         total = sum(resolved.task_weights.values())
         self._task_names = names
@@ -81,6 +84,19 @@ class Workshop:
             settings = self.resolved.recipe.renderers.get(name, {})
             self._renderers[name] = registry.renderer_class(name)(settings)
         return self._renderers[name]
+
+    def degrader(self, task_name: str):
+        """The degradation stage for `task_name`'s samples, or None (made on first use, like renderers)."""
+        if task_name not in self._degraders:
+            augment = self.resolved.recipe.augment
+            plan = augment.plan_for(task_name, self.resolved.task_generator[task_name]) if augment else None
+            if plan is None or not plan.active:
+                self._degraders[task_name] = None
+            else:
+                from factory.augment.stage import Degrader
+
+                self._degraders[task_name] = Degrader(plan, keep_clean=augment.keep_clean)
+        return self._degraders[task_name]
 
     def renderers_in_use(self) -> dict[str, Renderer]:
         return dict(self._renderers)
@@ -101,19 +117,35 @@ def sample_key(shard: ShardPlan, attempt: int) -> str:
     return f"{shard.name}_{attempt:06d}"
 
 
-def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None) -> Sample:
-    """Make one sample attempt; raises Dropped when it must not be kept."""
+@dataclass
+class CleanSample:
+    """A sample before degradation: everything `make_sample` knows once the task has run."""
+
+    task_name: str
+    generator: Generator
+    renderer: Renderer
+    render: Any
+    image: Any  # PIL image: the task's image (e.g. masked) or the render's
+    quality: dict[str, Any]
+    targets: Any
+
+
+def clean_sample(workshop: Workshop, seed: int, split: str, timings: Timings | None = None) -> CleanSample:
+    """Generator -> renderer -> checks -> task for one sample seed of `split`; raises Dropped.
+
+    The one path to a sample's undegraded image: `make_sample` continues from it, and
+    factory.loaders.clean_image calls it to render a degraded sample's clean twin again.
+    """
     timings = timings or Timings()
-    resolved = workshop.resolved
-    seed = sample_seed(resolved.seed, shard.index, attempt)
     rng = rng_for(seed)
-    key = sample_key(shard, attempt)
     task_name = workshop.choose_task(float(rng.random()))
     task = workshop.tasks[task_name]
     generator = workshop.generators[task.generator]
     try:
         t0 = time.perf_counter()
         source = generator.sample(rng, seed)
+        if workshop.holdout:  # a held-out value outside its split: drawn again, before rendering
+            workshop.holdout.check(split, generator.describe(source))
         t1 = time.perf_counter()
         renderer = workshop.renderer(generator.renderer_for(source))
         render = renderer.render(source)
@@ -121,6 +153,7 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         image = render.image
         if image is None:
             image = images.decode(render.encoded)
+            render.image = image  # decoded once: tasks that read pixels (document contrast) reuse it
         quality = check_not_blank(image)
         quality.update(render.facts.pop("quality", {}))
         targets = task.targets(render.source, render, rng)
@@ -128,14 +161,48 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
     except Dropped as drop:
         drop.task = task_name  # type: ignore[attr-defined]
         raise
-    fmt = resolved.recipe.image.format
+    timings.add("generate", t1 - t0)
+    timings.add("render", t2 - t1)
+    timings.add("check_and_targets", t3 - t2)
     if targets.image is not None:
         image = targets.image
-        data = images.encode(image, fmt, resolved.recipe.image.quality, resolved.recipe.image.png_compress_level)
-    elif render.encoded is not None and render.encoded_format == fmt:
+    return CleanSample(task_name, generator, renderer, render, image, quality, targets)
+
+
+def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None) -> Sample:
+    """Make one sample attempt; raises Dropped when it must not be kept."""
+    timings = timings or Timings()
+    resolved = workshop.resolved
+    seed = sample_seed(resolved.seed, shard.index, attempt)
+    key = sample_key(shard, attempt)
+    clean = clean_sample(workshop, seed, shard.split, timings)
+    task_name, generator, renderer, render = clean.task_name, clean.generator, clean.renderer, clean.render
+    image, quality, targets = clean.image, clean.quality, clean.targets
+    t3 = time.perf_counter()
+    parts = {
+        "targets": to_jsonable(targets.secondary),
+        "render": to_jsonable(render.facts),
+        "augmentation": to_jsonable(targets.augmentation),
+    }
+    degrader = workshop.degrader(task_name)
+    pixels = None  # the degraded image as an RGB array, when the stage changed it
+    width, height = image.width, image.height
+    if degrader is not None:
+        try:
+            pixels, record = degrader.degrade(image, parts, seed, quality.get("min_text_px"))
+        except Dropped as drop:
+            drop.task = task_name  # type: ignore[attr-defined]
+            raise
+        height, width = pixels.shape[:2] if pixels is not None else (height, width)
+        parts["augmentation"] = {**(parts["augmentation"] or {}), "degradation": record}
+    t_aug = time.perf_counter()
+    fmt = resolved.recipe.image.format
+    opts = resolved.recipe.image
+    if pixels is not None:
+        data = images.encode_pixels(pixels, fmt, opts.quality, opts.png_compress_level)
+    elif targets.image is None and render.encoded is not None and render.encoded_format == fmt:
         data = render.encoded
     else:
-        opts = resolved.recipe.image
         data = images.encode(image, fmt, opts.quality, opts.png_compress_level)
     t4 = time.perf_counter()
     meta = {
@@ -146,18 +213,17 @@ def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Tim
         "seed": seed,
         "generator": {"name": generator.name, "version": generator.version},
         "renderer": {"name": renderer.name, "version": renderer.version},
-        "image": {"format": fmt, "width": image.width, "height": image.height},
+        "image": {"format": fmt, "width": width, "height": height},
         "source": generator.describe(render.source),
-        "targets": to_jsonable(targets.secondary),
-        "render": to_jsonable(render.facts),
+        "targets": parts["targets"],
+        "render": parts["render"],
         "quality": to_jsonable(quality),
-        "augmentation": to_jsonable(targets.augmentation),
+        "augmentation": parts["augmentation"],
     }
     payload = pack_meta(meta)
-    timings.add("generate", t1 - t0)
-    timings.add("render", t2 - t1)
-    timings.add("check_and_targets", t3 - t2)
-    timings.add("encode", t4 - t3)
+    if degrader is not None:
+        timings.add("augment", t_aug - t3)
+    timings.add("encode", t4 - t_aug)
     return Sample(key, task_name, {fmt: data, "txt": targets.text.encode("utf-8"), "json": payload})
 
 
@@ -197,6 +263,7 @@ class SampleGarbage:
 
 
 _garbage = SampleGarbage()  # one per process, like the collector it drives
+HELD_OUT_REDRAWS = 100  # per planned sample, at most: a recipe that holds out nearly everything ends short
 
 
 def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None = None) -> Iterator[Sample | Drop]:
@@ -208,11 +275,13 @@ def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None 
     kept = 0
     attempt = 0
     limit = max(int(shard.samples * workshop.resolved.recipe.max_attempts_per_sample), shard.samples + 10)
-    while kept < shard.samples and attempt < limit:
+    held_out = 0  # redraws for held-out values cost no rendering: not counted against `limit`
+    while kept < shard.samples and attempt - held_out < limit and held_out < HELD_OUT_REDRAWS * shard.samples + 1000:
         try:
             with _garbage.around_sample():
                 sample = make_sample(workshop, shard, attempt, timings)
         except Dropped as drop:
+            held_out += drop.reason == "held_out"
             yield Drop(sample_key(shard, attempt), getattr(drop, "task", ""), drop.reason, drop.detail)
         else:
             kept += 1

@@ -6,6 +6,8 @@ in a target is exactly the text in the image.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
@@ -41,6 +43,25 @@ class Table:
 
     def values(self, series_index: int) -> list[float | None]:
         return [r[series_index + 1] for r in self.rows]  # type: ignore[misc]
+
+
+_PIPE = re.compile(r"\s*\|\s*")
+# Bidirectional embeddings, overrides and isolates: they reorder what the image shows.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_text(text: str) -> str:
+    """Table text (title, header, label) as both the image and the targets show it.
+
+    One rule for both, applied where a table is made: '|' (the DePlot cell separator) becomes
+    '/', control characters (NUL, tabs, line breaks...), unpaired surrogates and bidirectional
+    controls become a space, runs of spaces collapse to one, and the ends are trimmed."""
+    text = _PIPE.sub("/", str(text))
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI_CONTROLS else c for c in text)
+    elif _BIDI_CONTROLS.intersection(text):
+        text = "".join(" " if c in _BIDI_CONTROLS else c for c in text)
+    return " ".join(text.split())
 
 
 def format_value(value: Cell, column: Column) -> str:

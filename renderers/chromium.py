@@ -11,7 +11,9 @@ attribute value as written): the picture's bytes are in the source already, and 
 inline image a second time in the facts doubled page samples. Same value -> same short form.
 
 Sources are duck-typed plain data with `html`, `viewport_width`, `viewport_height`, `full_page`,
-`max_height` (CSS px) and optionally `javascript` (default False).
+`max_height` (CSS px) and optionally `javascript` (default False), `device_scale_factor` (default
+1: multiplies the renderer's own setting, so a source can ask for its own dpi) and `measure_words`
+(default False: also measure every visible word's box, for documents; see `facts["words"]`).
 
 Why these mechanisms (measured on the 2-core build machine, Chromium 156, Playwright 1.65):
 - `page.evaluate` works with JavaScript disabled (page scripts do not run; ours does), but
@@ -24,6 +26,15 @@ Why these mechanisms (measured on the 2-core build machine, Chromium 156, Playwr
   facts after that resize, so they describe exactly the layout in the picture.
   `captureBeyondViewport` is sometimes a little faster, but it re-lays the page out at full
   height only during the capture (100vh blocks stretch), so no measurement could match it.
+- Embedded pictures are decoded before the page that shows them is loaded (`_DECODE_JS`).
+  Blink leaves out an element's own background where it knows the element's picture is
+  opaque, and it knows that only once the picture has been decoded; it keeps that knowledge
+  with the decoded picture in its memory cache, keyed by URL. So an `<img>` with a background
+  and `border-radius` came out in two versions, differing by 2-6 per channel in the
+  anti-aliased corner pixels where the background shows through: background painted when the
+  picture was new to the browser, left out when an earlier page had shown the same picture
+  (about 3% of generated pages, whose pictures repeat across pages: order, worker count and
+  resumes changed which). Decoding every picture first always gives the second version.
 - `set_content` reuses the page's Document (document.open/write). With JavaScript off nothing of
   a previous page can run; a JavaScript page first navigates to about:blank (~90 ms) so timers
   of the previous page cannot touch it.
@@ -33,10 +44,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html as html_lib
 import importlib.metadata
 import json
 import logging
 import os
+import re
 import signal
 import struct
 import threading
@@ -53,6 +66,8 @@ log = logging.getLogger(__name__)
 ALLOWED_SCHEMES = ("data:", "about:")
 DATA_URI_HASH_HEX = 12  # hex digits of SHA-256 kept when shortening data: URIs in attrs
 MAX_BLOCKED_LISTED = 50  # blocked URLs listed per page (sorted, unique, each cut to 300 chars)
+_DATA_IMAGE = re.compile(r"data:image/", re.IGNORECASE)
+_UNQUOTED_END = re.compile(r"[\s>]|$")
 
 
 class ChromiumSettings(Options):
@@ -113,18 +128,85 @@ _PAGE_JS = """async (o) => {
   const W = o.width, S = o.scale, MAX_DEPTH = o.maxDepth;
   const range = document.createRange();
   const boxes = [];
+  let minTextPx = 0;  // the smallest font size of any visible text, in screenshot pixels
   const collapse = (s) => (s || "").replace(/\\s+/g, " ").trim();
-  // CSS rect -> [x, y, w, h] in screenshot pixels, outward-rounded.
-  const px = (l, t, r, b) => {
-    const x = Math.floor(l * S), y = Math.floor(t * S);
-    return [x, y, Math.ceil(r * S) - x, Math.ceil(b * S) - y];
-  };
+  // CSS rect -> [x0, y0, x1, y1] (left, top, right, bottom) in screenshot pixels, outward-rounded.
+  const px = (l, t, r, b) => [Math.floor(l * S), Math.floor(t * S), Math.ceil(r * S), Math.ceil(b * S)];
   const boxOf = (r) => px(r.left, r.top, r.right, r.bottom);
   // Non-empty and overlapping the captured area [0, W) x [0, H).
   const shows = (r) => r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < W && r.top < H;
   // Entries of `boxes` are clipped to the picture; DOM boxes keep the true geometry.
   const emit = (kind, r, text) => boxes.push({kind, text,
     box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
+
+  // Words (o.words): every whitespace-separated run of a visible text node, with its box
+  // [x0, y0, x1, y1] clipped to the picture, its block, `node` (the index of its text node among
+  // the visible text nodes of the DOM facts, in document order) and `space` (whether white
+  // space comes before it in the document's text: "Fermi<sup>1</sup>" gives "Fermi", "1" with no
+  // space). A run that the layout wraps (CJK text has no spaces; long tokens break) is cut where
+  // its characters move to the next line.
+  const words = [];
+  let blocks = 0, textNodes = -1, sawSpace = true;
+  const clipped = (l, t, rr, bb) => px(Math.max(l, 0), Math.max(t, 0), Math.min(rr, W), Math.min(bb, H));
+  const lit = (rect) => rect.width > 0 && rect.height > 0;
+  function pushWord(text, l, t, rr, bb, block, node, space, kind) {
+    if (rr <= 0 || bb <= 0 || l >= W || t >= H) return;
+    const w = {text, box: clipped(l, t, rr, bb), block, node, space};
+    if (kind) w.kind = kind;
+    words.push(w);
+  }
+  function wordsOf(textNode, block, node) {
+    const data = textNode.data, re = /\\S+/g;
+    let m, lineHeight = 0;  // of one line of this text node's font, once a one-line word shows it
+    while ((m = re.exec(data)) !== null) {
+      const start = m.index, end = start + m[0].length;
+      const space = start > 0 || sawSpace;
+      range.setStart(textNode, start); range.setEnd(textNode, end);
+      // One rect is cheaper to get than the list; a word taller than 1.5 lines has wrapped.
+      const whole = range.getBoundingClientRect();
+      if (!lit(whole)) continue;
+      if (lineHeight && whole.height < 1.5 * lineHeight) {
+        pushWord(m[0], whole.left, whole.top, whole.right, whole.bottom, block, node, space);
+        continue;
+      }
+      const rects = Array.from(range.getClientRects()).filter(lit);
+      if (!rects.length) continue;
+      if (rects.length === 1) {
+        const q = rects[0];
+        lineHeight = q.height;
+        pushWord(m[0], q.left, q.top, q.right, q.bottom, block, node, space);
+        continue;
+      }
+      let cur = null;  // the fragment on the current line: {text, l, t, r, b}
+      let i = start;
+      for (const ch of m[0]) {  // code points, so surrogate pairs stay whole
+        range.setStart(textNode, i); range.setEnd(textNode, i + ch.length);
+        i += ch.length;
+        const q = Array.from(range.getClientRects()).find(lit);
+        if (!q) { if (cur) cur.text += ch; continue; }
+        if (cur && Math.abs(q.top - cur.t) < q.height / 2 && q.left >= cur.l - 1) {
+          cur.text += ch; cur.l = Math.min(cur.l, q.left); cur.r = Math.max(cur.r, q.right);
+          cur.t = Math.min(cur.t, q.top); cur.b = Math.max(cur.b, q.bottom);
+        } else {
+          if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block, node, cur.space);
+          cur = {text: ch, l: q.left, t: q.top, r: q.right, b: q.bottom, space: cur ? false : space};
+        }
+      }
+      if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block, node, cur.space);
+    }
+    sawSpace = /\\s$/.test(data);
+  }
+  // A formula is one word: its text is the `alttext` the page gives it (e.g. LaTeX), else its
+  // characters; its box is what the formula draws (a block formula's element is as wide as its
+  // line). Its own line (block) when displayed as a block.
+  function mathWord(el, r, block) {
+    const text = (el.getAttribute("alttext") || "").trim() || collapse(el.textContent);
+    range.selectNodeContents(el);
+    const q = range.getBoundingClientRect();
+    const b = lit(q) ? q : r;
+    if (text) pushWord(text, b.left, b.top, b.right, b.bottom, block, -1, true, "math");
+    sawSpace = true;
+  }
 
   function attrsOf(el) {
     const out = {};
@@ -150,7 +232,9 @@ _PAGE_JS = """async (o) => {
   // One element and its subtree. `opaque`: no ancestor has opacity 0 (opacity is not inherited).
   // `checked`: the parent's checkVisibility() answer, which its text nodes and, since an element
   // without a box (display: contents) answers false for itself, its box-less children take.
-  function walk(el, opaque, depth, inSvg, checked) {
+  // `block`: the id of the nearest element that is not laid out inline (its words share lines);
+  // `inMath`: inside a <math> element, which is measured as one word (see mathWord).
+  function walk(el, opaque, depth, inSvg, checked, block, inMath) {
     const tag = el.localName;
     const style = getComputedStyle(el);
     const r = el.getBoundingClientRect();
@@ -160,6 +244,11 @@ _PAGE_JS = """async (o) => {
     const node = {tag, text: "", visible: seen && shown && style.display !== "none" && shows(r),
                   box: boxOf(r), attrs: attrsOf(el), children: []};
     if (node.visible && (!inSvg || tag === "svg")) controlBox(el, tag, r);
+    if (o.words && style.display !== "inline" && style.display !== "contents") block = ++blocks;
+    if (o.words && tag === "math" && !inMath) {
+      if (node.visible) mathWord(el, r, block);
+      inMath = true;
+    }
     if (depth >= MAX_DEPTH) {  // keep the text of absurdly deep trees, not their structure
       node.text = collapse(el.textContent);
       return node;
@@ -167,15 +256,24 @@ _PAGE_JS = """async (o) => {
     const own = [];
     for (const child of el.childNodes) {
       if (child.nodeType === Node.ELEMENT_NODE) {
-        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown));
+        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown, block, inMath));
       } else if (child.nodeType === Node.TEXT_NODE) {
         const text = collapse(child.data);
-        if (!text) continue;  // whitespace between tags carries nothing
+        if (!text) {  // whitespace between tags carries nothing, but it separates words
+          if (child.data) sawSpace = true;
+          continue;
+        }
         range.selectNodeContents(child);
         const tr = range.getBoundingClientRect();
         const visible = seen && shown && shows(tr);
         node.children.push({tag: "#text", text, visible, box: boxOf(tr)});
-        if (visible) emit("text", tr, text);
+        if (visible) {
+          emit("text", tr, text);
+          const size = parseFloat(style.fontSize) * S;
+          if (size > 0 && (minTextPx === 0 || size < minTextPx)) minTextPx = size;
+          textNodes++;
+        }
+        if (visible && o.words && !inMath && !inSvg) wordsOf(child, block, textNodes);
         own.push(text);
       }
     }
@@ -183,10 +281,44 @@ _PAGE_JS = """async (o) => {
     return node;
   }
 
-  const dom = walk(de, true, 0, false, true);
+  const dom = walk(de, true, 0, false, true, 0, false);
   // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
-  return JSON.stringify({dom, boxes, document_height: docHeight(), captured_height: H});
+  const out = {dom, boxes, document_height: docHeight(), captured_height: H,
+               min_text_px: Math.round(minTextPx * 10) / 10};
+  if (o.words) out.words = words;
+  return JSON.stringify(out);
 }"""
+
+
+# Decodes pictures (data: URIs) in the current document, so that Blink knows whether each is
+# opaque before a page showing it paints (see the module docstring). The decoded pictures stay
+# referenced from the window (which set_content keeps) until the next page's are, so the memory
+# cache cannot drop them before the page that shows them has loaded. A picture that does not
+# decode is the page's business: it is drawn (or not) as it would be anyway.
+_DECODE_JS = """async (urls) => {
+  const images = urls.map((u) => { const i = new Image(); i.src = u; return i; });
+  Object.defineProperty(window, "__renderFactoryPictures", {value: images, configurable: true, enumerable: false});
+  await Promise.all(images.map((i) => i.decode().catch(() => null)));
+}"""
+
+
+def embedded_images(html: str) -> list[str]:
+    """The distinct `data:image/...` URIs an HTML text holds, as the browser will request them.
+
+    A URI ends where the quote before it closes (attribute values, CSS strings), at `)` after
+    `url(`, or at a space or `>` (unquoted attribute values); entities are decoded."""
+    found = set()
+    for match in _DATA_IMAGE.finditer(html):
+        start = match.start()
+        before = html[start - 1] if start else ""
+        if before in "\"'":
+            end = html.find(before, start)
+        elif before == "(":
+            end = html.find(")", start)
+        else:
+            end = _UNQUOTED_END.search(html, start).start()
+        found.add(html_lib.unescape(html[start : end if end >= 0 else len(html)]).strip())
+    return sorted(found)
 
 
 class _Tab:
@@ -203,13 +335,14 @@ class _Tab:
         self.page = context.new_page()
         self.cdp = context.new_cdp_session(self.page)
         self.scale = scale
-        self.size: tuple[int, int] | None = None
+        self.size: tuple[int, int, float] | None = None
 
-    def resize(self, width: int, height: int) -> None:
-        if self.size != (width, height):
-            metrics = {"width": width, "height": height, "deviceScaleFactor": self.scale, "mobile": False}
+    def resize(self, width: int, height: int, scale: float | None = None) -> None:
+        scale = self.scale if scale is None else scale
+        if self.size != (width, height, scale):
+            metrics = {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": False}
             self.cdp.send("Emulation.setDeviceMetricsOverride", metrics)
-            self.size = (width, height)
+            self.size = (width, height, scale)
 
 
 class _Hung(Exception):
@@ -279,12 +412,16 @@ def _source_spec(source: Any) -> dict[str, Any]:
             "full_page": bool(source.full_page),
             "max_height": int(source.max_height),
             "javascript": bool(getattr(source, "javascript", False)),
+            "scale": float(getattr(source, "device_scale_factor", 1.0) or 1.0),
+            "words": bool(getattr(source, "measure_words", False)),
         }
     except AttributeError as exc:
         raise TypeError(f"ChromiumRenderer needs a source with html, viewport_width, viewport_height, "
                         f"full_page and max_height: {exc}") from None
     if not isinstance(spec["html"], str):
         raise TypeError(f"source.html must be str, got {type(spec['html']).__name__}")
+    if not 0 < spec["scale"] <= 4:
+        raise ValueError(f"source device_scale_factor {spec['scale']} must be in (0, 4]")
     if min(spec["width"], spec["height"], spec["max_height"]) < 1:
         raise ValueError(f"source viewport {spec['width']}x{spec['height']} / max_height {spec['max_height']} must be positive")
     return spec
@@ -466,14 +603,17 @@ class ChromiumRenderer(Renderer):
 
     def _draw(self, tab: _Tab, spec: dict[str, Any]) -> tuple[bytes, int, int, dict[str, Any]]:
         """Load, settle, size, measure and capture one page."""
-        scale = self.options.device_scale_factor
+        scale = self.options.device_scale_factor * spec["scale"]
         cap = max(1, min(spec["max_height"], int(self.options.max_capture_height / scale)))  # CSS px
         width = spec["width"]
         self._blocked = []
         if spec["javascript"]:
             tab.page.goto("about:blank")  # a fresh Window: the last page's timers cannot reach this one
         # Lay out at the source's own viewport; the capture height is decided afterwards.
-        tab.resize(width, spec["height"])
+        tab.resize(width, spec["height"], scale)
+        pictures = embedded_images(spec["html"])
+        if pictures:
+            tab.page.evaluate(_DECODE_JS, pictures)
         tab.page.set_content(spec["html"], wait_until="load")
         measured = _page_facts(tab, spec, cap, scale)
         height = measured["captured_height"]
@@ -487,12 +627,16 @@ class ChromiumRenderer(Renderer):
         facts = {
             "dom": measured["dom"],
             "boxes": measured["boxes"],
+            **({"words": measured["words"]} if "words" in measured else {}),
             "page": {
                 "document_height": measured["document_height"],
                 "captured_height": height,
                 "truncated": measured["document_height"] > height,
                 "requests_blocked": blocked[:MAX_BLOCKED_LISTED],
             },
+            # The smallest visible text (font size x device scale), as charts report theirs: the
+            # degradation stage bounds blur and downscaling by it (factory/augment).
+            "quality": {"min_text_px": measured["min_text_px"]},
         }
         return png, png_width, png_height, facts
 
@@ -500,7 +644,7 @@ class ChromiumRenderer(Renderer):
 def _page_facts(tab: _Tab, spec: dict[str, Any], cap: int, scale: float) -> dict[str, Any]:
     """Settle the loaded page, size the viewport to the capture, and measure what it shows.
 
-    Returns {"dom", "boxes", "document_height", "captured_height"} (see _PAGE_JS). When the
+    Returns {"dom", "boxes", "document_height", "captured_height", "min_text_px"} (see _PAGE_JS). When the
     capture is taller or shorter than the viewport (full pages), the viewport is resized to the
     capture height first and the facts are measured after that, so they describe the layout
     in the picture. Trees deeper than 200 elements keep the deeper text, not its structure.
@@ -516,11 +660,12 @@ def _page_facts(tab: _Tab, spec: dict[str, Any], cap: int, scale: float) -> dict
         "height": 0,
         "scale": scale,
         "maxDepth": 200,
+        "words": spec["words"],
     }
     measured = json.loads(tab.page.evaluate(_PAGE_JS, args))
     if "resize" in measured:
         height = measured["resize"]
-        tab.resize(spec["width"], height)
+        tab.resize(spec["width"], height, scale)
         measured = json.loads(tab.page.evaluate(_PAGE_JS, {**args, "settle": False, "height": height}))
     _shorten_data_uris(measured["dom"])
     return measured

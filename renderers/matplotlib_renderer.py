@@ -40,6 +40,7 @@ from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.charts import SEQUENTIAL_KINDS, ChartSpec, exact_px
 from renderers import agg_caches, matplotlib_marks
+from renderers.matplotlib_settings import MatplotlibSettings
 
 log = logging.getLogger(__name__)
 
@@ -601,9 +602,10 @@ class MatplotlibRenderer(Renderer):
 
     def __init__(self, settings: dict[str, Any] | None = None):
         super().__init__(settings)
-        self.max_draws = int(self.settings.get("max_draws", MAX_DRAWS))
-        self.max_width = int(self.settings.get("max_width_px", 1400))
-        self.max_height = int(self.settings.get("max_height_px", 1200))
+        options = MatplotlibSettings.model_validate({"max_draws": MAX_DRAWS, **self.settings})
+        self.max_draws = options.max_draws
+        self.max_width = options.max_width_px
+        self.max_height = options.max_height_px
 
     def versions(self) -> dict[str, str]:
         return {"matplotlib": matplotlib.__version__, "numpy": np.__version__}

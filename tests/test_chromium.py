@@ -219,7 +219,7 @@ def test_dom_tree_visibility_text_order_and_attrs(renderer):
     assert not tags & {"head", "script", "style", "template", "noscript", "title"}
 
     (red,) = find(dom, "div", id="red")
-    assert red["box"] == [10, 20, 50, 30] and red["visible"]
+    assert red["box"] == [10, 20, 60, 50] and red["visible"]  # [x0, y0, x1, y1]
     assert red["attrs"] == {"id": "red", "class": "box", "data-kind": "swatch"}  # no style/title/empty data-
 
     (mixed,) = find(dom, "p", id="mixed")
@@ -244,8 +244,8 @@ def test_dom_tree_visibility_text_order_and_attrs(renderer):
     assert all(b["text"] != "far below the viewport" for b in boxes)
     assert not [b for b in boxes if b["kind"] == "input" and b["text"] == "x"]  # hidden input
     for b in boxes:
-        x, y, w, h = b["box"]
-        assert 0 <= x and 0 <= y and w > 0 and h > 0 and x + w <= out.width and y + h <= out.height
+        x0, y0, x1, y1 = b["box"]
+        assert 0 <= x0 < x1 <= out.width and 0 <= y0 < y1 <= out.height
 
 
 HIDDEN_CONTENT_PAGE = """<body style="margin: 0; font: 16px sans-serif">
@@ -273,11 +273,11 @@ def test_content_hidden_by_content_visibility_is_not_visible(renderer):
     assert not box_texts & {"secret answer", "bold secret", "skipped content"}
     # The picture agrees: the summary is drawn, the answer laid out below it is not.
     pixels = np.asarray(image_of(out).convert("L"))
-    qx, qy, qw, qh = texts["Question"]["box"]
-    assert pixels[qy : qy + qh, qx : qx + qw].min() < 128
-    x, y, w, h = texts["secret answer"]["box"]
-    assert w > 0 and h > 0 and y >= qy + qh and y + h <= out.height
-    assert pixels[y : y + h, x : x + w].min() == 255
+    qx0, qy0, qx1, qy1 = texts["Question"]["box"]
+    assert pixels[qy0:qy1, qx0:qx1].min() < 128
+    x0, y0, x1, y1 = texts["secret answer"]["box"]
+    assert x1 > x0 and y1 > y0 and y0 >= qy1 and y1 <= out.height
+    assert pixels[y0:y1, x0:x1].min() == 255
 
 
 def test_data_uris_are_shortened_to_type_and_hash():
@@ -313,10 +313,10 @@ def test_boxes_are_where_the_pixels_are(renderer):
     out = renderer.render(Page(FACTS_PAGE, full_page=False))
     assert (out.width, out.height) == (400, 300) and out.encoded_format == "png"
     pixels = np.asarray(image_of(out))
-    x, y, w, h = find(out.facts["dom"], "div", id="red")[0]["box"]
-    assert (pixels[y : y + h, x : x + w] == [255, 0, 0]).all()
-    assert not (pixels[y - 1, x : x + w] == [255, 0, 0]).all(axis=-1).any()
-    assert not (pixels[y : y + h, x + w] == [255, 0, 0]).all(axis=-1).any()
+    x0, y0, x1, y1 = find(out.facts["dom"], "div", id="red")[0]["box"]
+    assert (pixels[y0:y1, x0:x1] == [255, 0, 0]).all()
+    assert not (pixels[y0 - 1, x0:x1] == [255, 0, 0]).all(axis=-1).any()
+    assert not (pixels[y0:y1, x1] == [255, 0, 0]).all(axis=-1).any()
     page = out.facts["page"]
     assert page["captured_height"] == 300 and page["document_height"] > 1500 and page["truncated"]
 
@@ -330,9 +330,9 @@ def test_device_scale_factor_scales_image_and_boxes():
     finally:
         r.close()
     assert (out.width, out.height) == (800, 600)
-    x, y, w, h = find(out.facts["dom"], "div", id="red")[0]["box"]
-    assert [x, y, w, h] == [20, 40, 100, 60]
-    assert (np.asarray(image_of(out))[y : y + h, x : x + w] == [255, 0, 0]).all()
+    x0, y0, x1, y1 = find(out.facts["dom"], "div", id="red")[0]["box"]
+    assert [x0, y0, x1, y1] == [20, 40, 120, 100]
+    assert (np.asarray(image_of(out))[y0:y1, x0:x1] == [255, 0, 0]).all()
     assert out.facts["page"]["captured_height"] == 300  # CSS px; the picture is 600 px tall
 
 

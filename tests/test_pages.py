@@ -249,11 +249,11 @@ def _el(tag, box, *children):
 
 
 def test_text_overflow_is_detected():
-    fits = _el("body", [0, 0, 400, 300], _el("p", [10, 10, 200, 20], _text("Hello", [10, 10, 60, 20])))
+    fits = _el("body", [0, 0, 400, 300], _el("p", [10, 10, 210, 30], _text("Hello", [10, 10, 70, 30])))
     check_text_fits(fits, 400)
     # A tall heading whose text box pokes a few px out of a tight line box still fits.
-    check_text_fits(_el("h1", [0, 100, 300, 60], _text("Big", [0, 96, 200, 68])), 400)
-    off_page = _el("body", [0, 0, 400, 300], _el("p", [10, 10, 500, 20], _text("Long", [10, 10, 480, 20])))
+    check_text_fits(_el("h1", [0, 100, 300, 160], _text("Big", [0, 96, 200, 164])), 400)
+    off_page = _el("body", [0, 0, 400, 300], _el("p", [10, 10, 510, 30], _text("Long", [10, 10, 490, 30])))
     out_of_box = _el("div", [0, 0, 100, 40], _text("Spills", [0, 0, 90, 80]))
     for dom in (off_page, out_of_box):
         with pytest.raises(Dropped) as info:
@@ -265,7 +265,7 @@ def _fake_render(source, dom, width=400, height=300, truncated=False):
     image = Image.new("RGB", (width, height), "white")
     buf = io.BytesIO()
     image.save(buf, format="PNG")
-    facts = {"dom": dom, "boxes": [{"kind": "text", "box": [10, 10, 60, 20], "text": "Hello"}],
+    facts = {"dom": dom, "boxes": [{"kind": "text", "box": [10, 10, 70, 30], "text": "Hello"}],
              "page": {"document_height": height + (100 if truncated else 0), "captured_height": height,
                       "truncated": truncated, "requests_blocked": []}}
     return Render(source=source, encoded=buf.getvalue(), encoded_format="png", width=width, height=height, facts=facts)
@@ -274,8 +274,8 @@ def _fake_render(source, dom, width=400, height=300, truncated=False):
 def test_page_tasks_on_a_hand_made_dom():
     src = page(1, archetypes=["sign_in"])
     dom = _el("html", [0, 0, 400, 300], _el("body", [0, 0, 400, 300],
-              _el("h1", [10, 10, 200, 20], _text("Hello", [10, 10, 60, 20])),
-              _el("p", [10, 40, 200, 20], _text("World", [10, 40, 60, 20]))))
+              _el("h1", [10, 10, 210, 30], _text("Hello", [10, 10, 70, 30])),
+              _el("p", [10, 40, 210, 60], _text("World", [10, 40, 70, 60]))))
     render = _fake_render(src, dom)
     html_t = ScreenshotToHtml(Options()).targets(src, render, rng_for(0))
     assert html_t.text == portable_html(src.html) and html_t.secondary["boxes"] == render.facts["boxes"]
@@ -290,7 +290,7 @@ def test_page_tasks_on_a_hand_made_dom():
 def test_masking_covers_boxes_with_solid_contrasting_fill():
     image = Image.new("RGB", (100, 60), "white")
     image.paste((0, 0, 0), (50, 0, 100, 60))
-    out = mask_spans(image, [[5, 5, 20, 10], [60, 5, 20, 10]])
+    out = mask_spans(image, [[5, 5, 25, 15], [60, 5, 80, 15]])
     assert image.getpixel((10, 10)) == (255, 255, 255)  # the input is not touched
     assert out.getpixel((10, 10)) == (60, 60, 60) and out.getpixel((70, 10)) == (200, 200, 200)
     assert out.getpixel((40, 40)) == (255, 255, 255)
@@ -338,7 +338,7 @@ def test_every_archetype_renders_and_parses(chromium, archetype):
     dom_images = [n for n in _walk(render.facts["dom"]) if n["tag"] == "img" and n["visible"]]
     for img in dom_images:
         box = img["box"]
-        if box[1] + box[3] <= render.height:
+        if box[3] <= render.height:
             assert f"img_src={img['attrs']['data-src-name']}" in parsed.text
     assert {b["kind"] for b in parsed.secondary["boxes"]} >= {"text"}
     if not render.facts["page"]["truncated"]:
@@ -374,8 +374,8 @@ def test_masked_parsing_hides_about_half_the_spans_but_keeps_all_text(chromium):
     before = np.asarray(Image.open(io.BytesIO(render.encoded)).convert("RGB"))
     after = np.asarray(masked.image)
     assert after.shape == before.shape and (after != before).any()
-    x, y, w, h = spans[0]["box"]
-    patch = after[y + 1 : y + h - 1, x + 1 : x + w - 1].reshape(-1, 3)
+    x0, y0, x1, y1 = spans[0]["box"]
+    patch = after[y0 + 1 : y1 - 1, x0 + 1 : x1 - 1].reshape(-1, 3)
     assert (patch == patch[0]).all()  # solid
 
 

@@ -291,7 +291,7 @@ def test_boxes_read_from_charts_pages_and_tables():
     boxes = sample_boxes(chart)
     assert [(b.kind, b.x, b.y, b.w, b.h) for b in boxes] == [("plot_area", 10, 20, 100, 200), ("title", 1, 2, 2, 2), ("legends", 0, 0, 5, 5)]
     page = {"targets": {"boxes": [{"kind": "text", "text": "Hi", "box": [5, 6, 7, 8]}]}}
-    assert [(b.kind, b.label, b.w) for b in sample_boxes(page)] == [("text", "Hi", 7)]
+    assert [(b.kind, b.label, b.w) for b in sample_boxes(page)] == [("text", "Hi", 2)]  # [x0, y0, x1, y1]
     table = {"targets": {"cells": [{"text": "a", "header": True, "box": [0, 0, 9, 9]}], "boxes": [{"kind": "text", "box": [1, 1, 2, 2]}]}}
     assert [b.kind for b in sample_boxes(table)] == ["header cell"]  # cells only: text boxes sit inside them
 

@@ -78,12 +78,12 @@ def test_tree_without_text_nodes_uses_element_text():
 
 
 def test_bounds_drop_nodes_outside_the_capture():
-    top = el("p", text("Top", box=(10, 10, 40, 16)), box=(10, 10, 40, 16))
-    cut = el("p", text("Cut in half", box=(10, 390, 80, 20)), box=(10, 390, 80, 20))
-    below = el("p", text("Below", box=(10, 500, 40, 16)), box=(10, 500, 40, 16))
+    top = el("p", text("Top", box=(10, 10, 50, 26)), box=(10, 10, 50, 26))  # [x0, y0, x1, y1]
+    cut = el("p", text("Cut in half", box=(10, 390, 90, 410)), box=(10, 390, 90, 410))
+    below = el("p", text("Below", box=(10, 500, 50, 516)), box=(10, 500, 50, 516))
     tree = el("body", top, cut, below, box=(0, 0, 400, 600))
     assert simplify(tree) == "<<Top> <Cut in half> <Below>>"
     assert simplify(tree, bounds=(400, 400)) == "<Top>"
     spans = text_spans(tree, bounds=(400, 400))
-    assert spans == [{"text": "Top", "box": [10, 10, 40, 16]}]
+    assert spans == [{"text": "Top", "box": [10, 10, 50, 26]}]
     assert [s["text"] for s in text_spans(tree)] == ["Top", "Cut in half", "Below"]

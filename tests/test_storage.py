@@ -118,8 +118,8 @@ def test_shards_written_where_the_driver_cannot_see_them_are_an_error(tmp_path, 
     Store(elsewhere).makedirs()
 
     class NodeLocal(LocalExecutor):
-        def run(self, recipe_data, out_url, shards, on_samples):
-            return super().run(recipe_data, elsewhere, shards, on_samples)
+        def run(self, recipe_data, out_url, shards, on_samples, run=None):
+            return super().run(recipe_data, elsewhere, shards, on_samples, run)
 
     monkeypatch.setattr("factory.generate.make_executor", lambda *a, **k: NodeLocal(1))
     with pytest.raises(FactoryError, match=r"2 shard\(s\) were rendered but are missing .*object storage"):

@@ -189,19 +189,19 @@ def test_rendered_cells_have_boxes(chromium, style):
         assert len(cells) == len(all_cells(src.structure))
         tops: dict[int, set[int]] = {}
         for cell in cells:
-            x, y, w, h = cell["box"]
-            assert w > 0 and h > 0, cell  # empty cells too
-            assert 0 <= x and x + w <= render.width and 0 <= y and y + h <= render.height
-            tops.setdefault(cell["row"], set()).add(y)
+            x0, y0, x1, y1 = cell["box"]
+            assert x1 > x0 and y1 > y0, cell  # empty cells too
+            assert 0 <= x0 and x1 <= render.width and 0 <= y0 and y1 <= render.height
+            tops.setdefault(cell["row"], set()).add(y0)
         assert all(len(ys) == 1 for ys in tops.values()), tops  # a grid row starts at one height
         for a in cells:  # no two cells share area
             for b in cells:
                 if a is b:
                     continue
-                ax, ay, aw, ah = a["box"]
-                bx, by, bw, bh = b["box"]
-                overlap_w = min(ax + aw, bx + bw) - max(ax, bx)
-                overlap_h = min(ay + ah, by + bh) - max(ay, by)
+                ax0, ay0, ax1, ay1 = a["box"]
+                bx0, by0, bx1, by1 = b["box"]
+                overlap_w = min(ax1, bx1) - max(ax0, bx0)
+                overlap_h = min(ay1, by1) - max(ay0, by0)
                 assert overlap_w <= 2 or overlap_h <= 2, (a, b)
         # A spanning cell covers its slots: as wide as the cells under it together.
         by_pos = {(c["row"], c["col"]): c for c in cells}
@@ -210,8 +210,8 @@ def test_rendered_cells_have_boxes(chromium, style):
                 below = [by_pos.get((cell["row"] + cell["rowspan"], cell["col"] + k)) for k in range(cell["colspan"])]
                 if all(below):
                     left = min(b["box"][0] for b in below)
-                    right = max(b["box"][0] + b["box"][2] for b in below)
-                    assert abs(cell["box"][0] - left) <= 2 and abs(cell["box"][0] + cell["box"][2] - right) <= 2
+                    right = max(b["box"][2] for b in below)
+                    assert abs(cell["box"][0] - left) <= 2 and abs(cell["box"][2] - right) <= 2
 
 
 def test_total_rows_add_up_their_columns():

@@ -20,10 +20,12 @@ from typing import Any
 
 import jinja2
 
+from factory.holdout import card_markdown
 from factory.meta import VARIABLE_FIELDS
+from factory.dataset import layout
 from factory.dataset.storage import Store
 
-CARD = "README.md"
+CARD = layout.CARD
 MAX_SHARDS_LISTED = 20
 
 TASKS = {
@@ -33,6 +35,9 @@ TASKS = {
     "screenshot_to_html": "web page screenshot → the HTML and CSS that render it",
     "screenshot_parsing": "web page screenshot → Pix2Struct simplified HTML of what it shows",
     "table_to_html": "table image → its `<table>` structure with spans; every cell's box in json",
+    "document_to_json": "document image → its fields as JSON in the genre's published schema, values as printed",
+    "document_parsing": "document image → all its text in reading order; word, line and field boxes in json",
+    "document_qa": "document image + question (json `prompt`) → the answer as printed",
 }
 
 # Families the generators draw with, by Debian package, and their licences.
@@ -40,6 +45,8 @@ FONTS = (
     ("DejaVu Sans / Serif / Sans Mono", "fonts-dejavu-core", "Bitstream Vera licence with DejaVu's public-domain changes"),
     ("Liberation Sans / Serif / Mono / Sans Narrow", "fonts-liberation", "SIL Open Font License 1.1"),
     ("Noto Sans / Serif (and Display), Noto CJK", "fonts-noto-core, fonts-noto-cjk", "SIL Open Font License 1.1"),
+    ("DkgHandwriting, Comic Neue, Dancing Script, Humor Sans (filled forms)",
+     "fonts-dkg-handwriting, fonts-comic-neue, fonts-dancingscript, fonts-humor-sans", "SIL Open Font License 1.1 (DkgHandwriting also GPL 3)"),
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
@@ -128,13 +135,13 @@ configs:
 
 {% endif %}
 Synthetic image → source pairs made by Render Factory {{ version | md }} from
-recipe `recipe.yaml` (name: {{ name | md }}, seed {{ seed }}). Every image was rendered from the
+recipe `{{ files.recipe }}` (name: {{ name | md }}, seed {{ seed }}). Every image was rendered from the
 source its targets were written from, so the targets say exactly what the image shows.
 
 ## What it holds
 
 - **{{ total }} samples** in {{ shard_count }} WebDataset tar shards ({{ bytes_human }}), split
-  {{ split_summary }}.{% if total < planned %} The recipe planned {{ planned }}: {{ planned - total }} are missing (see `stats/`).{% endif %}
+  {{ split_summary }}.{% if total < planned %} The recipe planned {{ planned }}: {{ planned - total }} are missing (see `{{ files.stats }}/`).{% endif %}
 
 - Every sample has the same members: {{ members_md }}. The image is {{ image_format }}; `txt` is
   the task's target text; `json` holds the task, prompt, generator and renderer names and
@@ -157,6 +164,9 @@ Tasks:
 - `{{ t | md_cell }}`: {{ task_text.get(t, "see the project's documentation") }}
 {% endfor %}
 
+{% if holdout_md %}
+{{ holdout_md }}
+{% endif %}
 {% if drops_total %}
 While rendering, {{ drops_total }} attempts were dropped and replaced by new ones so that no kept
 image contradicts its targets: {{ drop_summary }}.
@@ -164,9 +174,9 @@ image contradicts its targets: {{ drop_summary }}.
 No attempt was dropped while rendering.
 {% endif %}
 
-Files beside this card: `manifest.json` (counts, versions, every shard's size and sha256),
-`recipe.yaml` (the fully resolved recipe), `shardindex.json` and `shardindex-<split>.json`
-(wids shard indexes), `stats/` (per-shard stats: timings, drops with examples).
+Files beside this card: `{{ files.manifest }}` (counts, versions, every shard's size and sha256),
+`{{ files.recipe }}` (the fully resolved recipe), `{{ files.index }}` and `{{ files.split_index }}`
+(wids shard indexes), `{{ files.stats }}/` (per-shard stats: timings, drops with examples).
 
 ## How it was made
 
@@ -183,12 +193,12 @@ Throughput: {{ worker_seconds }} worker-seconds in all, {{ rate }} samples per w
 To remake it, from the folder that holds `{{ folder | md }}`:
 
 ```bash
-render-factory generate {{ (folder ~ "/recipe.yaml") | sh }} --out {{ (folder ~ "-remade") | sh }}
+render-factory generate {{ (folder ~ "/" ~ files.recipe) | sh }} --out {{ (folder ~ "-remade") | sh }}
 render-factory verify {{ (folder ~ "-remade") | sh }}
 ```
 
 With the same versions as above the shards come out byte-identical, whatever the number of
-workers or the executor: compare the `sha256` of each shard in the two `manifest.json` files.
+workers or the executor: compare the `sha256` of each shard in the two `{{ files.manifest }}` files.
 {% if shards_listed %}
 
 | shard | samples | sha256 |
@@ -197,7 +207,7 @@ workers or the executor: compare the `sha256` of each shard in the two `manifest
 | {{ s.name | md_cell }} | {{ s.samples }} | `{{ s.sha256 | md_cell }}` |
 {% endfor %}
 {% if shards_more %}
-| … {{ shards_more }} more in `manifest.json` | | |
+| … {{ shards_more }} more in `{{ files.manifest }}` | | |
 {% endif %}
 {% endif %}
 
@@ -313,6 +323,9 @@ def render_card(manifest: dict[str, Any], folder: str) -> str:
         engines=" ".join(engines),
         fonts=FONTS,
         variable_fields=", ".join(f"`{f}`" for f in VARIABLE_FIELDS),
+        files={"recipe": layout.RECIPE, "manifest": layout.MANIFEST, "stats": layout.STATS_FOLDER,
+               "index": layout.SHARD_INDEX, "split_index": layout.split_index("<split>")},
+        holdout_md=card_markdown(manifest),
     )
 
 

@@ -14,13 +14,15 @@ from typing import Any
 from factory import __version__
 from factory.plan import ShardPlan
 from factory.recipe import ResolvedRecipe
-from factory.dataset.shards import stats_name
+from factory.dataset import layout
+from factory.dataset.shards import read_shard_stats, stats_name
 from factory.dataset.storage import Store
 
-MANIFEST = "manifest.json"
-RECIPE = "recipe.yaml"
-SHARD_INDEX = "shardindex.json"
+MANIFEST = layout.MANIFEST
+RECIPE = layout.RECIPE
+SHARD_INDEX = layout.SHARD_INDEX
 LIBRARIES = ("matplotlib", "pillow", "imagecodecs", "numpy", "faker", "webdataset", "pydantic", "playwright")
+LIBRARIES += ("albumentations", "augraphy", "opencv-python-headless")  # the augment stage, when installed
 
 
 def library_versions() -> dict[str, str]:
@@ -34,10 +36,13 @@ def library_versions() -> dict[str, str]:
 
 
 def read_stats(store: Store, plan: list[ShardPlan]) -> list[dict[str, Any]]:
-    return [json.loads(store.read_text(stats_name(s))) for s in plan if store.exists(stats_name(s))]
+    """The stats of every planned shard that has them (complete shards, once a run is done)."""
+    return [stats for s in plan if (stats := read_shard_stats(store, stats_name(s))) is not None]
 
 
-def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[dict[str, Any]]) -> dict[str, Any]:
+def build_manifest(
+    resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[dict[str, Any]], recipe_sha256: str = ""
+) -> dict[str, Any]:
     recipe = resolved.recipe
     by_split: Counter[str] = Counter()
     by_task: Counter[str] = Counter()
@@ -54,11 +59,13 @@ def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[
         renderers.update(s.get("renderers", {}))
         seconds += s["seconds"]
     total = sum(by_split.values())
+    holdout = {"holdout": {"rules": resolved.as_dict()["holdout"], "redrawn": drops.get("held_out", 0)}} if recipe.holdout else {}
     return {
         "name": recipe.name,
         "description": recipe.description,
         "format": "webdataset",
         "recipe": RECIPE,
+        "recipe_sha256": recipe_sha256,
         "seed": recipe.seed,
         "versions": {**library_versions(), **{f"renderer:{k}": v for k, v in sorted(renderers.items())}},
         "members": [recipe.image.format, "txt", "json"],
@@ -79,22 +86,32 @@ def build_manifest(resolved: ResolvedRecipe, plan: list[ShardPlan], stats: list[
             {"name": s["shard"], "split": s["split"], "samples": s["samples"], "bytes": s["bytes"], "sha256": s["sha256"]}
             for s in sorted(stats, key=lambda s: s["index"])
         ],
+        **holdout,
     }
 
 
 def shard_index(manifest: dict[str, Any], split: str | None = None) -> dict[str, Any]:
     """A wids shard index (wids-shard-index-v1); urls are relative to the index file."""
     shards = [s for s in manifest["shards"] if split is None or s["split"] == split]
+    index = layout.split_index(split) if split else SHARD_INDEX
     return {
         "__kind__": "wids-shard-index-v1",
         "wids_version": 1,
         "name": manifest["name"] + (f"-{split}" if split else ""),
-        "shardlist": [{"url": s["name"], "nsamples": s["samples"], "filesize": s["bytes"]} for s in shards],
+        "shardlist": [{"url": layout.index_url(index, s["name"]), "nsamples": s["samples"], "filesize": s["bytes"]} for s in shards],
     }
 
 
-def write_manifest(store: Store, manifest: dict[str, Any]) -> None:
+def index_texts(manifest: dict[str, Any]) -> dict[str, str]:
+    """Every wids index file of a manifest: name -> its text."""
+    texts = {}
     for split in sorted({s["split"] for s in manifest["shards"]}):
-        store.write_atomic(f"shardindex-{split}.json", json.dumps(shard_index(manifest, split), indent=2))
-    store.write_atomic(SHARD_INDEX, json.dumps(shard_index(manifest), indent=2))
+        texts[layout.split_index(split)] = json.dumps(shard_index(manifest, split), indent=2)
+    texts[SHARD_INDEX] = json.dumps(shard_index(manifest), indent=2)
+    return texts
+
+
+def write_manifest(store: Store, manifest: dict[str, Any]) -> None:
+    for name, text in index_texts(manifest).items():
+        store.write_atomic(name, text)
     store.write_atomic(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))

@@ -1,7 +1,9 @@
 """Writing one shard: validated keys, reproducible tar members, temporary name, then rename.
 
-The stats file is written after the rename and is the shard's completion marker: a shard without
-stats is redone, a shard with stats is never touched again.
+The stats file is written after the rename and is the shard's completion marker. It carries the
+recipe's sha256 and the shard's: a shard counts as complete only when its stats file says it was
+made from this run's recipe and the shard on disk has the size (and, on resume, the sha256) the
+stats give. Anything else is redone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import IO, Any
 
+from factory.dataset import layout
+from factory.dataset.ownership import read_small_json, recipe_digest
 from factory.errors import FactoryError
 from factory.plan import ShardPlan
 from factory.samples import Drop, Sample, Timings, Workshop, shard_samples
@@ -29,6 +33,7 @@ TAR_USER = "render-factory"
 TAR_MODE = 0o444
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")
 EXTENSION_PATTERN = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)*$")
+MAX_STATS_BYTES = 1 << 20  # a stats file is a few KB; anything bigger is not one of ours
 
 
 def validate_key(key: str) -> None:
@@ -38,7 +43,7 @@ def validate_key(key: str) -> None:
 
 
 def stats_name(shard: ShardPlan) -> str:
-    return f"stats/{shard.name}.json"
+    return layout.stats_file(shard.name)
 
 
 class _HashingWriter:
@@ -121,8 +126,38 @@ class ShardWriter:
             self.store.remove(self.temp)
 
 
-def is_complete(store: Store, shard: ShardPlan) -> bool:
-    return store.exists(stats_name(shard)) and store.exists(shard.filename)
+def read_shard_stats(store: Store, name: str) -> dict[str, Any] | None:
+    """A stats file as data, or None when it is missing or malformed."""
+    data = read_small_json(store, name, MAX_STATS_BYTES)
+    return data if isinstance(data, dict) else None
+
+
+def file_sha256(store: Store, name: str) -> str:
+    digest = hashlib.sha256()
+    with store.open_read(name) as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_complete(store: Store, shard: ShardPlan, recipe_sha256: str, rehash: bool = False) -> bool:
+    """Whether `shard` is done for the recipe with this digest: its stats say so and the shard file
+    agrees with them (size; with `rehash`, its sha256 too)."""
+    stats = read_shard_stats(store, stats_name(shard))
+    if (
+        stats is None
+        or stats.get("recipe_sha256") != recipe_sha256
+        or stats.get("shard") != shard.filename
+        or stats.get("planned") != shard.samples
+        or not store.exists(shard.filename)
+    ):
+        return False
+    try:
+        if store.size(shard.filename) != stats.get("bytes"):
+            return False
+        return not rehash or file_sha256(store, shard.filename) == stats.get("sha256")
+    except OSError:
+        return False
 
 
 def write_shard(
@@ -176,6 +211,7 @@ def write_shard(
         raise
     seconds = time.perf_counter() - t0
     stats = {
+        "recipe_sha256": recipe_digest(workshop.resolved.to_yaml()),
         "shard": shard.filename,
         "split": shard.split,
         "index": shard.index,
@@ -195,6 +231,6 @@ def write_shard(
     }
     if writer.count < shard.samples:
         log.warning("%s holds %d of %d planned samples (drops: %s)", shard.filename, writer.count, shard.samples, dict(drops))
-    store.makedirs("stats")
+    store.makedirs(layout.STATS_FOLDER)
     store.write_atomic(stats_name(shard), json.dumps(stats, indent=2, sort_keys=True))
     return stats

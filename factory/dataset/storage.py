@@ -1,28 +1,30 @@
 """Where a dataset is written: a local folder or any fsspec URL (s3://, gs://, memory://).
 
 Files that must never be seen half-written (shards, stats, manifest) are written under a temporary
-name and renamed into place.
+name and renamed into place. A Store belongs to one run (its `run` token, which every temporary
+name carries): clean-up removes that run's temporaries and nobody else's.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-import uuid
 from typing import IO
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
+from factory.dataset import layout
 from factory.errors import FactoryError
 
-PARTIAL_SUFFIX = ".partial"
+PARTIAL_SUFFIX = layout.TEMP_SUFFIX
 
 
 class Store:
-    def __init__(self, url: str):
+    def __init__(self, url: str, run: str | None = None):
         self.url = str(url).rstrip("/") or "/"
+        self.run = run or layout.new_run_token()
         self.fs, self.root = fsspec.core.url_to_fs(self.url)
         self.local = isinstance(self.fs, LocalFileSystem)
         # memory:// lives in one process: other worker processes would write into their own copy
@@ -55,7 +57,7 @@ class Store:
         return self.fs.open(self.path(name), "rb")
 
     def temp_name(self, name: str) -> str:
-        return f"{name}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}"
+        return layout.temp_file(name, self.run)
 
     def open_write(self, name: str) -> IO[bytes]:
         return self.fs.open(self.path(name), "wb")
@@ -90,7 +92,7 @@ class Store:
                 try:
                     self.remove(temp)
                 except OSError:
-                    pass  # the disk that refused the write may refuse this too; remove_partials retries
+                    pass  # the disk that refused the write may refuse this too; the next run removes it
 
     def remove(self, name: str) -> None:
         if self.exists(name):
@@ -108,12 +110,33 @@ class Store:
             names.append(rel)
         return sorted(names)
 
+    def is_folder(self) -> bool:
+        self.fs.invalidate_cache(self.root)
+        return bool(self.fs.isdir(self.root))
+
+    def is_file(self) -> bool:
+        self.fs.invalidate_cache(self.root)
+        return bool(self.fs.isfile(self.root))
+
+    def temporaries(self) -> list[str]:
+        """Every file named like a factory temporary, whichever run wrote it."""
+        return [n for folder in layout.temp_folders() for n in self.list(folder) if layout.temp_owner(n.rsplit("/", 1)[-1])]
+
     def remove_partials(self) -> int:
-        """Delete temporary files left by an interrupted run; returns how many."""
+        """Delete this run's temporary files (after a failed or interrupted shard); returns how many."""
+        return self._remove([n for n in self.temporaries() if layout.temp_owner(n.rsplit("/", 1)[-1]) == self.run])
+
+    def remove_stale_temporaries(self) -> int:
+        """Delete the temporaries of earlier runs. Only while holding the dataset's lock or lease:
+        it proves that no other run is writing them."""
+        return self._remove([n for n in self.temporaries() if layout.temp_owner(n.rsplit("/", 1)[-1]) != self.run])
+
+    def _remove(self, names: list[str]) -> int:
         removed = 0
-        for folder in ("", "stats"):
-            for name in self.list(folder):
-                if name.endswith(PARTIAL_SUFFIX):
-                    self.fs.rm(self.path(name))
-                    removed += 1
+        for name in names:
+            try:
+                self.fs.rm(self.path(name))
+                removed += 1
+            except FileNotFoundError:
+                pass  # gone already (its writer committed or removed it)
         return removed

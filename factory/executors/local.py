@@ -23,8 +23,10 @@ from typing import Any
 from factory.errors import FactoryError
 from factory.executors import worker
 from factory.plan import ShardPlan
+from factory.dataset.ownership import recipe_digest
 from factory.dataset.shards import is_complete
 from factory.dataset.storage import Store
+from factory.recipe import recipe_from_dict
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +70,8 @@ def _report(n: int) -> None:
         _progress_queue.put(n)
 
 
-def _render_in_worker(recipe_data: dict[str, Any], out_url: str, shard: ShardPlan) -> dict[str, Any]:
-    return worker.render_shard(recipe_data, out_url, shard, _report)
+def _render_in_worker(recipe_data: dict[str, Any], out_url: str, shard: ShardPlan, run: str) -> dict[str, Any]:
+    return worker.render_shard(recipe_data, out_url, shard, _report, run)
 
 
 class LocalExecutor:
@@ -84,29 +86,32 @@ class LocalExecutor:
         out_url: str,
         shards: list[ShardPlan],
         on_samples: Callable[[int], None],
+        run: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Render `shards` into `out_url`; `run` is the run's token, carried by every temporary
+        file so that clean-up removes this run's files only."""
         if not shards:
             return []
-        if self.workers == 1 or Store(out_url).in_process:  # memory:// is only visible here
-            return self._run_inline(recipe_data, out_url, shards, on_samples)
-        return self._run_pool(recipe_data, out_url, shards, on_samples)
+        store = Store(out_url, run)
+        if self.workers == 1 or store.in_process:  # memory:// is only visible here
+            return self._run_inline(recipe_data, store, shards, on_samples)
+        return self._run_pool(recipe_data, store, shards, on_samples)
 
-    def _run_inline(self, recipe_data, out_url, shards, on_samples):
+    def _run_inline(self, recipe_data, store, shards, on_samples):
         results = []
         try:
             for shard in shards:
-                results.append(worker.render_shard(recipe_data, out_url, shard, on_samples))
+                results.append(worker.render_shard(recipe_data, store.url, shard, on_samples, store.run))
         except KeyboardInterrupt:
-            Store(out_url).remove_partials()
+            store.remove_partials()
             raise
         finally:
             worker.close_all()
         return results
 
-    def _run_pool(self, recipe_data, out_url, shards, on_samples):
+    def _run_pool(self, recipe_data, store, shards, on_samples):
         """Shards over worker processes. A worker that dies (killed, out of memory) breaks the pool:
         the pool is restarted and the shards that are not complete are redone, at most RESTARTS times."""
-        store = Store(out_url)
         ctx = mp.get_context("spawn")
         results: list[dict[str, Any]] = []
         # Largest shards first: the small ones (short splits, a split's last shard) then fill the
@@ -119,7 +124,7 @@ class LocalExecutor:
                 min(self.workers, len(todo)), mp_context=ctx, initializer=_init_worker, initargs=(progress, os.getpid())
             )
             try:
-                jobs = {pool.submit(_render_in_worker, recipe_data, out_url, s): s for s in todo}
+                jobs = {pool.submit(_render_in_worker, recipe_data, store.url, s, store.run): s for s in todo}
                 while jobs:
                     done, _ = wait(jobs, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
                     _drain(progress, on_samples, 0)
@@ -131,7 +136,8 @@ class LocalExecutor:
             except BrokenProcessPool:
                 _kill(pool)
                 restarts += 1
-                todo = [s for s in todo if not is_complete(store, s)]
+                digest = recipe_digest(recipe_from_dict(recipe_data).to_yaml())
+                todo = [s for s in todo if not is_complete(store, s, digest)]
                 if restarts > RESTARTS:
                     _remove_partials(store)
                     raise FactoryError(

@@ -99,7 +99,7 @@ class _ShardActor:
     def ready(self) -> bool:
         return True
 
-    def render(self, recipe_data: dict[str, Any], out_url: str, shard: ShardPlan, attempt: int) -> dict[str, Any]:
+    def render(self, recipe_data: dict[str, Any], out_url: str, shard: ShardPlan, attempt: int, run: str) -> dict[str, Any]:
         from factory.executors import worker
 
         pending = 0
@@ -113,7 +113,7 @@ class _ShardActor:
                 self.progress.add.remote(shard.index, attempt, pending)
                 pending, last = 0, now
 
-        stats = worker.render_shard(recipe_data, out_url, shard, report)
+        stats = worker.render_shard(recipe_data, out_url, shard, report, run)
         return stats  # the driver settles the last unreported samples from the stats
 
 
@@ -131,10 +131,12 @@ class RayExecutor:
         out_url: str,
         shards: list[ShardPlan],
         on_samples: Callable[[int], None],
+        run: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Render `shards` into `out_url`; `run` is the run's token (see LocalExecutor.run)."""
         if not shards:
             return []
-        store = Store(out_url)
+        store = Store(out_url, run)
         if store.in_process:
             raise FactoryError(
                 f"output '{out_url}' exists only inside this process, so Ray workers cannot write to it; "
@@ -237,7 +239,8 @@ class _Run:
                 while idle and queue and not stopping:
                     shard = queue.popleft()
                     actor = idle.pop()
-                    ref = actor.render.remote(self.recipe_data, self.store.url, shard, self.attempts.get(shard.index, 0))
+                    attempt = self.attempts.get(shard.index, 0)
+                    ref = actor.render.remote(self.recipe_data, self.store.url, shard, attempt, self.store.run)
                     inflight[ref] = (actor, shard)
                 if not inflight and not self.starting:
                     raise FactoryError(

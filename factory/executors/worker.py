@@ -40,6 +40,8 @@ def render_shard(
     out_url: str,
     shard: ShardPlan,
     on_sample: Callable[[int], None] | None = None,
+    run: str | None = None,
 ) -> dict[str, Any]:
-    """Render one shard to `out_url`; returns its stats. Safe to call again after a crash."""
-    return write_shard(workshop_for(recipe_data), Store(out_url), shard, on_sample)
+    """Render one shard to `out_url` for run `run` (its temporaries carry that token); returns its
+    stats. Safe to call again after a crash."""
+    return write_shard(workshop_for(recipe_data), Store(out_url, run), shard, on_sample)

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from factory.components import Generator, Options, check_choices, to_jsonable
+from factory.errors import Dropped
 from factory.generators.table_request import TableOptions, TableRequest
 from factory.generators.tables import TableSource
 from factory.tabular import Column, Table, format_value
@@ -363,6 +364,10 @@ class ChartGenerator(Generator):
         )
 
     def _table(self, rng: np.random.Generator, seed: int, chart_type: str) -> Table:
+        if chart_type == "histogram" and self.tables.user is not None:  # the user's own values, binned
+            values, series, file = self.tables.user.numeric_column(rng)
+            source = Table(file.title, [Column(file.label_header, "label"), Column(series.name, unit=series.unit)], [], {"file": file.name})
+            return _histogram_table(rng, source, values)
         table = self.tables.sample(rng, seed, self._request(chart_type))
         if chart_type == "histogram":
             return _histogram_table(rng, table)
@@ -683,26 +688,31 @@ def _number_format(rng: np.random.Generator, chart_type: str, table: Table) -> s
     return _choice(rng, options)
 
 
-def _histogram_table(rng: np.random.Generator, source: Table) -> Table:
-    """Raw values drawn around the source table's measure, binned: the table holds what is drawn."""
+def _histogram_table(rng: np.random.Generator, source: Table, data: np.ndarray | None = None) -> Table:
+    """Values binned: the table holds what is drawn. `data`: the user's column, binned as it is;
+    without it, generated tables get raw values drawn around their measure."""
     column = source.series[0] if source.series else Column("Value")
-    values = [v for v in source.values(0) if v is not None] if source.series else []
-    centre = float(np.median(values)) if values else 50.0
-    spread = float(np.std(values)) if len(values) > 1 else 0.0
-    if not math.isfinite(centre) or centre <= 0:
-        centre = 50.0
-    spread = max(spread, abs(centre) * 0.15, 1e-3)
-    n = int(rng.integers(60, 600))
-    shape = _choice(rng, ["normal", "skewed", "uniform", "bimodal"])
-    if shape == "normal":
-        raw = rng.normal(centre, spread, n)
-    elif shape == "skewed":
-        raw = centre * rng.lognormal(0.0, 0.5, n)
-    elif shape == "uniform":
-        raw = rng.uniform(max(centre - 2 * spread, 0.0), centre + 2 * spread, n)
+    if data is not None:
+        shape, raw = "data", np.asarray(data, dtype=float)
+        n = len(raw)
     else:
-        raw = np.concatenate([rng.normal(centre - spread, spread / 2, n // 2), rng.normal(centre + spread, spread / 2, n - n // 2)])
-    raw = np.clip(raw, 0.0, None)
+        values = [v for v in source.values(0) if v is not None] if source.series else []
+        centre = float(np.median(values)) if values else 50.0
+        spread = float(np.std(values)) if len(values) > 1 else 0.0
+        if not math.isfinite(centre) or centre <= 0:
+            centre = 50.0
+        spread = max(spread, abs(centre) * 0.15, 1e-3)
+        n = int(rng.integers(60, 600))
+        shape = _choice(rng, ["normal", "skewed", "uniform", "bimodal"])
+        if shape == "normal":
+            raw = rng.normal(centre, spread, n)
+        elif shape == "skewed":
+            raw = centre * rng.lognormal(0.0, 0.5, n)
+        elif shape == "uniform":
+            raw = rng.uniform(max(centre - 2 * spread, 0.0), centre + 2 * spread, n)
+        else:
+            raw = np.concatenate([rng.normal(centre - spread, spread / 2, n // 2), rng.normal(centre + spread, spread / 2, n - n // 2)])
+        raw = np.clip(raw, 0.0, None)
     k = int(rng.integers(5, 11))
     width = _nice_step((float(raw.max()) - float(raw.min())) / k)
     lo = math.floor(float(raw.min()) / width) * width
@@ -712,6 +722,8 @@ def _histogram_table(rng: np.random.Generator, source: Table) -> Table:
     nbins = max(1, int(round((hi - lo) / width)))
     decimals = _decimals_of(width)
     edges = [round(lo + i * width, decimals) for i in range(nbins + 1)]
+    if any(b <= a for a, b in zip(edges, edges[1:])):
+        raise Dropped("table_unfit", f"values of '{column.name}' are too close together to bin at {decimals} decimals")
     counts, _ = np.histogram(raw, bins=edges)
     edge_col = Column("edge", decimals=decimals)
     texts = [format_value(e, edge_col) for e in edges]
@@ -726,6 +738,7 @@ def _histogram_table(rng: np.random.Generator, source: Table) -> Table:
         "edges": [float(e) for e in edges],
         "edge_decimals": decimals,
         "source_title": source.title,
+        **({"source": "user", "file": source.facts["file"], "column": name} if data is not None else {}),
     }
     return Table(title, [Column(name, kind="label", unit=column.unit), Column("Count", decimals=0)], rows, facts)
 

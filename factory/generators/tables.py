@@ -27,6 +27,11 @@ class TableSource:
             self._user = UserTables(options.source, options.missing, options.label_column)
         self.faker_labels = FakerLabels(options)
 
+    @property
+    def user(self):
+        """The user's tables (UserTables), or None when tables are generated."""
+        return self._user
+
     def sample(self, rng: np.random.Generator, seed: int, request: TableRequest) -> Table:
         rows = intersect(self.options.rows, request.rows)
         series = intersect(self.options.series, request.series)

@@ -2,7 +2,9 @@
 
 Set the table option `source` to a file or a folder (`generators: {charts: {table: {source:
 data/}}}`). Files are read once, when the generator starts, and every problem stops the run with
-one line that names the file.
+one line that names the file. Every worker process reads them, so each file is read in bounded
+memory: its first MAX_TABLE_ROWS data rows, from at most the first MAX_TABLE_BYTES of a CSV (cut
+at a line end); a warning says when a file is longer.
 
 Files
 - `.csv` (delimiter sniffed: comma, semicolon, tab...), `.tsv`, `.parquet`/`.pq`; UTF-8 (a BOM
@@ -29,6 +31,12 @@ Columns
   ("Revenue (USD m)" -> unit "USD m").
 - The title is the file name: underscores and dashes become spaces, and an all-lowercase name gets
   a capital first letter (`gdp_by_country.csv` -> "Gdp by country", `GDP-2020.csv` -> "GDP 2020").
+  A file name must be UTF-8 text.
+- Titles, headers and labels follow one rule in the image and in every target
+  (`factory.tabular.clean_text`): '|' becomes '/', control characters (NUL, tabs, line breaks)
+  become a space, spaces collapse.
+- Numbers must lie within +-MAX_ABS_VALUE (1e15): the targets write every value exactly, which
+  float64 numbers beyond that cannot promise.
 
 Empty cells (empty, NA, N/A, NaN, null, None, -, en and em dashes), by the option `missing`
 - `drop_row` (default): a row is skipped when its label or any series chosen for the chart is
@@ -42,12 +50,14 @@ pick the series (in file order) and a contiguous window of rows. Charts that nee
 values (pie, donut, log scales) only get series that are positive throughout; a chart that
 needs a negative value gets a window that holds one; a scatter chart uses numeric labels (years,
 numbers) or the first chosen series as its x column. When no file can satisfy the chart the
-sample is dropped with reason `table_unfit` and counted in the manifest.
+sample is dropped with reason `table_unfit` and counted in the manifest. A histogram bins every
+value of one numeric column (a file and a column picked by the rng): nothing is invented.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import math
 import re
@@ -59,7 +69,7 @@ import numpy as np
 
 from factory.errors import Dropped, FactoryError
 from factory.generators.table_request import TableRequest, detect_label_kind
-from factory.tabular import Column, Table
+from factory.tabular import Column, Table, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +79,11 @@ _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _YEAR_NAMES = {"year", "years", "yr", "fiscal year", "period", "date"}
 _UNIT_RE = re.compile(r"\(([^()]+)\)\s*$")
 MAX_DECIMALS = 6
+MAX_TABLE_ROWS = 100_000  # data rows read per file
+MAX_TABLE_BYTES = 8 << 20  # bytes of a CSV read per file
+MAX_TABLE_CELLS = 5_000_000  # rows x columns read per Parquet file
+MAX_ABS_VALUE = 1e15
+HISTOGRAM_MIN_VALUES = 5
 
 
 @dataclass
@@ -155,6 +170,14 @@ class UserTables:
         )  # fmt: skip
         if not paths:
             raise FactoryError(f"table source folder '{root}' holds no .csv, .tsv, .parquet or .pq file; add some or set source to 'faker'")
+        for path in paths:
+            try:
+                path.relative_to(root).as_posix().encode("utf-8")
+            except UnicodeEncodeError:
+                shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise FactoryError(
+                    f"table file name '{shown}' is not UTF-8 text (charts take their titles from file names); rename it"
+                ) from None
         return paths
 
     # loading ---------------------------------------------------------------------------------
@@ -164,7 +187,10 @@ class UserTables:
         frame = _read(path)
         if len(frame.columns) == 0 or len(frame) == 0:
             raise FactoryError(f"table file '{path}' has no data rows; add rows below the header or remove the file")
-        columns = [str(c).strip() for c in frame.columns]
+        columns = [clean_text(c) for c in frame.columns]
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if twice:
+            raise FactoryError(f"table file '{path}' has two columns named '{twice[0]}' (after '|' and control characters are replaced); rename one")
         frame.columns = columns
         numeric: dict[str, UserSeries] = {}
         text: dict[str, list[str | None]] = {}
@@ -177,6 +203,13 @@ class UserTables:
         for col in list(numeric):
             if col.startswith("Unnamed:") and _is_index(numeric[col].values):
                 del numeric[col]  # an index pandas wrote along with the data
+        for col, series in numeric.items():
+            big = np.flatnonzero(np.abs(series.values) > MAX_ABS_VALUE)
+            if len(big):
+                raise FactoryError(
+                    f"table file '{path}', column '{col}', row {big[0] + 1}: {series.values[big[0]]:g} is beyond "
+                    f"+-{MAX_ABS_VALUE:g}, the largest magnitude charts write exactly; scale the column (e.g. to billions) or remove it"
+                )
         label_header, labels, label_source = self._label(path, columns, numeric, text)
         series = [s for col, s in numeric.items() if col != label_source]
         if not series:
@@ -218,6 +251,20 @@ class UserTables:
         return "Row", [str(i + 1) for i in range(n)], None
 
     # sampling --------------------------------------------------------------------------------
+
+    def numeric_column(self, rng: np.random.Generator) -> tuple[np.ndarray, UserSeries, UserFile]:
+        """Every value of one numeric column (for a histogram): a file, then a column, by `rng`."""
+        usable = [
+            (f, s) for f in self.files for s in f.series
+            if np.count_nonzero(~np.isnan(s.values)) >= HISTOGRAM_MIN_VALUES and np.nanmax(s.values) > np.nanmin(s.values)
+        ]  # fmt: skip
+        if not usable:
+            raise Dropped("table_unfit", f"no numeric column holds {HISTOGRAM_MIN_VALUES}+ different values for a histogram")
+        files = list(dict.fromkeys(f.name for f, _ in usable))
+        chosen_file = files[int(rng.integers(len(files)))]
+        columns = [(f, s) for f, s in usable if f.name == chosen_file]
+        file, series = columns[int(rng.integers(len(columns)))]
+        return series.values[~np.isnan(series.values)], series, file
 
     def sample(self, rng: np.random.Generator, rows: tuple[int, int], series: tuple[int, int],
                request: TableRequest) -> Table:  # fmt: skip
@@ -301,18 +348,33 @@ def _cut(file: UserFile, rng: np.random.Generator, rows: tuple[int, int], series
 
 
 def _read(path: Path) -> Any:
+    """The file's first MAX_TABLE_ROWS data rows as a DataFrame, read in bounded memory."""
     import pandas as pd
     import pyarrow
 
     kind = SUFFIXES[path.suffix.lower()]
     try:
         if kind == "parquet":
-            return pd.read_parquet(path, engine="pyarrow")
-        sep = "\t" if kind == "tsv" else _delimiter(path)
-        return pd.read_csv(
-            path, sep=sep, dtype=str, keep_default_na=False, na_values=NA_TEXT, encoding="utf-8-sig",
-            skipinitialspace=True,
-        )  # fmt: skip
+            frame, total = _read_parquet(path)
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_TABLE_BYTES + 1)
+            cut = len(data) > MAX_TABLE_BYTES
+            if cut:
+                end = data.rfind(b"\n", 0, MAX_TABLE_BYTES)
+                if end < 0:
+                    raise FactoryError(f"table file '{path}' has a line longer than {MAX_TABLE_BYTES >> 20} MB; is it a CSV file?")
+                data = data[: end + 1]
+            sep = "\t" if kind == "tsv" else _delimiter(data[: 64 * 1024].decode("utf-8-sig", errors="replace"))
+            frame = pd.read_csv(
+                io.BytesIO(data), sep=sep, dtype=str, keep_default_na=False, na_values=NA_TEXT, encoding="utf-8-sig",
+                skipinitialspace=True, nrows=MAX_TABLE_ROWS + 1,
+            )  # fmt: skip
+            total = None if cut or len(frame) > MAX_TABLE_ROWS else len(frame)
+            frame = frame.iloc[:MAX_TABLE_ROWS]
+        if total != len(frame):
+            log.warning("table file %s is long: using its first %d data rows", path, len(frame))
+        return frame
     except pd.errors.EmptyDataError as exc:
         raise FactoryError(f"table file '{path}' is empty; add a header and data rows or remove the file") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, pyarrow.ArrowException, OSError, ValueError, TypeError) as exc:
@@ -321,12 +383,27 @@ def _read(path: Path) -> Any:
         raise FactoryError(f"cannot read table file '{path}' ({reason}); check that it is {expected}") from exc
 
 
-def _delimiter(path: Path) -> str:
+def _read_parquet(path: Path) -> tuple[Any, int]:
+    """(the first rows of a Parquet file, its row count), reading record batches until enough."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    limit = max(1, min(MAX_TABLE_ROWS, MAX_TABLE_CELLS // max(1, file.metadata.num_columns)))
+    batches, rows = [], 0
+    for batch in file.iter_batches(batch_size=min(limit, 16_384)):
+        batches.append(batch)
+        rows += batch.num_rows
+        if rows >= limit:
+            break
+    table = pa.Table.from_batches(batches, schema=file.schema_arrow).slice(0, limit)
+    return table.to_pandas(), file.metadata.num_rows
+
+
+def _delimiter(sample: str) -> str:
     """The CSV delimiter among , ; tab | (comma when the sample is ambiguous, e.g. one column)."""
     import csv
 
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-        sample = handle.read(64 * 1024)
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -355,7 +432,7 @@ def _column(values: Any, name: str) -> UserSeries | list[str | None] | None:
         fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M"
         return [None if pd.isna(v) else v.strftime(fmt) for v in stamps]
     text = values.astype(object).where(values.notna(), None)
-    text = text.map(lambda v: None if v is None else " ".join(str(v).split()))
+    text = text.map(lambda v: None if v is None else clean_text(v))
     text = text.where(~text.isin(NA_TEXT), None)
     present = text.dropna()
     if present.empty:
@@ -465,5 +542,5 @@ def _check_complete(path: Path, labels: list[str | None], series: list[UserSerie
 
 
 def _title(path: Path) -> str:
-    words = " ".join(re.sub(r"[_\-]+", " ", path.stem).split())
+    words = clean_text(re.sub(r"[_\-]+", " ", path.stem))
     return words[:1].upper() + words[1:] if words.islower() else words

@@ -7,25 +7,22 @@
 Cells are joined by " | " and lines by a real newline. Numbers are written by
 `factory.tabular.format_value`, exactly as the chart shows them.
 
-Text is sanitised so it cannot break the format: line breaks and tabs become a space, a '|' inside
-a title, header or label becomes '/', runs of spaces collapse to one and ends are trimmed. An
-empty cell stays empty ("a |  | b").
+Text is sanitised so it cannot break the format, by the same rule (`factory.tabular.clean_text`)
+that tables apply where they are made, so the chart draws what the target writes: a '|' becomes
+'/', control characters (NUL, tabs, line breaks...) become a space, runs of spaces collapse to one
+and ends are trimmed. An empty cell stays empty ("a |  | b").
 """
 
 from __future__ import annotations
 
-import re
-
-from factory.tabular import Table, format_value
+from factory.tabular import Table, clean_text, format_value
 
 SEPARATOR = " | "
-_PIPE = re.compile(r"\s*\|\s*")
 
 
 def clean(text: str) -> str:
-    """Cell or title text that cannot split a cell or a line."""
-    text = _PIPE.sub("/", str(text))
-    return " ".join(text.split())
+    """Cell or title text that cannot split a cell or a line (a no-op on tables already cleaned)."""
+    return clean_text(text)
 
 
 def linearize(table: Table) -> str:

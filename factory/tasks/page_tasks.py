@@ -3,7 +3,8 @@
 All three read only the source (plain data) and the renderer's facts: `facts["dom"]` (the
 measured DOM tree), `facts["boxes"]` (visible text, images, links, buttons, inputs) and
 `facts["page"]` (document and captured heights). Every sample's json carries the element boxes
-in screenshot pixels under `targets.boxes`.
+in screenshot pixels under `targets.boxes`, each `"box": [x0, y0, x1, y1]` like every box the
+factory writes (README: Boxes).
 
 Checks that make the image show what the target says:
 - text that runs out of its element's box or off the page -> Dropped("text_overflow");
@@ -56,19 +57,19 @@ def check_text_fits(dom: dict[str, Any], width: float, tol: float = OVERFLOW_TOL
     for text, parent in _text_with_parent(dom):
         if not text.get("visible") or not text.get("box"):
             continue
-        x, y, w, h = text["box"]
-        if x < -tol or x + w > width + tol:
-            raise Dropped("text_overflow", f"{text['text'][:40]!r} spans x {x}..{x + w}, page width {width}")
+        x0, y0, x1, y1 = text["box"]
+        if x0 < -tol or x1 > width + tol:
+            raise Dropped("text_overflow", f"{text['text'][:40]!r} spans x {x0}..{x1}, page width {width}")
         if parent is None or not parent.get("visible") or not parent.get("box"):
             continue
-        px, py, pw, ph = parent["box"]
-        if pw <= 0 or ph <= 0:
+        px0, py0, px1, py1 = parent["box"]
+        if px1 <= px0 or py1 <= py0:
             continue
-        vtol = max(tol, min(VERTICAL_SLACK[1], VERTICAL_SLACK[0] * h))
-        if x < px - tol or x + w > px + pw + tol or y < py - vtol or y + h > py + ph + vtol:
+        vtol = max(tol, min(VERTICAL_SLACK[1], VERTICAL_SLACK[0] * (y1 - y0)))
+        if x0 < px0 - tol or x1 > px1 + tol or y0 < py0 - vtol or y1 > py1 + vtol:
             raise Dropped(
                 "text_overflow",
-                f"{text['text'][:40]!r} box {[x, y, w, h]} outside its <{parent.get('tag')}> box {[px, py, pw, ph]}",
+                f"{text['text'][:40]!r} box {[x0, y0, x1, y1]} outside its <{parent.get('tag')}> box {[px0, py0, px1, py1]}",
             )
 
 
@@ -146,9 +147,9 @@ def mask_spans(image: Image.Image, boxes: list[list[float]], pad: int = 1) -> Im
     out = image.convert("RGB")  # always a copy
     draw = ImageDraw.Draw(out)
     grey = np.asarray(out.convert("L"))
-    for x, y, w, h in boxes:
-        x0, y0 = max(0, int(x) - pad), max(0, int(y) - pad)
-        x1, y1 = min(out.width, int(x + w) + pad), min(out.height, int(y + h) + pad)
+    for bx0, by0, bx1, by1 in boxes:
+        x0, y0 = max(0, int(bx0) - pad), max(0, int(by0) - pad)
+        x1, y1 = min(out.width, int(bx1) + pad), min(out.height, int(by1) + pad)
         if x1 <= x0 or y1 <= y0:
             continue
         light = grey[y0:y1, x0:x1].mean() >= 128
@@ -173,9 +174,9 @@ class TableToHtml(Task):
                 node = found.get(f"{cell['row']},{cell['col']}")
                 if node is None or not node.get("visible"):
                     raise Dropped("cell_not_rendered", f"cell {cell['row']},{cell['col']} has no visible box")
-                x, y, w, h = node["box"]
-                if x < -OVERFLOW_TOLERANCE or x + w > render.width + OVERFLOW_TOLERANCE:
-                    raise Dropped("text_overflow", f"cell {cell['row']},{cell['col']} spans x {x}..{x + w}, page width {render.width}")
+                x0, _, x1, _ = node["box"]
+                if x0 < -OVERFLOW_TOLERANCE or x1 > render.width + OVERFLOW_TOLERANCE:
+                    raise Dropped("text_overflow", f"cell {cell['row']},{cell['col']} spans x {x0}..{x1}, page width {render.width}")
                 cells.append({**cell, "box": list(node["box"])})
         return Targets(
             text=table_target(source.structure),

@@ -10,7 +10,7 @@ each node only its text, an image's file name without extension (`img_src=`) and
 An element's text is the text of its own text nodes, kept in document order among its child
 elements, so `<p>Hello <b>world</b> again</p>` gives `<Hello <world> again>`.
 
-The DOM tree is the renderer's `facts["dom"]`: {"tag", "text", "visible", "box": [x, y, w, h],
+The DOM tree is the renderer's `facts["dom"]`: {"tag", "text", "visible", "box": [x0, y0, x1, y1],
 "attrs", "children"}, with text nodes as {"tag": "#text", "text", "visible", "box"}. When the
 capture was cut short (`bounds`), a node counts as visible only if its box lies inside the
 image, so the target never names what the picture does not show.
@@ -47,10 +47,10 @@ def _inside(box: Any, bounds: tuple[float, float] | None) -> bool:
         return True
     if not box or len(box) != 4:
         return False
-    x, y, w, h = box
+    x0, y0, x1, y1 = box
     width, height = bounds
     tol = EDGE_TOLERANCE
-    return x >= -tol and y >= -tol and x + w <= width + tol and y + h <= height + tol
+    return x0 >= -tol and y0 >= -tol and x1 <= width + tol and y1 <= height + tol
 
 
 def shown(node: Node, bounds: tuple[float, float] | None = None) -> bool:

@@ -26,13 +26,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from factory.boxes import find_boxes
+from factory.dataset import layout
 from factory.errors import FactoryError
 from factory.meta import unpack
 from factory.dataset.storage import Store
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
+MANIFEST = layout.MANIFEST
 DEFAULT_N = 48
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp")
 MIME = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -92,8 +94,11 @@ def load_manifest(dataset: str) -> tuple[Store, dict[str, Any]]:
         manifest = json.loads(store.read_text(MANIFEST))
     except ValueError as exc:
         raise FactoryError(f"'{dataset}/{MANIFEST}' is not valid JSON ({exc}); re-run generate to rewrite it") from None
-    if not isinstance(manifest, dict) or "shards" not in manifest:
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("shards"), list):
         raise FactoryError(f"'{dataset}/{MANIFEST}' has no 'shards' list; is it a render-factory dataset?")
+    for entry in manifest["shards"]:
+        if not isinstance(entry, dict) or not layout.is_shard_file(entry.get("name")):
+            raise FactoryError(f"'{dataset}/{MANIFEST}' lists a shard that is not a shard file of that folder; run render-factory verify on it")
     return store, manifest
 
 
@@ -237,20 +242,13 @@ def _xyxy(kind: str, item: Any) -> Box | None:
     return Box(kind, str(label), x0, y0, x1 - x0, y1 - y0)
 
 
-def _xywh(kind: str, item: dict[str, Any]) -> Box | None:
-    box = item.get("box")
-    if not isinstance(box, (list, tuple)) or len(box) != 4:
-        return None
-    x, y, w, h = (float(v) for v in box)
-    return Box(kind, str(item.get("text", "")), x, y, w, h)
-
-
 def sample_boxes(meta: dict[str, Any]) -> list[Box]:
-    """Every box a sample records, in image pixels.
+    """Every box a sample records, in image pixels; all are [x0, y0, x1, y1] (README: Boxes).
 
-    Charts: `render.elements` (texts) and `render.marks` (bars, points, wedges, cells), boxes as
-    [x0, y0, x1, y1]. Pages and table images (Chromium): `targets.boxes` and `targets.cells`,
-    boxes as [x, y, width, height].
+    Charts: `render.elements` (texts) and `render.marks` (bars, points, wedges, cells). Pages and
+    table images: `targets.boxes` and `targets.cells`. Boxes other tasks keep elsewhere in
+    `targets` (document fields and words) are drawn too, named by their top-level field. After a
+    degradation the boxes are the moved ones.
     """
     boxes: list[Box] = []
     elements = (meta.get("render") or {}).get("elements") or {}
@@ -269,15 +267,33 @@ def sample_boxes(meta: dict[str, Any]) -> list[Box]:
                 boxes.append(box)
     targets = meta.get("targets") or {}
     for cell in targets.get("cells") or []:
-        box = _xywh("header cell" if cell.get("header") else "cell", cell)
+        box = _xyxy("header cell" if cell.get("header") else "cell", cell)
         if box:
             boxes.append(box)
     if not targets.get("cells"):  # a table's text boxes sit inside its cells: draw only one set
         for item in targets.get("boxes") or []:
-            box = _xywh(str(item.get("kind", "box")), item)
+            box = _xyxy(str(item.get("kind", "box")), item)
+            if box:
+                boxes.append(box)
+    for name, value in targets.items():
+        if name in ("boxes", "cells") or not isinstance(value, (dict, list)):
+            continue
+        for ref in find_boxes(value):
+            kind = str(ref.owner.get("kind", name)) if ref.owner else name
+            box = _xyxy(kind, {"box": ref.box, "text": ref.text})
             if box:
                 boxes.append(box)
     return boxes
+
+
+def degradation_summary(meta: dict[str, Any]) -> str:
+    """'photo: perspective, noise, jpeg' for a degraded sample, '' otherwise."""
+    record = (meta.get("augmentation") or {}).get("degradation") if isinstance(meta.get("augmentation"), dict) else None
+    if not record:
+        return ""
+    ran = [o["op"] for o in record.get("ops") or [] if "skipped" not in o]
+    milder = " (milder redraw)" if record.get("strength", 1.0) != 1.0 else ""
+    return f"{record.get('preset', 'none')}: {', '.join(ran) or 'no op drawn'}{milder}"
 
 
 def overlay_svg(boxes: list[Box], width: int, height: int) -> Markup:
@@ -361,6 +377,7 @@ def card(sample: RawSample, index: int) -> dict[str, Any]:
         "style": [(axis, "" if v is None else v) for axis, v in style_choices(meta)],
         "repairs": (meta.get("render") or {}).get("repairs") or (meta.get("source") or {}).get("repairs") or [],
         "augmentation": meta.get("augmentation"),
+        "degradation": degradation_summary(meta),
         "quality": meta.get("quality") or {},
     }
 
@@ -448,6 +465,7 @@ main{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:
 .tags span{display:inline-block;background:#eef;border-radius:3px;padding:0 6px;margin:0 4px 4px 0;font-size:12px}
 .tags .task{background:#dfe}
 .tags .split{background:#fed}
+.tags .degraded{background:#fde}
 .frame{max-height:520px;overflow:auto;border:1px solid #e5e5e5;background:#fafafa}
 .figure{position:relative;line-height:0}
 .figure img{width:100%;height:auto;display:block}
@@ -485,7 +503,7 @@ dataset: {{ by_split }}; tasks: {{ tasks }}; image: {{ image_format }}; seed {{ 
 <section class="card" id="{{ c.key }}">
 <h2>{{ c.key }}</h2>
 <div class="tags"><span class="task">{{ c.task }}</span><span class="split">{{ c.split }}</span><span>{{ c.kind }}</span>
-<span>{{ c.width }}&times;{{ c.height }} {{ c.format }}</span><span>{{ c.engines }}</span></div>
+<span>{{ c.width }}&times;{{ c.height }} {{ c.format }}</span><span>{{ c.engines }}</span>{% if c.degradation %}<span class="degraded" title="json augmentation.degradation">{{ c.degradation }}</span>{% endif %}</div>
 {% if c.overlay %}<input type="checkbox" class="boxes" id="boxes-{{ c.index }}"><label for="boxes-{{ c.index }}">boxes ({{ c.box_count }})</label>{% endif %}
 <div class="frame"><div class="figure"><img src="{{ c.src }}" width="{{ c.width }}" height="{{ c.height }}" alt="{{ c.key }}">{{ c.overlay or '' }}</div></div>
 {% if c.box_kinds %}<div class="legend">{% for k, colour in c.box_kinds %}<i style="background:{{ colour }}"></i>{{ k }}{% endfor %}</div>{% endif %}

@@ -35,6 +35,7 @@ import jinja2
 import numpy as np
 from PIL import Image
 
+from factory.dataset import layout
 from factory.errors import FactoryError
 from factory.tools.preview import RawSample, iter_shard, load_manifest, sample_kind, style_choices
 from factory.dataset.storage import Store
@@ -128,6 +129,10 @@ class Summary:
     exact: dict[bytes, int] = field(default_factory=dict)  # sha256 -> first sample index
     exact_pairs: list[tuple[int, int]] = field(default_factory=list)  # (first, later copy)
     unreadable: list[str] = field(default_factory=list)
+    augment_ops: Counter = field(default_factory=Counter)  # op -> samples it ran on
+    augment_skipped: Counter = field(default_factory=Counter)  # op -> samples where legibility skipped it
+    augment_samples: int = 0  # samples that went through the degradation stage
+    augment_milder: int = 0  # of those, drawn again at half strength
     shards_read: int = 0
     per_shard_limit: int | None = None
     seconds: float = 0.0
@@ -144,6 +149,13 @@ class Summary:
         self.by_split_task[split][task] += 1
         for axis, value in style_choices(meta):
             self.style[generator][axis][_hashable(value)] += 1
+        augmentation = meta.get("augmentation")
+        record = augmentation.get("degradation") if isinstance(augmentation, dict) else None
+        if isinstance(record, dict):
+            self.augment_samples += 1
+            self.augment_milder += record.get("strength", 1.0) != 1.0
+            for op in record.get("ops") or []:
+                (self.augment_skipped if "skipped" in op else self.augment_ops)[str(op.get("op"))] += 1
         data = sample.image
         self.image_bytes[generator].append(len(data))
         self.target_chars[task].append(len(sample.text))
@@ -196,7 +208,7 @@ def read_shard_stats(store: Store, manifest: dict[str, Any]) -> list[dict[str, A
     """The per-shard stats files (written by each shard as its completion marker)."""
     out = []
     for entry in manifest["shards"]:
-        name = f"stats/{entry['name'].rsplit('.tar', 1)[0]}.json"
+        name = layout.stats_file(layout.shard_name_of(entry["name"]))
         if not store.exists(name):
             log.warning("no stats file %s; its shard is left out of the throughput plots", name)
             continue
@@ -356,12 +368,33 @@ def plot_drops(manifest: dict[str, Any]) -> str | None:
     return _png(fig)
 
 
+def plot_augment(s: Summary) -> str | None:
+    """How often each degradation op ran (and was skipped to keep text legible), share of samples."""
+    if not s.augment_samples:
+        return None
+    plt = _pyplot()
+    ops = sorted(set(s.augment_ops) | set(s.augment_skipped), key=lambda op: -s.augment_ops[op])
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(ops) + 1.4), layout="constrained")
+    y = np.arange(len(ops))[::-1]
+    ran = np.array([s.augment_ops[op] for op in ops], dtype=float) / s.augment_samples
+    skipped = np.array([s.augment_skipped[op] for op in ops], dtype=float) / s.augment_samples
+    ax.barh(y, ran, color="#c44e52", label="ran")
+    ax.barh(y, skipped, left=ran, color="#cccccc", label="skipped (would make text illegible)")
+    ax.set_yticks(y, ops, fontsize=8)
+    for yi, r in zip(y, ran):
+        ax.text(r, yi, f" {r:.0%}", va="center", fontsize=7)
+    ax.set_xlim(0, max(1.0, float((ran + skipped).max()) * 1.1))
+    ax.set_title(f"degradation ops: share of the {s.augment_samples} degraded-stage samples each ran on", fontsize=9, loc="left")
+    ax.legend(fontsize=7, loc="lower right")
+    return _png(fig)
+
+
 def plot_throughput(stats: list[dict[str, Any]]) -> str | None:
     if not stats:
         return None
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 3.8), layout="constrained")
-    names = [s["shard"].rsplit(".tar", 1)[0] for s in stats]
+    names = [layout.shard_name_of(s["shard"]) for s in stats]
     rates = [s.get("samples_per_second") or 0 for s in stats]
     axes[0].bar(range(len(rates)), rates, color="#4c72b0")
     if len(names) <= 30:
@@ -495,6 +528,10 @@ code{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px}
 {% for row in target_rows %}<tr>{% for v in row %}<td{% if not loop.first %} class="num"{% endif %}>{{ v }}</td>{% endfor %}</tr>{% endfor %}
 </table>
 
+{% if plots.augment %}<h2>Degradations</h2>
+<p>{{ augment.samples }} samples went through the degradation stage (recipe <code>augment:</code>); {{ augment.milder }} of them were drawn again at half strength to keep their text legible. Each op's bar is the share of those samples it ran on.</p>
+<img class="plot" alt="how often each degradation op ran" src="{{ plots.augment }}">{% endif %}
+
 <h2>Drops</h2>
 {% if drops_total %}<p>{{ drops_total }} attempts were dropped ({{ drop_rate }} of all attempts) and replaced by new ones.</p>
 <img class="plot" alt="drop reasons" src="{{ plots.drops }}">
@@ -584,6 +621,7 @@ def build_report(dataset: str, max_samples: int | None = None, near_bits: int = 
         "images": plot_images(summary),
         "targets": plot_targets(summary),
         "drops": plot_drops(manifest),
+        "augment": plot_augment(summary),
         "throughput": plot_throughput(stats),
         "neighbours": plot_neighbours(hashes, near_bits),
     }
@@ -603,6 +641,7 @@ def build_report(dataset: str, max_samples: int | None = None, near_bits: int = 
         split_task=split_task,
         image_rows=image_rows,
         target_rows=target_rows,
+        augment={"samples": summary.augment_samples, "milder": summary.augment_milder},
         drops_total=drops.get("total", 0),
         drop_rate=f"{drops.get('total', 0) / attempts:.1%}" if attempts else "n/a",
         drop_rows=drop_rows,

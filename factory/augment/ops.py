@@ -1,0 +1,216 @@
+"""Each degradation as one call into albumentations or augraphy, with fixed parameters and a seed.
+
+`apply(name, params, seed, image, points)` runs one operation on an RGB uint8 image and moves
+`points` (K, 2) the way the operation moved the pixels, using the library's own keypoint
+handling, so boxes follow the image exactly as the library warped it. Parameters arrive already
+drawn (factory/augment/stage.py draws them from the sample's seed): each transform gets a
+degenerate range (low == high) and p=1, and only what the library randomises inside the
+operation (noise fields, shadow shapes, fold positions) comes from `seed`.
+
+Seeding: albumentations transforms carry their own generators (`set_random_seed`); augraphy draws
+from the process-wide `random` and `numpy.random`, and Moire from numba's own generator, so those
+are seeded for the call and the process's previous states are put back afterwards.
+
+Coordinates: points are in the json's edge convention (pixel i spans [i, i + 1)); OpenCV, and
+so both libraries, put pixel centres on integers, hence the half-pixel shifts below.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from factory.errors import require
+
+# albumentations asks PyPI for a newer version at import time unless told not to: a network call
+# from every worker that imports it. This is the library's documented switch; it is set only
+# when unset, before the first import.
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+
+@lru_cache(maxsize=1)
+def _albumentations():
+    return require("albumentations", "augment", "The augment stage")
+
+
+@lru_cache(maxsize=1)
+def _cv2():
+    return require("cv2", "augment", "The augment stage")
+
+
+def libraries_available() -> None:
+    """Import both libraries now (raises MissingExtraError with the pip command if one is missing)."""
+    _albumentations()
+    require("augraphy", "augment", "The augment stage")
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("albumentations", "augraphy")}
+
+
+# --- albumentations --------------------------------------------------------------------------
+
+
+def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[int, int]):
+    A = _albumentations()
+    cv2 = _cv2()
+    grey = lambda v: (int(v),) * 3  # noqa: E731
+    height, width = shape
+    if name == "shadow":
+        n = int(params["count"])
+        i = float(params["intensity"])
+        return A.RandomShadow(shadow_roi=(0, 0, 1, 1), num_shadows_limit=(n, n), shadow_dimension=5, shadow_intensity_range=(i, i), p=1)
+    if name == "glare":
+        i, r = float(params["intensity"]), float(params["radius"])
+        return A.Illumination(mode="gaussian", intensity_range=(i, i), effect_type="brighten", sigma_range=(r, r), center_range=(0.15, 0.85), p=1)
+    if name == "rotate":
+        d = float(params["degrees"])
+        return A.Affine(rotate=(d, d), fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
+    if name == "shear":
+        d = float(params["degrees"])
+        return A.Affine(shear={"x": (d, d), "y": (0, 0)}, fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
+    if name == "perspective":
+        s = float(params["scale"])
+        return A.Perspective(scale=(s, s), keep_size=False, fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
+    if name == "crop_pad":
+        top, right, bottom, left = (int(v) for v in params["px"])
+        return A.CropAndPad(px=(top, right, bottom, left), keep_size=False, sample_independently=False, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
+    if name == "scale":
+        f = float(params["factor"])
+        size = (max(1, round(height * f)), max(1, round(width * f)))
+        return A.Resize(*size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR, p=1)
+    if name == "downscale":
+        f = float(params["factor"])
+        return A.Downscale(scale_range=(f, f), interpolation_pair={"downscale": cv2.INTER_AREA, "upscale": cv2.INTER_LINEAR}, p=1)
+    if name == "gaussian_blur":
+        s = float(params["sigma"])
+        return A.GaussianBlur(sigma_limit=(s, s), blur_limit=0, p=1)
+    if name == "motion_blur":
+        k = int(params["length"]) | 1  # odd
+        return A.MotionBlur(blur_limit=(k, k), allow_shifted=False, p=1)
+    if name == "brightness_contrast":
+        b, c = float(params["brightness"]), float(params["contrast"])
+        return A.RandomBrightnessContrast(brightness_limit=(b, b), contrast_limit=(c, c), p=1)
+    if name == "gamma":
+        g = float(params["gamma"]) * 100
+        return A.RandomGamma(gamma_limit=(g, g), p=1)
+    if name == "color_jitter":
+        h, s = float(params["hue"]), float(params["saturation"])
+        return A.ColorJitter(brightness=(1, 1), contrast=(1, 1), saturation=(s, s), hue=(h, h), p=1)
+    if name == "noise":
+        s = float(params["std"])
+        return A.GaussNoise(std_range=(s, s), per_channel=False, p=1)  # one field for all channels: 3x cheaper
+    if name == "jpeg":
+        q = int(params["quality"])
+        return A.ImageCompression(compression_type="jpeg", quality_range=(q, q), p=1)
+    raise KeyError(name)
+
+
+def _run_albumentations(name: str, params: dict[str, Any], seed: int, image: np.ndarray, points: np.ndarray | None, geometric: bool):
+    A = _albumentations()
+    transform = _albumentations_transform(name, params, image.shape[:2])
+    if not geometric or points is None:
+        transform.set_random_seed(seed)
+        return transform(image=image)["image"], points
+    pipeline = A.Compose([transform], seed=seed, keypoint_params=A.KeypointParams(format="xy", remove_invisible=False))
+    out = pipeline(image=image, keypoints=points - 0.5)
+    moved = np.asarray(out["keypoints"], dtype=np.float64)[:, :2] + 0.5
+    return out["image"], moved
+
+
+# --- augraphy ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def seeded_globals(seed: int, numba_too: bool = False) -> Iterator[None]:
+    """The process-wide `random` and `numpy.random` (and numba's generator) seeded for one call;
+    the previous Python and numpy states are restored afterwards."""
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    if numba_too:
+        _numba_seeder()(seed % 2**32)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+@lru_cache(maxsize=1)
+def _numba_seeder():
+    import numba
+
+    @numba.njit(cache=False)
+    def seed(value):  # numba keeps its own generator, seeded only from compiled code
+        random.seed(value)
+        np.random.seed(value)
+
+    return seed
+
+
+@lru_cache(maxsize=1)
+def _hermetic_bleed_through():
+    from augraphy.augmentations.bleedthrough import BleedThrough
+
+    class HermeticBleedThrough(BleedThrough):
+        """BleedThrough that shows the page's own mirrored ink: the stock class first looks for
+        pictures in ./augraphy_cache under the current directory, which would make the output
+        depend on where the run was started."""
+
+        def create_bleedthrough_foreground(self, image: np.ndarray) -> np.ndarray:
+            return _cv2().flip(image, 1)
+
+    return HermeticBleedThrough
+
+
+def _run_augraphy(name: str, params: dict[str, Any], seed: int, image: np.ndarray, points: np.ndarray | None):
+    if name == "paper_texture":
+        from augraphy.augmentations.noisetexturize import NoiseTexturize
+
+        s, t = int(params["sigma"]), int(params["turbulence"])
+        with seeded_globals(seed):
+            return NoiseTexturize(sigma_range=(s, s), turbulence_range=(t, t), p=1)(image, force=True), points
+    if name == "bleed_through":
+        a, o = float(params["alpha"]), int(params["offset"])
+        with seeded_globals(seed):
+            return _hermetic_bleed_through()(alpha=a, offsets=(o, o), p=1)(image, force=True), points
+    if name == "moire":
+        from augraphy.augmentations.moire import Moire
+
+        a, d = float(params["alpha"]), int(params["density"])
+        with seeded_globals(seed, numba_too=True):
+            return Moire(moire_density=(d, d), moire_blend_alpha=a, p=1)(image, force=True), points
+    if name == "fold":
+        from augraphy.augmentations.folding import Folding
+
+        c, d, w = int(params["count"]), float(params["depth"]), float(params["width"])
+        fold = Folding(fold_count=c, gradient_width=(w, w), gradient_height=(d, d), fold_noise=0.0, backdrop_color=(0, 0, 0), p=1)
+        with seeded_globals(seed):
+            if points is None:
+                return fold(image, force=True), None
+            keypoints = {"points": (points - 0.5).tolist()}
+            out = fold(image, keypoints=keypoints, force=True)
+        return out[0], np.asarray(keypoints["points"], dtype=np.float64).reshape(-1, 2) + 0.5
+    raise KeyError(name)
+
+
+def apply(name: str, library: str, geometric: bool, params: dict[str, Any], seed: int, image: np.ndarray, points: np.ndarray | None):
+    """(image, points) after operation `name`; `points` is None when nothing needs moving."""
+    if library == "albumentations":
+        out, moved = _run_albumentations(name, params, seed, image, points, geometric)
+    else:  # augraphy may write into its input
+        out, moved = _run_augraphy(name, params, seed, image if image.flags.writeable else image.copy(), points)
+    out = np.ascontiguousarray(out)
+    if out.ndim == 2:
+        out = np.repeat(out[:, :, None], 3, axis=2)
+    return out, moved

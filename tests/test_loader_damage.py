@@ -1,0 +1,127 @@
+"""The loader never loses a sample without saying so (issue 12, finding 5).
+
+Each kind of damage the issue found is made to one shard of a real dataset: truncated at a member
+boundary, a flipped bit in a tar header, a corrupt PNG member, a corrupt JSON member, a zeroed
+tail. By default reading raises a FactoryError naming the shard; with skip_errors=True the loader
+yields every sound sample and warns how many were lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from factory.errors import FactoryError
+from factory.loaders import find_shards, open_dataset
+
+SHARD = "train-000001.tar"  # 6 samples of 3 members each
+
+
+def _members(tar_path: Path) -> list[tarfile.TarInfo]:
+    with tarfile.open(tar_path) as tar:
+        return tar.getmembers()
+
+
+def truncate_at_member_boundary(path: Path) -> None:
+    """Cut after the 4th sample's last member: a shorter but well-formed stream of members."""
+    last = _members(path)[4 * 3 - 1]
+    end = last.offset_data + (last.size + 511) // 512 * 512
+    path.write_bytes(path.read_bytes()[:end])
+
+
+def flip_header_bit(path: Path) -> None:
+    """One bit of the 8th member's header name: its checksum fails and tarfile stops there."""
+    member = _members(path)[7]
+    data = bytearray(path.read_bytes())
+    data[member.offset + 3] ^= 0x04
+    path.write_bytes(bytes(data))
+
+
+def _member_data(path: Path, ext: str, index: int = 2) -> tuple[int, int]:
+    member = [m for m in _members(path) if m.name.endswith("." + ext)][index]
+    return member.offset_data, member.size
+
+
+def corrupt_png(path: Path) -> None:
+    start, size = _member_data(path, "png")
+    data = bytearray(path.read_bytes())
+    data[start + size // 2] ^= 0xFF  # inside the image data: its CRC no longer matches
+    path.write_bytes(bytes(data))
+
+
+def corrupt_json(path: Path) -> None:
+    start, _ = _member_data(path, "json")
+    data = bytearray(path.read_bytes())
+    data[start] = ord("x")  # '{' -> 'x'
+    path.write_bytes(bytes(data))
+
+
+def zero_tail(path: Path) -> None:
+    """Zeros from the middle of the 5th sample to the end, as a disk that lost its last blocks."""
+    member = _members(path)[4 * 3 + 1]
+    data = bytearray(path.read_bytes())
+    data[member.offset :] = bytes(len(data) - member.offset)
+    path.write_bytes(bytes(data))
+
+
+DAMAGE = {
+    "truncated at a member boundary": (truncate_at_member_boundary, 4),
+    "flipped bit in a tar header": (flip_header_bit, 2),
+    "corrupt PNG member": (corrupt_png, 5),
+    "corrupt JSON member": (corrupt_json, 5),
+    "zeroed tail": (zero_tail, 4),
+}
+
+
+@pytest.fixture
+def damaged(chart_dataset, tmp_path, request):
+    copy = tmp_path / "ds"
+    shutil.copytree(chart_dataset, copy)
+    damage, sound = DAMAGE[request.param]
+    damage(copy / SHARD)
+    return copy, sound
+
+
+@pytest.mark.parametrize("damaged", list(DAMAGE), indirect=True)
+def test_damage_raises_by_default(damaged):
+    copy, _ = damaged
+    with pytest.raises(FactoryError, match=SHARD) as err:
+        list(open_dataset(copy))
+    assert "\n" not in str(err.value) and "skip_errors" in str(err.value)
+
+
+@pytest.mark.parametrize("damaged", list(DAMAGE), indirect=True)
+def test_damage_is_skipped_and_counted_with_skip_errors(damaged, caplog):
+    copy, sound = damaged
+    with caplog.at_level(logging.WARNING, logger="factory.loaders"):
+        samples = list(open_dataset(copy, skip_errors=True))
+    assert len(samples) == 18 + sound  # the 3 other shards (18 samples), and the sound ones of this one
+    assert all(s["key"].startswith(("train-000000", "train-000002", "val-000000", "train-000001")) for s in samples)
+    warnings = [r.getMessage() for r in caplog.records if SHARD in r.getMessage()]
+    assert warnings and f"{6 - sound} of 6 samples lost" in warnings[0]
+
+
+def test_damage_is_found_without_a_manifest_too(chart_dataset, tmp_path):
+    """A list of shard URLs gives no counts; a damaged header still shows: data after the tar's end."""
+    copy = tmp_path / "ds"
+    shutil.copytree(chart_dataset, copy)
+    flip_header_bit(copy / SHARD)
+    urls = [u for u in find_shards(copy).urls if u.endswith(SHARD)]
+    with pytest.raises(FactoryError, match="damaged header"):
+        list(open_dataset(urls))
+
+
+def test_a_shard_whose_bytes_changed_but_still_decode_is_reported(chart_dataset, tmp_path):
+    """A flipped bit in a txt member decodes fine; the manifest's sha256 tells."""
+    copy = tmp_path / "ds"
+    shutil.copytree(chart_dataset, copy)
+    start, _ = _member_data(copy / SHARD, "txt")
+    data = bytearray((copy / SHARD).read_bytes())
+    data[start] ^= 0x01
+    (copy / SHARD).write_bytes(bytes(data))
+    with pytest.raises(FactoryError, match="sha256"):
+        list(open_dataset(copy))
