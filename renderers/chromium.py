@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 ALLOWED_SCHEMES = ("data:", "about:")
 DATA_URI_HASH_HEX = 12  # hex digits of SHA-256 kept when shortening data: URIs in attrs
 MAX_BLOCKED_LISTED = 50  # blocked URLs listed per page (sorted, unique, each cut to 300 chars)
+MAX_LOW_CONTRAST_LISTED = 50  # texts below WCAG contrast listed per page
 _DATA_IMAGE = re.compile(r"data:image/", re.IGNORECASE)
 _UNQUOTED_END = re.compile(r"[\s>]|$")
 
@@ -106,6 +107,25 @@ class ChromiumSettings(Options):
 _PAGE_JS = """async (o) => {
   const de = document.documentElement, b = document.body;
   const docHeight = () => Math.ceil(Math.max(de.scrollHeight, b ? b.scrollHeight : 0));
+  // A capture cut short ends above every text and control it would cut through: each is then
+  // wholly in the picture or wholly out of it (pictures may be cut). Never above half the cut.
+  function cutAboveCrossings(H) {
+    const floor = H / 2, r = document.createRange(), controls = document.querySelectorAll("a, button, input, select, textarea");
+    for (let round = 0; round < 100; round++) {
+      let cut = H;
+      const cross = (rect) => { if (rect.height > 0 && rect.top < cut && Math.ceil(rect.bottom) > H && rect.top >= floor) cut = Math.floor(rect.top); };
+      const walker = document.createTreeWalker(b || de, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (!n.data.trim()) continue;
+        r.selectNodeContents(n);
+        cross(r.getBoundingClientRect());
+      }
+      for (const el of controls) cross(el.getBoundingClientRect());
+      if (cut >= H) return H;
+      H = cut;
+    }
+    return H;
+  }
   let H = o.height;
   if (o.settle) {
     await document.fonts.ready;
@@ -116,6 +136,7 @@ _PAGE_JS = """async (o) => {
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
     window.scrollTo(0, 0);
     H = Math.min(o.fullPage ? docHeight() : o.viewportHeight, o.cap);
+    if (docHeight() > H) H = cutAboveCrossings(H);
     if (H !== window.innerHeight) return JSON.stringify({resize: H});
   }
 
@@ -138,9 +159,41 @@ _PAGE_JS = """async (o) => {
   const boxOf = (r) => px(r.left, r.top, r.right, r.bottom);
   // Non-empty and overlapping the captured area [0, W) x [0, H).
   const shows = (r) => r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < W && r.top < H;
-  // Entries of `boxes` are clipped to the picture; DOM boxes keep the true geometry.
-  const emit = (kind, r, text) => boxes.push({kind, text,
-    box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
+  // `boxes` lists what lies wholly in the picture (2 px tolerance, as the simplified HTML's
+  // rule), clipped to it; DOM boxes keep the true geometry.
+  const edge = 2 / S;
+  const emit = (kind, r, text) => {
+    if (r.left < -edge || r.top < -edge || r.right > W + edge || r.bottom > H + edge) return;
+    boxes.push({kind, text, box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
+  };
+
+  // WCAG contrast of every visible text against the colour behind it, from computed styles:
+  // `back` is the opaque colour an element's content is drawn on (null under a background
+  // image), `op` the product of the opacities above. Texts below 4.5:1 (3:1 when large: 24 px,
+  // or 18.66 px bold) are listed in low_contrast.
+  const low = [];
+  const rgba = (c) => { const m = (c || "").match(/[\\d.]+/g) || [0, 0, 0, 0];
+    return [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1]; };
+  const over = (c, b, a) => [0, 1, 2].map(i => c[i] * a + b[i] * (1 - a));
+  const lum = (c) => { const l = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const hex = (c) => "#" + c.map(v => Math.round(v).toString(16).padStart(2, "0")).join("");
+  function backOf(style, back) {
+    if (style.backgroundImage && style.backgroundImage !== "none") return null;
+    const own = rgba(style.backgroundColor);
+    if (own[3] >= 1) return own.slice(0, 3);
+    return back && own[3] > 0 ? over(own, back, own[3]) : back;
+  }
+  function checkContrast(style, back, op, text, r) {
+    if (!back) return;
+    const fg = rgba(style.color), shown = over(fg, back, fg[3] * op);
+    const size = parseFloat(style.fontSize) || 16, weight = parseInt(style.fontWeight) || 400;
+    const large = size >= 24 || (size >= 18.66 && weight >= 700);
+    const value = ratio(shown, back);
+    if (value < (large ? 3 : 4.5)) low.push({text: text.slice(0, 80), ratio: Math.round(value * 100) / 100, large,
+      color: hex(shown), background: hex(back), box: boxOf(r)});
+  }
 
   // Words (o.words): every whitespace-separated run of a visible text node, with its box
   // [x0, y0, x1, y1] clipped to the picture, its block, `node` (the index of its text node among
@@ -237,9 +290,11 @@ _PAGE_JS = """async (o) => {
   // without a box (display: contents) answers false for itself, its box-less children take.
   // `block`: the id of the nearest element that is not laid out inline (its words share lines);
   // `inMath`: inside a <math> element, which is measured as one word (see mathWord).
-  function walk(el, opaque, depth, inSvg, checked, block, inMath) {
+  // `behind`: the opaque colour this element is drawn on; `op`: the product of opacities above.
+  function walk(el, opaque, depth, inSvg, checked, block, inMath, behind, op) {
     const tag = el.localName;
     const style = getComputedStyle(el);
+    const back = backOf(style, behind), opacity = op * (parseFloat(style.opacity) || 0);
     const r = el.getBoundingClientRect();
     const drawn = opaque && style.opacity !== "0";
     const seen = drawn && style.visibility === "visible";  // visibility is inherited: per element
@@ -259,7 +314,7 @@ _PAGE_JS = """async (o) => {
     const own = [];
     for (const child of el.childNodes) {
       if (child.nodeType === Node.ELEMENT_NODE) {
-        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown, block, inMath));
+        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown, block, inMath, back, opacity));
       } else if (child.nodeType === Node.TEXT_NODE) {
         const text = collapse(child.data);
         if (!text) {  // whitespace between tags carries nothing, but it separates words
@@ -272,6 +327,7 @@ _PAGE_JS = """async (o) => {
         node.children.push({tag: "#text", text, visible, box: boxOf(tr)});
         if (visible) {
           emit("text", tr, text);
+          if (!inSvg) checkContrast(style, back, opacity, text, tr);
           const size = parseFloat(style.fontSize) * S;
           if (size > 0 && (minTextPx === 0 || size < minTextPx)) minTextPx = size;
           textNodes++;
@@ -284,9 +340,9 @@ _PAGE_JS = """async (o) => {
     return node;
   }
 
-  const dom = walk(de, true, 0, false, true, 0, false);
+  const dom = walk(de, true, 0, false, true, 0, false, [255, 255, 255], 1);
   // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
-  const out = {dom, boxes, document_height: docHeight(), captured_height: H,
+  const out = {dom, boxes, low_contrast: low, document_height: docHeight(), captured_height: H,
                min_text_px: Math.round(minTextPx * 10) / 10};
   if (o.words) out.words = words;
   return JSON.stringify(out);
@@ -644,6 +700,7 @@ class ChromiumRenderer(Renderer):
                 "document_height": measured["document_height"],
                 "captured_height": height,
                 "truncated": measured["document_height"] > height,
+                "low_contrast": measured["low_contrast"][:MAX_LOW_CONTRAST_LISTED],
                 "requests_blocked": blocked[:MAX_BLOCKED_LISTED],
             },
             # The smallest visible text (font size x device scale), as charts report theirs: the

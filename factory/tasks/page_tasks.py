@@ -8,6 +8,7 @@ factory writes (README: Boxes).
 
 Checks that make the image show what the target says:
 - text that runs out of its element's box or off the page -> Dropped("text_overflow");
+- a visible text below WCAG contrast (4.5:1, large text 3:1) -> Dropped("low_contrast");
 - a page cut at the capture's maximum height -> Dropped("page_truncated") where the target
   describes the whole page (HTML, table); screenshot parsing keeps it and describes only what
   the picture shows.
@@ -74,6 +75,19 @@ def check_text_fits(dom: dict[str, Any], width: float, tol: float = OVERFLOW_TOL
             )
 
 
+def check_contrast(render: Render) -> None:
+    """Drop the sample if a visible text is below WCAG contrast against its background (4.5:1,
+    3:1 for large text), as the renderer measured it from computed styles (`page.low_contrast`)."""
+    low = (render.facts.get("page") or {}).get("low_contrast") or []
+    if low:
+        first = low[0]
+        raise Dropped(
+            "low_contrast",
+            f"{first['text'][:40]!r} is {first['ratio']}:1 ({first['color']} on {first['background']}); "
+            f"{len(low)} text(s) below {'3' if first.get('large') else '4.5'}:1",
+        )
+
+
 def _require_whole_page(render: Render) -> None:
     page = render.facts.get("page") or {}
     if page.get("truncated"):
@@ -119,6 +133,7 @@ class ScreenshotToHtml(Task):
         _require_whole_page(render)
         if _checks_layout(source):
             check_text_fits(render.facts["dom"], render.width)
+            check_contrast(render)
         html = getattr(source, "target_html", None) or portable_html(source.html)
         budget = getattr(self.options, "max_chars", None)
         if budget is not None and len(html) > budget:
@@ -150,6 +165,7 @@ class ScreenshotParsing(Task):
         bounds = (render.width, render.height)
         if _checks_layout(source):
             check_text_fits(dom, render.width)
+            check_contrast(render)
         secondary: dict[str, Any] = {"boxes": _boxes(render)}
         image = None
         budget = getattr(opts, "max_chars", None)
@@ -205,6 +221,7 @@ class TableToHtml(Task):
         _require_whole_page(render)
         dom = render.facts["dom"]
         check_text_fits(dom, render.width)
+        check_contrast(render)
         found = {node["attrs"]["data-cell"]: node for node in _cells(dom)}
         cells = []
         for row in source.structure["rows"]:
