@@ -8,6 +8,7 @@ Every number written on the chart comes from `factory.tabular.format_value`, as 
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -161,6 +162,7 @@ def rc_params(spec: Any) -> dict[str, Any]:
     if s.get("background"):
         rc["figure.facecolor"] = s["background"]
         rc["axes.facecolor"] = s["axes_background"] or s["background"]
+    rc.update(_legible_text_colors(s["theme"], rc.get("figure.facecolor"), rc.get("axes.facecolor")))
     return rc
 
 
@@ -177,6 +179,33 @@ def backgrounds(spec: Any) -> tuple[str, str]:
     fig = sheet.get("figure.facecolor", matplotlib.rcParamsDefault["figure.facecolor"])
     axes = sheet.get("axes.facecolor", matplotlib.rcParamsDefault["axes.facecolor"])
     return to_hex(fig), to_hex(axes)
+
+
+TEXT_COLOR_KEYS = ("text.color", "axes.labelcolor", "xtick.color", "ytick.color")
+CHART_TEXT_CONTRAST = 5.5  # above WCAG's 4.5:1: small antialiased text reads lighter than its colour
+
+
+@functools.lru_cache(maxsize=None)
+def _legible_text_colors(theme: str, figure_bg: str | None, axes_bg: str | None) -> dict[str, str]:
+    """Text colours of the theme moved (lightness only) until they reach WCAG AA (4.5:1) on the
+    figure's and the axes' backgrounds; only colours that fall short are overridden
+    (Solarize_Light2's #657b83 reads at 4.1:1 on its own background)."""
+    import matplotlib
+    import matplotlib.style
+    from matplotlib.colors import to_hex
+
+    from factory.generators.page_theme import contrast, readable_on
+
+    params = dict(matplotlib.rcParamsDefault)
+    if theme != "default":
+        params.update(matplotlib.style.library.get(theme, {}))
+    backgrounds = [to_hex(figure_bg or params["figure.facecolor"]), to_hex(axes_bg or params["axes.facecolor"])]
+    out = {}
+    for key in TEXT_COLOR_KEYS:
+        color = to_hex(params[key])
+        if min(contrast(color, b) for b in backgrounds) < 4.5:
+            out[key] = readable_on(color, backgrounds, CHART_TEXT_CONTRAST)
+    return out
 
 
 def escape(text: str) -> str:
@@ -226,6 +255,49 @@ def balanced_lines(text: str, lines: int) -> str:
 def value_texts(table: Table, index: int) -> list[str]:
     column: Column = table.series[index]
     return [format_value(v, column) for v in table.values(index)]
+
+
+def drawn_value_texts(spec: Any, index: int) -> list[str]:
+    """Series `index`'s value labels as drawn: blank where the renderer found a label would not
+    fit its mark or would be crossed by one (`style["hidden_values"]`: [series, row] pairs)."""
+    hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
+    return ["" if (index, row) in hidden else text for row, text in enumerate(value_texts(spec.table, index))]
+
+
+# Where a line chart's value label sits against its point: offset (points), ha, va.
+LABEL_PLACES = {
+    "above": ((0, 6), "center", "bottom"),
+    "below": ((0, -6), "center", "top"),
+    "left": ((-4, 5), "right", "bottom"),
+    "right": ((4, 5), "left", "bottom"),
+}
+
+
+def label_sides(spec: Any, index: int) -> list[str]:
+    """Where each value label of line series `index` goes: away from the line through its point
+    (below a dip, above a peak, upper left on a rise, upper right on a fall); an area's fill lies
+    below its line, so its labels never go below. `style["label_sides"]` overrides."""
+    given = spec.style.get("label_sides")
+    if given:
+        return list(given[index])
+    values = spec.table.values(index)
+    sides = []
+    for i, v in enumerate(values):
+        if v is None:
+            sides.append("above")
+            continue
+        before = values[i - 1] if i > 0 else None
+        after = values[i + 1] if i + 1 < len(values) else None
+        lower = [n for n in (before, after) if n is not None and n < v]
+        higher = [n for n in (before, after) if n is not None and n > v]
+        if higher and not lower:
+            side = "below" if spec.chart_type != "area" else "above"
+        elif before is not None and after is not None and lower and higher:
+            side = "left" if after > v else "right"
+        else:
+            side = "above"
+        sides.append(side)
+    return sides
 
 
 def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
@@ -337,7 +409,7 @@ class _Builder:
     def _value_label_dict(self) -> None:
         self.emit("value_labels = {")
         for i, name in enumerate(series_names(self.spec)):
-            self.emit(f"    {escape(name)!r}: {_strs(value_texts(self.table, i))},")
+            self.emit(f"    {escape(name)!r}: {_strs(drawn_value_texts(self.spec, i))},")
         self.emit("}")
 
     def _categories(self, axis: str = "x") -> None:
@@ -460,12 +532,17 @@ class _Builder:
             return
         handles = "wedges, labels, " if self.spec.chart_type in ("pie", "donut") else ""
         n = len(self.table.rows) if handles else len(self.table.series)
+        extra = ""
+        if self.spec.chart_type == "scatter":  # a marker no taller than its legend row
+            diameter = (self.s["marker_size"] ** 2 * 1.5) ** 0.5
+            scale = min(1.0, 0.8 * font_points(self.spec, self.s["legend_scale"]) / diameter)
+            extra = f", markerscale={round(scale, 2)}" if scale < 1.0 else ""
         if where == "outside right":
-            self.emit(f'fig.legend({handles}loc="outside right upper")')
+            self.emit(f'fig.legend({handles}loc="outside right upper"{extra})')
         elif where == "outside bottom":
-            self.emit(f'fig.legend({handles}loc="outside lower center", ncols={min(n, 4)})')
+            self.emit(f'fig.legend({handles}loc="outside lower center", ncols={min(n, 4)}{extra})')
         else:
-            self.emit(f'ax.legend({handles}loc="{where}")')
+            self.emit(f'ax.legend({handles}loc="{where}"{extra})')
 
     # -- chart types ----------------------------------------------------------------------------
 
@@ -478,7 +555,7 @@ class _Builder:
         )
         self._category_ticks()
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
             self.emit("ax.margins(y=0.1)")
 
     def _draw_negative_bar(self) -> None:
@@ -491,7 +568,7 @@ class _Builder:
         self.emit('ax.axhline(0, color="#555555", linewidth=0.8)')
         self._category_ticks()
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
             self.emit("ax.margins(y=0.12)")
 
     def _draw_barh(self) -> None:
@@ -504,7 +581,7 @@ class _Builder:
         self._category_ticks("y")
         self.emit("ax.invert_yaxis()")
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
             self.emit("ax.margins(x=0.15)")
 
     def _draw_grouped_bar(self) -> None:
@@ -560,10 +637,19 @@ class _Builder:
         self.emit(f"line_styles = {self.s['line_styles'][:n]!r}")
         self.emit(f"markers = {self.s['markers'][:n]!r}")
 
-    def _point_labels(self, values: str, texts: str, indent: str = "") -> None:
+    def _label_places(self) -> None:
+        used = {side for i in range(len(self.table.series)) for side in label_sides(self.spec, i)}
+        self.emit("places = {  # side: offset in points, horizontal and vertical alignment")
+        for side, place in LABEL_PLACES.items():
+            if side in used:
+                self.emit(f"    {side!r}: {place!r},")
+        self.emit("}")
+
+    def _point_labels(self, values: str, texts: str, sides: str, indent: str = "") -> None:
         self.emit(
-            f"{indent}for xi, yi, text in zip(x, {values}, {texts}):",
-            f'{indent}    ax.annotate(text, (xi, yi), xytext=(0, 5), textcoords="offset points", ha="center", fontsize={self.vsize})',
+            f"{indent}for xi, yi, text, side in zip(x, {values}, {texts}, {sides}):",
+            f"{indent}    offset, ha, va = places[side]",
+            f'{indent}    ax.annotate(text, (xi, yi), xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize={self.vsize})',
         )
 
     def _draw_line(self) -> None:
@@ -572,7 +658,8 @@ class _Builder:
         self._line_styles()
         self.emit(f"ax.plot(x, values, {self._line_kw('0')})")
         if self.s["value_labels"]:
-            self._point_labels("values", _strs(value_texts(self.table, 0)))
+            self._label_places()
+            self._point_labels("values", _strs(drawn_value_texts(self.spec, 0)), repr(label_sides(self.spec, 0)))
             self.emit("ax.margins(y=0.1)")
         self._category_ticks()
 
@@ -581,11 +668,13 @@ class _Builder:
         self._series_dict()
         if self.s["value_labels"]:
             self._value_label_dict()
+            self.emit(f"label_sides = {[label_sides(self.spec, i) for i in range(len(self.table.series))]!r}")
+            self._label_places()
         self._line_styles()
         self.emit("for i, (name, values) in enumerate(series.items()):")
         self.emit(f"    ax.plot(x, values, label=name, {self._line_kw()})")
         if self.s["value_labels"]:
-            self._point_labels("values", "value_labels[name]", indent="    ")
+            self._point_labels("values", "value_labels[name]", "label_sides[i]", indent="    ")
         if self.s["value_labels"]:
             self.emit("ax.margins(y=0.1)")
         self._category_ticks()
@@ -598,7 +687,8 @@ class _Builder:
         self.emit(f"ax.fill_between(x, values, color=colors[0], alpha={s['area_alpha']}, linewidth=0)")
         self.emit(f"ax.plot(x, values, {self._line_kw('0')})")
         if s["value_labels"]:
-            self._point_labels("values", _strs(value_texts(self.table, 0)))
+            self._label_places()
+            self._point_labels("values", _strs(drawn_value_texts(self.spec, 0)), repr(label_sides(self.spec, 0)))
             self.emit("ax.margins(y=0.1)")
         self._category_ticks()
 
@@ -641,7 +731,7 @@ class _Builder:
         extra = f', rotation={rot}, ha="right", rotation_mode="anchor"' if rot and rot != 90 else (", rotation=90" if rot else "")
         self.emit(f"ax.set_xticks(edges{sl}, edge_labels{sl}{extra})")
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
             self.emit("ax.margins(y=0.1)")
 
     def _draw_pie(self, donut: bool = False) -> None:
@@ -664,7 +754,7 @@ class _Builder:
         )
         if s["value_labels"]:
             radius = round(1 - s["donut_width"] / 2, 3) if donut else 0.65
-            self.emit(f"value_labels = {_strs(value_texts(self.table, 0))}")
+            self.emit(f"value_labels = {_strs(drawn_value_texts(self.spec, 0))}")
             self.emit(f"text_colors = {[contrast_text(c) for c in colors]!r}")
             self.emit(
                 "for wedge, text, color in zip(wedges, value_labels, text_colors):",
