@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from factory import registry
+from factory.dataset import layout
 from factory.dataset.card import write_card
 from factory.errors import FactoryError
 from factory.holdout import check_fields, probe_sources
@@ -65,6 +66,7 @@ def generate(
     with sole_writer(store) as holder:
         check_output(store, recipe_yaml)  # again: another run may have claimed it meanwhile
         write_marker(store, digest)
+        store.makedirs(layout.META)
         store.write_atomic(RECIPE, recipe_yaml)
         removed = store.remove_stale_temporaries()  # no other run is writing: the lock says so
         if removed:

@@ -70,6 +70,8 @@ def build_manifest(
         "versions": {**library_versions(), **{f"renderer:{k}": v for k, v in sorted(renderers.items())}},
         "members": [recipe.image.format, "txt", "json"],
         "tasks": sorted(resolved.task_weights),
+        "profiles": {task: resolved.task_profiles.get(task, "native") for task in sorted(resolved.task_weights)},
+        "budgets": {task: b.model_dump(mode="json", exclude_none=True) for task, b in sorted(resolved.task_budgets.items())},
         "samples": {
             "planned": recipe.samples,
             "total": total,
@@ -86,6 +88,7 @@ def build_manifest(
             {"name": s["shard"], "split": s["split"], "samples": s["samples"], "bytes": s["bytes"], "sha256": s["sha256"]}
             for s in sorted(stats, key=lambda s: s["index"])
         ],
+        "card": recipe.card.model_dump(mode="json"),
         **holdout,
     }
 
