@@ -171,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
 
     for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart"),
-                         ("score", "factory.tools.score"), ("decontaminate", "factory.tools.decontaminate")):
+                         ("score", "factory.tools.score"), ("decontaminate", "factory.tools.decontaminate"),
+                         ("export", "factory.tools.export")):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ModuleNotFoundError as exc:
