@@ -1,7 +1,7 @@
 """How fast Chromium screenshots are made, three ways, on the same pages and the same workers.
 
     python bench/bench_screenshots.py [--pages 40] [--workers 2] [--rounds 2] [--repeat 1]
-                                      [--source demo | generator:pages | module:function]
+                                      [--source demo | generator:pages | recipe:documents | module:function]
                                       [--modes naive,limit,factory] [--capture-paths K]
 
 Modes (each in --workers processes, one browser per process, pages dealt round-robin):
@@ -10,12 +10,18 @@ Modes (each in --workers processes, one browser per process, pages dealt round-r
   limit    only what the picture needs, in one reused page: a viewport override, set_content,
            the document height and a resize to it (full pages), CDP Page.captureScreenshot PNG
            optimizeForSpeed;
-  factory  renderers.chromium.ChromiumRenderer.render() end to end (isolation, settling, DOM facts).
+  factory  renderers.chromium.ChromiumRenderer.render() end to end (isolation, settling, DOM facts);
   undecoded  the factory without decoding embedded pictures before each page: what byte-identical
-           pages cost (renderers/chromium.py says why pictures are decoded first).
+           pages cost (renderers/chromium.py says why pictures are decoded first);
+  e2e      the whole sample, as `render-factory generate` makes it (factory.samples.make_sample:
+           generate the source, render, check, targets, encode, pack the json), for the attempts
+           of a recipe (`--source recipe:NAME` only): e.g. documents end to end.
 
 Each worker launches its browser and renders two pages before the clock starts; the workers
-then start together and the figure is all samples over the slowest worker's time. The script
+then start together and the figure is all samples over the slowest worker's time. Each mode also
+reports the CPU time its workers' process trees (Python, Playwright's driver, the browser) spent
+per sample, read from /proc: on a 2-core machine shared with other jobs the rates swing with
+their load, CPU per sample hardly does, and with busy cores it is what throughput follows. The script
 also reports how many pages came out pixel-identical between modes: the modes must be doing
 the same work. Expected differences against naive: pages taller than max_height (naive does not
 cap) and full pages sized in vh units (page.screenshot(full_page=True) lays the page out again
@@ -23,7 +29,8 @@ at full height during the capture; a 1 px shift of a centred block is typical). 
 (samples, seconds, digests) and add it to MODES.
 
 Page sources: `demo` is built in (40 varied pages, no network); `generator:NAME` samples the
-registered generator NAME with default options; `module:function` is any callable
+registered generator NAME with default options; `recipe:NAME` the first attempts of the recipe's
+first shard exactly as a run draws them (the e2e mode makes those very samples); `module:function` is any callable
 (n, seed) -> list of objects with html, viewport_width, viewport_height, full_page, max_height.
 """
 
@@ -49,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from renderers import browser as browsers  # noqa: E402
 
 WARMUP = 2
+E2E_WARMUP = 64  # further samples the e2e mode makes first (see mode_e2e)
 
 
 @dataclass
@@ -133,9 +141,50 @@ def demo_pages(n: int = 40, seed: int = 0) -> list[DemoPage]:
     return pages
 
 
+@dataclass
+class PlannedSource:
+    """A recipe's source for attempt `attempt` of its first shard, for the limit, naive and e2e modes."""
+
+    html: str
+    viewport_width: int
+    viewport_height: int
+    full_page: bool
+    max_height: int
+    javascript: bool
+    device_scale_factor: float
+    measure_words: bool
+    recipe: str
+    attempt: int
+
+
+def recipe_sources(name: str, n: int) -> list[PlannedSource]:
+    """The sources of a recipe's first n attempts, drawn as factory.samples.make_sample draws them."""
+    from factory.plan import plan_shards
+    from factory.recipe import load_recipe
+    from factory.samples import Workshop
+    from factory.seeding import rng_for, sample_seed
+
+    resolved = load_recipe(name)
+    workshop = Workshop(resolved)
+    shard = plan_shards(resolved)[0]
+    out = []
+    for attempt in range(n):
+        seed = sample_seed(resolved.seed, shard.index, attempt)
+        rng = rng_for(seed)
+        task = workshop.tasks[workshop.choose_task(float(rng.random()))]
+        source = workshop.generators[task.generator].sample(rng, seed)
+        out.append(PlannedSource(source.html, source.viewport_width, source.viewport_height, source.full_page,
+                                 source.max_height, bool(getattr(source, "javascript", False)),
+                                 float(getattr(source, "device_scale_factor", 1.0)),
+                                 bool(getattr(source, "measure_words", False)), name, attempt))
+    return out
+
+
 def load_sources(spec: str, n: int, seed: int) -> list:
     if spec == "demo":
         return demo_pages(n, seed)
+    if spec.startswith("recipe:"):
+        return recipe_sources(spec.split(":", 1)[1], n)
     if spec.startswith("generator:"):
         from factory import registry
         from factory.seeding import rng_for
@@ -158,14 +207,45 @@ def _digest(png: bytes) -> str:
     return hashlib.sha256(image.tobytes() + repr(image.size).encode()).hexdigest()[:16]
 
 
+def _tree_cpu() -> float | None:
+    """CPU seconds used so far by this process and its live descendants (Playwright's driver, the
+    browser and its helpers), from /proc; None where there is no /proc. Processes that exited
+    in between (the naive mode's closed pages) are missed, so naive is under-counted."""
+    if not os.path.isdir("/proc"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, used = {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(name)] = int(fields[1])
+        used[int(name)] = (int(fields[11]) + int(fields[12])) / tick
+    mine, total = os.getpid(), 0.0
+    for pid, seconds in used.items():
+        p = pid
+        while p > 1 and p != mine:
+            p = parent.get(p, 0)
+        if p == mine:
+            total += seconds
+    return total
+
+
 def _timed(sources, rounds, barrier, one):
     for source in sources[:WARMUP]:
         one(source)
     barrier.wait()
+    cpu0 = _tree_cpu()
     start = time.perf_counter()
     outputs = [one(source) for _ in range(rounds) for source in sources]
     elapsed = time.perf_counter() - start
-    return len(outputs), elapsed, [_digest(png) for png in outputs[: len(sources)]]
+    cpu1 = _tree_cpu()
+    cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+    return len(outputs), elapsed, [_digest(png) if png else "" for png in outputs[: len(sources)]], cpu
 
 
 def mode_naive(sources, rounds, barrier, executable):
@@ -181,7 +261,8 @@ def mode_naive(sources, rounds, barrier, executable):
         browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
 
         def one(source):
-            page = browser.new_page(viewport={"width": source.viewport_width, "height": source.viewport_height})
+            page = browser.new_page(viewport={"width": source.viewport_width, "height": source.viewport_height},
+                                    device_scale_factor=getattr(source, "device_scale_factor", 1))
             page.goto(files[id(source)])
             png = page.screenshot(full_page=source.full_page)
             page.close()
@@ -203,20 +284,21 @@ def mode_limit(sources, rounds, barrier, executable):
 
         current = [None]
 
-        def resize(width, height):  # the cheapest resize: a device-metrics override, no window change
-            if current[0] != (width, height):
+        def resize(width, height, scale):  # the cheapest resize: a device-metrics override, no window change
+            if current[0] != (width, height, scale):
                 cdp.send("Emulation.setDeviceMetricsOverride",
-                         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-                current[0] = (width, height)
+                         {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": False})
+                current[0] = (width, height, scale)
 
         def one(source):
             width = source.viewport_width
-            resize(width, source.viewport_height)
+            scale = getattr(source, "device_scale_factor", 1)
+            resize(width, source.viewport_height, scale)
             page.set_content(source.html, wait_until="load")
             height = source.viewport_height
             if source.full_page:
                 height = min(page.evaluate("document.documentElement.scrollHeight"), source.max_height)
-                resize(width, height)
+                resize(width, height, scale)
             clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
             shot = cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True, "clip": clip})
             return base64.b64decode(shot["data"])
@@ -241,6 +323,41 @@ def mode_undecoded(sources, rounds, barrier, executable):
 
     chromium.embedded_images = lambda html: []
     return mode_factory(sources, rounds, barrier, executable)
+
+
+def mode_e2e(sources, rounds, barrier, executable):
+    from factory.errors import Dropped
+    from factory.plan import plan_shards
+    from factory.recipe import load_recipe
+    from factory.samples import Workshop, make_sample
+
+    if not all(isinstance(s, PlannedSource) for s in sources):
+        raise SystemExit("the e2e mode needs --source recipe:NAME")
+    resolved = load_recipe(sources[0].recipe, {"renderers.chromium.executable": executable})
+    workshop = Workshop(resolved)
+    shard = plan_shards(resolved)[0]
+    fmt = resolved.recipe.image.format
+
+    def one(source):
+        try:
+            return make_sample(workshop, shard, source.attempt).members[fmt]
+        except Dropped:  # its time counts; it makes no sample
+            return b""
+
+    # A worker's one-time costs (Faker per locale, font coverage, the paper figures' chart pool:
+    # 32 Matplotlib charts, ~2 s) are paid once per process, over thousands of samples in a real
+    # run: pay them before the clock, on further attempts of the shard, not on the measured pages.
+    if "documents" in resolved.generator_options:
+        from factory.generators.doc_figures import POOL_SIZE, figure
+
+        for index in range(POOL_SIZE):
+            figure(index)
+    for attempt in range(E2E_WARMUP):
+        one(PlannedSource("", 0, 0, True, 0, False, 1.0, True, sources[0].recipe, 10_000 + attempt))
+    try:
+        return _timed(sources, rounds, barrier, one)
+    finally:
+        workshop.close()
 
 
 def compare_capture(sources: list, executable: str, repeats: int = 5) -> None:
@@ -303,6 +420,7 @@ MODES = {
     "limit": ("reused page, set_content + CDP PNG optimizeForSpeed, nothing else", mode_limit),
     "factory": ("ChromiumRenderer.render() end to end", mode_factory),
     "undecoded": ("the factory without decoding pictures first", mode_undecoded),
+    "e2e": ("whole samples: generate, render, check, targets, encode (factory.samples.make_sample)", mode_e2e),
 }
 
 
@@ -310,8 +428,9 @@ def _worker(mode, sources, rounds, barrier, executable, queue):
     queue.put(MODES[mode][1](sources, rounds, barrier, executable))
 
 
-def run_mode(mode: str, sources: list, workers: int, rounds: int, executable: str) -> tuple[float, list[str]]:
-    """Samples per second over all workers, and each page's pixel digest in page order."""
+def run_mode(mode: str, sources: list, workers: int, rounds: int, executable: str) -> tuple[float, list[str], float | None]:
+    """Samples per second over all workers, each page's pixel digest in page order, and CPU ms per
+    sample (the workers' process trees: Python, driver and browser; None without /proc)."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(workers)
     queues = [ctx.Queue() for _ in range(workers)]
@@ -328,7 +447,8 @@ def run_mode(mode: str, sources: list, workers: int, rounds: int, executable: st
     digests: list[str] = [""] * len(sources)
     for w, r in enumerate(results):
         digests[w::workers] = r[2]
-    return samples / seconds, digests
+    cpu = None if any(r[3] is None for r in results) else 1000 * sum(r[3] for r in results) / samples
+    return samples / seconds, digests, cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -362,18 +482,27 @@ def main(argv: list[str] | None = None) -> None:
         compare_capture(sources[: args.capture_paths], executable)
     rates: dict[str, float] = {}
     digests: dict[str, list[str]] = {}
+    cpus: dict[str, list[float]] = {}
     for attempt in range(args.repeat):
         for mode in modes:
-            rate, digests[mode] = run_mode(mode, sources, args.workers, args.rounds, executable)
+            rate, digests[mode], cpu = run_mode(mode, sources, args.workers, args.rounds, executable)
             rates[mode] = max(rates.get(mode, 0.0), rate)
+            if cpu is not None:
+                cpus.setdefault(mode, []).append(cpu)
             if args.repeat > 1:
-                print(f"  run {attempt + 1}: {mode:8s} {rate:7.2f} samples/s")
+                shown = f"   {cpu:6.1f} CPU ms/sample" if cpu is not None else ""
+                print(f"  run {attempt + 1}: {mode:8s} {rate:7.2f} samples/s{shown}")
     for mode in modes:
-        print(f"{mode:8s} {rates[mode]:7.2f} samples/s   ({MODES[mode][0]})")
-    for a, b in (("factory", "naive"), ("factory", "limit"), ("limit", "naive"), ("factory", "undecoded")):
+        cpu = f"   {min(cpus[mode]):6.1f} CPU ms/sample" if mode in cpus else ""
+        print(f"{mode:8s} {rates[mode]:7.2f} samples/s{cpu}   ({MODES[mode][0]})")
+    pairs = (("factory", "naive"), ("factory", "limit"), ("limit", "naive"), ("factory", "undecoded"), ("e2e", "limit"), ("e2e", "naive"))
+    for a, b in pairs:
         if a in rates and b in rates:
             same = sum(x == y for x, y in zip(digests[a], digests[b]))
-            print(f"{a}/{b}: {rates[a] / rates[b]:.2f}   (identical pictures: {same}/{len(sources)})")
+            # CPU per sample is what decides throughput when the cores are busy, and it hardly moves
+            # with other jobs on the machine: its ratio is the steadier figure on a shared machine.
+            cpu = f", by CPU per sample {min(cpus[b]) / min(cpus[a]):.2f}" if a in cpus and b in cpus else ""
+            print(f"{a}/{b}: {rates[a] / rates[b]:.2f}{cpu}   (identical pictures: {same}/{len(sources)})")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

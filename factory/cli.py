@@ -59,6 +59,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nChart style axes (each sampled independently):")
     for axis, desc in charts.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
+    from factory.generators import doc_locale, doc_style
+
+    print("\nDocument genres (layouts):")
+    for genre, layouts in doc_style.LAYOUTS.items():
+        print(f"  {genre:<16} {', '.join(layouts)}")
+    print("\nDocument style axes (each sampled independently):")
+    for axis, desc in doc_style.STYLE_AXES.items():
+        print(f"  {axis:<16} {desc}")
+    print("\nDocument locales:")
+    print("  " + ", ".join(doc_locale.LOCALES))
     from factory.augment.options import OPS, PRESETS
 
     print("\nAugment presets (recipe augment.preset):")

@@ -667,6 +667,62 @@ def open_dataset(source: Any, **options: Any) -> ShardDataset:
     return ShardDataset(source, **options)
 
 
+# --- Donut ---------------------------------------------------------------------------------------
+
+
+def donut_tokens(fields: Any, sort_keys: bool = False, start: str = "", end: str = "") -> str:
+    """A document's JSON target in Donut's token form, as Donut's own `json2token` writes it.
+
+    `fields` is the `document_to_json` target (a JSON string or the parsed object, e.g.
+    `sample["text"]` or `meta["targets"]["fields"]`). A dict becomes `<s_key>value</s_key>` per
+    key, a list its items joined by `<sep/>`, nested as deep as the fields go; a dict holding only
+    `text_sequence` becomes its value. Keys keep the target's (schema) order unless
+    `sort_keys=True`, which sorts them in reverse like Donut's default. Booleans (form
+    checkboxes) are written `true`/`false`. `start`/`end` wrap the sequence, e.g.
+    `start="<s_invoice>", end="</s>"` for a task start token and the tokenizer's end token.
+    The tokens to add to a tokenizer are `donut_special_tokens(fields)`.
+
+        >>> donut_tokens({"total": "$12.00", "items": [{"name": "Tea"}, {"name": "Milk"}]})
+        '<s_total>$12.00</s_total><s_items><s_name>Tea</s_name><sep/><s_name>Milk</s_name></s_items>'
+    """
+    if isinstance(fields, (str, bytes)):
+        fields = json.loads(fields)
+    return start + _json2token(fields, sort_keys) + end
+
+
+def _json2token(obj: Any, sort_keys: bool) -> str:
+    if isinstance(obj, dict):
+        if len(obj) == 1 and "text_sequence" in obj:
+            return str(obj["text_sequence"])
+        keys = sorted(obj, reverse=True) if sort_keys else list(obj)
+        return "".join(f"<s_{k}>{_json2token(obj[k], sort_keys)}</s_{k}>" for k in keys)
+    if isinstance(obj, list):
+        return "<sep/>".join(_json2token(item, sort_keys) for item in obj)
+    if isinstance(obj, bool):
+        return "true" if obj else "false"
+    return str(obj)
+
+
+def donut_special_tokens(fields: Any) -> list[str]:
+    """The `<s_key>`/`</s_key>` tokens (and `<sep/>`) a Donut tokenizer needs for these fields, sorted."""
+    if isinstance(fields, (str, bytes)):
+        fields = json.loads(fields)
+    found: set[str] = set()
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                found.update((f"<s_{key}>", f"</s_{key}>"))
+                walk(value)
+        elif isinstance(obj, list):
+            found.add("<sep/>")
+            for item in obj:
+                walk(item)
+
+    walk(fields)
+    return sorted(found)
+
+
 # --- clean twins of degraded samples -------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ GENERATORS: dict[str, str] = {
     "charts": "factory.generators.charts:ChartGenerator",
     "pages": "factory.generators.pages:PagesGenerator",
     "table_images": "factory.generators.table_layouts:TableImagesGenerator",
+    "documents": "factory.generators.documents:DocumentsGenerator",
 }
 
 RENDERERS: dict[str, str] = {
@@ -47,6 +48,9 @@ TASKS: dict[str, str] = {
     "screenshot_to_html": "factory.tasks.page_tasks:ScreenshotToHtml",
     "screenshot_parsing": "factory.tasks.page_tasks:ScreenshotParsing",
     "table_to_html": "factory.tasks.page_tasks:TableToHtml",
+    "document_to_json": "factory.tasks.document_tasks:DocumentToJson",
+    "document_parsing": "factory.tasks.document_tasks:DocumentParsing",
+    "document_qa": "factory.tasks.document_tasks:DocumentQA",
 }
 
 

@@ -161,6 +161,7 @@ def clean_sample(workshop: Workshop, seed: int, split: str, timings: Timings | N
         image = render.image
         if image is None:
             image = images.decode(render.encoded)
+            render.image = image  # decoded once: tasks that read pixels (document contrast) reuse it
         quality = check_not_blank(image)
         quality.update(render.facts.pop("quality", {}))
         targets = task.targets(render.source, render, rng)

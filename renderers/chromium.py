@@ -11,7 +11,9 @@ attribute value as written): the picture's bytes are in the source already, and 
 inline image a second time in the facts doubled page samples. Same value -> same short form.
 
 Sources are duck-typed plain data with `html`, `viewport_width`, `viewport_height`, `full_page`,
-`max_height` (CSS px) and optionally `javascript` (default False).
+`max_height` (CSS px) and optionally `javascript` (default False), `device_scale_factor` (default
+1: multiplies the renderer's own setting, so a source can ask for its own dpi) and `measure_words`
+(default False: also measure every visible word's box, for documents; see `facts["words"]`).
 
 Why these mechanisms (measured on the 2-core build machine, Chromium 156, Playwright 1.65):
 - `page.evaluate` works with JavaScript disabled (page scripts do not run; ours does), but
@@ -137,6 +139,75 @@ _PAGE_JS = """async (o) => {
   const emit = (kind, r, text) => boxes.push({kind, text,
     box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
 
+  // Words (o.words): every whitespace-separated run of a visible text node, with its box
+  // [x0, y0, x1, y1] clipped to the picture, its block, `node` (the index of its text node among
+  // the visible text nodes of the DOM facts, in document order) and `space` (whether white
+  // space comes before it in the document's text: "Fermi<sup>1</sup>" gives "Fermi", "1" with no
+  // space). A run that the layout wraps (CJK text has no spaces; long tokens break) is cut where
+  // its characters move to the next line.
+  const words = [];
+  let blocks = 0, textNodes = -1, sawSpace = true;
+  const clipped = (l, t, rr, bb) => px(Math.max(l, 0), Math.max(t, 0), Math.min(rr, W), Math.min(bb, H));
+  const lit = (rect) => rect.width > 0 && rect.height > 0;
+  function pushWord(text, l, t, rr, bb, block, node, space, kind) {
+    if (rr <= 0 || bb <= 0 || l >= W || t >= H) return;
+    const w = {text, box: clipped(l, t, rr, bb), block, node, space};
+    if (kind) w.kind = kind;
+    words.push(w);
+  }
+  function wordsOf(textNode, block, node) {
+    const data = textNode.data, re = /\\S+/g;
+    let m, lineHeight = 0;  // of one line of this text node's font, once a one-line word shows it
+    while ((m = re.exec(data)) !== null) {
+      const start = m.index, end = start + m[0].length;
+      const space = start > 0 || sawSpace;
+      range.setStart(textNode, start); range.setEnd(textNode, end);
+      // One rect is cheaper to get than the list; a word taller than 1.5 lines has wrapped.
+      const whole = range.getBoundingClientRect();
+      if (!lit(whole)) continue;
+      if (lineHeight && whole.height < 1.5 * lineHeight) {
+        pushWord(m[0], whole.left, whole.top, whole.right, whole.bottom, block, node, space);
+        continue;
+      }
+      const rects = Array.from(range.getClientRects()).filter(lit);
+      if (!rects.length) continue;
+      if (rects.length === 1) {
+        const q = rects[0];
+        lineHeight = q.height;
+        pushWord(m[0], q.left, q.top, q.right, q.bottom, block, node, space);
+        continue;
+      }
+      let cur = null;  // the fragment on the current line: {text, l, t, r, b}
+      let i = start;
+      for (const ch of m[0]) {  // code points, so surrogate pairs stay whole
+        range.setStart(textNode, i); range.setEnd(textNode, i + ch.length);
+        i += ch.length;
+        const q = Array.from(range.getClientRects()).find(lit);
+        if (!q) { if (cur) cur.text += ch; continue; }
+        if (cur && Math.abs(q.top - cur.t) < q.height / 2 && q.left >= cur.l - 1) {
+          cur.text += ch; cur.l = Math.min(cur.l, q.left); cur.r = Math.max(cur.r, q.right);
+          cur.t = Math.min(cur.t, q.top); cur.b = Math.max(cur.b, q.bottom);
+        } else {
+          if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block, node, cur.space);
+          cur = {text: ch, l: q.left, t: q.top, r: q.right, b: q.bottom, space: cur ? false : space};
+        }
+      }
+      if (cur) pushWord(cur.text, cur.l, cur.t, cur.r, cur.b, block, node, cur.space);
+    }
+    sawSpace = /\\s$/.test(data);
+  }
+  // A formula is one word: its text is the `alttext` the page gives it (e.g. LaTeX), else its
+  // characters; its box is what the formula draws (a block formula's element is as wide as its
+  // line). Its own line (block) when displayed as a block.
+  function mathWord(el, r, block) {
+    const text = (el.getAttribute("alttext") || "").trim() || collapse(el.textContent);
+    range.selectNodeContents(el);
+    const q = range.getBoundingClientRect();
+    const b = lit(q) ? q : r;
+    if (text) pushWord(text, b.left, b.top, b.right, b.bottom, block, -1, true, "math");
+    sawSpace = true;
+  }
+
   function attrsOf(el) {
     const out = {};
     for (const name of ATTRS) { const v = el.getAttribute(name); if (v) out[name] = v; }
@@ -161,7 +232,9 @@ _PAGE_JS = """async (o) => {
   // One element and its subtree. `opaque`: no ancestor has opacity 0 (opacity is not inherited).
   // `checked`: the parent's checkVisibility() answer, which its text nodes and, since an element
   // without a box (display: contents) answers false for itself, its box-less children take.
-  function walk(el, opaque, depth, inSvg, checked) {
+  // `block`: the id of the nearest element that is not laid out inline (its words share lines);
+  // `inMath`: inside a <math> element, which is measured as one word (see mathWord).
+  function walk(el, opaque, depth, inSvg, checked, block, inMath) {
     const tag = el.localName;
     const style = getComputedStyle(el);
     const r = el.getBoundingClientRect();
@@ -171,6 +244,11 @@ _PAGE_JS = """async (o) => {
     const node = {tag, text: "", visible: seen && shown && style.display !== "none" && shows(r),
                   box: boxOf(r), attrs: attrsOf(el), children: []};
     if (node.visible && (!inSvg || tag === "svg")) controlBox(el, tag, r);
+    if (o.words && style.display !== "inline" && style.display !== "contents") block = ++blocks;
+    if (o.words && tag === "math" && !inMath) {
+      if (node.visible) mathWord(el, r, block);
+      inMath = true;
+    }
     if (depth >= MAX_DEPTH) {  // keep the text of absurdly deep trees, not their structure
       node.text = collapse(el.textContent);
       return node;
@@ -178,10 +256,13 @@ _PAGE_JS = """async (o) => {
     const own = [];
     for (const child of el.childNodes) {
       if (child.nodeType === Node.ELEMENT_NODE) {
-        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown));
+        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown, block, inMath));
       } else if (child.nodeType === Node.TEXT_NODE) {
         const text = collapse(child.data);
-        if (!text) continue;  // whitespace between tags carries nothing
+        if (!text) {  // whitespace between tags carries nothing, but it separates words
+          if (child.data) sawSpace = true;
+          continue;
+        }
         range.selectNodeContents(child);
         const tr = range.getBoundingClientRect();
         const visible = seen && shown && shows(tr);
@@ -190,7 +271,9 @@ _PAGE_JS = """async (o) => {
           emit("text", tr, text);
           const size = parseFloat(style.fontSize) * S;
           if (size > 0 && (minTextPx === 0 || size < minTextPx)) minTextPx = size;
+          textNodes++;
         }
+        if (visible && o.words && !inMath && !inSvg) wordsOf(child, block, textNodes);
         own.push(text);
       }
     }
@@ -198,10 +281,12 @@ _PAGE_JS = """async (o) => {
     return node;
   }
 
-  const dom = walk(de, true, 0, false, true);
+  const dom = walk(de, true, 0, false, true, 0, false);
   // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
-  return JSON.stringify({dom, boxes, document_height: docHeight(), captured_height: H,
-                         min_text_px: Math.round(minTextPx * 10) / 10});
+  const out = {dom, boxes, document_height: docHeight(), captured_height: H,
+               min_text_px: Math.round(minTextPx * 10) / 10};
+  if (o.words) out.words = words;
+  return JSON.stringify(out);
 }"""
 
 
@@ -250,13 +335,14 @@ class _Tab:
         self.page = context.new_page()
         self.cdp = context.new_cdp_session(self.page)
         self.scale = scale
-        self.size: tuple[int, int] | None = None
+        self.size: tuple[int, int, float] | None = None
 
-    def resize(self, width: int, height: int) -> None:
-        if self.size != (width, height):
-            metrics = {"width": width, "height": height, "deviceScaleFactor": self.scale, "mobile": False}
+    def resize(self, width: int, height: int, scale: float | None = None) -> None:
+        scale = self.scale if scale is None else scale
+        if self.size != (width, height, scale):
+            metrics = {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": False}
             self.cdp.send("Emulation.setDeviceMetricsOverride", metrics)
-            self.size = (width, height)
+            self.size = (width, height, scale)
 
 
 class _Hung(Exception):
@@ -326,12 +412,16 @@ def _source_spec(source: Any) -> dict[str, Any]:
             "full_page": bool(source.full_page),
             "max_height": int(source.max_height),
             "javascript": bool(getattr(source, "javascript", False)),
+            "scale": float(getattr(source, "device_scale_factor", 1.0) or 1.0),
+            "words": bool(getattr(source, "measure_words", False)),
         }
     except AttributeError as exc:
         raise TypeError(f"ChromiumRenderer needs a source with html, viewport_width, viewport_height, "
                         f"full_page and max_height: {exc}") from None
     if not isinstance(spec["html"], str):
         raise TypeError(f"source.html must be str, got {type(spec['html']).__name__}")
+    if not 0 < spec["scale"] <= 4:
+        raise ValueError(f"source device_scale_factor {spec['scale']} must be in (0, 4]")
     if min(spec["width"], spec["height"], spec["max_height"]) < 1:
         raise ValueError(f"source viewport {spec['width']}x{spec['height']} / max_height {spec['max_height']} must be positive")
     return spec
@@ -513,14 +603,14 @@ class ChromiumRenderer(Renderer):
 
     def _draw(self, tab: _Tab, spec: dict[str, Any]) -> tuple[bytes, int, int, dict[str, Any]]:
         """Load, settle, size, measure and capture one page."""
-        scale = self.options.device_scale_factor
+        scale = self.options.device_scale_factor * spec["scale"]
         cap = max(1, min(spec["max_height"], int(self.options.max_capture_height / scale)))  # CSS px
         width = spec["width"]
         self._blocked = []
         if spec["javascript"]:
             tab.page.goto("about:blank")  # a fresh Window: the last page's timers cannot reach this one
         # Lay out at the source's own viewport; the capture height is decided afterwards.
-        tab.resize(width, spec["height"])
+        tab.resize(width, spec["height"], scale)
         pictures = embedded_images(spec["html"])
         if pictures:
             tab.page.evaluate(_DECODE_JS, pictures)
@@ -537,6 +627,7 @@ class ChromiumRenderer(Renderer):
         facts = {
             "dom": measured["dom"],
             "boxes": measured["boxes"],
+            **({"words": measured["words"]} if "words" in measured else {}),
             "page": {
                 "document_height": measured["document_height"],
                 "captured_height": height,
@@ -569,11 +660,12 @@ def _page_facts(tab: _Tab, spec: dict[str, Any], cap: int, scale: float) -> dict
         "height": 0,
         "scale": scale,
         "maxDepth": 200,
+        "words": spec["words"],
     }
     measured = json.loads(tab.page.evaluate(_PAGE_JS, args))
     if "resize" in measured:
         height = measured["resize"]
-        tab.resize(spec["width"], height)
+        tab.resize(spec["width"], height, scale)
         measured = json.loads(tab.page.evaluate(_PAGE_JS, {**args, "settle": False, "height": height}))
     _shorten_data_uris(measured["dom"])
     return measured

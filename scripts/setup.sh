@@ -17,6 +17,8 @@ fi
 
 # --- system packages -------------------------------------------------------------------------
 APT_PACKAGES=(python3 python3-venv python3-dev fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig)
+# Handwriting-like fonts for the values of filled forms (documents generator).
+APT_PACKAGES+=(fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans)
 APT_PACKAGES+=(libgl1 libglib2.0-0)  # augraphy pulls in opencv-python, whose cv2 loads libGL and GLib
 # A browser: keep whatever is there (RENDER_FACTORY_CHROMIUM, Playwright's, Chrome); else Debian's chromium.
 if [[ -z "${RENDER_FACTORY_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \

@@ -37,6 +37,9 @@ TASKS = {
     "screenshot_to_html": "web page screenshot → the HTML and CSS that render it",
     "screenshot_parsing": "web page screenshot → Pix2Struct simplified HTML of what it shows",
     "table_to_html": "table image → its `<table>` structure with spans; every cell's box in json",
+    "document_to_json": "document image → its fields as JSON in the genre's published schema, values as printed",
+    "document_parsing": "document image → all its text in reading order; word, line and field boxes in json",
+    "document_qa": "document image + question (json `prompt`) → the answer as printed",
 }
 
 # Families the generators draw with, by Debian package, and their licences.
@@ -44,6 +47,8 @@ FONTS = (
     ("DejaVu Sans / Serif / Sans Mono", "fonts-dejavu-core", "Bitstream Vera licence with DejaVu's public-domain changes"),
     ("Liberation Sans / Serif / Mono / Sans Narrow", "fonts-liberation", "SIL Open Font License 1.1"),
     ("Noto Sans / Serif (and Display), Noto CJK", "fonts-noto-core, fonts-noto-cjk", "SIL Open Font License 1.1"),
+    ("DkgHandwriting, Comic Neue, Dancing Script, Humor Sans (filled forms)",
+     "fonts-dkg-handwriting, fonts-comic-neue, fonts-dancingscript, fonts-humor-sans", "SIL Open Font License 1.1 (DkgHandwriting also GPL 3)"),
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
