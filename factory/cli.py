@@ -82,6 +82,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nMetrics (render-factory score; other tasks: edit similarity and exact match):")
     for task, scorer in SCORERS.items():
         print(f"  {task:<20} {', '.join(scorer.metrics)}")
+    print("\nPlug-ins (installed packages' entry points; README: Python API and plug-ins):")
+    for (group, name), origin in sorted(registry.PLUGINS.items()) or [(("", "none installed"), "")]:
+        print(f"  {name:<20} {group.rpartition('.')[2]:<20} {origin}".rstrip())
     return 0
 
 
