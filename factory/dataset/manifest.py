@@ -70,10 +70,11 @@ def build_manifest(
         "versions": {**library_versions(), **{f"renderer:{k}": v for k, v in sorted(renderers.items())}},
         "members": [recipe.image.format, "txt", "json"],
         "tasks": sorted(resolved.task_weights),
+        "generators": sorted(resolved.generator_options),
         "profiles": {task: resolved.task_profiles.get(task, "native") for task in sorted(resolved.task_weights)},
         "budgets": {task: b.model_dump(mode="json", exclude_none=True) for task, b in sorted(resolved.task_budgets.items())},
         "samples": {
-            "planned": recipe.samples,
+            "planned": sum(s.samples for s in plan),
             "total": total,
             "by_split": dict(sorted(by_split.items())),
             "by_task": dict(sorted(by_task.items())),

@@ -16,6 +16,7 @@ from datetime import date
 
 from faker import Faker
 
+from factory.generators import places
 from factory.generators.page_assets import slug
 
 SUPPORTED_LOCALES = (
@@ -24,7 +25,7 @@ SUPPORTED_LOCALES = (
 )  # Left-to-right scripts the installed fonts cover; RTL and Indic scripts need layouts of their own.
 
 POOL_SEED = 7919
-POOL_SIZES = {"names": 160, "companies": 96, "cities": 96}
+POOL_SIZES = {"names": 160, "companies": 96}
 
 UI = {
     "nav": ("Features", "Pricing", "Docs", "Blog", "About", "Contact", "Careers", "Customers",
@@ -78,7 +79,8 @@ def pools_for(locale: str) -> dict[str, tuple[str, ...]]:
     return {
         "names": tuple(fake.name() for _ in range(POOL_SIZES["names"])),
         "companies": tuple(fake.company() for _ in range(POOL_SIZES["companies"])),
-        "cities": tuple(fake.city() for _ in range(POOL_SIZES["cities"])),
+        "cities": places.cities(locale),  # real cities (Faker's are invented)
+        "countries": places.countries(locale),
     }
 
 
@@ -159,6 +161,9 @@ class Writer:
 
     def city(self) -> str:
         return self.random.choice(self.pools["cities"])
+
+    def country(self) -> str:
+        return self.random.choice(self.pools["countries"])
 
     def job(self) -> str:
         return self.fake.job() if self.english else self.label(1, 2)

@@ -31,9 +31,11 @@ def clean(text: str) -> str:
     return clean_text(text)
 
 
-def linearize(table: Table) -> str:
+def linearize(table: Table, header: list[str] | None = None) -> str:
+    """`header`, when given, replaces the column names (e.g. only what the chart draws)."""
     lines = ["TITLE" + SEPARATOR + clean(table.title)]
-    lines.append(SEPARATOR.join(clean(column.name) for column in table.columns))
+    names = header if header is not None else [column.name for column in table.columns]
+    lines.append(SEPARATOR.join(clean(name) for name in names))
     for row in table.rows:
         lines.append(SEPARATOR.join(clean(format_value(value, column)) for value, column in zip(row, table.columns)))
     return "\n".join(lines)
@@ -50,11 +52,12 @@ def bare_number(text: str) -> str:
     return stripped
 
 
-def linearize_published(table: Table) -> str:
+def linearize_published(table: Table, header: list[str] | None = None) -> str:
     """The `deplot` profile: DePlot's table as the published checkpoints emit it: bare numbers,
-    `nan` for an empty cell, rows joined by ` <0x0A> `."""
+    `nan` for an empty cell, rows joined by ` <0x0A> ` (`header` as in `linearize`)."""
     lines = ["TITLE" + SEPARATOR + clean(table.title)]
-    lines.append(SEPARATOR.join(clean(column.name) for column in table.columns))
+    names = header if header is not None else [column.name for column in table.columns]
+    lines.append(SEPARATOR.join(clean(name) for name in names))
     for row in table.rows:
         cells = []
         for value, column in zip(row, table.columns):

@@ -8,6 +8,7 @@ factory writes (README: Boxes).
 
 Checks that make the image show what the target says:
 - text that runs out of its element's box or off the page -> Dropped("text_overflow");
+- a visible text below WCAG contrast (4.5:1, large text 3:1) -> Dropped("low_contrast");
 - a page cut at the capture's maximum height -> Dropped("page_truncated") where the target
   describes the whole page (HTML, table); screenshot parsing keeps it and describes only what
   the picture shows.
@@ -29,6 +30,7 @@ from factory.generators.pages import portable_html
 from factory.generators.table_layouts import table_target
 from factory.tasks.budget import Budget, BudgetOptions
 from factory.tasks.design2code import placeholder_pictures, prune_css
+from factory.tasks.budgeted_crop import budgeted_region, draw_region
 from factory.tasks.simplified_html import simplify, text_spans
 from factory.tasks.subtree import draw_box, largest_subtree
 
@@ -79,6 +81,19 @@ def check_text_fits(dom: dict[str, Any], width: float, tol: float = OVERFLOW_TOL
             )
 
 
+def check_contrast(render: Render) -> None:
+    """Drop the sample if a visible text is below WCAG contrast against its background (4.5:1,
+    3:1 for large text), as the renderer measured it from computed styles (`page.low_contrast`)."""
+    low = (render.facts.get("page") or {}).get("low_contrast") or []
+    if low:
+        first = low[0]
+        raise Dropped(
+            "low_contrast",
+            f"{first['text'][:40]!r} is {first['ratio']}:1 ({first['color']} on {first['background']}); "
+            f"{len(low)} text(s) below {'3' if first.get('large') else '4.5'}:1",
+        )
+
+
 def _require_whole_page(render: Render) -> None:
     page = render.facts.get("page") or {}
     if page.get("truncated"):
@@ -101,8 +116,19 @@ def _image(render: Render) -> Image.Image:
     return images.decode(render.encoded)
 
 
+def _checks_layout(source: Any) -> bool:
+    """Generated pages promise that no text leaves its box; real pages (html_corpus) do not, and
+    their targets hold only what the picture shows."""
+    return bool(getattr(source, "layout_checks", True))
+
+
+class ScreenshotToHtmlOptions(Options):
+    max_chars: int | None = Field(None, ge=1, description="drop a page whose HTML target is longer (html_over_budget); null: no limit")
+
+
 class ScreenshotToHtml(Task):
-    """txt = the page's HTML, pictures referenced by file name (see pages.portable_html).
+    """txt = the page's HTML, pictures referenced by file name (see pages.portable_html); a
+    corpus page's sanitized HTML (its `target_html`).
 
     Profile `design2code`: Design2Code's form, a page that renders alone: every picture is one small
     self-contained placeholder (drawn in the image too: the page is rendered with it), and the
@@ -110,6 +136,8 @@ class ScreenshotToHtml(Task):
 
     name: ClassVar[str] = "screenshot_to_html"
     generator: ClassVar[str] = "pages"
+    generators: ClassVar[tuple[str, ...]] = ("pages", "html_corpus")
+    options_model: ClassVar[type[Options]] = ScreenshotToHtmlOptions
     profiles: ClassVar[tuple[str, ...]] = ("native", "design2code")
 
     def prepare(self, source: Any, rng: np.random.Generator) -> Any:
@@ -121,11 +149,18 @@ class ScreenshotToHtml(Task):
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         _require_whole_page(render)
-        check_text_fits(render.facts["dom"], render.width)
+        if _checks_layout(source):
+            check_text_fits(render.facts["dom"], render.width)
+            check_contrast(render)
+        secondary: dict[str, Any] = {"boxes": _boxes(render)}
         if self.profile == "design2code":
-            html, removed = prune_css(source.html, render.facts["dom"])
-            return Targets(text=html, prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render), "css_rules_removed": removed})
-        return Targets(text=portable_html(source.html), prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
+            html, secondary["css_rules_removed"] = prune_css(source.html, render.facts["dom"])
+        else:
+            html = getattr(source, "target_html", None) or portable_html(source.html)
+        budget = getattr(self.options, "max_chars", None)
+        if budget is not None and len(html) > budget:
+            raise Dropped("html_over_budget", f"{len(html)} characters of HTML, budget {budget}")
+        return Targets(text=html, prompt=PROMPTS[self.name], secondary=secondary)
 
 
 class ScreenshotParsingOptions(Options):
@@ -133,6 +168,11 @@ class ScreenshotParsingOptions(Options):
         None, description="cover about `mask_fraction` of the text spans with solid boxes (default: on for the pix2struct profile)"
     )
     mask_fraction: float = Field(0.5, gt=0, lt=1, description="share of text spans masked when masked is true")
+    max_chars: int | None = Field(
+        None, ge=8, description="Pix2Struct's budget: the target is the largest subtree whose simplified HTML fits "
+        "in this many characters, and its region is outlined on the screenshot; null: the whole page"
+    )
+    outline: bool = Field(True, description="with max_chars: draw the chosen region's box on the screenshot (Pix2Struct)")
 
 
 class ScreenshotParsing(Task):
@@ -146,34 +186,50 @@ class ScreenshotParsing(Task):
 
     name: ClassVar[str] = "screenshot_parsing"
     generator: ClassVar[str] = "pages"
+    generators: ClassVar[tuple[str, ...]] = ("pages", "html_corpus")
     options_model: ClassVar[type[Options]] = ScreenshotParsingOptions
     profiles: ClassVar[tuple[str, ...]] = ("native", "pix2struct")
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         opts: ScreenshotParsingOptions = self.options  # type: ignore[assignment]
         pix2struct = self.profile == "pix2struct"
-        budget = self.budget or (Budget(PIX2STRUCT_BUDGET) if pix2struct else None)
+        max_chars = getattr(opts, "max_chars", None)
+        if self.budget is not None or not pix2struct:
+            budget = self.budget
+        else:  # the profile's budget: the option's characters, else PIX2STRUCT_BUDGET
+            budget = Budget(BudgetOptions(max_chars=max_chars, policy="crop") if max_chars else PIX2STRUCT_BUDGET)
         dom = render.facts["dom"]
         image: Image.Image | None = None
         bounds = (render.width, render.height)
-        check_text_fits(dom, render.width)
-        if budget is not None and budget.policy == "viewport":
-            scale = render.width / max(1, source.viewport_width)
-            screen = min(render.height, int(round(source.viewport_height * scale)))
-            if screen < render.height:
-                bounds = (render.width, screen)
-                image = _image(render).crop((0, 0, render.width, screen))
-        text = simplify(dom, bounds, with_extension=pix2struct)
-        if not text:
-            raise Dropped("empty_parse", "no visible text or named image in the capture")
+        if _checks_layout(source):
+            check_text_fits(dom, render.width)
+            check_contrast(render)
         secondary: dict[str, Any] = {"boxes": _boxes(render)}
         span_root = dom
-        if budget is not None and budget.policy in ("crop", "viewport") and (pix2struct or not budget.fits(text)):
-            chosen = largest_subtree(dom, budget.fits, bounds, budget.length, with_extension=pix2struct)
-            if chosen is None:
-                raise Dropped("over_budget", f"no element of the page fits {budget.limit} {budget.unit}")
-            text, span_root = chosen.text, chosen.node
-            secondary["subtree"] = {"box": chosen.box, "path": chosen.path, "length": budget.length(text), "unit": budget.unit}
+        if max_chars is not None and budget is None:  # the option alone: the budgeted region, outlined
+            region = budgeted_region(dom, bounds, max_chars)
+            if region is None:
+                raise Dropped("parse_over_budget", f"no visible subtree fits in {max_chars} characters")
+            text, span_root = region.text, region.node  # masks, below, cover the region's spans only
+            secondary["region"] = {"box": region.box, "whole_page": region.whole}
+            if getattr(opts, "outline", True):
+                image = draw_region(_image(render), region.box)
+        else:
+            if budget is not None and budget.policy == "viewport":
+                scale = render.width / max(1, source.viewport_width)
+                screen = min(render.height, int(round(source.viewport_height * scale)))
+                if screen < render.height:
+                    bounds = (render.width, screen)
+                    image = _image(render).crop((0, 0, render.width, screen))
+            text = simplify(dom, bounds, with_extension=pix2struct)
+            if text and budget is not None and budget.policy in ("crop", "viewport") and (pix2struct or not budget.fits(text)):
+                chosen = largest_subtree(dom, budget.fits, bounds, budget.length, with_extension=pix2struct)
+                if chosen is None:
+                    raise Dropped("over_budget", f"no element of the page fits {budget.limit} {budget.unit}")
+                text, span_root = chosen.text, chosen.node
+                secondary["subtree"] = {"box": chosen.box, "path": chosen.path, "length": budget.length(text), "unit": budget.unit}
+        if not text:
+            raise Dropped("empty_parse", "no visible text or named image in the capture")
         masked = opts.masked if opts.masked is not None else pix2struct
         prompt = PROMPTS[self.name]
         augmentation = None
@@ -183,6 +239,8 @@ class ScreenshotParsing(Task):
             image = mask_spans(image if image is not None else _image(render), [span["box"] for span in picked])
             prompt = PROMPTS["screenshot_parsing_masked"]
             augmentation = {"kind": "masked_text", "mask_fraction": opts.mask_fraction, "masked_spans": picked}
+        elif "region" in secondary and image is not None:
+            augmentation = {"kind": "region_outline", "box": secondary["region"]["box"]}
         if "subtree" in secondary:
             image = draw_box(image if image is not None else _image(render), secondary["subtree"]["box"])
         return Targets(text=text, prompt=prompt, secondary=secondary, image=image, augmentation=augmentation)
@@ -213,6 +271,7 @@ class TableToHtml(Task):
         _require_whole_page(render)
         dom = render.facts["dom"]
         check_text_fits(dom, render.width)
+        check_contrast(render)
         found = {node["attrs"]["data-cell"]: node for node in _cells(dom)}
         cells = []
         for row in source.structure["rows"]:
