@@ -15,7 +15,7 @@ from matplotlib.transforms import Bbox
 from factory.errors import Dropped
 from factory.generators.charts import ChartGenerator, ChartOptions
 from factory.seeding import rng_for
-from renderers.matplotlib_renderer import MatplotlibRenderer
+from renderers.matplotlib_renderer import FURNITURE_KINDS, MatplotlibRenderer
 
 
 def _charts(types, n, **options):
@@ -30,8 +30,8 @@ def _charts(types, n, **options):
 
 
 def _label_boxes(ax, renderer):
-    for text in ax.texts:
-        if text.get_visible() and text.get_text().strip():
+    for text in ax.texts:  # value labels; furniture (subtitle, brand mark, reference label, callout) is checked by the renderer
+        if text.get_visible() and text.get_text().strip() and text.get_gid() not in FURNITURE_KINDS:
             bb = text.get_window_extent(renderer)
             yield text, Bbox.from_extents(bb.x0 + 1, bb.y0 + 1, bb.x1 - 1, bb.y1 - 1)
 
