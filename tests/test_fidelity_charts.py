@@ -30,8 +30,12 @@ def _charts(types, n, **options):
 
 
 def _label_boxes(ax, renderer):
-    for text in ax.texts:  # value labels; furniture (subtitle, brand mark, reference label, callout) is checked by the renderer
-        if text.get_visible() and text.get_text().strip() and text.get_gid() not in FURNITURE_KINDS:
+    """Value labels: chart furniture (subtitle, note, callout, reference line label) is checked
+    against everything else as a text, not as a label of a mark."""
+    for text in ax.texts:
+        if text.get_gid() in FURNITURE_KINDS:
+            continue
+        if text.get_visible() and text.get_text().strip():
             bb = text.get_window_extent(renderer)
             yield text, Bbox.from_extents(bb.x0 + 1, bb.y0 + 1, bb.x1 - 1, bb.y1 - 1)
 
