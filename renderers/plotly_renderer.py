@@ -114,7 +114,7 @@ def _page_html() -> str:
     bundle = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        "<style>html,body{margin:0;padding:0;background:transparent}#chart{position:absolute;left:0;top:0}</style>"
+        "<style>html,body{margin:0;padding:0;background:transparent}#chart{position:absolute;left:0;top:0}svg text{unicode-bidi:plaintext}</style>"
         f"<script>{bundle}</script></head><body><div id='chart'></div></body></html>"
     )
 
@@ -193,7 +193,7 @@ class PlotlyRenderer(ChromiumRenderer):
 
     def render(self, source: Any) -> Render:
         spec = source.copy()
-        legibility.ensure_glyphs(spec, chart_texts(spec))
+        legibility.ensure_glyphs(spec, chart_texts(spec), shapes=True)
         for attempt in range(1, legibility.MAX_DRAWS + 1):
             fig, mark_meta = plotly_figure(spec)
             resolved = resolved_figure(fig)

@@ -78,6 +78,7 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
         table = chart_tables.BUILDERS[chart_type](gen, rng, seed)
     else:
         table = gen._table(rng, seed, chart_type)
+    table = gen.localized(table, rng)
     style: dict[str, Any] = {}
     if engine == "plotly":
         style["template"] = _choice(rng, PLOTLY_TEMPLATES)
@@ -87,6 +88,12 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
     _palette_axis(rng, chart_type, table, style, dark)
     families = gen.options.fonts
     style["font_family"] = _choice(rng, families)
+    if engine == "plotly" and gen.options.locales:  # Arabic, Indic, Thai... text in the script's Noto face, Latin in the family
+        from factory.generators.locales import script_families
+
+        before, _ = script_families(gen.locale, "serif" if "Serif" in style["font_family"] else "sans-serif")
+        if before:
+            style["script_font"] = before[0]
     style["title_weight"] = _choice(rng, ["normal", "bold"], p=[0.5, 0.5])
     style["font_px"] = _round_to(float(rng.uniform(11.0, 15.0)), 0)
     style["title_scale"] = _round_to(float(rng.uniform(1.2, 1.6)), 2)
