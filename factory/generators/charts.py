@@ -499,6 +499,12 @@ class ChartGenerator(Generator):
 
     def _style_font(self, rng, chart_type, table, style):
         style["font_family"] = _choice(rng, self.options.fonts)
+        if self.options.locales:  # Han, kana, Hangul: the locale's own CJK face (its glyph forms), which draws Latin too
+            from factory.generators.locales import script_families
+
+            _, after = script_families(self.locale, "serif" if "Serif" in style["font_family"] else "sans-serif")
+            if after:
+                style["font_family"] = after[0]
         style["title_weight"] = _choice(rng, ["normal", "bold"], p=[0.6, 0.4])
 
     def _style_font_size(self, rng, chart_type, table, style):

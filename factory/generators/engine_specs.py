@@ -88,11 +88,13 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
     _palette_axis(rng, chart_type, table, style, dark)
     families = gen.options.fonts
     style["font_family"] = _choice(rng, families)
-    if engine == "plotly" and gen.options.locales:  # Arabic, Indic, Thai... text in the script's Noto face, Latin in the family
+    if gen.options.locales:
         from factory.generators.locales import script_families
 
-        before, _ = script_families(gen.locale, "serif" if "Serif" in style["font_family"] else "sans-serif")
-        if before:
+        before, after = script_families(gen.locale, "serif" if "Serif" in style["font_family"] else "sans-serif")
+        if after:  # Han, kana, Hangul: the locale's own CJK face (its glyph forms), which draws Latin too
+            style["font_family"] = after[0]
+        elif before and engine == "plotly":  # Arabic, Indic, Thai... text in the script's Noto face, Latin in the family
             style["script_font"] = before[0]
     style["title_weight"] = _choice(rng, ["normal", "bold"], p=[0.5, 0.5])
     style["font_px"] = _round_to(float(rng.uniform(11.0, 15.0)), 0)
