@@ -13,6 +13,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig libgl1 libglib2.0-0 \
+      tesseract-ocr tesseract-ocr-eng \
       fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans \
  && rm -rf /var/lib/apt/lists/*
 

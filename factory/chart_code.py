@@ -8,10 +8,12 @@ Every number written on the chart comes from `factory.tabular.format_value`, as 
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from factory.chart_colours import ink_for, readable
 from factory.tabular import Column, Table, format_value
 
 SALT = "render-factory"
@@ -29,6 +31,9 @@ GENERIC_FONTS = {
 # Characters numeric tick labels may use (digits, separators, unicode minus, SI prefixes, %).
 TICK_CHARS = "0123456789.,%-+ekMGTµm"
 MINUS = "\u2212"
+SUBTITLE_SCALE = 0.9
+SUBTITLE_GAP_PT = 5
+HIGHLIGHT_REST = "#c4c4c4"  # the bars beside a highlighted one
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,50 @@ def rc_params(spec: Any) -> dict[str, Any]:
     if s.get("background"):
         rc["figure.facecolor"] = s["background"]
         rc["axes.facecolor"] = s["axes_background"] or s["background"]
+    rc.update(_legible_text_colors(s["theme"], rc.get("figure.facecolor"), rc.get("axes.facecolor")))
     return rc
+
+
+def backgrounds(spec: Any) -> tuple[str, str]:
+    """(figure, axes) background colours as drawn: the spec's, else its style sheet's."""
+    import matplotlib
+    import matplotlib.style
+    from matplotlib.colors import to_hex
+
+    s = spec.style
+    if s.get("background"):
+        return s["background"], s.get("axes_background") or s["background"]
+    sheet = matplotlib.style.library.get(s["theme"], {}) if s["theme"] != "default" else {}
+    fig = sheet.get("figure.facecolor", matplotlib.rcParamsDefault["figure.facecolor"])
+    axes = sheet.get("axes.facecolor", matplotlib.rcParamsDefault["axes.facecolor"])
+    return to_hex(fig), to_hex(axes)
+
+
+TEXT_COLOR_KEYS = ("text.color", "axes.labelcolor", "xtick.color", "ytick.color")
+CHART_TEXT_CONTRAST = 5.5  # above WCAG's 4.5:1: small antialiased text reads lighter than its colour
+
+
+@functools.lru_cache(maxsize=None)
+def _legible_text_colors(theme: str, figure_bg: str | None, axes_bg: str | None) -> dict[str, str]:
+    """Text colours of the theme moved (lightness only) until they reach WCAG AA (4.5:1) on the
+    figure's and the axes' backgrounds; only colours that fall short are overridden
+    (Solarize_Light2's #657b83 reads at 4.1:1 on its own background)."""
+    import matplotlib
+    import matplotlib.style
+    from matplotlib.colors import to_hex
+
+    from factory.generators.page_theme import contrast, readable_on
+
+    params = dict(matplotlib.rcParamsDefault)
+    if theme != "default":
+        params.update(matplotlib.style.library.get(theme, {}))
+    backgrounds = [to_hex(figure_bg or params["figure.facecolor"]), to_hex(axes_bg or params["axes.facecolor"])]
+    out = {}
+    for key in TEXT_COLOR_KEYS:
+        color = to_hex(params[key])
+        if min(contrast(color, b) for b in backgrounds) < 4.5:
+            out[key] = readable_on(color, backgrounds, CHART_TEXT_CONTRAST)
+    return out
 
 
 def escape(text: str) -> str:
@@ -209,6 +257,49 @@ def value_texts(table: Table, index: int) -> list[str]:
     return [format_value(v, column) for v in table.values(index)]
 
 
+def drawn_value_texts(spec: Any, index: int) -> list[str]:
+    """Series `index`'s value labels as drawn: blank where the renderer found a label would not
+    fit its mark or would be crossed by one (`style["hidden_values"]`: [series, row] pairs)."""
+    hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
+    return ["" if (index, row) in hidden else text for row, text in enumerate(value_texts(spec.table, index))]
+
+
+# Where a line chart's value label sits against its point: offset (points), ha, va.
+LABEL_PLACES = {
+    "above": ((0, 6), "center", "bottom"),
+    "below": ((0, -6), "center", "top"),
+    "left": ((-4, 5), "right", "bottom"),
+    "right": ((4, 5), "left", "bottom"),
+}
+
+
+def label_sides(spec: Any, index: int) -> list[str]:
+    """Where each value label of line series `index` goes: away from the line through its point
+    (below a dip, above a peak, upper left on a rise, upper right on a fall); an area's fill lies
+    below its line, so its labels never go below. `style["label_sides"]` overrides."""
+    given = spec.style.get("label_sides")
+    if given:
+        return list(given[index])
+    values = spec.table.values(index)
+    sides = []
+    for i, v in enumerate(values):
+        if v is None:
+            sides.append("above")
+            continue
+        before = values[i - 1] if i > 0 else None
+        after = values[i + 1] if i + 1 < len(values) else None
+        lower = [n for n in (before, after) if n is not None and n < v]
+        higher = [n for n in (before, after) if n is not None and n > v]
+        if higher and not lower:
+            side = "below" if spec.chart_type != "area" else "above"
+        elif before is not None and after is not None and lower and higher:
+            side = "left" if after > v else "right"
+        else:
+            side = "above"
+        sides.append(side)
+    return sides
+
+
 def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
     """Bin edges and their tick texts (the same texts the bin labels "10-20" are made of)."""
     edges = [float(e) for e in spec.style["bin_edges"]]
@@ -245,6 +336,14 @@ def chart_texts(spec: Any) -> list[str]:
             texts += value_texts(spec.table, i)
     if spec.chart_type == "histogram":
         texts += histogram_edges(spec)[1]
+    s = spec.style
+    texts += [s.get("subtitle") or "", s.get("note") or "", s.get("reference_text") or "", s.get("currency") or ""]
+    if s.get("callout", "none") != "none":
+        texts.append(s["callout_text"])
+    if s.get("logo", "none") != "none":
+        from factory.generators.engine_specs import logo_label
+
+        texts.append(logo_label(s))
     return [t for t in texts if t]
 
 
@@ -280,6 +379,7 @@ class _Builder:
         self.emit("ax = fig.add_subplot()")
         getattr(self, f"_draw_{kind}")()
         self._titles()
+        self._furniture()
         self._number_format()
         self._legend()
         return "\n".join(self.lines) + "\n"
@@ -289,6 +389,13 @@ class _Builder:
     @property
     def vsize(self) -> float:
         return font_points(self.spec, self.s["value_scale"])
+
+    def _bar_colours(self) -> str:
+        """One colour, or, with a highlighted bar, the palette's colour on it and grey on the rest."""
+        hi = int(self.s.get("highlight", -1))
+        if hi < 0:
+            return repr(self.s["colors"][0])
+        return repr([self.s["colors"][0] if i == hi else HIGHLIGHT_REST for i in range(len(self.table.rows))])
 
     def _edge(self) -> str:
         return {"none": "none", "white": "white", "dark": "#333333"}[self.s["bar_edge"]]
@@ -302,7 +409,7 @@ class _Builder:
     def _value_label_dict(self) -> None:
         self.emit("value_labels = {")
         for i, name in enumerate(series_names(self.spec)):
-            self.emit(f"    {escape(name)!r}: {_strs(value_texts(self.table, i))},")
+            self.emit(f"    {escape(name)!r}: {_strs(drawn_value_texts(self.spec, i))},")
         self.emit("}")
 
     def _categories(self, axis: str = "x") -> None:
@@ -334,13 +441,70 @@ class _Builder:
 
     def _titles(self) -> None:
         title = title_text(self.spec)
-        if title:
+        if title and self.s.get("subtitle"):  # the subtitle sits between the title and the plot
+            # the title's baseline sits `pad` above the plot: its descenders hang below it
+            pad = round(SUBTITLE_GAP_PT + font_points(self.spec, SUBTITLE_SCALE) * 1.45 + font_points(self.spec, self.s["title_scale"]) * 0.3 + 2, 1)
+            self.emit(f'ax.set_title({escape(title)!r}, loc="{self.s["title_loc"]}", pad={pad})')
+        elif title:
             self.emit(f'ax.set_title({escape(title)!r}, loc="{self.s["title_loc"]}")')
         x, y = axis_titles(self.spec)
         if x:
             self.emit(f"ax.set_xlabel({escape(x)!r})")
         if y:
             self.emit(f"ax.set_ylabel({escape(y)!r})")
+
+    # -- furniture ------------------------------------------------------------------------------
+
+    def _furniture(self) -> None:
+        """Subtitle, reference line, callout, note and brand mark; each text named by its gid so
+        the renderer knows it (and a repair can drop it). Colours reach 4.6:1 on their background."""
+        s, spec = self.s, self.spec
+        paper, plot = backgrounds(spec)
+        if s.get("subtitle") and title_text(spec):
+            x, ha = ("0", "left") if s["title_loc"] == "left" else ("0.5", "center")
+            self.emit(f'ax.annotate({escape(s["subtitle"])!r}, ({x}, 1), xycoords="axes fraction", xytext=(0, {SUBTITLE_GAP_PT}), '
+                      f'textcoords="offset points", ha="{ha}", va="bottom", fontsize={font_points(spec, SUBTITLE_SCALE)}, '
+                      f'color="{readable("#555555", (paper,))}", gid="subtitle")')  # fmt: skip
+        if s.get("reference_line", "none") == "average":
+            accent = readable("#d62728", (paper, plot))
+            v, text, size = s["reference_value"], escape(s["reference_text"]), font_points(spec, 0.8)
+            box = f'{{"boxstyle": "square,pad=0.15", "fc": "{plot}", "ec": "none"}}'  # readable over a bar
+            if spec.chart_type == "barh":
+                self.emit(f'ax.axvline({v!r}, color="{accent}", linestyle="--", linewidth=1.2, zorder=3)',
+                          f'ax.annotate({text!r}, ({v!r}, 1), xycoords=("data", "axes fraction"), xytext=(3, -3), textcoords="offset points", '
+                          f'ha="left", va="top", fontsize={size}, color="{accent}", bbox={box}, gid="reference")')  # fmt: skip
+            else:
+                self.emit(f'ax.axhline({v!r}, color="{accent}", linestyle="--", linewidth=1.2, zorder=3)',
+                          f'ax.annotate({text!r}, (1, {v!r}), xycoords=("axes fraction", "data"), xytext=(-3, 3), textcoords="offset points", '
+                          f'ha="right", va="bottom", fontsize={size}, color="{accent}", bbox={box}, gid="reference")')  # fmt: skip
+        if s.get("callout", "none") != "none":
+            from factory.generators.engine_specs import callout_above
+
+            row = int(s["callout_row"])
+            ink = ink_for(plot)
+            up = callout_above(spec)
+            self.emit("ax.margins(y=0.25)")  # headroom: the label stays inside the axes, clear of the title
+            self.emit(f'ax.annotate({escape(s["callout_text"])!r}, ({row}, {_num(self.table.rows[row][1])}), xytext=(0, {30 if up else -30}), '
+                      f'textcoords="offset points", ha="center", va="{"bottom" if up else "top"}", fontsize={font_points(spec, 0.85)}, '
+                      f'fontweight="bold", color="{ink}", arrowprops={{"arrowstyle": "-|>", "color": "{ink}", "lw": 1.0, "shrinkA": 0, "shrinkB": 3}}, '
+                      f'bbox={{"boxstyle": "round,pad=0.2", "fc": "{plot}", "ec": "none"}}, gid="callout")')  # fmt: skip
+        note, logo = s.get("note") or "", s.get("logo", "none")
+        muted = readable("#6b6b6b", (paper,))
+        small = font_points(spec, 0.8)
+        if note:  # the figure's bottom line, space kept for it by the constrained layout
+            self.emit(f'fig.supxlabel({escape(note)!r}, x=0.01, ha="left", fontsize={small}, color="{muted}", gid="note")')
+        if logo != "none":
+            from factory.generators.engine_specs import logo_label
+
+            text = escape(logo_label(s))
+            kw = f'fontsize={font_points(spec, 0.75)}, fontweight="bold", color="{muted}", gid="logo"'
+            if logo.startswith("top"):
+                self.emit(f'ax.annotate({text!r}, (1, 1), xycoords="axes fraction", xytext=(0, {SUBTITLE_GAP_PT}), textcoords="offset points", '
+                          f'ha="right", va="bottom", {kw})')  # fmt: skip
+            elif note:  # on the note's line, at the right
+                self.emit(f'fig.text(0.99, 0.01, {text!r}, ha="right", va="bottom", {kw})')
+            else:
+                self.emit(f'fig.supxlabel({text!r}, x=0.99, ha="right", {kw})')
 
     def _number_format(self) -> None:
         fmt = self.s.get("number_format", "auto")
@@ -356,6 +520,11 @@ class _Builder:
         elif fmt == "percent":
             self.uses_ticker = True
             self.emit(f"ax.{axis}axis.set_major_formatter(ticker.PercentFormatter(xmax=100))")
+        elif fmt == "currency":
+            self.uses_ticker = True
+            minus = MINUS if self.s.get("unicode_minus", True) else "-"
+            sign = f'("{minus}" if v < 0 else "")'
+            self.emit(f'ax.{axis}axis.set_major_formatter(ticker.FuncFormatter(lambda v, pos: {sign} + "{self.s["currency"]}" + format(abs(v), ",.10g")))')
 
     def _legend(self) -> None:
         where = self.s.get("legend", "none")
@@ -363,12 +532,17 @@ class _Builder:
             return
         handles = "wedges, labels, " if self.spec.chart_type in ("pie", "donut") else ""
         n = len(self.table.rows) if handles else len(self.table.series)
+        extra = ""
+        if self.spec.chart_type == "scatter":  # a marker no taller than its legend row
+            diameter = (self.s["marker_size"] ** 2 * 1.5) ** 0.5
+            scale = min(1.0, 0.8 * font_points(self.spec, self.s["legend_scale"]) / diameter)
+            extra = f", markerscale={round(scale, 2)}" if scale < 1.0 else ""
         if where == "outside right":
-            self.emit(f'fig.legend({handles}loc="outside right upper")')
+            self.emit(f'fig.legend({handles}loc="outside right upper"{extra})')
         elif where == "outside bottom":
-            self.emit(f'fig.legend({handles}loc="outside lower center", ncols={min(n, 4)})')
+            self.emit(f'fig.legend({handles}loc="outside lower center", ncols={min(n, 4)}{extra})')
         else:
-            self.emit(f'ax.legend({handles}loc="{where}")')
+            self.emit(f'ax.legend({handles}loc="{where}"{extra})')
 
     # -- chart types ----------------------------------------------------------------------------
 
@@ -377,11 +551,11 @@ class _Builder:
         self._categories()
         self.emit(f"values = {_nums(self.table.values(0))}")
         self.emit(
-            f'bars = ax.bar(x, values, width={s["bar_width"]}, color="{s["colors"][0]}", edgecolor="{self._edge()}")'
+            f'bars = ax.bar(x, values, width={s["bar_width"]}, color={self._bar_colours()}, edgecolor="{self._edge()}")'
         )
         self._category_ticks()
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
             self.emit("ax.margins(y=0.1)")
 
     def _draw_negative_bar(self) -> None:
@@ -394,7 +568,7 @@ class _Builder:
         self.emit('ax.axhline(0, color="#555555", linewidth=0.8)')
         self._category_ticks()
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
             self.emit("ax.margins(y=0.12)")
 
     def _draw_barh(self) -> None:
@@ -402,12 +576,12 @@ class _Builder:
         self._categories("y")
         self.emit(f"values = {_nums(self.table.values(0))}")
         self.emit(
-            f'bars = ax.barh(y, values, height={s["bar_width"]}, color="{s["colors"][0]}", edgecolor="{self._edge()}")'
+            f'bars = ax.barh(y, values, height={s["bar_width"]}, color={self._bar_colours()}, edgecolor="{self._edge()}")'
         )
         self._category_ticks("y")
         self.emit("ax.invert_yaxis()")
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
             self.emit("ax.margins(x=0.15)")
 
     def _draw_grouped_bar(self) -> None:
@@ -463,10 +637,19 @@ class _Builder:
         self.emit(f"line_styles = {self.s['line_styles'][:n]!r}")
         self.emit(f"markers = {self.s['markers'][:n]!r}")
 
-    def _point_labels(self, values: str, texts: str, indent: str = "") -> None:
+    def _label_places(self) -> None:
+        used = {side for i in range(len(self.table.series)) for side in label_sides(self.spec, i)}
+        self.emit("places = {  # side: offset in points, horizontal and vertical alignment")
+        for side, place in LABEL_PLACES.items():
+            if side in used:
+                self.emit(f"    {side!r}: {place!r},")
+        self.emit("}")
+
+    def _point_labels(self, values: str, texts: str, sides: str, indent: str = "") -> None:
         self.emit(
-            f"{indent}for xi, yi, text in zip(x, {values}, {texts}):",
-            f'{indent}    ax.annotate(text, (xi, yi), xytext=(0, 5), textcoords="offset points", ha="center", fontsize={self.vsize})',
+            f"{indent}for xi, yi, text, side in zip(x, {values}, {texts}, {sides}):",
+            f"{indent}    offset, ha, va = places[side]",
+            f'{indent}    ax.annotate(text, (xi, yi), xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize={self.vsize})',
         )
 
     def _draw_line(self) -> None:
@@ -475,7 +658,8 @@ class _Builder:
         self._line_styles()
         self.emit(f"ax.plot(x, values, {self._line_kw('0')})")
         if self.s["value_labels"]:
-            self._point_labels("values", _strs(value_texts(self.table, 0)))
+            self._label_places()
+            self._point_labels("values", _strs(drawn_value_texts(self.spec, 0)), repr(label_sides(self.spec, 0)))
             self.emit("ax.margins(y=0.1)")
         self._category_ticks()
 
@@ -484,11 +668,13 @@ class _Builder:
         self._series_dict()
         if self.s["value_labels"]:
             self._value_label_dict()
+            self.emit(f"label_sides = {[label_sides(self.spec, i) for i in range(len(self.table.series))]!r}")
+            self._label_places()
         self._line_styles()
         self.emit("for i, (name, values) in enumerate(series.items()):")
         self.emit(f"    ax.plot(x, values, label=name, {self._line_kw()})")
         if self.s["value_labels"]:
-            self._point_labels("values", "value_labels[name]", indent="    ")
+            self._point_labels("values", "value_labels[name]", "label_sides[i]", indent="    ")
         if self.s["value_labels"]:
             self.emit("ax.margins(y=0.1)")
         self._category_ticks()
@@ -501,7 +687,8 @@ class _Builder:
         self.emit(f"ax.fill_between(x, values, color=colors[0], alpha={s['area_alpha']}, linewidth=0)")
         self.emit(f"ax.plot(x, values, {self._line_kw('0')})")
         if s["value_labels"]:
-            self._point_labels("values", _strs(value_texts(self.table, 0)))
+            self._label_places()
+            self._point_labels("values", _strs(drawn_value_texts(self.spec, 0)), repr(label_sides(self.spec, 0)))
             self.emit("ax.margins(y=0.1)")
         self._category_ticks()
 
@@ -544,7 +731,7 @@ class _Builder:
         extra = f', rotation={rot}, ha="right", rotation_mode="anchor"' if rot and rot != 90 else (", rotation=90" if rot else "")
         self.emit(f"ax.set_xticks(edges{sl}, edge_labels{sl}{extra})")
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(value_texts(self.table, 0)))
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
             self.emit("ax.margins(y=0.1)")
 
     def _draw_pie(self, donut: bool = False) -> None:
@@ -567,7 +754,7 @@ class _Builder:
         )
         if s["value_labels"]:
             radius = round(1 - s["donut_width"] / 2, 3) if donut else 0.65
-            self.emit(f"value_labels = {_strs(value_texts(self.table, 0))}")
+            self.emit(f"value_labels = {_strs(drawn_value_texts(self.spec, 0))}")
             self.emit(f"text_colors = {[contrast_text(c) for c in colors]!r}")
             self.emit(
                 "for wedge, text, color in zip(wedges, value_labels, text_colors):",

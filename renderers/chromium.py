@@ -12,8 +12,10 @@ inline image a second time in the facts doubled page samples. Same value -> same
 
 Sources are duck-typed plain data with `html`, `viewport_width`, `viewport_height`, `full_page`,
 `max_height` (CSS px) and optionally `javascript` (default False), `device_scale_factor` (default
-1: multiplies the renderer's own setting, so a source can ask for its own dpi) and `measure_words`
-(default False: also measure every visible word's box, for documents; see `facts["words"]`).
+1: multiplies the renderer's own setting, so a source can ask for its own dpi), `measure_words`
+(default False: also measure every visible word's box, for documents; see `facts["words"]`) and
+`assets`: files the factory serves to this page, {absolute http URL: object with `content_type`
+and `body` (bytes)}; a request for any other URL is refused as always.
 
 Why these mechanisms (measured on the 2-core build machine, Chromium 156, Playwright 1.65):
 - `page.evaluate` works with JavaScript disabled (page scripts do not run; ours does), but
@@ -54,6 +56,7 @@ import signal
 import struct
 import threading
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import Field, ValidationError
 
@@ -66,6 +69,7 @@ log = logging.getLogger(__name__)
 ALLOWED_SCHEMES = ("data:", "about:")
 DATA_URI_HASH_HEX = 12  # hex digits of SHA-256 kept when shortening data: URIs in attrs
 MAX_BLOCKED_LISTED = 50  # blocked URLs listed per page (sorted, unique, each cut to 300 chars)
+MAX_LOW_CONTRAST_LISTED = 50  # texts below WCAG contrast listed per page
 _DATA_IMAGE = re.compile(r"data:image/", re.IGNORECASE)
 _UNQUOTED_END = re.compile(r"[\s>]|$")
 
@@ -103,6 +107,25 @@ class ChromiumSettings(Options):
 _PAGE_JS = """async (o) => {
   const de = document.documentElement, b = document.body;
   const docHeight = () => Math.ceil(Math.max(de.scrollHeight, b ? b.scrollHeight : 0));
+  // A capture cut short ends above every text and control it would cut through: each is then
+  // wholly in the picture or wholly out of it (pictures may be cut). Never above half the cut.
+  function cutAboveCrossings(H) {
+    const floor = H / 2, r = document.createRange(), controls = document.querySelectorAll("a, button, input, select, textarea");
+    for (let round = 0; round < 100; round++) {
+      let cut = H;
+      const cross = (rect) => { if (rect.height > 0 && rect.top < cut && Math.ceil(rect.bottom) > H && rect.top >= floor) cut = Math.floor(rect.top); };
+      const walker = document.createTreeWalker(b || de, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (!n.data.trim()) continue;
+        r.selectNodeContents(n);
+        cross(r.getBoundingClientRect());
+      }
+      for (const el of controls) cross(el.getBoundingClientRect());
+      if (cut >= H) return H;
+      H = cut;
+    }
+    return H;
+  }
   let H = o.height;
   if (o.settle) {
     await document.fonts.ready;
@@ -113,6 +136,7 @@ _PAGE_JS = """async (o) => {
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
     window.scrollTo(0, 0);
     H = Math.min(o.fullPage ? docHeight() : o.viewportHeight, o.cap);
+    if (docHeight() > H) H = cutAboveCrossings(H);
     if (H !== window.innerHeight) return JSON.stringify({resize: H});
   }
 
@@ -135,9 +159,41 @@ _PAGE_JS = """async (o) => {
   const boxOf = (r) => px(r.left, r.top, r.right, r.bottom);
   // Non-empty and overlapping the captured area [0, W) x [0, H).
   const shows = (r) => r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < W && r.top < H;
-  // Entries of `boxes` are clipped to the picture; DOM boxes keep the true geometry.
-  const emit = (kind, r, text) => boxes.push({kind, text,
-    box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
+  // `boxes` lists what lies wholly in the picture (2 px tolerance, as the simplified HTML's
+  // rule), clipped to it; DOM boxes keep the true geometry.
+  const edge = 2 / S;
+  const emit = (kind, r, text) => {
+    if (r.left < -edge || r.top < -edge || r.right > W + edge || r.bottom > H + edge) return;
+    boxes.push({kind, text, box: px(Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, W), Math.min(r.bottom, H))});
+  };
+
+  // WCAG contrast of every visible text against the colour behind it, from computed styles:
+  // `back` is the opaque colour an element's content is drawn on (null under a background
+  // image), `op` the product of the opacities above. Texts below 4.5:1 (3:1 when large: 24 px,
+  // or 18.66 px bold) are listed in low_contrast.
+  const low = [];
+  const rgba = (c) => { const m = (c || "").match(/[\\d.]+/g) || [0, 0, 0, 0];
+    return [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1]; };
+  const over = (c, b, a) => [0, 1, 2].map(i => c[i] * a + b[i] * (1 - a));
+  const lum = (c) => { const l = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const hex = (c) => "#" + c.map(v => Math.round(v).toString(16).padStart(2, "0")).join("");
+  function backOf(style, back) {
+    if (style.backgroundImage && style.backgroundImage !== "none") return null;
+    const own = rgba(style.backgroundColor);
+    if (own[3] >= 1) return own.slice(0, 3);
+    return back && own[3] > 0 ? over(own, back, own[3]) : back;
+  }
+  function checkContrast(style, back, op, text, r) {
+    if (!back) return;
+    const fg = rgba(style.color), shown = over(fg, back, fg[3] * op);
+    const size = parseFloat(style.fontSize) || 16, weight = parseInt(style.fontWeight) || 400;
+    const large = size >= 24 || (size >= 18.66 && weight >= 700);
+    const value = ratio(shown, back);
+    if (value < (large ? 3 : 4.5)) low.push({text: text.slice(0, 80), ratio: Math.round(value * 100) / 100, large,
+      color: hex(shown), background: hex(back), box: boxOf(r)});
+  }
 
   // Words (o.words): every whitespace-separated run of a visible text node, with its box
   // [x0, y0, x1, y1] clipped to the picture, its block, `node` (the index of its text node among
@@ -234,9 +290,11 @@ _PAGE_JS = """async (o) => {
   // without a box (display: contents) answers false for itself, its box-less children take.
   // `block`: the id of the nearest element that is not laid out inline (its words share lines);
   // `inMath`: inside a <math> element, which is measured as one word (see mathWord).
-  function walk(el, opaque, depth, inSvg, checked, block, inMath) {
+  // `behind`: the opaque colour this element is drawn on; `op`: the product of opacities above.
+  function walk(el, opaque, depth, inSvg, checked, block, inMath, behind, op) {
     const tag = el.localName;
     const style = getComputedStyle(el);
+    const back = backOf(style, behind), opacity = op * (parseFloat(style.opacity) || 0);
     const r = el.getBoundingClientRect();
     const drawn = opaque && style.opacity !== "0";
     const seen = drawn && style.visibility === "visible";  // visibility is inherited: per element
@@ -256,7 +314,7 @@ _PAGE_JS = """async (o) => {
     const own = [];
     for (const child of el.childNodes) {
       if (child.nodeType === Node.ELEMENT_NODE) {
-        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown, block, inMath));
+        if (!SKIP.has(child.localName)) node.children.push(walk(child, drawn, depth + 1, inSvg || tag === "svg", shown, block, inMath, back, opacity));
       } else if (child.nodeType === Node.TEXT_NODE) {
         const text = collapse(child.data);
         if (!text) {  // whitespace between tags carries nothing, but it separates words
@@ -269,6 +327,7 @@ _PAGE_JS = """async (o) => {
         node.children.push({tag: "#text", text, visible, box: boxOf(tr)});
         if (visible) {
           emit("text", tr, text);
+          if (!inSvg) checkContrast(style, back, opacity, text, tr);
           const size = parseFloat(style.fontSize) * S;
           if (size > 0 && (minTextPx === 0 || size < minTextPx)) minTextPx = size;
           textNodes++;
@@ -281,9 +340,9 @@ _PAGE_JS = """async (o) => {
     return node;
   }
 
-  const dom = walk(de, true, 0, false, true, 0, false);
+  const dom = walk(de, true, 0, false, true, 0, false, [255, 255, 255], 1);
   // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
-  const out = {dom, boxes, document_height: docHeight(), captured_height: H,
+  const out = {dom, boxes, low_contrast: low, document_height: docHeight(), captured_height: H,
                min_text_px: Math.round(minTextPx * 10) / 10};
   if (o.words) out.words = words;
   return JSON.stringify(out);
@@ -414,6 +473,7 @@ def _source_spec(source: Any) -> dict[str, Any]:
             "javascript": bool(getattr(source, "javascript", False)),
             "scale": float(getattr(source, "device_scale_factor", 1.0) or 1.0),
             "words": bool(getattr(source, "measure_words", False)),
+            "assets": dict(getattr(source, "assets", None) or {}),
         }
     except AttributeError as exc:
         raise TypeError(f"ChromiumRenderer needs a source with html, viewport_width, viewport_height, "
@@ -467,6 +527,7 @@ class ChromiumRenderer(Renderer):
         self._pages: dict[bool, _Tab] = {}  # by JavaScript mode
         self._pages_rendered = 0  # since the browser was launched
         self._blocked: list[str] = []
+        self._served: dict[str, Any] = {}  # the page being drawn's own files, by URL
         self._chromium_version = ""
         self._owner_pid = os.getpid()
 
@@ -511,6 +572,9 @@ class ChromiumRenderer(Renderer):
         url = route.request.url
         if url.startswith(ALLOWED_SCHEMES):
             route.continue_()
+        elif url in self._served or unquote(url) in self._served:
+            asset = self._served.get(url) or self._served[unquote(url)]
+            route.fulfill(status=200, headers={"content-type": asset.content_type}, body=asset.body)
         else:
             self._blocked.append(url)
             route.abort("blockedbyclient")
@@ -607,11 +671,15 @@ class ChromiumRenderer(Renderer):
         cap = max(1, min(spec["max_height"], int(self.options.max_capture_height / scale)))  # CSS px
         width = spec["width"]
         self._blocked = []
+        self._served = {**spec["assets"], **{unquote(url): asset for url, asset in spec["assets"].items()}}
         if spec["javascript"]:
             tab.page.goto("about:blank")  # a fresh Window: the last page's timers cannot reach this one
         # Lay out at the source's own viewport; the capture height is decided afterwards.
         tab.resize(width, spec["height"], scale)
-        pictures = embedded_images(spec["html"])
+        # The page's served pictures too: Blink's memory cache keeps them by URL across pages alike.
+        pictures = embedded_images(spec["html"]) + sorted(
+            url for url, asset in spec["assets"].items() if asset.content_type.startswith("image/")
+        )
         if pictures:
             tab.page.evaluate(_DECODE_JS, pictures)
         tab.page.set_content(spec["html"], wait_until="load")
@@ -632,6 +700,7 @@ class ChromiumRenderer(Renderer):
                 "document_height": measured["document_height"],
                 "captured_height": height,
                 "truncated": measured["document_height"] > height,
+                "low_contrast": measured["low_contrast"][:MAX_LOW_CONTRAST_LISTED],
                 "requests_blocked": blocked[:MAX_BLOCKED_LISTED],
             },
             # The smallest visible text (font size x device scale), as charts report theirs: the

@@ -51,8 +51,10 @@ CLIP_TOLERANCE_PX = 0.5
 MIN_GAP_PX = 2.0  # x labels and value labels on one line keep at least this gap
 SPACED_KINDS = frozenset({"xtick", "value"})
 MIN_PLOT_FRACTION = (0.3, 0.25)  # plot area at least this share of figure width, height
+MIN_PLOT_AREA = 0.35  # and at least this share of the figure's area (legends and titles get the rest)
 MAX_ASPECT = 2.5  # a grown figure stays at most this much wider than tall
 MINUS = "\u2212"
+FURNITURE_KINDS = frozenset({"subtitle", "note", "logo", "callout", "reference"})
 FALLBACK_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR")
 # Scripts Matplotlib cannot shape (joining, reordering, right-to-left): they would draw wrong.
 _UNSHAPED = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
@@ -217,13 +219,14 @@ class TextBox:
     size: tuple[float, float] | None = None  # unrotated width, height for rotated text
     group: int = -1  # legend id for a legend's texts and frame
     font_px: float = 0.0
+    index: int = -1  # value labels: their order among the axes' value texts (series-major)
 
     @property
     def axis_aligned(self) -> bool:
         return self.size is None or abs(math.remainder(self.angle, 90.0)) < 0.01
 
 
-def _text_box(text: Text, kind: str, renderer, group: int = -1, bb=None) -> TextBox | None:
+def _text_box(text: Text, kind: str, renderer, group: int = -1, bb=None, index: int = -1) -> TextBox | None:
     if not text.get_visible() or not text.get_text().strip():
         return None
     if bb is None:
@@ -236,7 +239,7 @@ def _text_box(text: Text, kind: str, renderer, group: int = -1, bb=None) -> Text
         size = _unrotated_size(text, renderer)
     shown = text.get_text().replace("\\$", "$")  # chart_code.escape keeps '$' out of mathtext
     font_px = text.get_fontsize() * renderer.dpi / 72.0
-    return TextBox(kind, shown, bb.x0, bb.y0, bb.x1, bb.y1, angle, size, group, font_px)
+    return TextBox(kind, shown, bb.x0, bb.y0, bb.x1, bb.y1, angle, size, group, font_px, index)
 
 
 def _unrotated_size(text: Text, renderer) -> tuple[float, float]:
@@ -259,8 +262,8 @@ def text_boxes(drawn: DrawnChart) -> list[TextBox]:
     fig, renderer = drawn.figure, drawn.renderer
     boxes: list[TextBox] = []
 
-    def add(text: Text, kind: str, group: int = -1, bb=None) -> None:
-        box = _text_box(text, kind, renderer, group, bb)
+    def add(text: Text, kind: str, group: int = -1, bb=None, index: int = -1) -> None:
+        box = _text_box(text, kind, renderer, group, bb, index)
         if box is not None:
             boxes.append(box)
 
@@ -289,13 +292,19 @@ def text_boxes(drawn: DrawnChart) -> list[TextBox]:
         add_tick_labels(ax.xaxis, "xtick")
         add_tick_labels(ax.yaxis, "ytick")
         pie = bool(ax.patches) and isinstance(ax.patches[0], Wedge)
+        values = 0
         for text in ax.texts:
-            kind = "value"
-            if pie and math.hypot(*text.get_position()) > 1.0:
-                kind = "pie_label"
-            add(text, kind)
+            if text.get_gid() in FURNITURE_KINDS:
+                add(text, text.get_gid())
+            elif pie and math.hypot(*text.get_position()) > 1.0:
+                add(text, "pie_label")
+            else:
+                add(text, "value", index=values)
+                values += 1
         if ax.get_legend() is not None:
             legends.append(ax.get_legend())
+    for text in fig.texts:  # the note line (a supxlabel) and a brand mark beside it
+        add(text, text.get_gid() if text.get_gid() in FURNITURE_KINDS else "text")
     legends.extend(fig.legends)
     for group, legend in enumerate(legends):
         for text in legend.get_texts():
@@ -322,6 +331,89 @@ class Problem:
     kinds: frozenset[str]
     detail: str
     pair: tuple[str, str] = ("", "")
+    labels: tuple[int, ...] = ()  # value labels (TextBox.index) a mark crosses or that leave their own mark
+
+
+def _segments_hit(box: np.ndarray, points: np.ndarray, pad: float) -> bool:
+    """Whether the polyline through `points` (display px) passes through `box` grown by `pad`."""
+    x0, y0, x1, y1 = box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
+    a, b = points[:-1], points[1:]
+    ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    a, b = a[ok], b[ok]
+    if not len(a):
+        return False
+    # Liang-Barsky clipping of every segment against the box at once
+    d = b - a
+    t0, t1 = np.zeros(len(a)), np.ones(len(a))
+    for p, q in ((-d[:, 0], a[:, 0] - x0), (d[:, 0], x1 - a[:, 0]), (-d[:, 1], a[:, 1] - y0), (d[:, 1], y1 - a[:, 1])):
+        parallel = p == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(parallel, 0.0, q / np.where(parallel, 1.0, p))
+        outside = parallel & (q < 0)
+        t0 = np.where(~parallel & (p < 0), np.maximum(t0, r), t0)
+        t1 = np.where(~parallel & (p > 0), np.minimum(t1, r), t1)
+        t0 = np.where(outside, 2.0, t0)
+    return bool(np.any(t0 <= t1))
+
+
+def _inside_wedge(wedge: Wedge, corners: np.ndarray, ax) -> bool:
+    """Whether every corner (display px) lies within the wedge's angles and radii."""
+    centre = ax.transData.transform(wedge.center)
+    scale = abs(ax.transData.transform((wedge.center[0] + wedge.r, wedge.center[1]))[0] - centre[0])
+    rel = corners - centre
+    radius = np.hypot(rel[:, 0], rel[:, 1]) / max(scale, 1e-9)
+    inner = 1.0 - wedge.width / wedge.r if wedge.width is not None else 0.0
+    angle = np.degrees(np.arctan2(rel[:, 1], rel[:, 0]))
+    lo, hi = wedge.theta1, wedge.theta2
+    turn = (angle - lo) % 360.0
+    return bool(np.all(turn <= (hi - lo) % 360.0 + 1e-6) and np.all(radius <= 1.0) and np.all(radius >= inner))
+
+
+def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
+    """Value labels crossed by a line or marker, lying on another bar, or (stacked bars, pie
+    slices) not inside their own mark: each is a text_overlap naming the labels."""
+    spec = drawn.spec
+    labels = [b for b in boxes if b.kind == "value" and b.index >= 0]
+    if not labels or not drawn.figure.axes:
+        return []
+    ax = drawn.figure.axes[0]
+    kind = spec.chart_type
+    hit: list[int] = []
+    shrink = 1.0
+    for box in labels:
+        rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
+        if kind in ("line", "multi_line", "area"):
+            for line in ax.get_lines():
+                points = ax.transData.transform(np.asarray(line.get_xydata(), dtype=float))
+                pad = line.get_linewidth() * drawn.figure.dpi / 72.0 / 2
+                marker = line.get_markersize() * drawn.figure.dpi / 72.0 / 2 if line.get_marker() not in ("", "None", None) else 0.0
+                if _segments_hit(rect, points, pad):
+                    hit.append(box.index)
+                    break
+                finite = points[np.isfinite(points).all(axis=1)]
+                if marker and np.any((finite[:, 0] + marker > rect[0]) & (finite[:, 0] - marker < rect[2])
+                                     & (finite[:, 1] + marker > rect[1]) & (finite[:, 1] - marker < rect[3])):
+                    hit.append(box.index)
+                    break
+        elif kind == "stacked_bar":
+            patch = ax.patches[box.index] if box.index < len(ax.patches) else None
+            bb = patch.get_window_extent() if patch is not None else None
+            if bb is None or rect[0] < bb.x0 or rect[2] > bb.x1 or rect[1] < bb.y0 or rect[3] > bb.y1:
+                hit.append(box.index)
+        elif kind in ("pie", "donut"):
+            wedge = ax.patches[box.index] if box.index < len(ax.patches) else None
+            corners = np.array([[rect[0], rect[1]], [rect[2], rect[1]], [rect[2], rect[3]], [rect[0], rect[3]]])
+            if not isinstance(wedge, Wedge) or not _inside_wedge(wedge, corners, ax):
+                hit.append(box.index)
+        else:  # bars: a label stands clear of every bar
+            for patch in ax.patches:
+                bb = patch.get_window_extent()
+                if bb.width > 0 and bb.height > 0 and rect[0] < bb.x1 and rect[2] > bb.x0 and rect[1] < bb.y1 and rect[3] > bb.y0:
+                    hit.append(box.index)
+                    break
+    if not hit:
+        return []
+    return [Problem("text_overlap", frozenset({"value"}), f"{len(hit)} value label(s) crossed by or spilling off a mark", ("value", "mark"), tuple(hit))]
 
 
 def _obb_corners(box: TextBox, shrink: float) -> np.ndarray:
@@ -414,6 +506,7 @@ def find_problems(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
     for box in boxes:
         if box.x0 < -CLIP_TOLERANCE_PX or box.y0 < -CLIP_TOLERANCE_PX or box.x1 > width + CLIP_TOLERANCE_PX or box.y1 > height + CLIP_TOLERANCE_PX:
             problems.append(Problem("text_clipped", frozenset({box.kind}), f"{box.kind} {box.text[:40]!r} leaves the canvas"))
+    problems += value_label_marks(drawn, boxes)
     for i, j in overlapping_pairs(boxes):
         a, b = boxes[i], boxes[j]
         problems.append(
@@ -421,7 +514,8 @@ def find_problems(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
         )
     for ax in fig.axes:
         bb = ax.get_window_extent()
-        if bb.width < MIN_PLOT_FRACTION[0] * width or bb.height < MIN_PLOT_FRACTION[1] * height:
+        small = bb.width < MIN_PLOT_FRACTION[0] * width or bb.height < MIN_PLOT_FRACTION[1] * height
+        if small or bb.width * bb.height < MIN_PLOT_AREA * width * height:
             problems.append(Problem("plot_too_small", frozenset({"layout"}), f"plot area {bb.width:.0f}x{bb.height:.0f} px"))
         legend = ax.get_legend()
         if legend is not None:
@@ -446,6 +540,20 @@ def _xtick_crowding(problems: list[Problem]) -> bool:
     return any(p.pair == ("xtick", "xtick") for p in problems) or any(
         p.reason == "text_clipped" and "xtick" in p.kinds for p in problems
     )
+
+
+_FURNITURE_STYLE = {"callout": ("callout", "none"), "reference": ("reference_line", "none"), "logo": ("logo", "none"),
+                    "note": ("note", ""), "subtitle": ("subtitle", "")}  # fmt: skip
+
+
+def _repair_furniture(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    """Furniture in the way (a callout on a value label, a brand mark on the title) goes first."""
+    kinds = _kinds(problems)
+    for kind, (key, off) in _FURNITURE_STYLE.items():
+        if kind in kinds and spec.style.get(key, off) != off:
+            spec.style[key] = off
+            return f"drop_{kind}"
+    return None
 
 
 def _repair_corner(spec: ChartSpec, problems: list[Problem]) -> str | None:
@@ -564,6 +672,38 @@ def _repair_legend(spec: ChartSpec, problems: list[Problem]) -> str | None:
     return f"legend:{spec.style['legend']}"
 
 
+def _repair_label_marks(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    """Labels a mark crosses: a line's label moves to the other side of its point once, then it
+    (or a label wider than its bar segment or slice) is left out of the picture."""
+    crossed = sorted({i for p in problems for i in p.labels})
+    if not crossed or not spec.style.get("value_labels"):
+        return None
+    from factory.chart_code import label_sides
+
+    rows = max(len(spec.table.rows), 1)
+    hidden = [list(pair) for pair in spec.style.get("hidden_values", [])]
+    flipped = {tuple(pair) for pair in spec.style.get("flipped_labels", [])}
+    lines = spec.chart_type in ("line", "multi_line", "area")
+    sides = [label_sides(spec, i) for i in range(len(spec.table.series))] if lines else []
+    moved = 0
+    for index in crossed:
+        series, row = divmod(index, rows)
+        if lines and (series, row) not in flipped and series < len(sides):
+            other = {"above": "below", "below": "above", "left": "below", "right": "below"}[sides[series][row]]
+            if spec.chart_type != "area" or other != "below":
+                sides[series][row] = other
+                flipped.add((series, row))
+                moved += 1
+                continue
+        if [series, row] not in hidden:
+            hidden.append([series, row])
+    if lines:
+        spec.style["label_sides"] = sides
+        spec.style["flipped_labels"] = sorted(list(pair) for pair in flipped)
+    spec.style["hidden_values"] = sorted(hidden)
+    return f"value_labels_placed:{moved}_moved_{len(hidden)}_hidden"
+
+
 def _repair_values(spec: ChartSpec, problems: list[Problem]) -> str | None:
     if not spec.style.get("value_labels") or "value" not in _kinds(problems):
         return None
@@ -594,6 +734,8 @@ class MatplotlibRenderer(Renderer):
     def repairs(self) -> list[Callable[[ChartSpec, list[Problem]], str | None]]:
         """The fixed order in which repairs are tried; the first that applies is made."""
         return [
+            _repair_furniture,
+            _repair_label_marks,
             _repair_corner,
             _repair_rotate,
             _repair_wrap,
@@ -703,6 +845,12 @@ def elements(drawn: DrawnChart, boxes: list[TextBox]) -> dict[str, Any]:
         "legend": "legend_texts",
         "legend_frame": "legends",
         "offset": "axis_offsets",
+        "subtitle": "subtitle",
+        "note": "notes",
+        "logo": "logos",
+        "callout": "callouts",
+        "reference": "reference_labels",
+        "text": "texts",
     }
     for box in boxes:
         key = names[box.kind]

@@ -20,6 +20,7 @@ APT_PACKAGES=(python3 python3-venv python3-dev fonts-dejavu-core fonts-liberatio
 # Handwriting-like fonts for the values of filled forms (documents generator).
 APT_PACKAGES+=(fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans)
 APT_PACKAGES+=(libgl1 libglib2.0-0)  # augraphy pulls in opencv-python, whose cv2 loads libGL and GLib
+APT_PACKAGES+=(tesseract-ocr tesseract-ocr-eng)  # render-factory audit reads images with Tesseract
 # A browser: keep whatever is there (RENDER_FACTORY_CHROMIUM, Playwright's, Chrome); else Debian's chromium.
 if [[ -z "${RENDER_FACTORY_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
    && ! command -v google-chrome >/dev/null && ! ls "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium-*/ >/dev/null 2>&1; then
@@ -52,7 +53,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 PY=.venv/bin/python
 EXTRAS="."
-[[ $WANT_TEST == 1 ]] && EXTRAS=".[test,hf,ray,eval]"
+[[ $WANT_TEST == 1 ]] && EXTRAS=".[test,hf,ray,eval,corpus]"
 STAMP=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$WANT_TEST"
 if [[ ! -f "$STAMP" ]]; then
   say "installing Python packages ($EXTRAS)"

@@ -4,8 +4,9 @@ Values are stored already rounded to their column's decimals, so the drawn label
 table and the QA answers all print the same text. Magnitudes are scaled into the header
 ("Revenue (USD bn)") so no formatted number is longer than 8 characters.
 
-Speed: Faker's weighted draws cost 0.1-0.2 ms each (a company name 0.23 ms), too slow to call per
-row. Each TableSource therefore draws its label pools (countries, cities, companies, people) once,
+Countries and cities are real (CLDR names through Babel, `factory.generators.places`): Faker
+invents towns. Speed: Faker's weighted draws cost 0.1-0.2 ms each (a company name 0.23 ms), too
+slow to call per row. Each TableSource therefore draws its label pools (companies, people) once,
 from its own Faker instance seeded with a fixed per-pool seed, and every table picks from those
 pools with the sample's numpy rng. The pools depend only on locale and Faker version, so tables
 stay a pure function of (options, seed); the sample's `seed` reseeds the Faker instance before
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from factory.errors import Dropped
+from factory.generators import places
 from factory.generators.table_request import (
     _MONTHS_LONG,
     _MONTHS_SHORT,
@@ -56,8 +58,8 @@ _KIND_WEIGHTS = {
     "cities": 0.08, "companies": 0.10, "products": 0.10, "people": 0.06, "categories": 0.12,
 }  # fmt: skip
 
-_POOL_SEEDS = {"countries": 101, "cities": 102, "companies": 103, "people": 104}
-_POOL_SIZE = {"countries": 400, "cities": 500, "companies": 500, "people": 500}
+_POOL_SEEDS = {"companies": 103, "people": 104}
+_POOL_SIZE = {"companies": 500, "people": 500}
 _TRENDS = ("up", "down", "flat", "peak", "dip", "random_walk")
 _TREND_P = (0.3, 0.15, 0.12, 0.1, 0.08, 0.25)
 _PERIODS = {"months": 12, "quarters": 4}
@@ -91,16 +93,21 @@ class FakerLabels:
         return self._faker
 
     def pool(self, kind: str) -> list[str]:
-        """Distinct short labels of one kind, drawn once with a fixed seed (see module docstring)."""
+        """Distinct short labels of one kind: real countries and cities (CLDR, in the locale's
+        language), Faker's companies and people drawn once with a fixed seed (module docstring); for a
+        `locale_code` (charts' `locales`) all four come from `locales.pools`, in the locale's script."""
         if kind not in self._pools and self.locale_code is not None:
             from factory.generators.locales import pools
 
             names = pools(self.locale_code)[{"people": "names"}.get(kind, kind)]
             self._pools[kind] = [t for t in names if len(t) <= self.options.max_label_chars]
+        if kind in ("countries", "cities") and kind not in self._pools:
+            names = places.countries(self.options.locale) if kind == "countries" else places.cities(self.options.locale)
+            self._pools[kind] = [t for t in names if len(t) <= self.options.max_label_chars]
         if kind not in self._pools:
             fake = self.faker()
             fake.seed_instance(_POOL_SEEDS[kind])
-            draw = {"countries": fake.country, "cities": fake.city, "companies": fake.company, "people": fake.name}[kind]
+            draw = {"companies": fake.company, "people": fake.name}[kind]
             size = _POOL_SIZE[kind]
             found: dict[str, None] = {}
             for _ in range(size * 6):

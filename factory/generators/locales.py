@@ -363,39 +363,18 @@ def pools(code: str, names: int = 160, companies: int = 96) -> dict[str, tuple[s
     }
 
 
-# CLDR territories that are not countries: groupings, unknowns, uninhabited or special areas.
-_NOT_COUNTRIES = frozenset("AC AQ BV CP DG EA EU EZ GS HM IC IO QO TA TF UM UN XA XB XK ZZ".split())
-
-
-@functools.lru_cache(maxsize=None)
 def cldr_countries(code: str) -> tuple[str, ...]:
-    """Country names in the locale's language (CLDR territories), in code order, without qualifiers."""
-    english, names = babel_locale("en_US").territories, babel_locale(code).territories
-    out = []
-    for key in sorted(english):
-        plain = english[key]
-        if len(key) != 2 or not key.isalpha() or key in _NOT_COUNTRIES or any(m in plain for m in ("(", " - ", "SAR", ",")):
-            continue
-        out.append(names.get(key, plain))
-    return tuple(dict.fromkeys(out))
+    """Country names in the locale's language (CLDR territories: `places.countries`)."""
+    from factory.generators import places
+
+    return places.countries(code)
 
 
-@functools.lru_cache(maxsize=None)
 def cldr_cities(code: str) -> tuple[str, ...]:
-    """Real city names in the locale's language: the exemplar cities of CLDR's time zones, in zone order."""
-    from babel.core import get_global
-    from babel.dates import get_timezone_location
+    """Real city names in the locale's language (CLDR's time-zone exemplar cities: `places.cities`)."""
+    from factory.generators import places
 
-    where, english = babel_locale(code), babel_locale("en_US")
-    out = []
-    for zone, territory in sorted(get_global("zone_territories").items()):
-        if zone.startswith("Etc/") or territory in _NOT_COUNTRIES or territory in ("001", "ZZ") or zone.count("/") > 1:
-            continue
-        plain = get_timezone_location(zone, locale=english, return_city=True)
-        if not plain or any(mark in plain for mark in (",", "(", "Island", "Atoll")):
-            continue
-        out.append(get_timezone_location(zone, locale=where, return_city=True) or plain)
-    return tuple(dict.fromkeys(out))
+    return places.cities(code)
 
 
 def month_names(code: str, width: str = "wide") -> tuple[str, ...]:

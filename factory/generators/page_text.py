@@ -172,6 +172,9 @@ class Writer:
     def city(self) -> str:
         return self.random.choice(self.pools["cities"])
 
+    def country(self) -> str:
+        return self.random.choice(self.pools["countries"])
+
     def job(self) -> str:
         return self.fake.job() if self.english else self.label(1, 2)
 

@@ -80,8 +80,54 @@ def _palette(r: random.Random, dark: bool) -> dict[str, str]:
             "negative": hex_color(0, 70, 42),
         }
     light, dark_text = "#ffffff", hex_color(hue, 30, 10)
-    colors["primary_contrast"] = light if contrast(colors["primary"], light) >= contrast(colors["primary"], dark_text) else dark_text
+    return _legible(colors, light, dark_text)
+
+
+# Which colours are drawn as text on which (the templates' CSS): each pair must reach WCAG AA.
+TEXT_ON = {
+    "text": ("bg", "surface", "surface_alt"),
+    "muted": ("bg", "surface", "surface_alt"),
+    "primary": ("bg", "surface", "surface_alt"),
+    "positive": ("bg", "surface", "surface_alt"),
+    "negative": ("bg", "surface", "surface_alt"),
+}
+MIN_CONTRAST = 4.6  # WCAG AA body text is 4.5:1; a little above it survives rounding to #rrggbb
+
+
+def _legible(colors: dict[str, str], light: str, dark_text: str) -> dict[str, str]:
+    """Move each text colour's lightness away from its backgrounds until every pair in TEXT_ON
+    reaches MIN_CONTRAST, then pick the button text for the primary colour (and darken or lighten
+    the primary until that pair reaches it too)."""
+    for name, backgrounds in TEXT_ON.items():
+        colors[name] = readable_on(colors[name], [colors[b] for b in backgrounds])
+    for _ in range(60):
+        best = light if contrast(colors["primary"], light) >= contrast(colors["primary"], dark_text) else dark_text
+        if contrast(colors["primary"], best) >= MIN_CONTRAST:
+            break
+        # move the primary away from its button text, which also keeps it legible on the page
+        colors["primary"] = _step(colors["primary"], -1 if best == light else 1)
+    colors["primary_contrast"] = best
     return colors
+
+
+def readable_on(color: str, backgrounds: list[str], target: float = MIN_CONTRAST) -> str:
+    """`color` darkened (on light backgrounds) or lightened (on dark ones) until it reaches
+    `target` contrast against every background."""
+    direction = -1 if luminance(backgrounds[0]) > 0.18 else 1
+    for _ in range(100):
+        if min(contrast(color, b) for b in backgrounds) >= target:
+            break
+        color = _step(color, direction)
+    return color
+
+
+def _step(color: str, direction: int) -> str:
+    """One step (2% lightness) darker (-1) or lighter (+1), hue and saturation kept."""
+    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    h, l, s = colorsys.rgb_to_hls(r, g, b)
+    l = min(1.0, max(0.0, l + 0.02 * direction))
+    r, g, b = colorsys.hls_to_rgb(h, l, s)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 @functools.lru_cache(maxsize=None)

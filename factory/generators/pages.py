@@ -97,14 +97,34 @@ def environment() -> jinja2.Environment:
     return env
 
 
+_PRE = re.compile(r"<pre[\s>]|</pre>")
+
+
 def nest(html: str, width: int) -> Markup:
-    """Indent every line but the first by `width` spaces (blank lines stay empty).
+    """Indent every line but the first by `width` spaces (blank lines stay empty), except lines
+    inside `<pre>`: there whitespace is content, and indenting it would teach code that does not run.
 
     Jinja's own `indent` escapes line by line when given Markup, which cost more than the
     rest of page generation together.
     """
     pad = " " * width
-    return Markup(("\n" + pad).join(str(html).split("\n")).replace("\n" + pad + "\n", "\n\n"))
+    text = str(html)
+    if "<pre" not in text:
+        return Markup(("\n" + pad).join(text.split("\n")).replace("\n" + pad + "\n", "\n\n"))
+    lines = text.split("\n")
+    out = [lines[0]]
+    inside = _pre_state(False, lines[0])
+    for line in lines[1:]:
+        out.append(line if inside or not line else pad + line)
+        inside = _pre_state(inside, line)
+    return Markup("\n".join(out))
+
+
+def _pre_state(inside: bool, line: str) -> bool:
+    """Whether the next line starts inside a <pre> block, given this line and the state before it."""
+    for tag in _PRE.findall(line):
+        inside = not tag.startswith("</")
+    return inside
 
 
 @functools.lru_cache(maxsize=1)

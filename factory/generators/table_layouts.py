@@ -22,13 +22,28 @@ from factory.components import Generator, Options, check_choices
 from factory.generators import locales
 from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, stacks_for
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer, locale_chars
-from factory.generators.page_theme import hex_color
+from factory.generators.page_theme import hex_color, readable_on
 from factory.generators.pages import environment
+from factory.generators.table_vocab import CATEGORY_DOMAINS, SERIES_ENTITIES
 
 TABLE_STYLES = ("bordered", "zebra", "minimal", "financial", "dense", "spreadsheet", "academic", "dark")
 
-TEXT_COLUMNS_EN = ("Owner", "Status", "Region", "Category", "Manager", "City", "Supplier", "Notes")
 STATUS_EN = ("Open", "Closed", "On hold", "Active", "Pending", "Done", "In review")
+REGIONS_EN = SERIES_ENTITIES["regions"]
+DEPARTMENTS_EN = next(d.items for d in CATEGORY_DOMAINS if d.header == "Department")
+CATEGORIES_EN = ("Hardware", "Software", "Services", "Support", "Training", "Licensing", "Consulting")
+# What a column holds decides its header (never the other way round): a City column holds real
+# cities, a Status column statuses, an Owner column people.
+ROW_LABEL_HEADERS_EN = {
+    "companies": ("Company", "Account", "Supplier", "Customer"),
+    "people": ("Name", "Employee", "Owner", "Contact"),
+    "cities": ("City", "Office", "Location"),
+    "countries": ("Country", "Market"),
+    "items": ("Item", "Project"),
+}
+TEXT_COLUMNS_EN = {"Owner": "people", "Manager": "people", "Status": "statuses", "Region": "regions",
+                   "Category": "categories", "City": "cities", "Country": "countries", "Supplier": "companies"}
+GROUP_HEADERS_EN = {"Region": "regions", "Country": "countries", "Department": "departments"}
 GROUP_KINDS = ("years", "quarters", "halves", "metrics")
 NUMBER_KINDS = ("count", "money", "percent", "decimal")
 METRIC_KINDS = {
@@ -159,9 +174,15 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
 
     # --- header ---------------------------------------------------------------------------
     two_headers = data_cols >= 2 and r.random() < opts.two_header_rows
-    label_names = (["Segment", "Item"] if grouped_rows else [r.choice(("Name", "Item", "Region", "Product", "Account", "Country"))]) \
-        if w.english else w.words(label_cols)
-    text_name = r.choice(TEXT_COLUMNS_EN) if w.english else w.label(1, 1)
+    n_body = min(r.randint(*opts.rows), 10) if narrow else r.randint(*opts.rows)
+    label_kind = r.choice(sorted(ROW_LABEL_HEADERS_EN))
+    group_header = r.choice([h for h, kind in GROUP_HEADERS_EN.items() if len(_pool(w, kind)) >= n_body] or ["Country"])
+    label_names = [r.choice(ROW_LABEL_HEADERS_EN[label_kind])]
+    if grouped_rows:
+        label_names.insert(0, group_header)
+    if not w.english:
+        label_names = w.words(label_cols)
+    text_name = r.choice(sorted(h for h in TEXT_COLUMNS_EN if h not in label_names)) if w.english else w.label(1, 1)
     if not two_headers:
         names = _group_labels(r, w, r.choice(GROUP_KINDS), data_cols)
         header = [_cell(label_names[c], 0, c, header=True) for c in range(label_cols)]
@@ -202,21 +223,24 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
                 bottom += [_cell(subs[i], 1, start + i, header=True) for i in range(size)]
                 for i in range(size):
                     col_kind[start + i] = METRIC_KINDS.get(subs[i], METRIC_KINDS.get(name, table_kind))
-        rows += [top, bottom]
-        header_rows = 2
+        if bottom:
+            rows += [top, bottom]
+            header_rows = 2
+        else:  # every group is one column tall: a second header row would be empty
+            rows.append([{**cell, "rowspan": 1} for cell in top])
+            header_rows = 1
 
     numbers = {c: _Numbers(r, financial, col_kind.get(c, table_kind)) for c in range(label_cols, n_cols) if c != text_col}
 
     # --- body -----------------------------------------------------------------------------
-    n_body = r.randint(*opts.rows)
-    if narrow:
-        n_body = min(n_body, 10)
     row_headers = r.random() < 0.3
     sections = not grouped_rows and n_body >= 4 and r.random() < opts.section_rows
-    labels = _row_labels(r, w, n_body)
+    labels = _row_labels(r, w, label_kind, n_body)
     grid_row = header_rows
     body_left = n_body
-    group_names = iter(w.words(n_body) if not w.english else [w.city() for _ in range(n_body)])
+    groups = _pool(w, GROUP_HEADERS_EN[group_header])
+    group_names = iter(w.words(n_body) if not w.english else r.sample(groups, min(n_body, len(groups))) * n_body)
+    text_kind = TEXT_COLUMNS_EN.get(text_name, "words")
     sums = dict.fromkeys(numbers, 0.0)  # what a total row shows: the column's shown values added up
     while body_left > 0:
         if sections and (grid_row == header_rows or r.random() < 0.25) and body_left >= 2:
@@ -234,7 +258,7 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
                 if r.random() < opts.empty_cells:
                     text = ""
                 elif c == text_col:
-                    text = r.choice(STATUS_EN) if w.english else w.label(1, 1)
+                    text = r.choice(_pool(w, text_kind)) if w.english else w.label(1, 1)
                 else:
                     value = numbers[c].draw(r)
                     sums[c] += value
@@ -243,7 +267,10 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
             rows.append(row)
             grid_row += 1
             body_left -= 1
-    has_total = r.random() < 0.3 and not sections
+    # a total row only where some column adds up (sums of percentages mean nothing), never a
+    # "Total" beside nothing but empty cells
+    summable = [c for c in numbers if numbers[c].kind != "percent"]
+    has_total = r.random() < 0.3 and not sections and bool(summable)
     if has_total:
         total = [_cell("Total" if w.english else w.label(1, 1), grid_row, 0, colspan=label_cols, header=row_headers)]
         # a sum of percentages means nothing: those cells stay empty, as in a real report
@@ -258,15 +285,20 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
             "has_total": has_total}
 
 
-def _row_labels(r: random.Random, w: Writer, n: int) -> list[str]:
-    kind = r.choice(("companies", "people", "cities", "words"))
-    if kind == "companies":
-        return w.companies(n)
-    if kind == "people":
-        return w.people(n)
-    if kind == "cities":
-        return [w.city() for _ in range(n)]
-    return [w.label(1, 3) for _ in range(n)]
+def _pool(w: Writer, kind: str) -> list[str]:
+    """The values a column of this kind holds (English tables)."""
+    return {
+        "companies": list(w.pools["companies"]), "people": list(w.pools["names"]), "cities": list(w.pools["cities"]),
+        "countries": list(w.pools["countries"]), "regions": list(REGIONS_EN), "departments": list(DEPARTMENTS_EN),
+        "statuses": list(STATUS_EN), "categories": list(CATEGORIES_EN),
+    }[kind]
+
+
+def _row_labels(r: random.Random, w: Writer, kind: str, n: int) -> list[str]:
+    if kind == "items":
+        return [w.label(1, 3) for _ in range(n)]
+    pool = _pool(w, kind)
+    return r.sample(pool, n) if n <= len(pool) else [r.choice(pool) for _ in range(n)]
 
 
 def occupancy(structure: dict[str, Any]) -> list[list[tuple[int, int] | None]]:
@@ -310,7 +342,7 @@ def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, A
     font_key = r.choice(stacks_for(STYLE_FONTS[style], locale_chars(locale), locale) or STYLE_FONTS[style])
     stack = STACKS[font_key]
     hue = r.randrange(360)
-    return {
+    theme = {
         "font_key": font_key,
         "font": stack.locale_css(locale),
         "font_families": list(stack.for_locale(locale)),
@@ -327,6 +359,9 @@ def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, A
         "full_width": r.random() < 0.5,
         "caption": "",
     }
+    # the accent is header text on white (zebra): it must read as text (WCAG AA)
+    theme["accent"] = readable_on(theme["accent"], ["#ffffff", theme["accent_soft"]])
+    return theme
 
 
 def localize_structure(structure: dict[str, Any], system: str) -> None:

@@ -30,6 +30,7 @@ import numpy as np
 
 from factory.generators.table_request import TIME_KINDS, lower_first, time_keys
 from factory.tabular import Column, Table, format_value
+from factory.tasks.answerability import ChartView, Program, reading
 
 TEMPLATES = ("value_lookup", "maximum", "minimum", "difference", "sum", "average", "comparison", "trend",
              "count", "ratio")  # fmt: skip
@@ -42,6 +43,10 @@ class _Series:
     phrase: str  # noun phrase without article: "revenue", "revenue of Germany", "Sales"
     name: str
     values: list[Decimal | None]  # as shown on the chart
+    index: int = 0  # the series' position in the table
+
+    def cells(self, rows: list[int]) -> list[tuple[int, int]]:
+        return [(self.index, i) for i in rows]
 
     def present(self) -> list[int]:
         return [i for i, v in enumerate(self.values) if v is not None]
@@ -71,18 +76,21 @@ class _Context:
             else:
                 phrase = name if len(table.series) > 1 or kind is None else "value"
             values = [_shown(v, column) for v in table.values(j)]
-            self.series.append(_Series(column, phrase, name, values))
+            self.series.append(_Series(column, phrase, name, values, j))
         self.usable = [s for s in self.series if len(s.present()) >= 2]
         self.additive = bool(facts.get("additive", True))
         self.time_order = _time_order(table, self.labels)
         self.distinct_labels = len(set(self.labels)) == len(self.labels)
 
 
-def make_qa(table: Table, rng: np.random.Generator, n: int) -> list[dict]:
-    """Up to n distinct QA pairs ({"template", "question", "answer"}), deterministic from rng.
+def make_qa(table: Table, rng: np.random.Generator, n: int, view: ChartView | None = None) -> list[dict]:
+    """Up to n distinct QA pairs ({"template", "question", "answer", "reading", "program"}),
+    deterministic from rng.
 
     Templates that fit the table are visited in a random order, round after round, until n pairs
-    are found or the table has no more distinct questions to give.
+    are found or the table has no more distinct questions to give. With `view` (what the image
+    shows), a question whose answer cannot be read from the image is not asked
+    (`factory.tasks.answerability`); `reading` says how each answer can be read.
     """
     if n <= 0 or not table.rows or not table.series:
         return []
@@ -100,8 +108,15 @@ def make_qa(table: Table, rng: np.random.Generator, n: int) -> list[dict]:
             if qa is None or qa[0] in seen:
                 misses += 1
                 continue
+            how = reading(qa[2], view) if view is not None else None
+            if view is not None and how is None:
+                misses += 1
+                continue
             seen.add(qa[0])
-            out.append({"template": name, "question": qa[0], "answer": qa[1]})
+            pair = {"template": name, "question": qa[0], "answer": qa[1]}
+            if view is not None:
+                pair.update(reading=how, program=qa[2].to_json())
+            out.append(pair)
             if len(out) >= n:
                 break
     return out
@@ -118,13 +133,14 @@ def _two(rng: np.random.Generator, items: list[int]) -> tuple[int, int]:
     return items[int(a)], items[int(b)]
 
 
-def value_lookup(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def value_lookup(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     s: _Series = _pick(rng, ctx.usable)  # type: ignore[assignment]
     i = _pick(rng, s.present())
-    return f"What is the {s.phrase} for {ctx.labels[i]}?", _fmt(s.values[i], s.column)
+    program = Program("lookup", s.cells([i]), [i], s.values[i])
+    return f"What is the {s.phrase} for {ctx.labels[i]}?", _fmt(s.values[i], s.column), program
 
 
-def _extreme(ctx: _Context, rng: np.random.Generator, highest: bool) -> tuple[str, str] | None:
+def _extreme(ctx: _Context, rng: np.random.Generator, highest: bool) -> tuple[str, str, Program] | None:
     s: _Series = _pick(rng, ctx.usable)  # type: ignore[assignment]
     rows = s.present()
     top = (max if highest else min)(s.values[i] for i in rows)  # type: ignore[type-var]
@@ -133,19 +149,22 @@ def _extreme(ctx: _Context, rng: np.random.Generator, highest: bool) -> tuple[st
     if rng.random() < 0.6:
         if len(winners) != 1:
             return None
-        return f"Which {ctx.dim} has the {word} {s.phrase}?", ctx.labels[winners[0]]
-    return f"What is the {word} {s.phrase}?", _fmt(top, s.column)
+        w = winners[0]
+        program = Program("extreme_label", s.cells(rows), [w], orders=[((s.index, w), (s.index, i)) for i in rows if i != w])
+        return f"Which {ctx.dim} has the {word} {s.phrase}?", ctx.labels[w], program
+    program = Program("extreme_value", s.cells(winners[:1]), [], top)
+    return f"What is the {word} {s.phrase}?", _fmt(top, s.column), program
 
 
-def maximum(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def maximum(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     return _extreme(ctx, rng, True)
 
 
-def minimum(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def minimum(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     return _extreme(ctx, rng, False)
 
 
-def difference(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def difference(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     pairs = _same_unit_pairs(ctx)
     if pairs and rng.random() < 0.3:
         s, t = _pick(rng, pairs)  # type: ignore[misc]
@@ -153,25 +172,30 @@ def difference(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | Non
         if not rows:
             return None
         i = _pick(rng, rows)
-        answer = _fmt(abs(s.values[i] - t.values[i]), s.column)
-        return f"For {ctx.labels[i]}, what is the difference between the {s.phrase} and the {t.phrase}?", answer
+        value = abs(s.values[i] - t.values[i])
+        program = Program("difference", [(s.index, i), (t.index, i)], [i], value)
+        return f"For {ctx.labels[i]}, what is the difference between the {s.phrase} and the {t.phrase}?", _fmt(value, s.column), program
     s = _pick(rng, ctx.usable)  # type: ignore[assignment]
     a, b = _two(rng, s.present())
-    answer = _fmt(abs(s.values[a] - s.values[b]), s.column)
-    return f"What is the difference between the {s.phrase} for {ctx.labels[a]} and for {ctx.labels[b]}?", answer
+    value = abs(s.values[a] - s.values[b])
+    program = Program("difference", s.cells([a, b]), [a, b], value)
+    return f"What is the difference between the {s.phrase} for {ctx.labels[a]} and for {ctx.labels[b]}?", _fmt(value, s.column), program
 
 
-def total(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def total(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     s: _Series = _pick(rng, ctx.usable)  # type: ignore[assignment]
     rows = s.present()
     if ctx.additive and len(rows) == len(ctx.labels) and rng.random() < 0.6:
-        return f"What is the total {s.phrase} across all {ctx.dims}?", _fmt(sum(s.values[i] for i in rows), s.column)
+        value = sum(s.values[i] for i in rows)
+        program = Program("sum", s.cells(rows), [], value)
+        return f"What is the total {s.phrase} across all {ctx.dims}?", _fmt(value, s.column), program
     a, b = sorted(_two(rng, rows))
-    answer = _fmt(s.values[a] + s.values[b], s.column)
-    return f"What is the sum of the {s.phrase} for {ctx.labels[a]} and {ctx.labels[b]}?", answer
+    value = s.values[a] + s.values[b]
+    program = Program("sum", s.cells([a, b]), [a, b], value)
+    return f"What is the sum of the {s.phrase} for {ctx.labels[a]} and {ctx.labels[b]}?", _fmt(value, s.column), program
 
 
-def average(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def average(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     s: _Series = _pick(rng, ctx.usable)  # type: ignore[assignment]
     rows = s.present()
     mean = sum(s.values[i] for i in rows) / Decimal(len(rows))  # type: ignore[operator, misc]
@@ -180,10 +204,10 @@ def average(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
         decimals += 1
     text = _fmt(mean, s.column, decimals)
     scope = f"across all {ctx.dims}" if len(rows) == len(ctx.labels) else f"across the {ctx.dims} shown"
-    return f"What is the average {s.phrase} {scope}?", text
+    return f"What is the average {s.phrase} {scope}?", text, Program("average", s.cells(rows), [], mean)
 
 
-def comparison(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def comparison(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     pairs = _same_unit_pairs(ctx)
     if pairs and rng.random() < 0.3:
         s, t = _pick(rng, pairs)  # type: ignore[misc]
@@ -192,19 +216,21 @@ def comparison(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | Non
             return None
         i = _pick(rng, rows)
         winner = s if s.values[i] > t.values[i] else t
-        return f"For {ctx.labels[i]}, which is higher: {s.name} or {t.name}?", winner.name
+        program = Program("comparison", [(s.index, i), (t.index, i)], [i], orders=[((s.index, i), (t.index, i))])
+        return f"For {ctx.labels[i]}, which is higher: {s.name} or {t.name}?", winner.name, program
     s = _pick(rng, ctx.usable)  # type: ignore[assignment]
     a, b = _two(rng, s.present())
     if s.values[a] == s.values[b]:
         return None
+    program = Program("comparison", s.cells([a, b]), [a, b], orders=[((s.index, a), (s.index, b))])
     if rng.random() < 0.5:
         answer = "Yes" if s.values[a] > s.values[b] else "No"
-        return f"Is the {s.phrase} for {ctx.labels[a]} higher than for {ctx.labels[b]}?", answer
+        return f"Is the {s.phrase} for {ctx.labels[a]} higher than for {ctx.labels[b]}?", answer, program
     winner = a if s.values[a] > s.values[b] else b
-    return f"Which {ctx.dim} has the higher {s.phrase}: {ctx.labels[a]} or {ctx.labels[b]}?", ctx.labels[winner]
+    return f"Which {ctx.dim} has the higher {s.phrase}: {ctx.labels[a]} or {ctx.labels[b]}?", ctx.labels[winner], program
 
 
-def trend(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def trend(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     s: _Series = _pick(rng, ctx.usable)  # type: ignore[assignment]
     rows = s.present()
     a, b = sorted(_two(rng, rows))
@@ -215,22 +241,24 @@ def trend(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
     if s.values[a] == s.values[b]:
         return None
     answer = "Increase" if s.values[b] > s.values[a] else "Decrease"
-    return f"Did the {s.phrase} increase or decrease from {ctx.labels[a]} to {ctx.labels[b]}?", answer
+    program = Program("trend", s.cells([a, b]), [a, b], orders=[((s.index, a), (s.index, b))])
+    return f"Did the {s.phrase} increase or decrease from {ctx.labels[a]} to {ctx.labels[b]}?", answer, program
 
 
-def count(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def count(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     if rng.random() < 0.2:
-        return f"How many {ctx.dims} are shown in the chart?", str(len(ctx.labels))
+        return f"How many {ctx.dims} are shown in the chart?", str(len(ctx.labels)), Program("count_rows")
     s: _Series = _pick(rng, ctx.usable)  # type: ignore[assignment]
     rows = s.present()
     threshold = s.values[_pick(rng, rows)]
     above = rng.random() < 0.5
     hits = sum(1 for i in rows if (s.values[i] > threshold if above else s.values[i] < threshold))  # type: ignore[operator]
     word = "above" if above else "below"
-    return f"For how many {ctx.dims} is the {s.phrase} {word} {_fmt(threshold, s.column)}?", str(hits)
+    program = Program("count_threshold", s.cells(rows), [], threshold=threshold)
+    return f"For how many {ctx.dims} is the {s.phrase} {word} {_fmt(threshold, s.column)}?", str(hits), program
 
 
-def ratio(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
+def ratio(ctx: _Context, rng: np.random.Generator) -> tuple[str, str, Program] | None:
     s: _Series = _pick(rng, ctx.usable)  # type: ignore[assignment]
     rows = [i for i in s.present() if s.values[i] > 0]  # type: ignore[operator]
     if len(rows) < 2:
@@ -239,10 +267,11 @@ def ratio(ctx: _Context, rng: np.random.Generator) -> tuple[str, str] | None:
     value = _quantize(s.values[a] / s.values[b], RATIO_DECIMALS)  # type: ignore[operator]
     if value == 0:
         return None
-    return f"What is the ratio of the {s.phrase} for {ctx.labels[a]} to that for {ctx.labels[b]}?", _plain(value)
+    program = Program("ratio", s.cells([a, b]), [a, b], value)
+    return f"What is the ratio of the {s.phrase} for {ctx.labels[a]} to that for {ctx.labels[b]}?", _plain(value), program
 
 
-_BUILDERS: dict[str, Callable[[_Context, np.random.Generator], tuple[str, str] | None]] = {
+_BUILDERS: dict[str, Callable[[_Context, np.random.Generator], tuple[str, str, Program] | None]] = {
     "value_lookup": value_lookup, "maximum": maximum, "minimum": minimum, "difference": difference,
     "sum": total, "average": average, "comparison": comparison, "trend": trend, "count": count, "ratio": ratio,
 }  # fmt: skip
@@ -264,6 +293,18 @@ _FITS: dict[str, Callable[[_Context], bool]] = {
     "count": _has_rows(3),
     "ratio": lambda ctx: any(sum(1 for v in s.values if v is not None and v > 0) >= 2 for s in ctx.usable),
 }
+
+
+def chart_view(spec, elements: dict) -> ChartView:
+    """What the drawn chart shows (value labels, row labels, axis ticks) for `make_qa`."""
+    table = spec.table
+    values = {}
+    for j, column in enumerate(table.series):
+        for i, v in enumerate(table.values(j)):
+            shown = _shown(v, column)
+            if shown is not None:
+                values[(j, i)] = shown
+    return ChartView.from_render(spec, values, elements)
 
 
 # helpers ---------------------------------------------------------------------------------------

@@ -6,15 +6,15 @@ never differ in shape and any chart can be re-targeted later without re-renderin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
 
 from factory.engine_code import chart_code, code_prompt
 from factory.components import Options, Render, Targets, Task
-from factory.tasks.chart_qa import make_qa
-from factory.tasks.deplot import linearize
+from factory.tasks.chart_qa import chart_view, make_qa
+from factory.tasks.deplot import clean, linearize
 
 DEPLOT_PROMPT = "Generate underlying data table of the figure below:"
 CODE_PROMPT = "Write the Python Matplotlib code that draws this chart."
@@ -22,13 +22,70 @@ CODE_PROMPT = "Write the Python Matplotlib code that draws this chart."
 
 class ChartTaskOptions(Options):
     questions: int = Field(5, ge=1, le=30, description="QA pairs kept in json for every chart")
+    headers: Literal["deplot", "visible"] = Field(
+        "deplot",
+        description="DePlot table header cells: 'deplot' writes every column's name and unit as DePlot does "
+        "(a header cell may name what the chart does not draw); 'visible' writes only what the image shows "
+        "(an undrawn name or unit is left out, an undrawn cell left empty)",
+    )
 
 
-def chart_secondary(spec: Any, rng: np.random.Generator, questions: int) -> dict[str, Any]:
+def _drawn_texts(elements: dict[str, Any]) -> list[str]:
+    out = []
+    for key, entries in elements.items():
+        if key in ("plot_area", "legends"):
+            continue
+        out += [" ".join(str(e.get("text", "")).split()) for e in entries if isinstance(e, dict)]
+    return out
+
+
+def _unit_split(name: str) -> tuple[str, str]:
+    head = name.strip()
+    if head.endswith(")") and "(" in head:
+        return head[: head.rfind("(")].strip(), head[head.rfind("(") + 1 : -1].strip()
+    return head, ""
+
+
+def table_header(spec: Any, elements: dict[str, Any], mode: str = "deplot") -> list[str]:
+    """The DePlot header cells for the drawn chart (see ChartTaskOptions.headers).
+
+    Both modes carry the unit the value axis shows when neither the headers nor the title hold
+    it (series named for countries, "USD bn" on the axis): the target then says what the image says.
+    """
+    names = [clean(c.name) for c in spec.table.columns]
+    drawn = _drawn_texts(elements)
+    seen = " | ".join(drawn)
+    value_title = next((e["text"] for e in elements.get("x_label" if spec.chart_type == "barh" else "y_label", ())), "")
+    unit = " ".join(str(value_title).split())
+    series = spec.table.series
+    if unit and len(series) > 1 and not any(unit in n for n in names) and unit not in clean(spec.table.title):
+        if not all(c.percent for c in series):
+            names = [names[0]] + [f"{n} ({unit})" for n in names[1:]]
+    if mode == "deplot":
+        return names
+    out = []
+    for name in names:
+        if name in drawn or (name and name in seen and spec.chart_type not in ("pie", "donut")):
+            out.append(name)
+            continue
+        head, unit_text = _unit_split(name)
+        if head and head in drawn and unit_text and unit_text in seen:
+            out.append(name)
+        elif head and head in drawn:
+            out.append(head)
+        else:
+            out.append("")
+    return out
+
+
+def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, elements: dict[str, Any] | None = None,
+                    headers: str = "deplot") -> dict[str, Any]:
+    """Table, code and QA of a drawn chart; `elements` are the renderer's drawn texts and boxes."""
+    elements = elements or {}
     return {
-        "table": linearize(spec.table),
+        "table": linearize(spec.table, table_header(spec, elements, headers) if elements else None),
         "code": chart_code(spec),
-        "qa": make_qa(spec.table, rng, questions),
+        "qa": make_qa(spec.table, rng, questions, chart_view(spec, elements) if elements else None),
     }
 
 
@@ -36,8 +93,9 @@ class _ChartTask(Task):
     generator = "charts"
     options_model = ChartTaskOptions
 
-    def secondary(self, source: Any, rng: np.random.Generator) -> dict[str, Any]:
-        return chart_secondary(source, rng, self.options.questions)
+    def secondary(self, source: Any, rng: np.random.Generator, render: Render) -> dict[str, Any]:
+        elements = render.facts.get("elements") or {}
+        return chart_secondary(source, rng, self.options.questions, elements, self.options.headers)
 
 
 class ChartToTable(_ChartTask):
@@ -46,7 +104,7 @@ class ChartToTable(_ChartTask):
     name = "chart_to_table"
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
-        extra = self.secondary(source, rng)
+        extra = self.secondary(source, rng, render)
         return Targets(extra["table"], DEPLOT_PROMPT, extra)
 
 
@@ -56,7 +114,7 @@ class ChartToCode(_ChartTask):
     name = "chart_to_code"
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
-        extra = self.secondary(source, rng)
+        extra = self.secondary(source, rng, render)
         return Targets(extra["code"], code_prompt(source), extra)
 
 
@@ -66,7 +124,7 @@ class ChartQA(_ChartTask):
     name = "chart_qa"
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
-        extra = self.secondary(source, rng)
+        extra = self.secondary(source, rng, render)
         if not extra["qa"]:
             from factory.errors import Dropped
 

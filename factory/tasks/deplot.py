@@ -25,9 +25,11 @@ def clean(text: str) -> str:
     return clean_text(text)
 
 
-def linearize(table: Table) -> str:
+def linearize(table: Table, header: list[str] | None = None) -> str:
+    """`header`, when given, replaces the column names (e.g. only what the chart draws)."""
     lines = ["TITLE" + SEPARATOR + clean(table.title)]
-    lines.append(SEPARATOR.join(clean(column.name) for column in table.columns))
+    names = header if header is not None else [column.name for column in table.columns]
+    lines.append(SEPARATOR.join(clean(name) for name in names))
     for row in table.rows:
         lines.append(SEPARATOR.join(clean(format_value(value, column)) for value, column in zip(row, table.columns)))
     return "\n".join(lines)

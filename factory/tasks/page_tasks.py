@@ -8,6 +8,7 @@ factory writes (README: Boxes).
 
 Checks that make the image show what the target says:
 - text that runs out of its element's box or off the page -> Dropped("text_overflow");
+- a visible text below WCAG contrast (4.5:1, large text 3:1) -> Dropped("low_contrast");
 - a page cut at the capture's maximum height -> Dropped("page_truncated") where the target
   describes the whole page (HTML, table); screenshot parsing keeps it and describes only what
   the picture shows.
@@ -27,6 +28,7 @@ from factory.components import Options, Render, Targets, Task
 from factory.errors import Dropped
 from factory.generators.pages import portable_html
 from factory.generators.table_layouts import table_target
+from factory.tasks.budgeted_crop import budgeted_region, draw_region
 from factory.tasks.simplified_html import simplify, text_spans
 
 OVERFLOW_TOLERANCE = 2.0  # px; text boxes are outward-rounded, and glyph overhang is normal
@@ -73,6 +75,19 @@ def check_text_fits(dom: dict[str, Any], width: float, tol: float = OVERFLOW_TOL
             )
 
 
+def check_contrast(render: Render) -> None:
+    """Drop the sample if a visible text is below WCAG contrast against its background (4.5:1,
+    3:1 for large text), as the renderer measured it from computed styles (`page.low_contrast`)."""
+    low = (render.facts.get("page") or {}).get("low_contrast") or []
+    if low:
+        first = low[0]
+        raise Dropped(
+            "low_contrast",
+            f"{first['text'][:40]!r} is {first['ratio']}:1 ({first['color']} on {first['background']}); "
+            f"{len(low)} text(s) below {'3' if first.get('large') else '4.5'}:1",
+        )
+
+
 def _require_whole_page(render: Render) -> None:
     page = render.facts.get("page") or {}
     if page.get("truncated"):
@@ -95,21 +110,45 @@ def _image(render: Render) -> Image.Image:
     return images.decode(render.encoded)
 
 
+def _checks_layout(source: Any) -> bool:
+    """Generated pages promise that no text leaves its box; real pages (html_corpus) do not, and
+    their targets hold only what the picture shows."""
+    return bool(getattr(source, "layout_checks", True))
+
+
+class ScreenshotToHtmlOptions(Options):
+    max_chars: int | None = Field(None, ge=1, description="drop a page whose HTML target is longer (html_over_budget); null: no limit")
+
+
 class ScreenshotToHtml(Task):
-    """txt = the page's HTML, pictures referenced by file name (see pages.portable_html)."""
+    """txt = the page's HTML, pictures referenced by file name (see pages.portable_html); a
+    corpus page's sanitized HTML (its `target_html`)."""
 
     name: ClassVar[str] = "screenshot_to_html"
     generator: ClassVar[str] = "pages"
+    generators: ClassVar[tuple[str, ...]] = ("pages", "html_corpus")
+    options_model: ClassVar[type[Options]] = ScreenshotToHtmlOptions
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         _require_whole_page(render)
-        check_text_fits(render.facts["dom"], render.width)
-        return Targets(text=portable_html(source.html), prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
+        if _checks_layout(source):
+            check_text_fits(render.facts["dom"], render.width)
+            check_contrast(render)
+        html = getattr(source, "target_html", None) or portable_html(source.html)
+        budget = getattr(self.options, "max_chars", None)
+        if budget is not None and len(html) > budget:
+            raise Dropped("html_over_budget", f"{len(html)} characters of HTML, budget {budget}")
+        return Targets(text=html, prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
 
 
 class ScreenshotParsingOptions(Options):
     masked: bool = Field(False, description="cover about `mask_fraction` of the text spans with solid boxes")
     mask_fraction: float = Field(0.5, gt=0, lt=1, description="share of text spans masked when masked is true")
+    max_chars: int | None = Field(
+        None, ge=8, description="Pix2Struct's budget: the target is the largest subtree whose simplified HTML fits "
+        "in this many characters, and its region is outlined on the screenshot; null: the whole page"
+    )
+    outline: bool = Field(True, description="with max_chars: draw the chosen region's box on the screenshot (Pix2Struct)")
 
 
 class ScreenshotParsing(Task):
@@ -117,22 +156,37 @@ class ScreenshotParsing(Task):
 
     name: ClassVar[str] = "screenshot_parsing"
     generator: ClassVar[str] = "pages"
+    generators: ClassVar[tuple[str, ...]] = ("pages", "html_corpus")
     options_model: ClassVar[type[Options]] = ScreenshotParsingOptions
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         opts: ScreenshotParsingOptions = self.options  # type: ignore[assignment]
         dom = render.facts["dom"]
         bounds = (render.width, render.height)
-        check_text_fits(dom, render.width)
-        text = simplify(dom, bounds)
+        if _checks_layout(source):
+            check_text_fits(dom, render.width)
+            check_contrast(render)
+        secondary: dict[str, Any] = {"boxes": _boxes(render)}
+        image = None
+        budget = getattr(opts, "max_chars", None)
+        if budget is not None:
+            region = budgeted_region(dom, bounds, budget)
+            if region is None:
+                raise Dropped("parse_over_budget", f"no visible subtree fits in {budget} characters")
+            text, dom = region.text, region.node  # masks, below, cover the region's spans only
+            secondary["region"] = {"box": region.box, "whole_page": region.whole}
+            if getattr(opts, "outline", True):
+                image = draw_region(_image(render), region.box)
+        else:
+            text = simplify(dom, bounds)
         if not text:
             raise Dropped("empty_parse", "no visible text or named image in the capture")
-        secondary: dict[str, Any] = {"boxes": _boxes(render)}
         if not opts.masked:
-            return Targets(text=text, prompt=PROMPTS[self.name], secondary=secondary)
+            augmentation = {"kind": "region_outline", "box": secondary["region"]["box"]} if image is not None else None
+            return Targets(text=text, prompt=PROMPTS[self.name], secondary=secondary, image=image, augmentation=augmentation)
         spans = text_spans(dom, bounds)
         chosen = [span for span, u in zip(spans, rng.random(len(spans))) if u < opts.mask_fraction]
-        image = mask_spans(_image(render), [span["box"] for span in chosen])
+        image = mask_spans(image if image is not None else _image(render), [span["box"] for span in chosen])
         return Targets(
             text=text,
             prompt=PROMPTS["screenshot_parsing_masked"],
@@ -167,6 +221,7 @@ class TableToHtml(Task):
         _require_whole_page(render)
         dom = render.facts["dom"]
         check_text_fits(dom, render.width)
+        check_contrast(render)
         found = {node["attrs"]["data-cell"]: node for node in _cells(dom)}
         cells = []
         for row in source.structure["rows"]:

@@ -1,0 +1,697 @@
+"""`render-factory audit`: an independent reader of a finished dataset.
+
+It reads what the factory wrote — each sample's image and json — and checks that the image shows
+what the target claims, with its own code (nothing of the generators, renderers or tasks):
+
+- **tokens found**: every text the json gives a box for (chart texts, page text nodes, table
+  cells) is cut out of the image and read by OCR (Tesseract); a target token counts as found
+  when the OCR of its own crop holds it. The crops of one sample are stacked into one strip
+  (dark backgrounds inverted, small text scaled up, rotated tick labels turned level) so a
+  sample costs one Tesseract call.
+- **contrast**: each crop's text colour against its background, from the pixels (WCAG ratio;
+  below 4.5:1, or 3:1 for text 24 px or taller, is low; below 1.5:1 is invisible).
+- **boxes**: text boxes outside the canvas; chart value labels crossed by a mark (pixels in the
+  label's box that are neither its background, its text, nor a blend of the two).
+- **QA answerability**: each chart question's recorded reading is re-checked against the drawn
+  texts: the rows it names are printed, a printed or computed answer's values are printed value
+  labels, an estimate's tolerance is within ChartQA's 5% and not finer than a tenth of the
+  value axis's tick step.
+- **blank width**: table images whose width is more than 25% blank.
+
+Per task it reports these shares, and the worst samples with thumbnails, as one HTML page (like
+`report`) and a JSON summary. It never writes into the dataset.
+
+Why Tesseract: a Debian package (`tesseract-ocr`, Apache-2.0) with word boxes and confidences,
+page-segmentation modes for sparse text, and no ONNX runtime or OpenCV wheels to install
+(rapidocr-onnxruntime needs both, and its models are tuned for Chinese first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+from PIL import Image, ImageDraw, ImageOps
+
+from factory.errors import FactoryError
+from factory.tools.html_page import page_head
+from factory.tools.preview import iter_shard, load_manifest, sample_kind
+
+log = logging.getLogger(__name__)
+
+LARGE_TEXT_PX = 24.0  # WCAG large text: 18 pt (24 CSS px); 14 pt bold is also large
+LOW_CONTRAST = (4.5, 3.0)  # body, large text
+INVISIBLE = 1.5  # below this contrast nothing legible is written
+RELAXED = Decimal("0.05")  # ChartQA's relaxed accuracy
+STRIP_MAX_PX = 7000  # a strip taller than this is cut in two (Tesseract slows on huge images)
+GAP_PX = 18
+OCR_INK_PX = 26  # small chart text is scaled up until a line's ink is about this tall
+PSM = 6  # Tesseract page segmentation: a block of lines (the strip), one crop a line
+MAX_WORST = 8
+THUMB_PX = 360
+BLANK_WIDTH = 0.25
+
+
+# --- pixels --------------------------------------------------------------------------------------
+
+
+def relative_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of sRGB colours (..., 3) given as 0-255."""
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
+    lin = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return lin @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _background(pixels: np.ndarray) -> np.ndarray:
+    packed = (pixels[:, 0].astype(np.int64) << 16) | (pixels[:, 1].astype(np.int64) << 8) | pixels[:, 2]
+    values, counts = np.unique(packed, return_counts=True)
+    top = int(values[np.argmax(counts)])
+    return np.array([(top >> 16) & 255, (top >> 8) & 255, top & 255], dtype=np.float64)
+
+
+def crop_contrast(crop: np.ndarray, percentile: float = 99.5) -> tuple[float, np.ndarray, np.ndarray]:
+    """(contrast ratio, text colour, background colour) of a text's crop, read from its pixels.
+
+    The background is the crop's most common colour; the text colour is, among the pixels that
+    differ from it, the one at the given percentile of contrast (glyph cores, not their
+    antialiased edges, nor a lone stray pixel). A crop of one colour has contrast 1: nothing is
+    written there.
+    """
+    pixels = np.asarray(crop, dtype=np.uint8).reshape(-1, 3)
+    if not len(pixels):
+        return 1.0, np.zeros(3), np.zeros(3)
+    background = _background(pixels)
+    lum = relative_luminance(pixels)
+    bg_lum = float(relative_luminance(background))
+    ratios = (np.maximum(lum, bg_lum) + 0.05) / (np.minimum(lum, bg_lum) + 0.05)
+    ink = np.flatnonzero(ratios > 1.1)  # pixels that differ from the background at all
+    if len(ink) < 3:
+        index = int(np.argmax(ratios))
+    else:  # among them, the glyph cores rather than their antialiased edges
+        order = ink[np.argsort(ratios[ink], kind="stable")]
+        index = int(order[min(len(order) - 1, int(len(order) * percentile / 100.0))])
+    return float(ratios[index]), pixels[index].astype(np.float64), background
+
+
+def foreign_share(crop: np.ndarray) -> float:
+    """Share of a label crop's pixels that are neither its background, its text colour, nor a
+    blend of the two: a line, marker or second background running through the label."""
+    pixels = np.asarray(crop, dtype=np.float64).reshape(-1, 3)
+    if len(pixels) < 4:
+        return 0.0
+    _, text, background = crop_contrast(crop)
+    axis = text - background
+    length = float(axis @ axis)
+    if length < 1.0:
+        return 0.0
+    rel = pixels - background
+    t = np.clip(rel @ axis / length, -0.5, 1.5)
+    distance = np.linalg.norm(rel - t[:, None] * axis[None, :], axis=1)
+    return float(np.mean(distance > 60.0))
+
+
+# --- what each sample claims ---------------------------------------------------------------------
+
+
+@dataclass
+class TextItem:
+    """A text the sample's json places in its image: text, [x0, y0, x1, y1] image pixels, kind."""
+
+    text: str
+    box: tuple[float, float, float, float]
+    kind: str
+    angle: float = 0.0
+
+
+CHART_SKIP = ("plot_area", "legends")
+
+
+def sample_texts(meta: dict[str, Any]) -> list[TextItem]:
+    """Every text with a box that the sample's json lists (charts, pages, table images)."""
+    generator = (meta.get("generator") or {}).get("name", "")
+    render = meta.get("render") or {}
+    items: list[TextItem] = []
+    if generator == "charts":
+        style = (meta.get("source") or {}).get("style") or {}
+        barh = (meta.get("source") or {}).get("chart_type") == "barh"
+        for key, entries in (render.get("elements") or {}).items():
+            if key in CHART_SKIP:
+                continue
+            for entry in entries:
+                text = str(entry.get("text", "")).strip()
+                if not text:
+                    continue
+                angle = 0.0
+                if key == "x_tick_labels" and not barh:
+                    angle = float(style.get("x_rotation", 0) or 0)
+                elif key == "y_label":
+                    angle = 90.0
+                items.append(TextItem(text, tuple(entry["box"]), key, angle))
+    elif generator == "table_images":
+        for cell in (meta.get("targets") or {}).get("cells") or []:
+            text = str(cell.get("text", "")).strip()
+            if text:
+                items.append(TextItem(text, tuple(cell["box"]), "cell"))
+    else:
+        for entry in render.get("boxes") or []:
+            text = str(entry.get("text", "")).strip()
+            if entry.get("kind") == "text" and text:
+                items.append(TextItem(text, tuple(entry["box"]), "text"))
+    return items
+
+
+# --- OCR ---------------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Letters and digits only, case- and accent-folded: what OCR and target are compared on."""
+    text = unicodedata.normalize("NFKD", text).replace("\u2212", "-")
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in (_fold(w) for w in text.split()) if t]
+
+
+def _prepare(image: Image.Image, item: TextItem) -> Image.Image | None:
+    x0, y0, x1, y1 = item.box
+    # a page text gets some room; a chart label's neighbour (a bar's end) and a cell's borders stay out
+    pad = {"text": 3, "cell": -2}.get(item.kind, 1)
+    box = (max(0, int(math.floor(x0)) - pad), max(0, int(math.floor(y0)) - pad),
+           min(image.width, int(math.ceil(x1)) + pad), min(image.height, int(math.ceil(y1)) + pad))
+    if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+        return None
+    rgb = np.asarray(image.crop(box).convert("RGB"), dtype=np.float64)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    distance = np.linalg.norm(rgb - np.median(border, axis=0), axis=2)
+    # dark ink on white, as far from white as the pixel is from the crop's background, whatever the colours
+    ink = np.clip(distance / max(float(distance.max()), 40.0), 0.0, 1.0)
+    crop = Image.fromarray((255 * (1.0 - ink)).astype(np.uint8), "L")
+    if item.angle:
+        crop = crop.rotate(-item.angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    if item.angle:  # a rotated label's box says little about its size (and holds its neighbours' ends)
+        scale = 2.5
+    else:  # scale by the height of a line's ink: runs of inked rows, one per line
+        inked = (np.asarray(crop) < 160).any(axis=1)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.astype(np.int8), [0]])))
+        runs = edges[1::2] - edges[::2]
+        line = float(np.median(runs)) if len(runs) else float(crop.height)
+        scale = min(4.0, max(0.5, OCR_INK_PX / max(line, 1.0)))
+    if scale != 1.0:
+        crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.LANCZOS)
+    return ImageOps.expand(crop, border=8, fill=255)
+
+
+DIGITS = "0123456789.,%-+kMGT"
+
+
+def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False) -> list[list[str]]:
+    """The OCR words read in each item's own crop (one Tesseract call per strip of crops);
+    `digits` reads numbers only (a second pass for numeric texts the first pass missed)."""
+    import pytesseract
+
+    crops = [_prepare(image, item) for item in items]
+    words: list[list[str]] = [[] for _ in items]
+    strips: list[list[tuple[int, Image.Image]]] = [[]]
+    height = 0
+    for index, crop in enumerate(crops):
+        if crop is None:
+            continue
+        if height + crop.height > STRIP_MAX_PX and strips[-1]:
+            strips.append([])
+            height = 0
+        strips[-1].append((index, crop))
+        height += crop.height + GAP_PX
+    for strip in strips:
+        if not strip:
+            continue
+        width = max(c.width for _, c in strip) + 20
+        canvas = Image.new("L", (width, sum(c.height + GAP_PX for _, c in strip) + GAP_PX), 255)
+        spans = []
+        y = GAP_PX
+        for index, crop in strip:
+            canvas.paste(crop, (10, y))
+            spans.append((y, y + crop.height, index))
+            y += crop.height + GAP_PX
+        config = f"--psm {PSM}" + (f" -c tessedit_char_whitelist={DIGITS}" if digits else "")
+        data = pytesseract.image_to_data(canvas, config=config, output_type=pytesseract.Output.DICT)
+        for text, top, h in zip(data["text"], data["top"], data["height"]):
+            if not text.strip():
+                continue
+            middle = top + h / 2
+            for start, end, index in spans:
+                if start - 4 <= middle <= end + 4:
+                    words[index].append(text)
+                    break
+    return words
+
+
+# Glyphs OCR confuses whatever the data: 1/i/l, 0/o, 5/s; a monospace font's dotted or slashed
+# zero is also read as 8, 6, 9 or ®. A word matches a token of the same length when every
+# differing character is such a slip (a token cut short, "9.9" for "69.99", never matches).
+SLIPS = {"1": "il", "i": "1l", "l": "1i", "0": "o", "o": "0", "5": "s", "s": "5"}
+DOTTED_ZERO = "689qdø®"
+
+
+def _slip(token: str, word: str, mono: bool) -> bool:
+    if len(token) != len(word):
+        return False
+    return all(a == b or b in SLIPS.get(a, "") or (mono and a == "0" and b in DOTTED_ZERO) for a, b in zip(token, word))
+
+
+def found(token: str, read: list[str], mono: bool = False) -> bool:
+    """Whether OCR read `token` in a crop: as a word, across split words, or nearly (OCR slips);
+    `mono`: the text is set in a monospace font, whose dotted zero OCR reads as 8, 6 or 9."""
+    folded = [_fold(w) for w in read]
+    if token in folded:
+        return True
+    if any(_slip(token, w, mono) for w in folded):
+        return True
+    joined = "".join(folded)
+    if token in joined:
+        return True
+    if len(token) >= 4:
+        from difflib import SequenceMatcher
+
+        for i in range(max(1, len(joined) - len(token) + 1)):
+            window = joined[i : i + len(token) + 1]
+            if SequenceMatcher(None, token, window).ratio() >= 0.8:
+                return True
+    return False
+
+
+# --- QA ------------------------------------------------------------------------------------------
+
+
+def _number(text: str) -> Decimal | None:
+    t = str(text).strip().replace("\u2212", "-").replace(",", "").rstrip("%").strip()
+    scale = Decimal(1)
+    for suffix, factor in (("k", 3), ("M", 6), ("G", 9), ("T", 12)):
+        if t.endswith(suffix):
+            t, scale = t[:-1], Decimal(10) ** factor
+    try:
+        return Decimal(t) * scale
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _cell_text(rows: list, columns: list, cell: list[int]) -> str | None:
+    """A table cell as a value label prints it (fixed decimals, '%' for percent columns)."""
+    series, row = cell
+    column = columns[series + 1] if series + 1 < len(columns) else {}
+    value = rows[row][series + 1] if row < len(rows) and series + 1 < len(rows[row]) else None
+    if value is None:
+        return None
+    shown = f"{float(value):.{int(column.get('decimals', 0))}f}"
+    if shown.startswith("-") and float(shown) == 0:
+        shown = shown[1:]
+    return shown + ("%" if column.get("percent") else "")
+
+
+def qa_problems(meta: dict[str, Any]) -> tuple[int, list[str]]:
+    """(questions, why each unanswerable one is) from the json alone."""
+    source = meta.get("source") or {}
+    qa = (meta.get("targets") or {}).get("qa") or []
+    if not qa:
+        return 0, []
+    elements = (meta.get("render") or {}).get("elements") or {}
+    kind = source.get("chart_type", "")
+    table = source.get("table") or {}
+    rows = table.get("rows") or []
+    labels = [str(r[0]) for r in rows]
+    texts = {key: [" ".join(str(e.get("text", "")).split()) for e in v] for key, v in elements.items() if key not in CHART_SKIP}
+    printed = set(texts.get("pie_labels", [])) | set(texts.get("legend_texts", []))
+    printed |= set(texts.get("y_tick_labels" if kind == "barh" else "x_tick_labels", []))
+    value_ticks = [n for n in (_number(t) for t in texts.get("x_tick_labels" if kind == "barh" else "y_tick_labels", [])) if n is not None]
+    value_ticks = sorted(set(value_ticks))
+    step = min((b - a for a, b in zip(value_ticks, value_ticks[1:])), default=None)
+    value_labels = set(texts.get("value_labels", []))
+    columns = table.get("columns") or []
+    bad = []
+    for pair in qa:
+        reading = pair.get("reading") or {}
+        program = pair.get("program") or {}
+        how = reading.get("how")
+        question = pair.get("question", "")
+        if how not in ("printed", "computed", "estimate", "counted"):
+            bad.append(f"no reading: {question}")
+            continue
+        for row in program.get("named", []):
+            label = labels[row] if row < len(labels) else ""
+            edges = re.match(r"^(-?[\d.]+)-(-?[\d.]+)$", label) if kind == "histogram" else None
+            if label not in printed and not (edges and {edges[1], edges[2]} <= printed):
+                bad.append(f"names {label!r}, printed nowhere: {question}")
+                break
+        else:
+            if how in ("printed", "computed"):
+                for cell in program.get("cells", []):
+                    shown = _cell_text(rows, columns, cell)
+                    if shown is not None and shown not in value_labels:
+                        bad.append(f"{how} from {shown!r}, which no value label shows: {question}")
+                        break
+            elif how == "estimate":
+                answer = _number(pair.get("answer", ""))
+                tolerance = Decimal(str(reading.get("tolerance", 0)))
+                op = program.get("op")
+                if answer is not None and op in ("lookup", "extreme_value", "difference", "sum", "average", "ratio"):
+                    cells = program.get("cells", [])
+                    # a value not printed as a label is read off the axis: at best to a tenth of a tick step
+                    unprinted = sum(1 for c in cells if _cell_text(rows, columns, c) not in value_labels)
+                    needed = None if step is None else step / 10 * unprinted / (len(cells) if op == "average" else 1)
+                    if tolerance > RELAXED * abs(answer):
+                        bad.append(f"tolerance {tolerance} beyond 5% of {answer}: {question}")
+                    elif op != "ratio" and kind not in ("pie", "donut") and (needed is None or tolerance < needed - Decimal("1e-9")):
+                        bad.append(f"tolerance {tolerance} finer than the axis allows ({needed}): {question}")
+    return len(qa), bad
+
+
+# --- one sample ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SampleAudit:
+    key: str
+    task: str
+    kind: str
+    renderer: str = ""
+    width: int = 0
+    height: int = 0
+    tokens: int = 0
+    found: int = 0
+    missing: list[str] = field(default_factory=list)
+    missing_boxes: list[list[float]] = field(default_factory=list)
+    texts: int = 0
+    low_contrast: list[str] = field(default_factory=list)
+    invisible: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    crossed: list[str] = field(default_factory=list)
+    questions: int = 0
+    unanswerable: list[str] = field(default_factory=list)
+    blank_width: float | None = None
+
+    @property
+    def badness(self) -> float:
+        missing = 1 - self.found / self.tokens if self.tokens else 0.0
+        return missing + 0.2 * len(self.invisible) + 0.05 * (len(self.low_contrast) + len(self.outside) + len(self.crossed)) + 0.1 * len(self.unanswerable)
+
+
+def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any]) -> SampleAudit:
+    """Read one sample the audit's way (see the module docstring)."""
+    image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
+    pixels = np.asarray(image)
+    renderer = str((meta.get("renderer") or {}).get("name", "?"))
+    result = SampleAudit(key, str(meta.get("task", "?")), sample_kind(meta), renderer, image.width, image.height)
+    items = sample_texts(meta)
+    result.texts = len(items)
+    inside = []
+    for item in items:
+        x0, y0, x1, y1 = item.box
+        if x0 < -1 or y0 < -1 or x1 > image.width + 1 or y1 > image.height + 1:
+            result.outside.append(item.text[:60])
+        inset = 2 if item.kind == "cell" else 0  # a cell's box holds its borders
+        crop = pixels[max(0, int(y0) + inset) : max(0, int(math.ceil(y1)) - inset), max(0, int(x0) + inset) : max(0, int(math.ceil(x1)) - inset)]
+        if crop.size == 0:
+            result.invisible.append(item.text[:60])
+            continue
+        ratio, _, _ = crop_contrast(crop.reshape(-1, 3))
+        large = (y1 - y0) >= LARGE_TEXT_PX * 1.1 and item.kind not in ("text", "cell") or (y1 - y0) >= 2 * LARGE_TEXT_PX
+        if ratio < INVISIBLE:
+            result.invisible.append(f"{item.text[:60]} ({ratio:.2f}:1)")
+        elif ratio < LOW_CONTRAST[1 if large else 0]:
+            result.low_contrast.append(f"{item.text[:60]} ({ratio:.2f}:1)")
+        if item.kind == "value_labels" and foreign_share(crop[1:-1, 1:-1]) > 0.04:
+            result.crossed.append(item.text[:60])
+        inside.append(item)
+    read = ocr_items(image, inside)
+    style = (meta.get("source") or {}).get("style")
+    mono = isinstance(style, dict) and "Mono" in str(style.get("font_family", ""))
+    numeric = [i for i, item in enumerate(inside) if _fold(item.text).isdigit()
+               and not all(found(t, read[i], mono) for t in tokens(item.text))]
+    if numeric:  # numbers the first pass missed: read again, digits only
+        for i, words in zip(numeric, ocr_items(image, [inside[i] for i in numeric], digits=True)):
+            read[i] = read[i] + words
+    for item, words in zip(inside, read):
+        for token in tokens(item.text):
+            result.tokens += 1
+            if found(token, words, mono):
+                result.found += 1
+            else:
+                result.missing.append(f"{token} (in {item.text[:40]!r}, OCR: {' '.join(words)[:40]!r})")
+                result.missing_boxes.append(list(item.box))
+    if (meta.get("generator") or {}).get("name") == "charts":
+        result.questions, result.unanswerable = qa_problems(meta)
+    if (meta.get("generator") or {}).get("name") == "table_images":
+        background = pixels[0, 0].astype(int)
+        ink = (np.abs(pixels.astype(int) - background).sum(axis=2) > 30).any(axis=0)
+        result.blank_width = round(1 - float(ink.mean()), 3)
+    return result
+
+
+def _audit_raw(args: tuple[str, bytes, bytes]) -> SampleAudit:
+    from factory.meta import unpack
+
+    key, image, meta_bytes = args
+    return audit_sample(key, image, unpack(json.loads(meta_bytes)))
+
+
+def _init_worker() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract's own threads would fight the worker processes
+
+
+# --- the dataset ---------------------------------------------------------------------------------
+
+
+def check_ocr() -> None:
+    if shutil.which("tesseract") is None:
+        raise FactoryError("the audit reads images with Tesseract, which is not installed: "
+                           "sudo apt-get install -y tesseract-ocr tesseract-ocr-eng (scripts/setup.sh installs it)")
+
+
+def _samples(store, manifest: dict[str, Any], limit: int):
+    """Up to `limit` samples spread evenly over the shards (the first ones of each; a shard with
+    fewer samples than its share leaves the rest to the others)."""
+    shards = manifest["shards"]
+    sizes = [int(entry.get("samples", 0)) for entry in shards]
+    share = [0] * len(shards)
+    left = min(limit, sum(sizes))
+    while left > 0:
+        open_ = [i for i, n in enumerate(sizes) if share[i] < n]
+        each = max(1, left // len(open_))
+        for i in open_:
+            extra = min(each, sizes[i] - share[i], left)
+            share[i] += extra
+            left -= extra
+            if left == 0:
+                break
+    for entry, wanted in zip(shards, share):
+        if wanted == 0:
+            continue
+        for n, sample in enumerate(iter_shard(store, entry["name"])):
+            if n >= wanted:
+                break
+            yield sample
+
+
+def run_audit(dataset: str, samples: int = 300, workers: int | None = None) -> tuple[dict[str, Any], list[SampleAudit], dict[str, bytes]]:
+    """Audit up to `samples` samples; returns the JSON summary, every sample's audit and the
+    images of the worst ones (for thumbnails). Reads the dataset only."""
+    check_ocr()
+    if samples < 1:
+        raise FactoryError(f"--samples must be at least 1, got {samples}")
+    store, manifest = load_manifest(dataset)
+    raw = [(s.key, s.image, s.members["json"]) for s in _samples(store, manifest, samples)]
+    t0 = time.perf_counter()
+    workers = max(1, workers or os.cpu_count() or 1)
+    if workers == 1:
+        _init_worker()
+        results = [_audit_raw(r) for r in raw]
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
+            results = list(pool.map(_audit_raw, raw, chunksize=2))
+    seconds = time.perf_counter() - t0
+    summary = summarise(results, manifest, dataset, seconds)
+    worst_keys = {w["key"] for task in summary["tasks"].values() for w in task["worst"]}
+    images = {key: image for key, image, _ in raw if key in worst_keys}
+    return summary, results, images
+
+
+def _figures(group: list[SampleAudit]) -> dict[str, Any]:
+    tokens = sum(r.tokens for r in group)
+    return {
+        "samples": len(group),
+        "tokens_found": round(sum(r.found for r in group) / tokens, 4) if tokens else None,
+        "samples_invisible_text": sum(bool(r.invisible) for r in group),
+        "texts_low_contrast": sum(len(r.low_contrast) for r in group),
+        "questions_unanswerable": sum(len(r.unanswerable) for r in group),
+    }
+
+
+def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str, seconds: float) -> dict[str, Any]:
+    by_task: dict[str, list[SampleAudit]] = defaultdict(list)
+    by_renderer: dict[str, list[SampleAudit]] = defaultdict(list)
+    for r in results:
+        by_task[r.task].append(r)
+        by_renderer[r.renderer].append(r)
+    tasks = {}
+    for task, group in sorted(by_task.items()):
+        token_total = sum(r.tokens for r in group)
+        questions = sum(r.questions for r in group)
+        unanswerable = sum(len(r.unanswerable) for r in group)
+        blanks = [r.blank_width for r in group if r.blank_width is not None]
+        worst = sorted(group, key=lambda r: (-r.badness, r.key))[:MAX_WORST]
+        tasks[task] = {
+            "samples": len(group),
+            "texts": sum(r.texts for r in group),
+            "tokens": token_total,
+            "tokens_found": round(sum(r.found for r in group) / token_total, 4) if token_total else None,
+            "texts_low_contrast": sum(len(r.low_contrast) for r in group),
+            "samples_low_contrast": sum(bool(r.low_contrast) for r in group),
+            "texts_invisible": sum(len(r.invisible) for r in group),
+            "samples_invisible_text": sum(bool(r.invisible) for r in group),
+            "boxes_outside_canvas": sum(len(r.outside) for r in group),
+            "value_labels_crossed_by_marks": sum(len(r.crossed) for r in group),
+            "questions": questions,
+            "questions_unanswerable": unanswerable,
+            "tables_over_25pct_blank_width": sum(b > BLANK_WIDTH for b in blanks) if blanks else None,
+            "worst": [{"key": r.key, "kind": r.kind, "badness": round(r.badness, 3), "tokens": r.tokens, "found": r.found,
+                       "missing": r.missing[:12], "low_contrast": r.low_contrast[:6], "invisible": r.invisible[:6],
+                       "outside": r.outside[:6], "crossed": r.crossed[:6], "unanswerable": r.unanswerable[:6]} for r in worst],
+        }
+    token_total = sum(r.tokens for r in results)
+    return {
+        "dataset": dataset,
+        "name": manifest.get("name", ""),
+        "samples_audited": len(results),
+        "samples_in_dataset": (manifest.get("samples") or {}).get("total"),
+        "seconds": round(seconds, 1),
+        "ocr": _ocr_version(),
+        "tokens_found": round(sum(r.found for r in results) / token_total, 4) if token_total else None,
+        "tasks": tasks,
+        "renderers": {name: _figures(group) for name, group in sorted(by_renderer.items())},
+    }
+
+
+def _ocr_version() -> str:
+    import pytesseract
+
+    try:
+        return f"tesseract {pytesseract.get_tesseract_version()}"
+    except (OSError, RuntimeError) as exc:  # pytesseract raises its own TesseractNotFoundError (an OSError)
+        return f"tesseract unavailable ({exc})"
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def _thumbnail(image_bytes: bytes, boxes: list[list[float]]) -> str:
+    image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for x0, y0, x1, y1 in boxes:
+        draw.rectangle([x0 - 2, y0 - 2, x1 + 2, y1 + 2], outline=(220, 30, 30), width=3)
+    image.thumbnail((THUMB_PX, THUMB_PX * 3))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+PAGE = jinja2.Template(
+    page_head('Audit: {{ s.name }}')
+    + """
+<body>
+<h1>Audit: {{ s.name }}</h1>
+<div class="muted">{{ s.samples_audited }} of {{ s.samples_in_dataset }} samples read in {{ s.seconds }} s with {{ s.ocr }}; dataset <code>{{ s.dataset }}</code>.
+Nothing in the dataset was changed.</div>
+<p>Every text the json gives a box for is cut out of the image and read by OCR; a token is found when the OCR of its own crop holds it.
+Contrast is measured from the pixels (WCAG: below 4.5:1 is low, 3:1 for large text; below 1.5:1 is invisible).
+Chart questions are re-checked against the drawn texts.</p>
+
+<h2>Per task</h2>
+<table><tr><th>task</th><th>samples</th><th>tokens</th><th>tokens found</th><th>low-contrast texts (samples)</th><th>invisible texts (samples)</th>
+<th>boxes outside canvas</th><th>value labels crossed by marks</th><th>questions (unanswerable)</th><th>tables &gt;25% blank</th></tr>
+{% for task, t in s.tasks.items() %}<tr><td>{{ task }}</td><td class="num">{{ t.samples }}</td><td class="num">{{ t.tokens }}</td>
+<td class="num">{{ t.tokens_found }}</td><td class="num">{{ t.texts_low_contrast }} ({{ t.samples_low_contrast }})</td>
+<td class="num {{ 'warn' if t.texts_invisible else 'ok' }}">{{ t.texts_invisible }} ({{ t.samples_invisible_text }})</td>
+<td class="num">{{ t.boxes_outside_canvas }}</td><td class="num">{{ t.value_labels_crossed_by_marks }}</td>
+<td class="num {{ 'warn' if t.questions_unanswerable else '' }}">{{ t.questions }} ({{ t.questions_unanswerable }})</td>
+<td class="num">{{ '' if t.tables_over_25pct_blank_width is none else t.tables_over_25pct_blank_width }}</td></tr>{% endfor %}
+</table>
+
+<h2>Per renderer</h2>
+<table><tr><th>renderer</th><th>samples</th><th>tokens found</th><th>samples with invisible text</th><th>low-contrast texts</th><th>unanswerable questions</th></tr>
+{% for name, r in s.renderers.items() %}<tr><td>{{ name }}</td><td class="num">{{ r.samples }}</td><td class="num">{{ r.tokens_found }}</td>
+<td class="num">{{ r.samples_invisible_text }}</td><td class="num">{{ r.texts_low_contrast }}</td><td class="num">{{ r.questions_unanswerable }}</td></tr>{% endfor %}
+</table>
+
+<h2>Worst samples</h2>
+<p class="muted">Per task, the samples with the most missing tokens and flags; red boxes mark texts with a token OCR did not find.</p>
+{% for task, t in s.tasks.items() %}<h3>{{ task }}</h3>
+<table><tr><th>sample</th><th>picture</th><th>what the audit found</th></tr>
+{% for w in t.worst %}<tr><td><code>{{ w.key }}</code><br>{{ w.kind }}<br>{{ w.found }} of {{ w.tokens }} tokens</td>
+<td>{% if thumbs.get(w.key) %}<img alt="{{ w.key }}" src="{{ thumbs[w.key] }}">{% endif %}</td>
+<td>{% for label, items in [("missing", w.missing), ("low contrast", w.low_contrast), ("invisible", w.invisible), ("outside the canvas", w.outside), ("crossed by a mark", w.crossed), ("unanswerable", w.unanswerable)] %}
+{% if items %}<b>{{ label }}</b>: {% for i in items %}<code>{{ i }}</code>{% if not loop.last %}; {% endif %}{% endfor %}<br>{% endif %}{% endfor %}</td></tr>{% endfor %}
+</table>{% endfor %}
+</body>
+</html>
+""",
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def write_audit(dataset: str, out: str | Path, json_out: str | Path | None = None, samples: int = 300,
+                workers: int | None = None) -> tuple[Path, Path, dict[str, Any]]:
+    summary, results, images = run_audit(dataset, samples, workers)
+    by_key = {r.key: r for r in results}
+    thumbs = {key: _thumbnail(image, by_key[key].missing_boxes) for key, image in images.items()}
+    page = PAGE.render(s=summary, thumbs=thumbs)
+    path = Path(out)
+    json_path = Path(json_out) if json_out else path.with_suffix(".json")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise FactoryError(f"cannot write the audit to '{path}': {exc.strerror or exc}; choose another --out") from None
+    return path, json_path, summary
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    path, json_path, summary = write_audit(args.dataset, args.out, args.json, args.samples, args.workers)
+    for task, t in summary["tasks"].items():
+        print(f"{task}: {t['samples']} samples, tokens found {t['tokens_found']}, invisible-text samples "
+              f"{t['samples_invisible_text']}, low-contrast texts {t['texts_low_contrast']}, questions unanswerable "
+              f"{t['questions_unanswerable']} of {t['questions']}")
+    print(f"audit of {summary['samples_audited']} samples written to {path.resolve()} and {json_path.resolve()}")
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("audit", help="read a finished dataset with OCR: is every target token legible in its image?")
+    p.add_argument("dataset", help="dataset folder or URL (holds manifest.json)")
+    p.add_argument("--samples", type=int, default=300, help="audit at most this many samples, spread over the shards (default 300)")
+    p.add_argument("--out", default="audit.html", help="HTML page to write (default: audit.html)")
+    p.add_argument("--json", help="JSON summary to write (default: the page's name with .json)")
+    p.add_argument("--workers", type=int, help="OCR processes (default: all cores)")
+    p.set_defaults(func=cmd_audit)
+
+
+__all__ = ["SampleAudit", "add_parser", "audit_sample", "crop_contrast", "foreign_share", "run_audit", "sample_texts", "write_audit"]

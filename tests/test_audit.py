@@ -1,0 +1,82 @@
+"""`render-factory audit`: real OCR (Tesseract) on a few real images; it reads, never writes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import font_manager
+from PIL import Image, ImageDraw, ImageFont
+
+from factory.tools.audit import audit_sample, crop_contrast, run_audit
+
+pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed (scripts/setup.sh)")
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_audit_reads_a_chart_dataset_and_changes_nothing(chart_dataset, tmp_path):
+    before = _digest(chart_dataset)
+    out = tmp_path / "audit.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "factory", "audit", str(chart_dataset), "--samples", "6", "--out", str(out), "--workers", "1"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _digest(chart_dataset) == before
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert summary["samples_audited"] == 6
+    for task in summary["tasks"].values():
+        assert task["tokens_found"] >= 0.9, task["worst"][:2]
+        assert task["samples_invisible_text"] == 0 and task["questions_unanswerable"] == 0
+    page = out.read_text()
+    assert "tokens found" in page and "data:image/png;base64," in page  # worst samples carry thumbnails
+
+
+def _page_sample(words: list[tuple[str, str]]) -> tuple[bytes, dict]:
+    """A white page with one line per (text, colour), and the json a page sample would have."""
+    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 20)
+    image = Image.new("RGB", (420, 40 * len(words) + 20), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    for i, (text, colour) in enumerate(words):
+        x0, y0, x1, y1 = draw.textbbox((20, 20 + 40 * i), text, font=font)
+        draw.text((20, 20 + 40 * i), text, fill=colour, font=font)
+        boxes.append({"kind": "text", "text": text, "box": [x0 - 1, y0 - 1, x1 + 1, y1 + 1]})
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "screenshot_parsing", "generator": {"name": "pages"}, "source": {"archetype": "landing"}, "render": {"boxes": boxes}}
+    return buf.getvalue(), meta
+
+
+def test_audit_finds_invisible_and_faint_text():
+    image, meta = _page_sample([("Pricing Solutions Careers", "#1a1a1a"), ("Solutions", "#ffffff"), ("Customers", "#b0b0b0")])
+    result = audit_sample("k", image, meta)
+    assert result.tokens == 5
+    assert result.found in (3, 4)  # the faint word may still be read by OCR; the invisible one never is
+    assert any("Solutions" in t for t in result.invisible)
+    assert any("Customers" in t for t in result.low_contrast)
+    assert any(m.startswith("solutions") for m in result.missing)
+
+
+def test_crop_contrast_reads_text_colour_from_pixels():
+    image = Image.new("RGB", (120, 30), "#ffffff")
+    ImageDraw.Draw(image).text((5, 5), "Contrast", fill="#767676", font=ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 18))
+    ratio, _, _ = crop_contrast(np.asarray(image))
+    assert 4.2 <= ratio <= 4.6  # #767676 on white is 4.54:1
+
+
+def test_audit_refuses_a_folder_that_is_not_a_dataset(tmp_path):
+    from factory.errors import FactoryError
+
+    with pytest.raises(FactoryError):
+        run_audit(str(tmp_path), samples=3)
