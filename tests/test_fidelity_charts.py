@@ -15,7 +15,7 @@ from matplotlib.transforms import Bbox
 from factory.errors import Dropped
 from factory.generators.charts import ChartGenerator, ChartOptions
 from factory.seeding import rng_for
-from renderers.matplotlib_renderer import MatplotlibRenderer
+from renderers.matplotlib_renderer import FURNITURE_KINDS, MatplotlibRenderer
 
 
 def _charts(types, n, **options):
@@ -30,7 +30,11 @@ def _charts(types, n, **options):
 
 
 def _label_boxes(ax, renderer):
+    """Value labels: chart furniture (subtitle, note, callout, reference line label) is checked
+    against everything else as a text, not as a label of a mark."""
     for text in ax.texts:
+        if text.get_gid() in FURNITURE_KINDS:
+            continue
         if text.get_visible() and text.get_text().strip():
             bb = text.get_window_extent(renderer)
             yield text, Bbox.from_extents(bb.x0 + 1, bb.y0 + 1, bb.x1 - 1, bb.y1 - 1)
