@@ -647,7 +647,10 @@ def make_questions(table: Table, rng: np.random.Generator, n: int, view: ChartVi
         if question in seen:
             continue
         seen.add(question)
-        program = {"op": q.op, "expr": q.expr, "format": q.fmt, "cells": [list(c) for c in result.cells], "named": q.named}
+        cells = result.cells
+        if q.op == "extreme_value":  # as in answerability.Program: the value is read off the extreme cell
+            cells = [c for c in cells if ch.env.values[c] == result.value.v][:1]
+        program = {"op": q.op, "expr": q.expr, "format": q.fmt, "cells": [list(c) for c in cells], "named": q.named}
         pair: dict[str, Any] = {"template": q.op, "question": question, "answer": result.answer, "answer_type": answer_type,
                                 "steps": steps(q.expr), "refs": q.refs, "program": program}  # fmt: skip
         if how is not None:
