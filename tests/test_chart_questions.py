@@ -271,3 +271,53 @@ def test_named_colours_are_read_from_the_pixels():
                           and not any(_blend(c, near[0], other) for other, _ in drawn)]  # fmt: skip
                 assert not others, (ref, others)
     assert named_total >= 5
+
+
+# finished datasets -----------------------------------------------------------------------------
+
+
+def _samples(folder) -> list[tuple[str, dict]]:
+    import tarfile
+    from pathlib import Path
+
+    out = []
+    for path in sorted(Path(folder).rglob("*.tar")):
+        with tarfile.open(path) as tar:
+            members = {m.name: m for m in tar.getmembers()}
+            for name in sorted(members):
+                if name.endswith(".json"):
+                    txt = members.get(name[: -len(".json")] + ".txt")
+                    text = tar.extractfile(txt).read().decode() if txt else ""
+                    out.append((text, json.load(tar.extractfile(members[name]))))
+    return out
+
+
+def test_programs_rerun_on_a_finished_dataset(chart_dataset):
+    from factory.tools.audit import qa_problems
+
+    checked = 0
+    for _, meta in _samples(chart_dataset):
+        parsed = {k: (json.loads(v) if isinstance(v, str) and k in ("source", "targets", "render") else v) for k, v in meta.items()}
+        env = program_env(meta)
+        for pair in parsed["targets"]["qa"]:
+            program = pair["program"]
+            assert execute(program["expr"], program["format"], env).answer == pair["answer"], pair
+            checked += 1
+        assert qa_problems(parsed)[1] == []
+    assert checked >= 20
+
+
+def test_rationale_option_makes_the_target(tmp_path, chart_recipe):
+    from factory.generate import generate
+    from factory.recipe import recipe_from_dict
+
+    chart_recipe.update(samples=4, tasks={"chart_qa": {"weight": 1, "rationale": True}})
+    chart_recipe["shard"] = {"samples": 4}
+    generate(recipe_from_dict(chart_recipe), str(tmp_path / "out"), workers=1)
+    samples = _samples(tmp_path / "out")
+    assert samples
+    for text, meta in samples:
+        targets = json.loads(meta["targets"]) if isinstance(meta["targets"], str) else meta["targets"]
+        first = targets["qa"][0]
+        assert text == first["rationale"] and text.startswith("program: ") and text.endswith("answer: " + first["answer"])
+        assert meta["prompt"] == first["question"]

@@ -15,6 +15,7 @@ find the answer; questions it cannot answer within ChartQA's relaxed 5% are neve
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -107,6 +108,7 @@ def program_env(meta: dict[str, Any]) -> Env:
     """The environment a sample's QA programs run on, rebuilt from its json alone."""
     from factory.tabular import Column
 
+    meta = {k: (json.loads(v) if isinstance(v, str) and k in ("source", "targets", "render") else v) for k, v in meta.items()}
     source = meta["source"]
     t = source["table"]
     table = Table(title=t.get("title", ""), columns=[Column(**c) for c in t["columns"]], rows=[list(r) for r in t["rows"]],
@@ -154,14 +156,18 @@ class _Chart:
     def series_ref(self, rng: np.random.Generator, s: _Series, refs: list, colour_p: float = 0.5) -> str:
         return self.series_refs(rng, s, refs, colour_p)[0]
 
-    def series_refs(self, rng: np.random.Generator, s: _Series, refs: list, colour_p: float = 0.5) -> tuple[str, str]:
+    def series_refs(self, rng: np.random.Generator, s: _Series, refs: list, colour_p: float = 0.5,
+                    cell: bool = False) -> tuple[str, str]:
         """(the series as a noun phrase with article, the same as a measure without article)."""
         colour = self.facts.series_colours.get(s.index)
         if self.multi and colour and self.kind in _SERIES_COLOURED and rng.random() < colour_p:
             mark = _SERIES_COLOURED[self.kind]
             refs.append({"kind": "colour", "series": s.index, "name": colour})
-            ref = str(pick(rng, (f"the {colour} {mark}s", f"the {colour} series")))
-            return ref, f"value of the {colour} {mark}s"
+            marks = mark if mark == "line" else mark + "s"  # one line per series, many bars
+            if cell:  # one mark of the series: "the blue bar", "the orange line"
+                return f"the {colour} {mark}", f"value of the {colour} {mark}"
+            ref = str(pick(rng, (f"the {colour} {mark}" if mark == "line" else f"the {colour} series", f"the {colour} series")))
+            return ref, f"value of the {colour} {marks}"
         if self.multi and s.index in self.facts.legend_order and rng.random() < 0.15:
             place = self.facts.legend_order.index(s.index)
             refs.append({"kind": "legend", "series": s.index, "order": place + 1})
@@ -199,7 +205,7 @@ class _Chart:
             refs.append({"kind": "colour", "row": r, "name": colour})
             return pick(rng, (f"the value of the {colour} {self.mark}", f"the {colour} {self.mark}'s value",
                               f"the {s.phrase} of the {colour} {self.mark}"))  # type: ignore[return-value]
-        series = self.series_ref(rng, s, refs) if self.multi else pick(rng, (f"the {s.phrase}", f"the {s.phrase}", "the value"))
+        series = self.series_refs(rng, s, refs, cell=True)[0] if self.multi else pick(rng, (f"the {s.phrase}", f"the {s.phrase}", "the value"))
         return f"{series} {self.row_ref(rng, r, refs, named)}"
 
     def threshold(self, rng: np.random.Generator, s: _Series) -> Decimal | None:
@@ -394,6 +400,9 @@ def _filtered(op: str, agg: str, fmt: str):
         refs: list = []
         slots = {**_S(ch, rng, s, refs), "cmp": pick(rng, _CMP[above]), "t": fmt_number(t, ch.table.series[s.index])}
         inner = ["above" if above else "below", ["col", s.index], ["num", str(t)]]
+        kept = [r for r in s.rows if (ch.env.values[(s.index, r)] > t) == above]
+        if len(kept) < 2:
+            return None  # an aggregate of one value is a lookup
         return _Q(op, [agg, inner], fmt.format(s=s.index), slots, [], refs)
 
     return build
@@ -644,9 +653,10 @@ def make_questions(table: Table, rng: np.random.Generator, n: int, view: ChartVi
         if view is not None and how is None:
             continue
         question = fill(rng, q.op, q.slots, q.template)
-        if question in seen:
-            continue
-        seen.add(question)
+        key = json.dumps(q.expr)
+        if question in seen or key in seen:
+            continue  # one question per program and chart
+        seen.update((question, key))
         cells = result.cells
         if q.op == "extreme_value":  # as in answerability.Program: the value is read off the extreme cell
             cells = [c for c in cells if ch.env.values[c] == result.value.v][:1]

@@ -173,7 +173,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 # yes/no templates whose question asks "lower/less/fell": the first three of each ask "higher"
 DOWNWARD_FROM = 3
 
-ASK = ("What is", "What's", "What is the value of", "Tell me", "Give")
+ASK = ("What is", "What's", "How much is", "How large is")
 ASK_LOWER = ("what is", "what's")
 HIGH = {True: ("highest", "largest", "greatest", "biggest"), False: ("lowest", "smallest", "least")}
 TOP = {True: ("top", "first"), False: ("last", "bottom")}

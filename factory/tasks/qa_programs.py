@@ -341,7 +341,8 @@ class _Run:
         return _order(self.ev(a), self.ev(b))
 
     def op_lt(self, a: list, b: list) -> bool:
-        return _order(self.ev(b), self.ev(a))
+        first = self.ev(a)
+        return _order(self.ev(b), first)
 
 
 @dataclass(frozen=True)
@@ -516,6 +517,10 @@ def _expr(e: Any, env: Env) -> str:
         return f"({_expr(args[0], env)} {sign} {_expr(args[1], env)})"
     if op == "rank":
         return f"rank({_expr(args[0], env)}, {env.labels[args[1]]})"
+    if op == "pick":
+        return "[" + ", ".join(f"{env.series[args[0]]}[{env.labels[r]}]" for r in args[1]) + "]"
+    if op == "label":
+        return f"label({env.labels[args[0]]})"
     if op in ("colour", "series"):
         return f"{op}({env.series[args[0]]})"
     return f"{op}(" + ", ".join(_expr(a, env) for a in args) + ")"
