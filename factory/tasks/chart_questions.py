@@ -65,14 +65,50 @@ class ChartFacts:
     legend_series: dict[int, str] = field(default_factory=dict)  # series -> its name as the legend prints it
     axis_titles: dict[str, str] = field(default_factory=dict)  # "x"/"y" -> drawn title
     legend_order: list[int] = field(default_factory=list)  # series in the legend's reading order
+    drawn: list[str] = field(default_factory=list)  # the colours in drawing order (hex)
+
+    def colour_ref(self, key: str, index: int) -> dict[str, Any]:
+        """A colour reference for json: the series or row, its name and the colour drawn."""
+        name = (self.series_colours if key == "series" else self.row_colours)[index]
+        return {"kind": "colour", key: index, "name": name, "drawn": self.drawn[index]}
 
 
-def chart_facts(chart_type: str, style: dict[str, Any], table: Table, elements: dict[str, Any]) -> ChartFacts:
+_D3_CATEGORY10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+_VEGA_TABLEAU10 = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac")
+
+
+def drawn_colours(engine: str, style: dict[str, Any]) -> list[str]:
+    """The series (or slice) colours in drawing order: the spec's palette, or the engine's own
+    where the spec leaves it to the engine (a Plotly template's colorway, plotly.js's D3 category10
+    for templates without one, Vega-Lite's default tableau10; other Vega themes: unknown, [])."""
+    colours = list(style.get("colors") or [])
+    if colours:
+        return colours
+    if engine == "plotly":
+        import plotly.io as pio
+        from matplotlib.colors import to_hex
+
+        way = pio.templates[style.get("template") or "plotly"].layout.colorway
+        if not way:
+            return list(_D3_CATEGORY10)
+        out = []
+        for c in way:
+            if c.startswith("rgb("):
+                c = tuple(int(v) / 255 for v in c[4:-1].split(","))
+            out.append(to_hex(c))
+        return out
+    if engine == "vega_lite" and style.get("theme", "default") in ("default", None):
+        return list(_VEGA_TABLEAU10)
+    return []
+
+
+def chart_facts(chart_type: str, style: dict[str, Any], table: Table, elements: dict[str, Any],
+                engine: str = "matplotlib") -> ChartFacts:  # fmt: skip
     """ChartFacts from plain data (a spec's or a sample json's chart type, style, table and drawn
     elements), so a json alone rebuilds what its programs refer to."""
     from factory.tasks.colour_names import unambiguous_names
 
-    colours = list(style.get("colors") or [])
+    colours = drawn_colours(engine, style)
     others = [c for c in (style.get("background"), style.get("axes_background")) if isinstance(c, str) and c.startswith("#")]
     series_colours: dict[int, str] = {}
     row_colours: dict[int, str] = {}
@@ -101,7 +137,7 @@ def chart_facts(chart_type: str, style: dict[str, Any], table: Table, elements: 
             text = " ".join(str(e.get("text", "")).split())
             if text:
                 titles[axis] = text
-    return ChartFacts(chart_type, series_colours, row_colours, legend_series, titles, legend_order)
+    return ChartFacts(chart_type, series_colours, row_colours, legend_series, titles, legend_order, colours)
 
 
 def program_env(meta: dict[str, Any]) -> Env:
@@ -114,7 +150,7 @@ def program_env(meta: dict[str, Any]) -> Env:
     table = Table(title=t.get("title", ""), columns=[Column(**c) for c in t["columns"]], rows=[list(r) for r in t["rows"]],
                   facts=t.get("facts") or {})  # fmt: skip
     elements = (meta.get("render") or {}).get("elements") or {}
-    facts = chart_facts(source.get("chart_type", ""), source.get("style") or {}, table, elements)
+    facts = chart_facts(source.get("chart_type", ""), source.get("style") or {}, table, elements, source.get("engine") or "matplotlib")
     return table_env(table, facts.series_colours, facts.axis_titles, facts.legend_series)
 
 
@@ -162,7 +198,7 @@ class _Chart:
         colour = self.facts.series_colours.get(s.index)
         if self.multi and colour and self.kind in _SERIES_COLOURED and rng.random() < colour_p:
             mark = _SERIES_COLOURED[self.kind]
-            refs.append({"kind": "colour", "series": s.index, "name": colour})
+            refs.append(self.facts.colour_ref("series", s.index))
             marks = mark if mark == "line" else mark + "s"  # one line per series, many bars
             if cell:  # one mark of the series: "the blue bar", "the orange line"
                 return f"the {colour} {mark}", f"value of the {colour} {mark}"
@@ -179,7 +215,7 @@ class _Chart:
         """A row with its preposition: "for Germany", "in 2019", "for the second bar from the left"."""
         colour = self.facts.row_colours.get(r)
         if colour and rng.random() < 0.5:
-            refs.append({"kind": "colour", "row": r, "name": colour})
+            refs.append(self.facts.colour_ref("row", r))
             return pick(rng, (f"for the {colour} {self.mark}", f"of the {colour} {self.mark}"))  # type: ignore[return-value]
         if self.kind in _POSITIONAL and self.n >= 3 and rng.random() < position_p:
             refs.append({"kind": "position", "row": r})
@@ -202,7 +238,7 @@ class _Chart:
     def cell_ref(self, rng: np.random.Generator, s: _Series, r: int, refs: list, named: list) -> str:
         colour = self.facts.row_colours.get(r)
         if colour and not self.multi and rng.random() < 0.5:
-            refs.append({"kind": "colour", "row": r, "name": colour})
+            refs.append(self.facts.colour_ref("row", r))
             return pick(rng, (f"the value of the {colour} {self.mark}", f"the {colour} {self.mark}'s value",
                               f"the {s.phrase} of the {colour} {self.mark}"))  # type: ignore[return-value]
         series = self.series_refs(rng, s, refs, cell=True)[0] if self.multi else pick(rng, (f"the {s.phrase}", f"the {s.phrase}", "the value"))
@@ -462,7 +498,7 @@ def b_colour_series(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     s = int(pick(rng, options))
     colour = ch.facts.series_colours[s]
     mark = _SERIES_COLOURED[ch.kind]
-    refs = [{"kind": "colour", "series": s, "name": colour}]
+    refs = [ch.facts.colour_ref("series", s)]
     slots = {"colour": colour, "mark_of_series": mark, "marks": plural(mark)}
     return _Q("colour_series", ["series", s], "text", slots, [], refs)
 
@@ -472,7 +508,7 @@ def b_series_colour(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     if not options or not ch.multi:
         return None
     s = ch.series[int(pick(rng, options))]
-    refs = [{"kind": "colour", "series": s.index, "name": ch.facts.series_colours[s.index]}]
+    refs = [ch.facts.colour_ref("series", s.index)]
     return _Q("series_colour", ["colour", s.index], "text", {"S": f"the {s.phrase}", "marks": plural(_SERIES_COLOURED[ch.kind])}, [], refs)
 
 

@@ -95,7 +95,7 @@ def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, element
     elements = elements or {}
     view = chart_view(spec, elements) if elements else None
     if qa == "programs":
-        facts = chart_facts(spec.chart_type, spec.style, spec.table, elements)
+        facts = chart_facts(spec.chart_type, spec.style, spec.table, elements, spec.engine)
         pairs = make_questions(spec.table, rng, questions, view, facts, rationale)
     else:
         pairs = make_qa(spec.table, rng, questions, view)
