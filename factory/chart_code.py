@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from factory.chart_colours import ink_for, readable
 from factory.tabular import Column, Table, format_value
 
 SALT = "render-factory"
@@ -30,6 +31,9 @@ GENERIC_FONTS = {
 # Characters numeric tick labels may use (digits, separators, unicode minus, SI prefixes, %).
 TICK_CHARS = "0123456789.,%-+ekMGTµm"
 MINUS = "\u2212"
+SUBTITLE_SCALE = 0.9
+SUBTITLE_GAP_PT = 5
+HIGHLIGHT_REST = "#c4c4c4"  # the bars beside a highlighted one
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,21 @@ def rc_params(spec: Any) -> dict[str, Any]:
         rc["axes.facecolor"] = s["axes_background"] or s["background"]
     rc.update(_legible_text_colors(s["theme"], rc.get("figure.facecolor"), rc.get("axes.facecolor")))
     return rc
+
+
+def backgrounds(spec: Any) -> tuple[str, str]:
+    """(figure, axes) background colours as drawn: the spec's, else its style sheet's."""
+    import matplotlib
+    import matplotlib.style
+    from matplotlib.colors import to_hex
+
+    s = spec.style
+    if s.get("background"):
+        return s["background"], s.get("axes_background") or s["background"]
+    sheet = matplotlib.style.library.get(s["theme"], {}) if s["theme"] != "default" else {}
+    fig = sheet.get("figure.facecolor", matplotlib.rcParamsDefault["figure.facecolor"])
+    axes = sheet.get("axes.facecolor", matplotlib.rcParamsDefault["axes.facecolor"])
+    return to_hex(fig), to_hex(axes)
 
 
 TEXT_COLOR_KEYS = ("text.color", "axes.labelcolor", "xtick.color", "ytick.color")
@@ -317,6 +336,14 @@ def chart_texts(spec: Any) -> list[str]:
             texts += value_texts(spec.table, i)
     if spec.chart_type == "histogram":
         texts += histogram_edges(spec)[1]
+    s = spec.style
+    texts += [s.get("subtitle") or "", s.get("note") or "", s.get("reference_text") or "", s.get("currency") or ""]
+    if s.get("callout", "none") != "none":
+        texts.append(s["callout_text"])
+    if s.get("logo", "none") != "none":
+        from factory.generators.engine_specs import logo_label
+
+        texts.append(logo_label(s))
     return [t for t in texts if t]
 
 
@@ -352,6 +379,7 @@ class _Builder:
         self.emit("ax = fig.add_subplot()")
         getattr(self, f"_draw_{kind}")()
         self._titles()
+        self._furniture()
         self._number_format()
         self._legend()
         return "\n".join(self.lines) + "\n"
@@ -361,6 +389,13 @@ class _Builder:
     @property
     def vsize(self) -> float:
         return font_points(self.spec, self.s["value_scale"])
+
+    def _bar_colours(self) -> str:
+        """One colour, or, with a highlighted bar, the palette's colour on it and grey on the rest."""
+        hi = int(self.s.get("highlight", -1))
+        if hi < 0:
+            return repr(self.s["colors"][0])
+        return repr([self.s["colors"][0] if i == hi else HIGHLIGHT_REST for i in range(len(self.table.rows))])
 
     def _edge(self) -> str:
         return {"none": "none", "white": "white", "dark": "#333333"}[self.s["bar_edge"]]
@@ -406,13 +441,70 @@ class _Builder:
 
     def _titles(self) -> None:
         title = title_text(self.spec)
-        if title:
+        if title and self.s.get("subtitle"):  # the subtitle sits between the title and the plot
+            # the title's baseline sits `pad` above the plot: its descenders hang below it
+            pad = round(SUBTITLE_GAP_PT + font_points(self.spec, SUBTITLE_SCALE) * 1.45 + font_points(self.spec, self.s["title_scale"]) * 0.3 + 2, 1)
+            self.emit(f'ax.set_title({escape(title)!r}, loc="{self.s["title_loc"]}", pad={pad})')
+        elif title:
             self.emit(f'ax.set_title({escape(title)!r}, loc="{self.s["title_loc"]}")')
         x, y = axis_titles(self.spec)
         if x:
             self.emit(f"ax.set_xlabel({escape(x)!r})")
         if y:
             self.emit(f"ax.set_ylabel({escape(y)!r})")
+
+    # -- furniture ------------------------------------------------------------------------------
+
+    def _furniture(self) -> None:
+        """Subtitle, reference line, callout, note and brand mark; each text named by its gid so
+        the renderer knows it (and a repair can drop it). Colours reach 4.6:1 on their background."""
+        s, spec = self.s, self.spec
+        paper, plot = backgrounds(spec)
+        if s.get("subtitle") and title_text(spec):
+            x, ha = ("0", "left") if s["title_loc"] == "left" else ("0.5", "center")
+            self.emit(f'ax.annotate({escape(s["subtitle"])!r}, ({x}, 1), xycoords="axes fraction", xytext=(0, {SUBTITLE_GAP_PT}), '
+                      f'textcoords="offset points", ha="{ha}", va="bottom", fontsize={font_points(spec, SUBTITLE_SCALE)}, '
+                      f'color="{readable("#555555", (paper,))}", gid="subtitle")')  # fmt: skip
+        if s.get("reference_line", "none") == "average":
+            accent = readable("#d62728", (paper, plot))
+            v, text, size = s["reference_value"], escape(s["reference_text"]), font_points(spec, 0.8)
+            box = f'{{"boxstyle": "square,pad=0.15", "fc": "{plot}", "ec": "none"}}'  # readable over a bar
+            if spec.chart_type == "barh":
+                self.emit(f'ax.axvline({v!r}, color="{accent}", linestyle="--", linewidth=1.2, zorder=3)',
+                          f'ax.annotate({text!r}, ({v!r}, 1), xycoords=("data", "axes fraction"), xytext=(3, -3), textcoords="offset points", '
+                          f'ha="left", va="top", fontsize={size}, color="{accent}", bbox={box}, gid="reference")')  # fmt: skip
+            else:
+                self.emit(f'ax.axhline({v!r}, color="{accent}", linestyle="--", linewidth=1.2, zorder=3)',
+                          f'ax.annotate({text!r}, (1, {v!r}), xycoords=("axes fraction", "data"), xytext=(-3, 3), textcoords="offset points", '
+                          f'ha="right", va="bottom", fontsize={size}, color="{accent}", bbox={box}, gid="reference")')  # fmt: skip
+        if s.get("callout", "none") != "none":
+            from factory.generators.engine_specs import callout_above
+
+            row = int(s["callout_row"])
+            ink = ink_for(plot)
+            up = callout_above(spec)
+            self.emit("ax.margins(y=0.25)")  # headroom: the label stays inside the axes, clear of the title
+            self.emit(f'ax.annotate({escape(s["callout_text"])!r}, ({row}, {_num(self.table.rows[row][1])}), xytext=(0, {30 if up else -30}), '
+                      f'textcoords="offset points", ha="center", va="{"bottom" if up else "top"}", fontsize={font_points(spec, 0.85)}, '
+                      f'fontweight="bold", color="{ink}", arrowprops={{"arrowstyle": "-|>", "color": "{ink}", "lw": 1.0, "shrinkA": 0, "shrinkB": 3}}, '
+                      f'bbox={{"boxstyle": "round,pad=0.2", "fc": "{plot}", "ec": "none"}}, gid="callout")')  # fmt: skip
+        note, logo = s.get("note") or "", s.get("logo", "none")
+        muted = readable("#6b6b6b", (paper,))
+        small = font_points(spec, 0.8)
+        if note:  # the figure's bottom line, space kept for it by the constrained layout
+            self.emit(f'fig.supxlabel({escape(note)!r}, x=0.01, ha="left", fontsize={small}, color="{muted}", gid="note")')
+        if logo != "none":
+            from factory.generators.engine_specs import logo_label
+
+            text = escape(logo_label(s))
+            kw = f'fontsize={font_points(spec, 0.75)}, fontweight="bold", color="{muted}", gid="logo"'
+            if logo.startswith("top"):
+                self.emit(f'ax.annotate({text!r}, (1, 1), xycoords="axes fraction", xytext=(0, {SUBTITLE_GAP_PT}), textcoords="offset points", '
+                          f'ha="right", va="bottom", {kw})')  # fmt: skip
+            elif note:  # on the note's line, at the right
+                self.emit(f'fig.text(0.99, 0.01, {text!r}, ha="right", va="bottom", {kw})')
+            else:
+                self.emit(f'fig.supxlabel({text!r}, x=0.99, ha="right", {kw})')
 
     def _number_format(self) -> None:
         fmt = self.s.get("number_format", "auto")
@@ -428,6 +520,11 @@ class _Builder:
         elif fmt == "percent":
             self.uses_ticker = True
             self.emit(f"ax.{axis}axis.set_major_formatter(ticker.PercentFormatter(xmax=100))")
+        elif fmt == "currency":
+            self.uses_ticker = True
+            minus = MINUS if self.s.get("unicode_minus", True) else "-"
+            sign = f'("{minus}" if v < 0 else "")'
+            self.emit(f'ax.{axis}axis.set_major_formatter(ticker.FuncFormatter(lambda v, pos: {sign} + "{self.s["currency"]}" + format(abs(v), ",.10g")))')
 
     def _legend(self) -> None:
         where = self.s.get("legend", "none")
@@ -454,7 +551,7 @@ class _Builder:
         self._categories()
         self.emit(f"values = {_nums(self.table.values(0))}")
         self.emit(
-            f'bars = ax.bar(x, values, width={s["bar_width"]}, color="{s["colors"][0]}", edgecolor="{self._edge()}")'
+            f'bars = ax.bar(x, values, width={s["bar_width"]}, color={self._bar_colours()}, edgecolor="{self._edge()}")'
         )
         self._category_ticks()
         if s["value_labels"]:
@@ -479,7 +576,7 @@ class _Builder:
         self._categories("y")
         self.emit(f"values = {_nums(self.table.values(0))}")
         self.emit(
-            f'bars = ax.barh(y, values, height={s["bar_width"]}, color="{s["colors"][0]}", edgecolor="{self._edge()}")'
+            f'bars = ax.barh(y, values, height={s["bar_width"]}, color={self._bar_colours()}, edgecolor="{self._edge()}")'
         )
         self._category_ticks("y")
         self.emit("ax.invert_yaxis()")

@@ -40,7 +40,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nTasks (task -> generator):")
     for name in registry.TASKS:
         try:
-            gen = registry.task_class(name).generator
+            cls = registry.task_class(name)
+            gen = ", ".join(getattr(cls, "generators", ()) or (cls.generator,))
         except ImportError as exc:  # an engine's module that cannot load is shown, not hidden
             gen = f"unavailable: {exc}"
         print(f"  {name:<20} {gen}")
@@ -116,6 +117,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     }
     if args.browser:
         overrides["renderers.chromium.executable"] = args.browser
+    if args.source:
+        overrides["generators.html_corpus.source"] = args.source
     resolved = load_recipe(args.recipe, overrides)
     out = args.out or default_output(resolved.recipe.name)
     manifest = generate(
@@ -172,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=["local", "ray"], default="local")
     p.add_argument("--ray-address", help="Ray cluster address, e.g. auto (with --executor ray)")
     p.add_argument("--browser", help="path to a Chromium/Chrome executable")
+    p.add_argument("--source", help="your pages for an html_corpus recipe: folder, WARC/JSONL/Parquet file, saved HF dataset or URL")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--progress", action="store_true", help="progress bar even when not on a terminal")
     p.set_defaults(func=cmd_generate)

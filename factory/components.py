@@ -96,6 +96,47 @@ class Generator:
         """Every renderer this generator's sources may need (checked before a run starts)."""
         return [self.renderer]
 
+    def check(self, source: Any, render: "Render", image: Image.Image) -> dict[str, Any]:
+        """The generator's own checks of a rendered source (raise Dropped); returns quality facts."""
+        return {}
+
+
+class RecordGenerator(Generator):
+    """A generator whose sources are the records of a user's corpus, not random draws.
+
+    Its shards are slices of the corpus (factory.plan.plan_record_shards): attempt k of a shard is
+    the k-th (record, variant) of its slice, and a dropped record is counted, never replaced.
+    """
+
+    reads_records: ClassVar[bool] = True
+
+    def sample(self, rng: np.random.Generator, seed: int) -> Any:
+        from factory.errors import FactoryError
+
+        raise FactoryError(
+            f"generator '{self.name}' makes its sources from the records of a corpus, not from a seed; "
+            "recipe features that draw sources from seeds alone (holdout rules) cannot use it: remove them"
+        )
+
+    @classmethod
+    def open_corpus(cls, options: Options) -> Any:
+        """The corpus, for planning (factory.corpus.readers.Corpus or alike)."""
+        raise NotImplementedError
+
+    @classmethod
+    def variants_of(cls, options: Options) -> int:
+        """Samples made from each record (e.g. one per viewport)."""
+        return 1
+
+    def attempts(self, part: Any) -> Any:
+        """Every attempt of one slice, in order (an iterator); the generator's per-slice state
+        (duplicate memory) starts afresh here."""
+        raise NotImplementedError
+
+    def from_record(self, attempt: Any, rng: np.random.Generator, seed: int) -> Any:
+        """The source for one attempt; raises Dropped when the record must not be kept."""
+        raise NotImplementedError
+
 
 class Renderer:
     """Turns sources into images. One instance per worker process; `close` frees its resources."""

@@ -1,7 +1,8 @@
 """The plan: which shards a recipe makes, in which split, with how many samples.
 
-The plan depends on the recipe alone, so every executor and every re-run agrees on it, and shard
-k's seed stream is the same wherever it runs.
+The plan depends on the recipe alone (and, for a generator that reads a corpus, on that corpus),
+so every executor and every re-run agrees on it, and shard k's seed stream is the same wherever
+it runs.
 """
 
 from __future__ import annotations
@@ -14,11 +15,31 @@ from factory.recipe import Recipe, ResolvedRecipe
 
 
 @dataclass(frozen=True)
+class RecordSlice:
+    """The records of a corpus one shard reads (factory/corpus/readers.py makes and reads them).
+
+    unit "rows": records [start, stop) of `file` (stop -1: to its end); "bytes": records whose
+    first byte lies in [start, stop) of `file`; "paths": the pages of folder `file` from `first`
+    to `last` (path components, inclusive; records [start, stop) of the folder when planned).
+    `size` is the file's size when planned (-1 for a folder): a changed file is an error.
+    """
+
+    file: str
+    unit: str
+    start: int = 0
+    stop: int = -1
+    first: tuple[str, ...] = ()
+    last: tuple[str, ...] = ()
+    size: int = -1
+
+
+@dataclass(frozen=True)
 class ShardPlan:
     index: int  # global position; seeds derive from (recipe seed, index)
     split: str
     number: int  # position within the split; names the file
-    samples: int
+    samples: int  # attempts for a corpus shard: its records times its variants (estimated for byte ranges)
+    part: RecordSlice | None = None  # the corpus records this shard reads; None for generated samples
 
     @property
     def name(self) -> str:
@@ -40,15 +61,67 @@ def split_counts(total: int, fractions: dict[str, float]) -> dict[str, int]:
 
 
 def plan_shards(resolved: ResolvedRecipe) -> list[ShardPlan]:
-    return plan_for(resolved.recipe)
+    from factory import registry
+
+    for name, options in resolved.generator_options.items():
+        cls = registry.generator_class(name)
+        if getattr(cls, "reads_records", False):
+            return plan_record_shards(resolved, cls.open_corpus(options), cls.variants_of(options))
+    return plan_for(resolved.recipe)  # type: ignore[return-value]
 
 
-def plan_for(recipe: Recipe) -> list[ShardPlan]:
-    """The shards of a validated recipe (no task or generator needs to be importable)."""
+def plan_for(recipe: Recipe) -> list[ShardPlan] | None:
+    """The shards of a validated recipe (no task or generator needs to be importable); None for a
+    recipe that reads a corpus, whose plan depends on the corpus too (plan_shards reads it)."""
+    from factory import registry
+
+    if any(name in registry.RECORD_GENERATORS for name in recipe.generators):
+        return None
     per_shard = recipe.shard.samples
     shards: list[ShardPlan] = []
     for split, count in split_counts(recipe.samples, recipe.splits).items():
         for number in range(math.ceil(count / per_shard)):
             size = min(per_shard, count - number * per_shard)
             shards.append(ShardPlan(len(shards), split, number, size))
+    return shards
+
+
+def plan_record_shards(resolved: ResolvedRecipe, corpus, variants: int = 1) -> list[ShardPlan]:
+    """Shards of a corpus: consecutive record ranges, never across a file, in corpus order.
+
+    The first ceil(samples / variants) records are planned (all of them when the corpus is
+    smaller), split by the recipe's fractions in order (train first), in shards of at most
+    ceil(shard.samples / variants) records. A shard's sample count is its records times the
+    variants each record is rendered in; where a file's record count is estimated (JSONL and WARC
+    byte ranges), so is the count.
+    """
+    recipe = resolved.recipe
+    units = corpus.units_cache
+    wanted = min(math.ceil(recipe.samples / variants), sum(u.count for u in units))
+    if wanted == 0:
+        from factory.errors import FactoryError
+
+        raise FactoryError(f"corpus source '{corpus.source}' holds no record to render (no HTML page or response in it)")
+    per_shard = max(1, math.ceil(recipe.shard.samples / variants))
+    cursor_unit, cursor = 0, 0
+    ranges: list[tuple[str, int, int, int, int | None]] = []  # split, records, unit, start, stop
+    for split, count in split_counts(wanted, recipe.splits).items():
+        while count > 0 and cursor_unit < len(units):
+            unit = units[cursor_unit]
+            n = min(count, per_shard, unit.count - cursor)
+            stop: int | None = cursor + n
+            if stop >= unit.count:
+                stop = None  # to the unit's end, whatever its true count
+            ranges.append((split, n, cursor_unit, cursor, stop))
+            count -= n
+            cursor += n
+            if cursor >= unit.count:
+                cursor_unit, cursor = cursor_unit + 1, 0
+    slices = corpus.slices([(u, start, stop) for _, _, u, start, stop in ranges])
+    shards: list[ShardPlan] = []
+    numbers: dict[str, int] = {}
+    for (split, n, *_), part in zip(ranges, slices):
+        number = numbers.get(split, 0)
+        numbers[split] = number + 1
+        shards.append(ShardPlan(len(shards), split, number, n * variants, part))
     return shards

@@ -16,9 +16,28 @@ import json
 import math
 from typing import Any
 
+from factory.chart_colours import ink_for, readable
+from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
 PLOTLY_CONFIG = {"staticPlot": True, "displayModeBar": False}
+# plotly.js's colorway when a template names none (the "presentation" and "none" templates)
+_D3 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def _template_layout(name: str) -> Any:
+    import plotly.io as pio
+
+    return pio.templates[name].layout
+
+
+def backgrounds(style: dict[str, Any]) -> tuple[str, str]:
+    """(paper, plot) background colours as the chart draws them."""
+    if style.get("background"):
+        return style["background"], style["background"]
+    lay = _template_layout(style["template"])
+    paper = lay.paper_bgcolor or "white"
+    return paper, lay.plot_bgcolor or paper
 
 
 def esc(text: str) -> str:
@@ -61,6 +80,25 @@ class _Figure:
     def color(self, i: int) -> str | None:
         colors = self.s.get("colors") or []
         return colors[i % len(colors)] if colors else None
+
+    def drawn_color(self, i: int) -> str:
+        """The colour a trace or slice is drawn in: the palette's, else the template's colorway."""
+        colors = list(self.s.get("colors") or _template_layout(self.s["template"]).colorway or _D3)
+        return colors[i % len(colors)]
+
+    def inside_font(self, colours: list[str]) -> dict[str, Any]:
+        """Text on marks: black or white per mark, whichever reads better on its colour."""
+        inks = [ink_for(c) for c in colours]
+        return {**self.value_font(), "color": inks if len(inks) > 1 else inks[0]}
+
+    def ink(self) -> str:
+        return ink_for(backgrounds(self.s)[0])
+
+    def accent(self) -> str:
+        return readable("#d62728", backgrounds(self.s))
+
+    def muted(self) -> str:
+        return readable("#6b6b6b", (backgrounds(self.s)[0],))
 
     def labels(self) -> list[str]:
         return [esc(x) for x in self.t.labels()]
@@ -107,27 +145,36 @@ class _Figure:
             title.update({"x": 0.5, "xanchor": "center"} if s["title_align"] == "center" else {"x": 0.02, "xanchor": "left"})
             if s.get("subtitle"):
                 title["subtitle"] = {"text": esc(s["subtitle"]), "font": {"size": self.font(0.9)}}
-            title["yref"], title["y"], title["yanchor"], title["pad"] = "container", 1.0, "top", {"t": 10}
-            lay["title"] = title
             lines = int(s.get("title_lines", 1))
-            top = int(20 + lines * 1.3 * self.font(s["title_scale"]) + (1.4 * self.font(0.9) + 6 if s.get("subtitle") else 0))
+            # plotly.js lifts a title of several lines by about 0.75 em above its anchor (measured:
+            # 13 px at 18 px, whatever the line count): the pad makes that room, or line one is cut
+            lift = int(round(0.8 * self.font(s["title_scale"]))) if "<br>" in text else 0
+            title["yref"], title["y"], title["yanchor"], title["pad"] = "container", 1.0, "top", {"t": 10 + lift}
+            lay["title"] = title
+            top = int(20 + lift + lines * 1.3 * self.font(s["title_scale"]) + (1.4 * self.font(0.9) + 6 if s.get("subtitle") else 0))
         bottom = 30
+        footer = bool(s.get("note")) or s.get("logo", "none").startswith("bottom")
+        gap = int(s.get("note_gap") or note_gap_guess(spec))  # below the x axis block: guessed, measured when short
+        if footer:
+            bottom = gap + int(1.6 * self.font(0.8)) + 8
         if s.get("note"):
-            # below the x axis block: its depth is measured on a first draw (renderer), then fixed here
             self.annotations.append({"text": esc(s["note"]), "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
-                                     "yanchor": "top", "yshift": -int(s.get("note_gap", 30)), "showarrow": False,
-                                     "font": {"size": self.font(0.8)}})  # fmt: skip
-            bottom = int(s.get("margin_b", 30 + self.font(0.8) * 1.6))
-        if "margin_b" in s:
-            bottom = int(s["margin_b"])
+                                     "yanchor": "top", "yshift": -gap, "showarrow": False,
+                                     "font": {"size": self.font(0.8), "color": self.muted()}})  # fmt: skip
+        if s["legend"] == "top":  # a legend above the plot sits under the title: its rows get room too
+            names = self.t.labels() if self.spec.chart_type in ("pie", "donut", "slope") else [c.name for c in self.t.series]
+            em = 0.6 * self.font(0.9)
+            row_w = sum(len(n) * em + 40 for n in names)
+            rows = max(1, math.ceil(row_w / max(spec.width_px - 70, 100)))
+            top += int(rows * 1.5 * self.font(0.9) + 10)
         lay["margin"] = {"t": top, "b": bottom, "l": 40, "r": 30, "pad": 2}
         if s.get("logo", "none") != "none":
             right = s["logo"].endswith("right")
             upper = s["logo"].startswith("top")
-            self.annotations.append({"text": "◆ " + esc(s["logo_text"]), "xref": "paper", "yref": "paper",
+            self.annotations.append({"text": esc(logo_label(s)), "xref": "paper", "yref": "paper",
                                      "x": 1 if right else 0, "y": 1 if upper else 0, "xanchor": "right" if right else "left",
-                                     "yanchor": "bottom" if upper else "top", "yshift": 2 if upper else -int(s.get("note_gap", 30)),
-                                     "showarrow": False, "font": {"size": self.font(0.75), "weight": 700}, "opacity": 0.6})  # fmt: skip
+                                     "yanchor": "bottom" if upper else "top", "yshift": 2 if upper else -gap,
+                                     "showarrow": False, "font": {"size": self.font(0.75), "weight": 700, "color": self.muted()}})  # fmt: skip
         if s["legend"] == "none":
             lay["showlegend"] = False
         else:
@@ -140,6 +187,11 @@ class _Figure:
         if s.get("background"):
             lay["paper_bgcolor"] = s["background"]
             lay["plot_bgcolor"] = s["background"]
+        self.callout()
+        if s.get("text_colours") == "ink":  # a repair: every text in plain ink on the background
+            lay["font"]["color"] = self.ink()
+            if "title" in lay:
+                lay["title"]["font"]["color"] = self.ink()
         if self.annotations:
             lay["annotations"] = lay.get("annotations", []) + self.annotations
         if self.shapes:
@@ -179,14 +231,28 @@ class _Figure:
             return
         v = self.s["reference_value"]
         line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": v, "y1": v,
-                "line": {"dash": "dash", "width": 1.5, "color": "#d62728"}}  # fmt: skip
+                "line": {"dash": "dash", "width": 1.5, "color": self.accent()}}  # fmt: skip
         note = {"text": esc(self.s["reference_text"]), "xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": v,
-                "yanchor": "bottom", "showarrow": False, "font": {"size": self.font(0.8), "color": "#d62728"}}  # fmt: skip
+                "yanchor": "bottom", "showarrow": False, "font": {"size": self.font(0.8), "color": self.accent()},
+                "bgcolor": backgrounds(self.s)[1]}  # fmt: skip
         if horizontal:
             line.update({"xref": "x", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1})
             note.update({"xref": "x", "x": v, "xanchor": "left", "yref": "paper", "y": 1, "yanchor": "bottom"})
         self.shapes.append(line)
         self.annotations.append(note)
+
+    def callout(self) -> None:
+        """A label with an arrow pointing at one mark (above a peak, below a low point), on the
+        background colour so it stays readable over grid lines and marks."""
+        s = self.s
+        if s.get("callout", "none") == "none":
+            return
+        row = int(s["callout_row"])
+        up = callout_above(self.spec)
+        self.annotations.append({"text": esc(s["callout_text"]), "x": self.labels()[row], "y": self.t.rows[row][1], "xref": "x", "yref": "y",
+                                 "showarrow": True, "arrowhead": 2, "arrowsize": 1, "arrowwidth": 1.2, "arrowcolor": self.ink(),
+                                 "ax": 0, "ay": -38 if up else 38, "standoff": 4, "bgcolor": backgrounds(s)[1],
+                                 "font": {"size": self.font(0.85), "weight": 700, "color": self.ink()}})  # fmt: skip
 
     def bar_colors(self, j: int) -> Any:
         hi = self.s.get("highlight", -1)
@@ -210,6 +276,8 @@ class _Figure:
                 tr["marker"] = {"color": colors}
             if s["value_labels"]:
                 tr["text"] = [esc(x) for x in _texts(t, j)]
+                if mode == "stack":
+                    tr["insidetextfont"] = self.inside_font([self.drawn_color(j)])
                 tr["textposition"] = "inside" if mode == "stack" else "outside"
                 tr["insidetextanchor"] = "middle"
                 tr["textfont"] = self.value_font()
@@ -270,6 +338,8 @@ class _Figure:
                 tr["cliponaxis"] = False
             self.add(tr, "point", j)
         self.axes()
+        # the first point sits on the y axis otherwise, and its label on the lowest y tick label
+        self.layout["xaxis"]["range"] = [-0.35, len(t.rows) - 0.65]
         self.reference()
 
     def _draw_line(self) -> None:
@@ -318,6 +388,8 @@ class _Figure:
         else:
             tr["textinfo"] = "none" if s["legend"] != "none" else "label"
         tr["textposition"] = "inside" if s["legend"] != "none" else "outside"
+        if tr["textposition"] == "inside":
+            tr["insidetextfont"] = self.inside_font([self.drawn_color(i) for i in range(len(t.rows))])
         self.add(tr, "wedge", 0)
 
     def _draw_donut(self) -> None:
@@ -361,13 +433,18 @@ class _Figure:
         s, t = self.s, self.t
         z = [list(r[1:]) for r in t.rows]
         ramp = s["palette"] if s["palette"] in ("Blues", "Greens", "Purples", "Oranges", "Viridis", "Plasma", "Cividis") else "Blues"
-        tr = {"type": "heatmap", "z": z, "x": [esc(c.name) for c in t.series], "y": self.labels(), "colorscale": ramp.capitalize() if ramp.islower() else ramp,
-              "xgap": 1, "ygap": 1}  # fmt: skip
-        if s["value_labels"]:
-            tr["text"] = [[esc(format_value(v, c)) for v, c in zip(r[1:], t.series)] for r in t.rows]
-            tr["texttemplate"] = "%{text}"
-            tr["textfont"] = self.value_font()
+        scale = _colorscale(ramp.capitalize() if ramp.islower() else ramp)
+        names = [esc(c.name) for c in t.series]
+        tr = {"type": "heatmap", "z": z, "x": names, "y": self.labels(), "colorscale": scale, "xgap": 1, "ygap": 1}
         self.add(tr, "cell", -1)
+        if s["value_labels"]:  # a text trace: each cell's number in black or white by the cell's own colour
+            vals = [v for r in z for v in r if v is not None]
+            lo, hi = min(vals), max(vals)
+            cells = [(name, lab, v, c) for lab, r in zip(self.labels(), t.rows) for name, v, c in zip(names, r[1:], t.series) if v is not None]
+            inks = [ink_for(_scale_colour(scale, (v - lo) / (hi - lo) if hi > lo else 0.5)) for _, _, v, _ in cells]
+            self.add({"type": "scatter", "mode": "text", "x": [c[0] for c in cells], "y": [c[1] for c in cells],
+                      "text": [esc(format_value(v, col)) for _, _, v, col in cells], "textposition": "middle center",
+                      "textfont": {**self.value_font(), "color": inks}, "showlegend": False, "hoverinfo": "skip"}, None)  # fmt: skip
         self.layout["xaxis"] = {"type": "category", "side": "bottom", "tickfont": {"size": self.font(s["tick_scale"])}}
         self.layout["yaxis"] = {"type": "category", "autorange": "reversed", "tickfont": {"size": self.font(s["tick_scale"])}}
 
@@ -391,7 +468,8 @@ class _Figure:
             bar["marker"] = {"color": self.color(0)}
             line["line"]["color"] = self.color(1)
         if s["value_labels"]:
-            bar.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "inside", "textfont": self.value_font(), "textangle": 0})
+            bar.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "inside", "textfont": self.value_font(), "textangle": 0,
+                        "insidetextfont": self.inside_font([self.drawn_color(0)])})
         self.add(bar, "bar", 0)
         self.add(line, "point", 1)
         self.axes()
@@ -419,6 +497,7 @@ class _Figure:
         if tr["text"] is None:
             del tr["text"]
         tr["textfont"] = self.value_font()
+        tr["insidetextfont"] = self.inside_font([self.drawn_color(0)])
         self.add(tr, "bar", 0)
         self.layout["yaxis"] = {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}}
 
@@ -434,6 +513,7 @@ class _Figure:
             tr["textinfo"] = "label+text"
         else:
             tr["textinfo"] = "label"
+        tr["insidetextfont"] = self.inside_font([self.drawn_color(i) for i in range(len(t.rows))])
         self.add(tr, "cell", 0)
 
     def _draw_radar(self) -> None:
@@ -442,7 +522,8 @@ class _Figure:
         for j, col in enumerate(t.series):
             vals = t.values(j)
             tr: dict[str, Any] = {"type": "scatterpolar", "r": vals + vals[:1], "theta": labels + labels[:1], "fill": "toself",
-                                  "name": esc(col.name), "mode": "lines+markers", "line": {"width": s["line_width"]}}  # fmt: skip
+                                  "name": esc(col.name), "mode": "lines+markers", "line": {"width": s["line_width"]},
+                                  "fillcolor": _rgba(self.drawn_color(j), 0.15)}  # a light fill: the radial tick labels stay readable over it
             if self.color(j):
                 tr["line"]["color"] = self.color(j)
             self.add(tr, "point", j, list(range(len(t.rows))) + [0])
@@ -578,6 +659,34 @@ class _Figure:
             self.add(tr, "bullet", 0, [i])
 
 
+def _rgba(colour: str, alpha: float) -> str:
+    from factory.chart_colours import to_rgb
+
+    r, g, b = (int(round(v)) for v in to_rgb(colour))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _scale_colour(scale: list[list[Any]], t: float) -> str:
+    """The colour a colorscale gives at t (0-1), interpolated in RGB as plotly.js does."""
+    from factory.chart_colours import to_hex, to_rgb
+
+    t = min(max(t, 0.0), 1.0)
+    for (p0, c0), (p1, c1) in zip(scale, scale[1:]):
+        if t <= p1:
+            f = 0.0 if p1 == p0 else (t - p0) / (p1 - p0)
+            a, b = to_rgb(c0), to_rgb(c1)
+            return to_hex(tuple(x + (y - x) * f for x, y in zip(a, b)))  # type: ignore[arg-type]
+    return to_hex(to_rgb(scale[-1][1]))
+
+
+def _colorscale(name: str) -> list[list[Any]]:
+    """A named colorscale written out as plotly.py resolves the name (plotly.js's own scale of the
+    same name differs): the figure sent to the page and the script's figure then agree."""
+    import plotly.colors
+
+    return [[float(p), c] for p, c in plotly.colors.get_colorscale(name)]
+
+
 def axis_titles(spec: Any) -> tuple[str, str]:
     """(category/x title, value/y title) shown, '' when hidden."""
     t, s = spec.table, spec.style
@@ -626,13 +735,6 @@ def plotly_script(spec: Any) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def resolved_figure(fig: dict[str, Any]) -> dict[str, Any]:
-    """The figure as plotly.graph_objects completes it (template expanded, values validated)."""
-    import plotly.graph_objects as go
-
-    return json.loads(go.Figure(data=fig["data"], layout=fig["layout"]).to_json())
 
 
 def isfinite(v: Any) -> bool:

@@ -180,12 +180,19 @@ class ResolvedRecipe:
             extra = dict(entry.model_extra or {})
             self.task_options[name] = _validate(cls.options_model, extra, f"tasks.{name}")
             self.task_weights[name] = entry.weight
-            self.task_generator[name] = cls.generator
+            self.task_generator[name] = _task_generator(cls, recipe.generators)
         self.generator_options: dict[str, Any] = {}
         for gen in dict.fromkeys(self.task_generator.values()):
             cls = registry.generator_class(gen)
             raw = recipe.generators.get(gen, {}) or {}
             self.generator_options[gen] = _validate(cls.options_model, raw, f"generators.{gen}")
+        corpus = [g for g in self.generator_options if getattr(registry.generator_class(g), "reads_records", False)]
+        if corpus and len(self.generator_options) > 1:
+            others = ", ".join(t for t, g in self.task_generator.items() if g != corpus[0])
+            raise RecipeError(
+                f"tasks {others} do not read the corpus of generator '{corpus[0]}'; a corpus recipe holds only "
+                "tasks that read it (make the other samples with a recipe of their own)"
+            )
         for gen in recipe.generators:
             if gen not in self.generator_options:
                 raise RecipeError(
@@ -219,6 +226,13 @@ class ResolvedRecipe:
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.as_dict(), sort_keys=False, allow_unicode=True)
+
+
+def _task_generator(task_cls: Any, configured: dict[str, Any]) -> str:
+    """A task that several generators can feed (`generators`) uses the one the recipe configures
+    under `generators:`, else its first."""
+    choices = tuple(getattr(task_cls, "generators", ())) or (task_cls.generator,)
+    return next((gen for gen in choices if gen in configured), choices[0])
 
 
 def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:

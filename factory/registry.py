@@ -17,7 +17,11 @@ GENERATORS: dict[str, str] = {
     "pages": "factory.generators.pages:PagesGenerator",
     "table_images": "factory.generators.table_layouts:TableImagesGenerator",
     "documents": "factory.generators.documents:DocumentsGenerator",
+    "html_corpus": "factory.generators.html_corpus:HtmlCorpusGenerator",
 }
+
+# Generators whose sources are a corpus's records (plans depend on the corpus: factory/plan.py).
+RECORD_GENERATORS = ("html_corpus",)
 
 RENDERERS: dict[str, str] = {
     "matplotlib": "renderers.matplotlib_renderer:MatplotlibRenderer",

@@ -18,8 +18,9 @@ from typing import Any
 from factory.errors import FactoryError
 
 
-def render_file(path: str | Path, settings: dict[str, Any] | None = None) -> bytes:
-    """PNG bytes of a Plotly script or a Vega-Lite spec file."""
+def render_file(path: str | Path, settings: dict[str, Any] | None = None, renderer: Any = None) -> bytes:
+    """PNG bytes of a Plotly script or a Vega-Lite spec file (`renderer`: an open renderer of that
+    engine to draw with, else one is made and closed)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -32,7 +33,7 @@ def render_file(path: str | Path, settings: dict[str, Any] | None = None) -> byt
             raise FactoryError(f"'{path}' is not valid JSON ({exc}); give a Vega-Lite spec or a Plotly script") from None
         from renderers.vega_renderer import VegaLiteRenderer
 
-        return VegaLiteRenderer(settings).draw_spec(spec)[0]
+        return (renderer or VegaLiteRenderer(settings)).draw_spec(spec)[0]
     if "plotly" not in text:
         raise FactoryError(f"'{path}' is neither a Plotly script nor a Vega-Lite spec; run a Matplotlib script with python")
     namespace = runpy.run_path(str(path), run_name="render_chart")
@@ -45,6 +46,8 @@ def render_file(path: str | Path, settings: dict[str, Any] | None = None) -> byt
     layout = resolved.get("layout", {})
     if not layout.get("width") or not layout.get("height"):
         raise FactoryError(f"'{path}': the figure's layout needs width and height in pixels")
+    if renderer is not None:
+        return renderer.draw_figure(resolved, int(layout["width"]), int(layout["height"]))[0]
     renderer = PlotlyRenderer(settings)
     try:
         return renderer.draw_figure(resolved, int(layout["width"]), int(layout["height"]))[0]

@@ -130,8 +130,12 @@ class CleanSample:
     targets: Any
 
 
-def clean_sample(workshop: Workshop, seed: int, split: str, timings: Timings | None = None) -> CleanSample:
-    """Generator -> renderer -> checks -> task for one sample seed of `split`; raises Dropped.
+def clean_sample(
+    workshop: Workshop, seed: int, split: str, timings: Timings | None = None, item: Any = None
+) -> CleanSample:
+    """Generator -> renderer -> checks -> task for one sample seed of `split` (and, for a corpus
+    generator, one corpus `item`: a sample of a corpus is its record, not its seed alone);
+    raises Dropped.
 
     The one path to a sample's undegraded image: `make_sample` continues from it, and
     factory.loaders.clean_image calls it to render a degraded sample's clean twin again.
@@ -140,10 +144,10 @@ def clean_sample(workshop: Workshop, seed: int, split: str, timings: Timings | N
     rng = rng_for(seed)
     task_name = workshop.choose_task(float(rng.random()))
     task = workshop.tasks[task_name]
-    generator = workshop.generators[task.generator]
+    generator = workshop.generators[workshop.resolved.task_generator[task_name]]
     try:
         t0 = time.perf_counter()
-        source = generator.sample(rng, seed)
+        source = generator.sample(rng, seed) if item is None else generator.from_record(item, rng, seed)
         if workshop.holdout:  # a held-out value outside its split: drawn again, before rendering
             workshop.holdout.check(split, generator.describe(source))
         t1 = time.perf_counter()
@@ -156,6 +160,7 @@ def clean_sample(workshop: Workshop, seed: int, split: str, timings: Timings | N
             render.image = image  # decoded once: tasks that read pixels (document contrast) reuse it
         quality = check_not_blank(image)
         quality.update(render.facts.pop("quality", {}))
+        quality.update(generator.check(render.source, render, image))
         targets = task.targets(render.source, render, rng)
         t3 = time.perf_counter()
     except Dropped as drop:
@@ -169,13 +174,15 @@ def clean_sample(workshop: Workshop, seed: int, split: str, timings: Timings | N
     return CleanSample(task_name, generator, renderer, render, image, quality, targets)
 
 
-def make_sample(workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None) -> Sample:
-    """Make one sample attempt; raises Dropped when it must not be kept."""
+def make_sample(
+    workshop: Workshop, shard: ShardPlan, attempt: int, timings: Timings | None = None, item: Any = None
+) -> Sample:
+    """Make one sample attempt (of corpus `item` for a corpus generator); raises Dropped when it must not be kept."""
     timings = timings or Timings()
     resolved = workshop.resolved
     seed = sample_seed(resolved.seed, shard.index, attempt)
     key = sample_key(shard, attempt)
-    clean = clean_sample(workshop, seed, shard.split, timings)
+    clean = clean_sample(workshop, seed, shard.split, timings, item)
     task_name, generator, renderer, render = clean.task_name, clean.generator, clean.renderer, clean.render
     image, quality, targets = clean.image, clean.quality, clean.targets
     t3 = time.perf_counter()
@@ -272,6 +279,9 @@ def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None 
     Dropped attempts are yielded as Drop so callers can count them; a shard whose drops exceed
     the recipe's allowance ends short rather than looping forever.
     """
+    if shard.part is not None:
+        yield from _record_samples(workshop, shard, timings)
+        return
     kept = 0
     attempt = 0
     limit = max(int(shard.samples * workshop.resolved.recipe.max_attempts_per_sample), shard.samples + 10)
@@ -287,3 +297,17 @@ def shard_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None 
             kept += 1
             yield sample
         attempt += 1
+
+
+def _record_samples(workshop: Workshop, shard: ShardPlan, timings: Timings | None) -> Iterator[Sample | Drop]:
+    """A corpus shard: one attempt per record of its slice and variant, in order; a dropped
+    record is counted, never replaced by another."""
+    generator = workshop.generators[next(iter(workshop.resolved.task_generator.values()))]
+    for attempt, item in enumerate(generator.attempts(shard.part)):
+        try:
+            with _garbage.around_sample():
+                sample = make_sample(workshop, shard, attempt, timings, item=item)
+        except Dropped as drop:
+            yield Drop(sample_key(shard, attempt), getattr(drop, "task", ""), drop.reason, drop.detail)
+        else:
+            yield sample

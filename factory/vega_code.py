@@ -9,10 +9,13 @@ vega-embed way, in `usermeta.embedOptions.theme`; fonts, sizes and colours are i
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from factory.chart_code import balanced_lines, histogram_edges
+from factory.chart_colours import ink_for, readable
+from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the schema's name; nothing is fetched
@@ -80,6 +83,22 @@ class _Spec:
             enc["legend"] = {"orient": self.s["legend"]}
         return enc
 
+    def category_colours(self) -> list[str]:
+        """The colours categories are drawn in: the palette's, the theme's range, or Vega's own."""
+        if self.s.get("colors"):
+            return list(self.s["colors"])
+        found = (theme_config(self.s.get("theme", "default")).get("range") or {}).get("category")
+        if isinstance(found, list) and found and all(isinstance(c, str) for c in found):
+            return list(found)
+        return list(_TABLEAU10)
+
+    def inside_text(self, field: str = "s", names: list[str] | None = None) -> dict[str, Any]:
+        """Text on a series' (or slice's) own colour: black or white, whichever reads better."""
+        colors = self.category_colours()
+        names = names if names is not None else [c.name for c in self.t.series]
+        tests = [{"test": f"datum.{field} == {json.dumps(name)}", "value": ink_for(colors[j % len(colors)])} for j, name in enumerate(names)]
+        return {"condition": tests, "value": "black"}
+
     def single_color(self) -> str | None:
         return self.s["colors"][0] if self.s.get("colors") else None
 
@@ -91,7 +110,7 @@ class _Spec:
         return m
 
     def values_layer(self, x: dict, y: dict, dy: float = -6, **enc) -> dict[str, Any]:
-        return {"mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+        return {"name": "values", "mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
                 "encoding": {"x": x, "y": y, "text": {"field": "t"}, **enc}}  # fmt: skip
 
     def reference(self, horizontal: bool = False) -> list[dict[str, Any]]:
@@ -99,12 +118,33 @@ class _Spec:
             return []
         ch = "x" if horizontal else "y"
         v = self.s["reference_value"]
+        colour = self.accent()
         return [
-            {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#d62728"}, "encoding": {ch: {"datum": v}}},
-            {"data": {"values": [{}]},
-             "mark": {"type": "text", "align": "left", "baseline": "bottom", "dy": -2, "dx": 4, "color": "#d62728",
-                      "fontSize": self.fs(0.8), "name": "reference"},
-             "encoding": {ch: {"datum": v}, ("x" if not horizontal else "y"): {"value": 0}, "text": {"value": self.s["reference_text"]}}},
+            {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": colour}, "encoding": {ch: {"datum": v}}},
+            {"name": "reference", "data": {"values": [{}]},  # outside the plot: never on a mark
+             "mark": {"type": "text", "align": "center" if horizontal else "left", "baseline": "bottom" if horizontal else "middle",
+                      "dx": 0 if horizontal else 4, "dy": -4 if horizontal else 0, "color": colour, "fontSize": self.fs(0.8)},
+             "encoding": {ch: {"datum": v}, ("y" if horizontal else "x"): {"value": 0 if horizontal else {"expr": "width"}},
+                          "text": {"value": self.s["reference_text"]}}},
+        ]  # fmt: skip
+
+    def callout(self, horizontal: bool = False) -> list[dict[str, Any]]:
+        """A label above one mark with a short line pointing down at it (Vega-Lite has no arrows)."""
+        if self.s.get("callout", "none") == "none" or horizontal:
+            return []
+        row = int(self.s["callout_row"])
+        x_title, y_title = self.axis_titles()
+        pick = [{"filter": f"datum.o == {row} && datum.d == '{row}|0'"}]
+        enc = {"x": self.x_cat(x_title), "y": self.y_val(y_title)}
+        colour = self.ink()
+        up = -1 if callout_above(self.spec) else 1
+        return [
+            {"transform": pick, "mark": {"type": "rule", "color": colour, "strokeWidth": 1, "yOffset": 4 * up, "y2Offset": 18 * up},
+             "encoding": {**enc, "y2": {"field": "v"}}},
+            {"name": "callout", "transform": pick,
+             "mark": {"type": "text", "baseline": "bottom" if up < 0 else "top", "dy": 20 * up, "fontSize": self.fs(0.85),
+                      "fontWeight": "bold", "color": colour},
+             "encoding": {**enc, "text": {"value": self.s["callout_text"]}}},
         ]  # fmt: skip
 
     # -- chart types ---------------------------------------------------------------------
@@ -138,13 +178,13 @@ class _Spec:
             self_axis = layer
             layers.append(self_axis)
         elif self.s["value_labels"]:
-            layers.append({"mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"]), "color": "white", "name": "values"},
+            layers.append({"name": "values", "mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"])},
                            "encoding": {"x": enc["x"], "y": {**enc["y"], "bandPosition": 0.5} if horizontal else enc["y"],
-                                        "text": {"field": "t"}, "detail": {"field": "s"}}})  # fmt: skip
+                                        "text": {"field": "t"}, "detail": {"field": "s"}, "color": self.inside_text()}})  # fmt: skip
             if not horizontal:
                 layers[-1]["encoding"]["y"] = {**enc["y"], "stack": stack}
                 layers[-1]["mark"]["baseline"] = "middle"
-        return layers + self.reference(horizontal)
+        return layers + self.reference(horizontal) + self.callout(horizontal)
 
     def lines(self, interpolate="linear", area=False, stack=False):
         x_title, y_title = self.axis_titles()
@@ -162,7 +202,7 @@ class _Spec:
         layers = [{"mark": mark, "encoding": {**enc, "description": {"field": "d"}}}]
         if self.s["value_labels"]:
             layers.append(self.values_layer(enc["x"], enc["y"]))
-        return layers + self.reference()
+        return layers + self.reference() + self.callout()
 
     def points(self, horizontal=False, size=None):
         x_title, y_title = self.axis_titles()
@@ -233,8 +273,9 @@ class _Spec:
                 enc["color"]["legend"] = {"orient": "right"}
             layers = [{"mark": {"type": "arc", "innerRadius": inner, "stroke": "white"}, "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
-                               "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"}}})  # fmt: skip
+                layers.append({"name": "values", "mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"])},
+                               "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"},
+                                            "color": self.inside_text("l", t.labels())}})  # fmt: skip
         elif kind == "histogram":
             edges, texts = histogram_edges(self.spec)
             data = [{"a": edges[i], "b": edges[i + 1], "v": r[1], "t": format_value(r[1], t.series[0]), "d": f"{i}|0"}
@@ -245,24 +286,28 @@ class _Spec:
                    "x2": {"field": "b"}, "y": self.y_val(y_title), "description": {"field": "d"}}  # fmt: skip
             layers = [{"mark": self.mark("bar", stroke="white", strokeWidth=1), "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"mark": {"type": "text", "dy": -6, "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                layers.append({"name": "values", "mark": {"type": "text", "dy": -6, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
         elif kind == "heatmap":
             enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0, "labelOverlap": False}},
                    "y": {"field": "l", "type": "nominal", "sort": None, "title": None},
-                   "color": {"field": "v", "type": "quantitative", "title": None, "scale": {"scheme": "blues"}}, "description": {"field": "d"}}  # fmt: skip
+                   "color": {"field": "v", "type": "quantitative", "title": None,
+                             "scale": {"domain": list(_span(t)), "range": list(HEAT_RANGE), "interpolate": "rgb", "zero": False, "nice": False}},
+                   "description": {"field": "d"}}  # fmt: skip
             layers = [{"mark": {"type": "rect"}, "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                for record in data:  # each cell's text in black or white, by the cell's own colour
+                    record["k"] = ink_for(heat_colour(record["v"], *_span(t)))
+                layers.append({"name": "values", "mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": enc["x"], "y": enc["y"], "text": {"field": "t"},
-                                            "color": {"condition": {"test": f"datum.v > {_mid(t)}", "value": "white"}, "value": "black"}}})  # fmt: skip
+                                            "color": {"condition": {"test": "datum.k == '#000000'", "value": "#000000"}, "value": "#ffffff"}}})  # fmt: skip
         elif kind == "lollipop":
             layers = [{"mark": {"type": "rule", "color": "#999999", "strokeWidth": 2}, "encoding": {"x": self.x_cat(self.axis_titles()[0]), "y": self.y_val(self.axis_titles()[1])}}]
             layers += self.points(size=(self.s["marker_size"] + 4) ** 2 * 1.4)
             if self.s["value_labels"]:
                 layers.append(self.values_layer(layers[0]["encoding"]["x"], layers[0]["encoding"]["y"], dy=-12))
-            layers += self.reference()
+            layers += self.reference() + self.callout()
         elif kind == "dot_plot":
             layers = self.points(horizontal=True)
         elif kind == "dumbbell":
@@ -278,9 +323,9 @@ class _Spec:
                 enc["color"].pop("scale")
             layers = [{"mark": {"type": "line", "point": True, "strokeWidth": self.s["line_width"]}, "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"mark": {"type": "text", "dx": {"expr": "datum.s == " + json.dumps(t.series[0].name) + " ? -8 : 8"},
+                layers.append({"name": "values", "mark": {"type": "text", "dx": {"expr": "datum.s == " + json.dumps(t.series[0].name) + " ? -8 : 8"},
                                         "align": {"expr": "datum.s == " + json.dumps(t.series[0].name) + " ? 'right' : 'left'"},
-                                        "fontSize": self.fs(self.s["value_scale"]), "name": "values"},
+                                        "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": enc["x"], "y": enc["y"], "text": {"field": "t"}}})  # fmt: skip
         elif kind == "error_bars":
             data = [{"l": lab, "v": r[1], "lo": r[1] - r[2], "hi": r[1] + r[2], "t": format_value(r[1], t.series[0]), "d": f"{i}|0"}
@@ -298,7 +343,7 @@ class _Spec:
             axis = self.value_axis()
             cols = 2 if len(t.series) == 4 else len(t.series)
             top = {"facet": {"field": "s", "type": "nominal", "sort": None, "title": None}, "columns": cols,
-                   "spec": {"width": int(self.plot_size()[0] * 1.05 / cols), "height": int(self.plot_size()[1] * (0.5 if cols == 2 and len(t.series) == 4 else 1.0)),
+                   "spec": {"width": self.facet_cells()[0], "height": self.facet_cells()[1],
                             "mark": self.mark("line", strokeWidth=self.s["line_width"]),
                             "encoding": {"x": {**self.x_cat(None), "axis": {"labelAngle": -45, "labelOverlap": True}}, "y": {"field": "v", "type": "quantitative", "title": None, "axis": axis}, "description": {"field": "d"}}},
                    "resolve": {"scale": {"y": "independent"}}}  # fmt: skip
@@ -310,25 +355,67 @@ class _Spec:
         if title:
             out["title"] = title
         out["data"] = {"values": data}
-        if top:
+        if top:  # a facet: Vega lays it out around its cells (no "fit"); padding makes up the exact size
             out.update(top)
-        else:
-            out["width"], out["height"] = self.plot_size()
-            out["layer"] = layers if len(layers) > 1 else layers
+            pad = self.s.get("padding") or [10, 10, 10, 10]
+            out["padding"] = {"left": pad[0], "top": pad[1], "right": pad[2], "bottom": pad[3]}
+        else:  # the whole picture, axes, legend and furniture included, is exactly width x height
+            out["width"], out["height"] = self.spec.width_px, self.spec.height_px
+            out["autosize"] = {"type": "fit", "contains": "padding"}
+            out["padding"] = 10
+            out["layer"] = layers + self.footer()
         out["config"] = self.config()
-        if self.s.get("background"):
-            out["background"] = self.s["background"]
-        out["padding"] = 10
-        if self.s.get("note") or self.s.get("logo", "none") != "none":
-            out = self.with_note(out)
+        out["background"] = self.background()
         look = self.s.get("theme", "default")
         if look != "default":
             out["usermeta"] = {"embedOptions": {"theme": look}}
         return out
 
-    def plot_size(self) -> tuple[int, int]:
-        """The plot area (Vega lays the rest out around it; the image size is what results)."""
-        return int(self.s["plot_width"]), int(self.s["plot_height"])
+    def facet_cells(self) -> tuple[int, int]:
+        """A facet's cell size: Vega adds axes, headers and title around the cells; the renderer
+        measures that on a first draw and records cells and padding that make the exact size."""
+        return int(self.s["cell_width"]), int(self.s["cell_height"])
+
+    # -- colours and furniture ---------------------------------------------------------------
+
+    def background(self) -> str:
+        """Always written: a theme's transparent background would leave the PNG transparent."""
+        bg = self.s.get("background") or theme_config(self.s.get("theme", "default")).get("background")
+        return bg if bg and bg != "transparent" else "#ffffff"
+
+    def backgrounds(self) -> tuple[str, ...]:
+        view = (theme_config(self.s.get("theme", "default")).get("view") or {}).get("fill")
+        bg = self.background()
+        return (bg, view) if view and not self.s.get("background") else (bg,)
+
+    def ink(self) -> str:
+        return ink_for(self.background())
+
+    def accent(self) -> str:
+        return readable("#d62728", self.backgrounds())
+
+    def muted(self) -> str:
+        return readable("#6b6b6b", self.backgrounds())
+
+    def footer(self) -> list[dict[str, Any]]:
+        """The note (left) and a bottom brand mark (right) under everything, a top brand mark
+        above the plot's right corner. `note_gap` is the depth of the x axis block (and a bottom
+        legend) under the plot: estimated here, measured by the renderer when the estimate was short."""
+        s = self.s
+        layers: list[dict[str, Any]] = []
+        gap = int(s.get("note_gap") or note_gap_guess(self.spec))
+        if s.get("note"):
+            layers.append({"name": "note", "data": {"values": [{}]},
+                           "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": self.fs(0.8), "color": self.muted()},
+                           "encoding": {"x": {"value": 0}, "y": {"value": {"expr": f"height + {gap}"}}, "text": {"value": s["note"]}}})  # fmt: skip
+        if s.get("logo", "none") != "none":
+            top = s["logo"].startswith("top")
+            y = {"value": -6} if top else {"value": {"expr": f"height + {gap}"}}
+            layers.append({"name": "logo", "data": {"values": [{}]},
+                           "mark": {"type": "text", "align": "right", "baseline": "bottom" if top else "top", "fontSize": self.fs(0.75),
+                                    "fontWeight": "bold", "color": self.muted()},
+                           "encoding": {"x": {"value": {"expr": "width"}}, "y": y, "text": {"value": logo_label(s)}}})  # fmt: skip
+        return layers
 
     def title(self) -> dict[str, Any] | None:
         if not self.t.title:
@@ -338,20 +425,6 @@ class _Spec:
         if self.s.get("subtitle"):
             out["subtitle"] = self.s["subtitle"]
         return out
-
-    def with_note(self, main: dict[str, Any]) -> dict[str, Any]:
-        note = self.s.get("note") or ""
-        logo = "◆ " + self.s["logo_text"] if self.s.get("logo", "none") != "none" else ""
-        layers = []
-        if note:
-            layers.append({"mark": {"type": "text", "align": "left", "fontSize": self.fs(0.8), "name": "note"}, "encoding": {"x": {"value": 0}, "text": {"value": note}}})
-        if logo:
-            layers.append({"mark": {"type": "text", "align": "right", "fontSize": self.fs(0.75), "fontWeight": "bold", "opacity": 0.6, "name": "logo"},
-                           "encoding": {"x": {"value": self.plot_size()[0]}, "text": {"value": logo}}})  # fmt: skip
-        shared = {k: main.pop(k) for k in ("$schema", "title", "config", "background", "padding") if k in main}
-        foot = {"width": self.plot_size()[0], "height": int(self.fs(0.8) * 1.6), "data": {"values": [{}]}, "layer": layers, "view": {"stroke": None}}
-        return {**{k: shared[k] for k in ("$schema", "title") if k in shared}, "vconcat": [main, foot], "spacing": 4,
-                **{k: shared[k] for k in ("config", "background", "padding") if k in shared}}  # fmt: skip
 
     def config(self) -> dict[str, Any]:
         s = self.s
@@ -367,14 +440,72 @@ class _Spec:
             "text": {"font": fam},
             "view": {"stroke": None if s["grid"] == "none" else "#dddddd"},
         }  # fmt: skip
+        cfg["axisX"], cfg["axisY"] = dict(cfg["axis"]), dict(cfg["axis"])  # themes style these too (urbaninstitute: Lato)
         if s.get("colors"):
             cfg["range"] = {"category": list(s["colors"])}
+        self.readable_text(cfg)
         return cfg
 
+    def readable_text(self, cfg: dict[str, Any]) -> None:
+        """Text colours of the theme that do not reach 4.5:1 on the background move in lightness
+        until they do (set for every axis orientation: themes style axisX/axisY too); after a
+        `text_colours` repair every text is plain ink."""
+        theme = theme_config(self.s.get("theme", "default"))
+        bgs = self.backgrounds()
+        plain = self.s.get("text_colours") == "ink"
+        for section, keys in _TEXT_COLOURS.items():
+            for key in keys:
+                current = _theme_colour(theme, section, key)
+                colour = self.ink() if plain else readable(current, bgs)
+                if plain or colour != current:
+                    for name in ((section, f"{section}X", f"{section}Y") if section == "axis" else (section,)):
+                        cfg.setdefault(name, {})[key] = colour
+        if plain:
+            cfg.setdefault("text", {})["color"] = self.ink()
 
-def _mid(table: Table) -> float:
-    vals = [v for r in table.rows for v in r[1:] if isinstance(v, float)]
-    return (min(vals) + max(vals)) / 2 if vals else 0.0
+
+_TEXT_COLOURS = {"axis": ("labelColor", "titleColor"), "legend": ("labelColor", "titleColor"), "title": ("color", "subtitleColor"),
+                 "header": ("labelColor", "titleColor")}  # fmt: skip
+_VEGA_TEXT_DEFAULT = {"labelColor": "#000000", "titleColor": "#000000", "color": "#000000", "subtitleColor": "#000000"}
+
+
+@functools.lru_cache(maxsize=None)
+def _themes() -> dict[str, Any]:
+    import vl_convert
+
+    return vl_convert.get_themes()
+
+
+def theme_config(theme: str) -> dict[str, Any]:
+    """The config a Vega theme (vega-themes, as vl-convert bundles it) puts under the spec's."""
+    return {} if theme == "default" else dict(_themes().get(theme, {}))
+
+
+def _theme_colour(theme: dict[str, Any], section: str, key: str) -> str:
+    for name in ((f"{section}X", section) if section == "axis" else (section,)):
+        value = (theme.get(name) or {}).get(key)
+        if isinstance(value, str):
+            return value
+    fallback = (theme.get("style") or {}).get("guide-label", {}).get("fill") if key == "labelColor" else None
+    return fallback if isinstance(fallback, str) else _VEGA_TEXT_DEFAULT[key]
+
+
+_TABLEAU10 = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac")
+HEAT_RANGE = ("#f7fbff", "#08306b")  # a heatmap's colours, interpolated in RGB: each cell's colour is known
+
+
+def _span(table: Table) -> tuple[float, float]:
+    vals = [v for r in table.rows for v in r[1:] if isinstance(v, (int, float))]
+    lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def heat_colour(value: float, lo: float, hi: float) -> str:
+    from factory.chart_colours import to_hex, to_rgb
+
+    t = min(max((value - lo) / (hi - lo), 0.0), 1.0)
+    a, b = to_rgb(HEAT_RANGE[0]), to_rgb(HEAT_RANGE[1])
+    return to_hex(tuple(x + (y - x) * t for x, y in zip(a, b)))  # type: ignore[arg-type]
 
 
 def vega_spec(spec: Any) -> dict[str, Any]:

@@ -12,8 +12,10 @@ inline image a second time in the facts doubled page samples. Same value -> same
 
 Sources are duck-typed plain data with `html`, `viewport_width`, `viewport_height`, `full_page`,
 `max_height` (CSS px) and optionally `javascript` (default False), `device_scale_factor` (default
-1: multiplies the renderer's own setting, so a source can ask for its own dpi) and `measure_words`
-(default False: also measure every visible word's box, for documents; see `facts["words"]`).
+1: multiplies the renderer's own setting, so a source can ask for its own dpi), `measure_words`
+(default False: also measure every visible word's box, for documents; see `facts["words"]`) and
+`assets`: files the factory serves to this page, {absolute http URL: object with `content_type`
+and `body` (bytes)}; a request for any other URL is refused as always.
 
 Why these mechanisms (measured on the 2-core build machine, Chromium 156, Playwright 1.65):
 - `page.evaluate` works with JavaScript disabled (page scripts do not run; ours does), but
@@ -54,6 +56,7 @@ import signal
 import struct
 import threading
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import Field, ValidationError
 
@@ -470,6 +473,7 @@ def _source_spec(source: Any) -> dict[str, Any]:
             "javascript": bool(getattr(source, "javascript", False)),
             "scale": float(getattr(source, "device_scale_factor", 1.0) or 1.0),
             "words": bool(getattr(source, "measure_words", False)),
+            "assets": dict(getattr(source, "assets", None) or {}),
         }
     except AttributeError as exc:
         raise TypeError(f"ChromiumRenderer needs a source with html, viewport_width, viewport_height, "
@@ -523,6 +527,7 @@ class ChromiumRenderer(Renderer):
         self._pages: dict[bool, _Tab] = {}  # by JavaScript mode
         self._pages_rendered = 0  # since the browser was launched
         self._blocked: list[str] = []
+        self._served: dict[str, Any] = {}  # the page being drawn's own files, by URL
         self._chromium_version = ""
         self._owner_pid = os.getpid()
 
@@ -567,6 +572,9 @@ class ChromiumRenderer(Renderer):
         url = route.request.url
         if url.startswith(ALLOWED_SCHEMES):
             route.continue_()
+        elif url in self._served or unquote(url) in self._served:
+            asset = self._served.get(url) or self._served[unquote(url)]
+            route.fulfill(status=200, headers={"content-type": asset.content_type}, body=asset.body)
         else:
             self._blocked.append(url)
             route.abort("blockedbyclient")
@@ -663,11 +671,15 @@ class ChromiumRenderer(Renderer):
         cap = max(1, min(spec["max_height"], int(self.options.max_capture_height / scale)))  # CSS px
         width = spec["width"]
         self._blocked = []
+        self._served = {**spec["assets"], **{unquote(url): asset for url, asset in spec["assets"].items()}}
         if spec["javascript"]:
             tab.page.goto("about:blank")  # a fresh Window: the last page's timers cannot reach this one
         # Lay out at the source's own viewport; the capture height is decided afterwards.
         tab.resize(width, spec["height"], scale)
-        pictures = embedded_images(spec["html"])
+        # The page's served pictures too: Blink's memory cache keeps them by URL across pages alike.
+        pictures = embedded_images(spec["html"]) + sorted(
+            url for url, asset in spec["assets"].items() if asset.content_type.startswith("image/")
+        )
         if pictures:
             tab.page.evaluate(_DECODE_JS, pictures)
         tab.page.set_content(spec["html"], wait_until="load")

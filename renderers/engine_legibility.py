@@ -1,11 +1,19 @@
 """Legibility for the Plotly and Vega-Lite engines: the same rules as Matplotlib's, on measured boxes.
 
-A renderer measures every text it drew (kind, text, box in image pixels, top-left origin) and the
-marks; `find_problems` names overlapping texts, texts that leave the canvas, and value labels
-that leave the plot; `repair` changes the spec in a fixed order (drop crowded value labels,
-rotate x labels, wrap the title, move the legend below, smaller fonts) and the chart is drawn
-again, or the sample is dropped with the reason. Glyph coverage uses the font files Matplotlib
-finds for the same family names (the installed set every engine draws from).
+A renderer measures every text it drew (kind, text, box in image pixels, top-left origin, size,
+colour) and the marks; `find_problems` names overlapping texts and texts that leave the canvas;
+`contrast_problems` names texts below WCAG contrast (4.5:1, 3:1 for large text) against what
+is behind them in the drawn pixels; `repair` changes the spec in a fixed order (drop the piece
+of furniture at fault, drop crowded or unreadable value labels, rotate x labels, wrap the title,
+move the legend below, plain text colours, smaller fonts) and the chart is drawn again, or the
+sample is dropped with the reason (text_overlap, text_clipped, low_contrast, plot_too_small).
+Glyph coverage uses the font files Matplotlib finds for the same family names (the installed
+set every engine draws from).
+
+How contrast is read: a text's own colour is known (the engine wrote it; its opacity blends it
+with what is behind); what is behind it is read from the picture: every colour covering at least
+a fifth of the text's box that is not the text's own colour (the plain background, or a bar the
+label sits on half-way). The text must reach the ratio against each of them.
 """
 
 from __future__ import annotations
@@ -14,6 +22,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from factory.chart_colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
 from renderers.matplotlib_renderer import TextBox, _unshaped, missing_glyphs, overlapping_pairs
 
@@ -21,6 +32,9 @@ FALLBACK_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP")
 MIN_FONT_PX = 9.0
 CLIP_TOLERANCE_PX = 1.0
 MAX_DRAWS = 6
+MIN_PLOT_FRACTION = (0.3, 0.25)  # plot area at least this share of the picture's width, height (as Matplotlib's)
+BEHIND_SHARE = 0.2  # a colour covering this share of a text's box is something the text sits on
+FURNITURE = {"note": "note", "logo": "logo", "reference": "reference_line", "callout": "callout"}
 NO_ROTATION = {"barh", "dot_plot", "dumbbell", "radar", "rose", "pie", "donut", "treemap", "funnel", "bullet"}
 
 
@@ -49,14 +63,18 @@ def ensure_glyphs(spec: Any, texts: list[str]) -> None:
     raise Dropped("missing_glyph", f"no installed font draws {''.join(sorted(missing))[:10]!r} ({family} and fallbacks)")
 
 
-def text_box(kind: str, text: str, box: list[float], group: int = -1) -> TextBox:
-    """A measured text as the Matplotlib checks take it (they only compare, so y may grow downwards)."""
-    return TextBox(kind, text, box[0], box[1], box[2], box[3], group=group)
+def text_box(kind: str, text: str, box: list[float], group: int = -1, angle: float = 0.0, extent: list[float] | None = None) -> TextBox:
+    """A measured text as the Matplotlib checks take it (they only compare, so y may grow downwards;
+    an angle in y-down pixels turns the same way on the image). A text turned off the axes keeps
+    its unrotated extent, so neighbours are compared as the rotated boxes they are, not their
+    bounding rectangles (two 45-degree labels' rectangles overlap long before the labels do)."""
+    size = (float(extent[0]), float(extent[1])) if extent else None
+    return TextBox(kind, text, box[0], box[1], box[2], box[3], angle=angle if size else 0.0, size=size, group=group)
 
 
 def find_problems(texts: list[dict[str, Any]], width: int, height: int) -> list[Problem]:
     problems: list[Problem] = []
-    boxes = [text_box(t["kind"], t["text"], t["box"], 0 if t["kind"] == "legend" else -1) for t in texts]
+    boxes = [text_box(t["kind"], t["text"], t["box"], 0 if t["kind"] == "legend" else -1, t.get("angle", 0.0), t.get("extent")) for t in texts]
     for b in boxes:
         if b.x0 < -CLIP_TOLERANCE_PX or b.y0 < -CLIP_TOLERANCE_PX or b.x1 > width + CLIP_TOLERANCE_PX or b.y1 > height + CLIP_TOLERANCE_PX:
             problems.append(Problem("text_clipped", frozenset({b.kind}), f"{b.kind} {b.text[:40]!r} leaves the canvas"))
@@ -66,16 +84,101 @@ def find_problems(texts: list[dict[str, Any]], width: int, height: int) -> list[
     return problems
 
 
+def _behind(crop: np.ndarray, ink: tuple[float, float, float]) -> list[np.ndarray]:
+    """The colours a text sits on: each covering BEHIND_SHARE of its box, the text's own excluded."""
+    pixels = crop.reshape(-1, 3).astype(np.int32)
+    packed = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
+    values, counts = np.unique(packed, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    out = []
+    for k in order:
+        if counts[k] < BEHIND_SHARE * len(packed):
+            break
+        c = np.array([(values[k] >> 16) & 255, (values[k] >> 8) & 255, values[k] & 255], dtype=float)
+        if np.abs(c - np.asarray(ink)).sum() > 24:  # a glyph's core is the text colour, not behind it
+            out.append(c)
+    if not out:  # thin text on a busy patch: the most common colour
+        k = order[0]
+        out.append(np.array([(values[k] >> 16) & 255, (values[k] >> 8) & 255, values[k] & 255], dtype=float))
+    return out
+
+
+def text_contrast(pixels: np.ndarray, text: dict[str, Any]) -> float | None:
+    """The lowest WCAG contrast of a text against what is behind it (None: no colour or no box)."""
+    if text.get("color") is None:
+        return None
+    h, w = pixels.shape[:2]
+    x0, y0, x1, y1 = text["box"]
+    a, b = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
+    c, d = min(int(np.ceil(x1)), w), min(int(np.ceil(y1)), h)
+    if c - a < 2 or d - b < 2:
+        return None
+    ink = tuple(float(v) for v in text["color"])
+    alpha = float(text.get("alpha", 1.0))
+    crop = pixels[b:d, a:c]
+    worst = None
+    for bg in _behind(crop, ink):
+        if not (np.abs(crop.astype(int) - bg.astype(int)).sum(axis=-1) > 40).any():
+            return 1.0  # nothing drawn where the text should be (a font the engine could not find)
+        shown = blend(ink, tuple(bg), alpha) if alpha < 1 else ink  # type: ignore[arg-type]
+        ratio = contrast(shown, tuple(bg))  # type: ignore[arg-type]
+        worst = ratio if worst is None else min(worst, ratio)
+    return worst
+
+
+def _rgb(image: Any) -> np.ndarray:
+    """The picture's RGB channels as an array view (an RGBA picture is not converted, only sliced)."""
+    if isinstance(image, np.ndarray):
+        return image[..., :3]
+    if image.mode in ("RGB", "RGBA"):
+        return np.asarray(image)[..., :3]
+    return np.asarray(image.convert("RGB"))
+
+
+def contrast_check(image: Any, texts: list[dict[str, Any]]) -> tuple[list[Problem], float]:
+    """Texts below their WCAG ratio, and the lowest ratio of all (0 when none was measurable),
+    for the sample's quality facts."""
+    pixels = _rgb(image)
+    out = []
+    lowest = None
+    for t in texts:
+        ratio = text_contrast(pixels, t)
+        if ratio is None:
+            continue
+        lowest = ratio if lowest is None else min(lowest, ratio)
+        need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
+        if ratio < need:
+            out.append(Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} at {ratio:.2f}:1 (needs {need:g}:1)"))
+    return out, round(lowest, 2) if lowest is not None else 0.0
+
+
+def _drop_furniture(s: dict[str, Any], kinds: set[str]) -> str | None:
+    for kind, key in FURNITURE.items():
+        if kind in kinds and s.get(key, "none") not in ("none", "", None):
+            s[key] = "" if key == "note" else "none"
+            return f"drop_{kind}"
+    return None
+
+
 def repair(spec: Any, problems: list[Problem]) -> str | None:
     """The first repair that applies, made on `spec` (its name), or None when none is left."""
     s = spec.style
     kinds = set().union(*(p.kinds for p in problems))
+    done = _drop_furniture(s, kinds)
+    if done:
+        return done
     if s.get("value_labels") and "value" in kinds:
         s["value_labels"] = False
         return "drop_value_labels"
     if "annotation" in kinds and s.get("logo", "none") != "none":
         s["logo"] = "none"
         return "drop_logo"
+    low = set().union(*(p.kinds for p in problems if p.reason == "low_contrast")) if any(p.reason == "low_contrast" for p in problems) else set()
+    if low and s.get("text_colours") != "ink":
+        s["text_colours"] = "ink"
+        return "text_colours:ink"
+    if low and not (kinds - low):
+        return None  # plain colours and still unreadable: nothing left to try
     if "xtick" in kinds and int(s.get("x_rotation", 0)) < 90 and spec.chart_type not in NO_ROTATION:
         s["x_rotation"] = 45 if int(s.get("x_rotation", 0)) < 45 else 90
         return f"rotate_x_labels:{s['x_rotation']}"

@@ -54,6 +54,7 @@ MIN_PLOT_FRACTION = (0.3, 0.25)  # plot area at least this share of figure width
 MIN_PLOT_AREA = 0.35  # and at least this share of the figure's area (legends and titles get the rest)
 MAX_ASPECT = 2.5  # a grown figure stays at most this much wider than tall
 MINUS = "\u2212"
+FURNITURE_KINDS = frozenset({"subtitle", "note", "logo", "callout", "reference"})
 FALLBACK_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR")
 # Scripts Matplotlib cannot shape (joining, reordering, right-to-left): they would draw wrong.
 _UNSHAPED = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
@@ -293,13 +294,17 @@ def text_boxes(drawn: DrawnChart) -> list[TextBox]:
         pie = bool(ax.patches) and isinstance(ax.patches[0], Wedge)
         values = 0
         for text in ax.texts:
-            if pie and math.hypot(*text.get_position()) > 1.0:
+            if text.get_gid() in FURNITURE_KINDS:
+                add(text, text.get_gid())
+            elif pie and math.hypot(*text.get_position()) > 1.0:
                 add(text, "pie_label")
             else:
                 add(text, "value", index=values)
                 values += 1
         if ax.get_legend() is not None:
             legends.append(ax.get_legend())
+    for text in fig.texts:  # the note line (a supxlabel) and a brand mark beside it
+        add(text, text.get_gid() if text.get_gid() in FURNITURE_KINDS else "text")
     legends.extend(fig.legends)
     for group, legend in enumerate(legends):
         for text in legend.get_texts():
@@ -379,7 +384,8 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
         rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
         if kind in ("line", "multi_line", "area"):
             for line in ax.get_lines():
-                points = ax.transData.transform(np.asarray(line.get_xydata(), dtype=float))
+                # the line's own transform: a reference line (axhline) is in axes coordinates along x
+                points = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
                 pad = line.get_linewidth() * drawn.figure.dpi / 72.0 / 2
                 marker = line.get_markersize() * drawn.figure.dpi / 72.0 / 2 if line.get_marker() not in ("", "None", None) else 0.0
                 if _segments_hit(rect, points, pad):
@@ -535,6 +541,20 @@ def _xtick_crowding(problems: list[Problem]) -> bool:
     return any(p.pair == ("xtick", "xtick") for p in problems) or any(
         p.reason == "text_clipped" and "xtick" in p.kinds for p in problems
     )
+
+
+_FURNITURE_STYLE = {"callout": ("callout", "none"), "reference": ("reference_line", "none"), "logo": ("logo", "none"),
+                    "note": ("note", ""), "subtitle": ("subtitle", "")}  # fmt: skip
+
+
+def _repair_furniture(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    """Furniture in the way (a callout on a value label, a brand mark on the title) goes first."""
+    kinds = _kinds(problems)
+    for kind, (key, off) in _FURNITURE_STYLE.items():
+        if kind in kinds and spec.style.get(key, off) != off:
+            spec.style[key] = off
+            return f"drop_{kind}"
+    return None
 
 
 def _repair_corner(spec: ChartSpec, problems: list[Problem]) -> str | None:
@@ -715,6 +735,7 @@ class MatplotlibRenderer(Renderer):
     def repairs(self) -> list[Callable[[ChartSpec, list[Problem]], str | None]]:
         """The fixed order in which repairs are tried; the first that applies is made."""
         return [
+            _repair_furniture,
             _repair_label_marks,
             _repair_corner,
             _repair_rotate,
@@ -825,6 +846,12 @@ def elements(drawn: DrawnChart, boxes: list[TextBox]) -> dict[str, Any]:
         "legend": "legend_texts",
         "legend_frame": "legends",
         "offset": "axis_offsets",
+        "subtitle": "subtitle",
+        "note": "notes",
+        "logo": "logos",
+        "callout": "callouts",
+        "reference": "reference_labels",
+        "text": "texts",
     }
     for box in boxes:
         key = names[box.kind]

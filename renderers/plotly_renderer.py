@@ -7,9 +7,10 @@ keep theirs off. Each chart is one `Plotly.newPlot` on that page, static (no hov
 one script call measures every text and mark in the SVG, then a CDP screenshot of exactly the
 figure's pixels. Fonts are the installed ones, named by family.
 
-The figure drawn is the one `plotly.graph_objects.Figure` makes of the spec's data and layout
-(template expanded), so the chart-to-code script, run through `render-factory render-chart`,
-draws the same pixels.
+The figure drawn is the spec's data and layout as plain JSON with its template named; the page
+holds every template as plotly.py writes it, so the chart-to-code script (a
+`plotly.graph_objects.Figure` of the same data and layout, template expanded by plotly.py), run
+through `render-factory render-chart`, draws the same pixels (a test compares them).
 """
 
 from __future__ import annotations
@@ -24,20 +25,23 @@ from typing import Any
 
 from factory.components import Render
 from factory.errors import Dropped
-from factory.generators.engine_specs import chart_texts
-from factory.plotly_code import PLOTLY_CONFIG, plotly_figure, resolved_figure
+from factory.generators.engine_specs import PLOTLY_TEMPLATES, chart_texts, logo_label
+from factory.plotly_code import PLOTLY_CONFIG, plotly_figure
 from renderers import chromium
 from renderers import engine_legibility as legibility
 from renderers.chromium import ChromiumRenderer, _Crashed, _Hung, _png_size, _Watchdog
 
 log = logging.getLogger(__name__)
+LOAD_TIMEOUT_MS = 60000  # loading the plotly.js page, once per browser
 
 # Draw, settle fonts, then measure: every <text> with its kind (from the classes Plotly gives
 # its groups) and every mark of the traces the figure names, as boxes in page pixels.
 _DRAW_JS = """async (a) => {
   const el = document.getElementById('chart');
+  const fig = JSON.parse(a.fig);
+  if (typeof fig.layout.template === 'string') fig.layout.template = TEMPLATES[fig.layout.template];
   Plotly.purge(el);
-  await Plotly.newPlot(el, a.fig.data, a.fig.layout, a.config);
+  await Plotly.newPlot(el, fig.data, fig.layout, a.config);
   await document.fonts.ready;
   const R = (r) => [r.left, r.top, r.right, r.bottom];
   const KINDS = [['.gtitle', 'title'], ['.g-gtitle', 'title'], ['.xtick', 'xtick'], ['.ytick', 'ytick'],
@@ -58,7 +62,14 @@ _DRAW_JS = """async (a) => {
     if (r.width <= 0 || r.height <= 0) continue;
     const lines = t.querySelectorAll('tspan.line');
     const shown = lines.length > 1 ? Array.from(lines, (l) => l.textContent).join('\\n') : t.textContent;
-    texts.push({kind, text: shown, box: R(r), fill: cs.fill, size: parseFloat(cs.fontSize)});
+    let alpha = parseFloat(cs.fillOpacity || '1');
+    for (let e = t; e && e !== el; e = e.parentElement) { const o = parseFloat(getComputedStyle(e).opacity); if (!isNaN(o)) alpha *= o; }
+    const weight = parseInt(cs.fontWeight, 10) || (cs.fontWeight === 'bold' ? 700 : 400);
+    const entry = {kind, text: shown, box: R(r), fill: cs.fill, alpha, bold: weight >= 600, size: parseFloat(cs.fontSize)};
+    const ctm = t.getCTM();
+    const angle = ctm ? Math.atan2(ctm.b, ctm.a) * 180 / Math.PI : 0;
+    if (Math.abs(angle - 90 * Math.round(angle / 90)) >= 0.01) { const bb = t.getBBox(); entry.angle = angle; entry.extent = [bb.width, bb.height]; }
+    texts.push(entry);
   }
   const gd = el, marks = [];
   const full = gd._fullData;
@@ -109,13 +120,19 @@ _DRAW_JS = """async (a) => {
 
 @functools.lru_cache(maxsize=1)
 def _page_html() -> str:
+    """plotly.js and the templates the specs name (as plotly.py writes them), loaded once: a figure
+    is then sent as a JSON string naming its template, not as a structure with the template in it
+    (resolving and sending a template with every figure cost a third of a chart)."""
     import plotly
+    import plotly.io as pio
 
     bundle = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+    templates = {name: pio.templates[name].to_plotly_json() for name in PLOTLY_TEMPLATES}
+    script = "window.TEMPLATES = " + json.dumps(templates).replace("</", "<\\/") + ";"
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         "<style>html,body{margin:0;padding:0;background:transparent}#chart{position:absolute;left:0;top:0}</style>"
-        f"<script>{bundle}</script></head><body><div id='chart'></div></body></html>"
+        f"<script>{bundle}</script><script>{script}</script></head><body><div id='chart'></div></body></html>"
     )
 
 
@@ -140,15 +157,29 @@ class PlotlyRenderer(ChromiumRenderer):
         return out
 
     def _plot_tab(self) -> Any:
+        """The page with plotly.js loaded (once per browser). Parsing the 4.6 MB bundle takes a
+        few hundred ms on a quiet machine and far longer on a loaded one: it runs under its own,
+        longer allowance, and a failure is a hang to retry on a fresh browser, like a draw's."""
+        from playwright.sync_api import Error as PlaywrightError
+
         tab = self._page(True)
         if not getattr(tab, "plotly_loaded", False):
-            tab.page.set_content(_page_html(), wait_until="load")
+            allowance = max(LOAD_TIMEOUT_MS, self.options.timeout_ms)
+            watchdog = _Watchdog(allowance / 1000, self._browser_pid)
+            try:
+                with watchdog:
+                    tab.page.set_content(_page_html(), wait_until="load", timeout=allowance)
+            except PlaywrightError as exc:  # TimeoutError included
+                raise _Hung(f"loading plotly.js: {str(exc).splitlines()[0]}") from None
             tab.plotly_loaded = True
         return tab
 
-    def draw_figure(self, fig: dict[str, Any], width: int, height: int) -> tuple[bytes, dict[str, Any], list[str]]:
-        """Draw a resolved figure; PNG bytes, measurements and refused requests. Retries once on a
-        fresh browser when the first attempt hangs or crashes."""
+    def draw_figure(self, fig: dict[str, Any] | str, width: int, height: int) -> tuple[bytes, dict[str, Any], list[str]]:
+        """Draw a figure ({data, layout}, or that as JSON; its template named or given whole); PNG
+        bytes, measurements and refused requests. Retries once on a fresh browser when the first
+        attempt hangs or crashes."""
+        if not isinstance(fig, str):
+            fig = json.dumps(fig, allow_nan=False)
         for attempt in (1, 2):
             try:
                 return self._draw_once(fig, width, height)
@@ -162,7 +193,7 @@ class PlotlyRenderer(ChromiumRenderer):
                     raise Dropped("render_crash", str(exc)) from None
         raise AssertionError("unreachable")
 
-    def _draw_once(self, fig: dict[str, Any], width: int, height: int) -> tuple[bytes, dict[str, Any], list[str]]:
+    def _draw_once(self, fig: str, width: int, height: int) -> tuple[bytes, dict[str, Any], list[str]]:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -192,52 +223,86 @@ class PlotlyRenderer(ChromiumRenderer):
         return png, measured, sorted({u[:300] for u in self._blocked})
 
     def render(self, source: Any) -> Render:
+        from factory import images
+
         spec = source.copy()
         legibility.ensure_glyphs(spec, chart_texts(spec))
+        pixels = None
         for attempt in range(1, legibility.MAX_DRAWS + 1):
             fig, mark_meta = plotly_figure(spec)
-            resolved = resolved_figure(fig)
-            png, measured, blocked = self.draw_figure(resolved, spec.width_px, spec.height_px)
+            png, measured, blocked = self.draw_figure(fig, spec.width_px, spec.height_px)
             if _place_note(spec, measured):
                 continue
+            _name_texts(spec, measured["texts"])
             problems = legibility.find_problems(measured["texts"], spec.width_px, spec.height_px)
             if not problems:
-                break
+                pixels = images.decode(png)
+                problems, lowest = legibility.contrast_check(pixels, measured["texts"])
+                if not problems:
+                    break
             done = legibility.repair(spec, problems) if attempt < legibility.MAX_DRAWS else None
             if done is None:
                 first = next((p for p in problems if p.reason != "text_clipped"), problems[0])
                 raise Dropped(first.reason, first.detail)
             spec.repairs.append(done)
+        else:  # the last draw only placed the note
+            raise Dropped("text_overlap", f"no legible layout in {legibility.MAX_DRAWS} draws")
         facts = {
             "repairs": list(spec.repairs),
             "elements": elements(measured),
             "marks": marks(spec, measured["marks"], mark_meta, measured.get("plot")),
             "page": {"requests_blocked": blocked},
             "quality": {"draws": attempt, "texts": len(measured["texts"]),
-                        "min_text_px": round(min((t["size"] for t in measured["texts"]), default=0.0), 1)},
+                        "min_text_px": round(min((t["size"] for t in measured["texts"]), default=0.0), 1),
+                        "min_contrast": lowest},
         }
-        return Render(source=spec, encoded=png, encoded_format="png", width=spec.width_px, height=spec.height_px, facts=facts)
+        return Render(source=spec, image=pixels, encoded=png, encoded_format="png", width=spec.width_px, height=spec.height_px, facts=facts)
+
+
+def _name_texts(spec: Any, texts: list[dict[str, Any]]) -> None:
+    """Annotations named by what they are (note, brand mark, reference label, callout), and each
+    text's colour and opacity as numbers (a computed rgba() carries its own alpha)."""
+    from factory.chart_colours import to_rgb
+
+    s = spec.style
+    furniture = {s.get("note") or None: "note", logo_label(s) or None: "logo", s.get("reference_text") or None: "reference",
+                 s.get("callout_text") if s.get("callout", "none") != "none" else None: "callout"}  # fmt: skip
+    furniture.pop(None, None)
+    for t in texts:
+        if t["kind"] == "annotation" and t["text"] in furniture:
+            t["kind"] = furniture[t["text"]]
+        fill = str(t.get("fill") or "")
+        if isinstance(t.get("color"), (list, tuple)) or not fill or fill == "none":
+            t.setdefault("color", None)
+            continue
+        t["color"] = to_rgb(fill)
+        if fill.startswith("rgba"):
+            t["alpha"] = float(t.get("alpha", 1.0)) * float(fill.rstrip(")").split(",")[-1])
 
 
 def _place_note(spec: Any, measured: dict[str, Any]) -> bool:
-    """A note line (and a bottom logo) goes under everything else at the bottom: the depth of the
-    x axis block below the plot is only known once drawn, so the first draw measures it and the
-    spec records it (`note_gap`, `margin_b`) for the redraw and for the script. True to redraw."""
+    """A note line (and a bottom logo) goes under everything else at the bottom. The spec's guess
+    of the x axis block's depth stands when the note clears it; otherwise the depth measured here
+    is recorded (`note_gap`) for the redraw and for the script. True to redraw."""
     s = spec.style
-    if not (s.get("note") or s.get("logo", "").startswith("bottom")) or "note_gap" in s:
+    if not (s.get("note") or s.get("logo", "none").startswith("bottom")):
         return False
-    furniture = {s.get("note", ""), "◆ " + s.get("logo_text", "")}
+    furniture = {s.get("note") or None, logo_label(s) or None}
     plot_bottom = measured["plot_bottom"]
+    foot = [t["box"][1] for t in measured["texts"] if t["text"] in furniture]
     below = [t["box"][3] for t in measured["texts"] if t["text"] not in furniture and t["box"][3] > plot_bottom - 1]
-    gap = int(max(below, default=plot_bottom) - plot_bottom) + 6
-    s["note_gap"] = gap
-    s["margin_b"] = gap + int(1.6 * round(s["font_px"] * 0.8, 1)) + 8
+    deepest = max(below, default=plot_bottom)
+    if not foot or min(foot) >= deepest + 3 or s.get("note_gap_measured"):
+        return False
+    s["note_gap"] = int(deepest - plot_bottom) + 6
+    s["note_gap_measured"] = True
     return True
 
 
 _ELEMENT_NAMES = {"title": "title", "subtitle": "subtitle", "xlabel": "x_label", "ylabel": "y_label", "xtick": "x_tick_labels",
                   "ytick": "y_tick_labels", "value": "value_labels", "legend": "legend_texts", "annotation": "annotations",
-                  "colorbar": "colorbar_labels", "label": "labels", "text": "texts"}  # fmt: skip
+                  "colorbar": "colorbar_labels", "label": "labels", "text": "texts", "note": "notes", "logo": "logos",
+                  "reference": "reference_labels", "callout": "callouts"}  # fmt: skip
 
 
 def elements(measured: dict[str, Any]) -> dict[str, Any]:

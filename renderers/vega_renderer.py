@@ -1,15 +1,18 @@
 """Vega-Lite charts drawn by vl-convert (Vega in an embedded JavaScript runtime, resvg), no browser.
 
-Why vl-convert and not Vega in Chromium: one call draws a chart in ~30 ms, no page or browser
-to keep alive, and its SVG-to-PNG step is the same code the `render-chart` command runs. Data
-URLs are refused (`allowed_base_urls=[]`): every chart's data is inline, nothing is fetched.
-Fonts come from the installed set, registered explicitly (the folders of the font files the
-project's families resolve to), so the same family names draw the same files as Matplotlib.
+Why vl-convert and not Vega in Chromium: no page or browser to keep alive, and its SVG-to-PNG
+step is the same code the `render-chart` command runs. Data URLs are refused
+(`allowed_base_urls=[]`): every chart's data is inline, nothing is fetched. Fonts come from the
+installed set, registered explicitly (the folders of the font files the project's families
+resolve to), so the same family names draw the same files as Matplotlib.
 
-Measuring: vl-convert's scenegraph gives every mark and text item with its position, font and
-alignment; text boxes are those positions with widths measured by FreeType on the same font
-file, and mark boxes come from the items' geometry, named by the `description` ("row|series")
-every mark carries. The image's size is what Vega lays out; the spec records it.
+One conversion a draw: the spec becomes an SVG once, the texts, marks and plot area are read
+from that SVG (`renderers.vega_svg`), and only a chart whose geometry is legible is rasterized
+(resvg) for the contrast check and the sample. The picture is exactly the spec's width x height:
+single and layered views use Vega's `fit` autosize (axes, legend, title and furniture inside the
+size); a facet is drawn once, its cells resized to the measured overhang, and its padding made up
+to the exact size (the SVG of that padding is the SVG Vega draws for it; a test re-renders the
+spec and compares pixels).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import functools
 import importlib.metadata
 import logging
 import math
+import re
 import struct
 from pathlib import Path
 from typing import Any
@@ -29,14 +33,16 @@ from factory.tabular import format_value
 from factory.vega_code import VL_VERSION, vega_spec
 from renderers import engine_legibility as legibility
 from renderers.plotly_renderer import elements
+from renderers.vega_svg import SvgChart, measure_svg
 
 log = logging.getLogger(__name__)
 
 FONT_FAMILIES = ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono", "Liberation Sans", "Liberation Serif", "Liberation Sans Narrow",
                  "Liberation Mono", "Noto Sans", "Noto Serif", "Noto Sans CJK JP")  # fmt: skip
-_ROLE_KIND = {"axis-title": "label", "title-text": "title", "title-subtitle": "subtitle", "legend-label": "legend",
-              "legend-title": "legend", "header-label": "label", "header-title": "label"}  # fmt: skip
 _MARK_KIND = {"rect": "bar", "symbol": "point", "arc": "wedge", "line": "point", "area": "point", "rule": "segment"}
+_SVG_HEAD = re.compile(r'^(<svg[^>]*?) width="[^"]*" height="[^"]*" viewBox="[^"]*">(<rect width=")[^"]*(" height=")[^"]*("[^>]*/>'
+                       r'<g fill="none" stroke-miterlimit="10" transform="translate\()([-0-9.e]+),([-0-9.e]+)\)')  # fmt: skip
+FACET_DRAWS = 4  # draws a facet may take to find cells that fit its size
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,162 +58,192 @@ def register_fonts() -> tuple[str, ...]:
     return tuple(folders)
 
 
+_MEASURE_PX = 128  # widths are measured at this size and scaled: advances scale with the size
+
+
 @functools.lru_cache(maxsize=64)
-def _font(family: str, bold: bool, size: float):
+def _font(family: str, bold: bool):
     from matplotlib import font_manager
     from PIL import ImageFont
 
     path = font_manager.findfont(font_manager.FontProperties(family=[family, "DejaVu Sans"], weight="bold" if bold else "normal"))
-    return ImageFont.truetype(path, max(1, int(round(size * 8))))  # 8x size: sub-pixel widths
+    return ImageFont.truetype(path, _MEASURE_PX)
 
 
+@functools.lru_cache(maxsize=16384)
 def text_width(text: str, family: str, size: float, bold: bool = False) -> float:
-    return _font(family, bold, size).getlength(text) / 8.0
+    return _font(family, bold).getlength(text) * size / _MEASURE_PX
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def theme_of(vl: dict[str, Any]) -> str | None:
+    return ((vl.get("usermeta") or {}).get("embedOptions") or {}).get("theme")
+
+
 class VegaLiteRenderer(Renderer):
     """Chart specs for the vega_lite engine to PNG, with text and mark boxes; legible or dropped."""
 
     name = "vega_lite"
-    version = "1"
+    version = "2"
 
     def versions(self) -> dict[str, str]:
         return {"vl-convert-python": importlib.metadata.version("vl-convert-python"), "vega-lite": VL_VERSION}
 
-    def draw_spec(self, vl: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
-        """PNG bytes and scenegraph of a Vega-Lite spec, its theme taken from usermeta.embedOptions."""
+    def to_svg(self, vl: dict[str, Any]) -> str:
+        """The SVG of a Vega-Lite spec (one conversion), its theme taken from usermeta.embedOptions."""
         import vl_convert
 
         register_fonts()
-        theme = ((vl.get("usermeta") or {}).get("embedOptions") or {}).get("theme")
-        kw = {"vl_version": VL_VERSION, "theme": theme, "allowed_base_urls": []}
         try:
-            svg = vl_convert.vegalite_to_svg(vl, **kw)
-            png = vl_convert.svg_to_png(svg)
-            graph = vl_convert.vegalite_to_scenegraph(vl, **kw)
+            return vl_convert.vegalite_to_svg(vl, vl_version=VL_VERSION, theme=theme_of(vl), allowed_base_urls=[])
         except ValueError as exc:
             raise Dropped("render_failed", str(exc).strip().splitlines()[0][:300]) from None
-        return png, graph
+
+    @staticmethod
+    def to_png(svg: str) -> bytes:
+        import vl_convert
+
+        return vl_convert.svg_to_png(svg)
+
+    def draw_spec(self, vl: dict[str, Any]) -> tuple[bytes, str]:
+        """PNG bytes and SVG of a Vega-Lite spec: what `render-chart` and the benchmark's limit do."""
+        svg = self.to_svg(vl)
+        return self.to_png(svg), svg
 
     def render(self, source: Any) -> Render:
+        from factory import images
+
         spec = source.copy()
         legibility.ensure_glyphs(spec, chart_texts(spec))
+        target = (spec.width_px, spec.height_px)
+        draws = 0
         for attempt in range(1, legibility.MAX_DRAWS + 1):
-            png, graph = self.draw_spec(vega_spec(spec))
-            width, height = _png_size(png)
-            texts, found = measure(graph, spec.style["font_family"])
-            problems = legibility.find_problems(texts, width, height)
+            svg, chart, n = self._sized(spec, target)
+            draws += n
+            if _place_note(spec, chart):
+                svg, chart, n = self._sized(spec, target)
+                draws += n
+            problems = legibility.find_problems(chart.texts, *target)
+            problems += _layout_problems(spec, chart, target)
+            png = pixels = None
             if not problems:
-                break
+                png = self.to_png(svg)
+                pixels = images.decode(png)
+                problems, lowest = legibility.contrast_check(pixels, chart.texts)
+                if not problems:
+                    break
             done = legibility.repair(spec, problems) if attempt < legibility.MAX_DRAWS else None
             if done is None:
                 first = next((p for p in problems if p.reason != "text_clipped"), problems[0])
                 raise Dropped(first.reason, first.detail)
             spec.repairs.append(done)
-        spec.width_px, spec.height_px = width, height
+        assert png is not None and pixels is not None
         facts = {
             "repairs": list(spec.repairs),
-            "elements": elements({"texts": texts}),
-            "marks": marks(spec, found),
-            "quality": {"draws": attempt, "texts": len(texts), "min_text_px": round(min((t["size"] for t in texts), default=0.0), 1)},
-        }
-        return Render(source=spec, encoded=png, encoded_format="png", width=width, height=height, facts=facts)
+            "elements": elements({"texts": chart.texts, "plot": chart.plot}),
+            "marks": marks(spec, chart),
+            "quality": {"draws": draws, "texts": len(chart.texts), "min_text_px": round(min((t["size"] for t in chart.texts), default=0.0), 1),
+                        "min_contrast": lowest},
+        }  # fmt: skip
+        return Render(source=spec, image=pixels, encoded=png, encoded_format="png", width=target[0], height=target[1], facts=facts)
+
+    def _sized(self, spec: Any, target: tuple[int, int]) -> tuple[str, SvgChart, int]:
+        """The SVG and its measurements at exactly `target` size (a facet: cells and padding fitted)."""
+        if spec.chart_type != "small_multiples":
+            svg = self.to_svg(vega_spec(spec))
+            return svg, measure_svg(svg, spec.style["font_family"], text_width), 1
+        s = spec.style
+        cols, rows = (2, 2) if len(spec.table.series) == 4 else (len(spec.table.series), 1)
+        for draw in range(1, FACET_DRAWS + 1):
+            pad = s.get("padding") or [10, 10, 10, 10]
+            svg = self.to_svg(vega_spec(spec))
+            chart = measure_svg(svg, s["font_family"], text_width)
+            content = (chart.width - pad[0] - pad[2], chart.height - pad[1] - pad[3])
+            spare = (target[0] - content[0], target[1] - content[1])
+            if 16 <= spare[0] <= 60 and 16 <= spare[1] <= 60:  # padding makes up the rest
+                left, top = spare[0] // 2, spare[1] // 2
+                s["padding"] = [left, top, spare[0] - left, spare[1] - top]
+                svg = _repadded(svg, target, left - pad[0], top - pad[1])
+                return svg, measure_svg(svg, s["font_family"], text_width), draw
+            s["cell_width"] = max(40, int(s["cell_width"] + (spare[0] - 30) // cols))
+            s["cell_height"] = max(40, int(s["cell_height"] + (spare[1] - 30) // rows))
+        raise Dropped("plot_too_small", f"facet cells found no size that fits {target[0]}x{target[1]} in {FACET_DRAWS} draws")
 
 
-def _text_box(item: dict[str, Any], ox: float, oy: float, family: str) -> tuple[str, list[float], float]:
-    size = float(item.get("fontSize", 11))
-    lines = item["text"] if isinstance(item["text"], list) else [item["text"]]
-    lines = [str(x) for x in lines]
-    bold = str(item.get("fontWeight", "normal")) in ("bold", "700", "600")
-    w = max(text_width(x, item.get("font") or family, size, bold) for x in lines)
-    line_h = size * float(item.get("lineHeight", 1.0) or 1.0) if len(lines) > 1 else size
-    h = size + (len(lines) - 1) * max(line_h, size)
-    x, y = ox + float(item.get("x", 0)), oy + float(item.get("y", 0))
-    if "radius" in item and "theta" in item:
-        r, t = float(item["radius"]), float(item["theta"]) - math.pi / 2
-        x, y = x + r * math.cos(t), y + r * math.sin(t)
-    dx, dy = float(item.get("dx", 0) or 0), float(item.get("dy", 0) or 0)
-    align = item.get("align", "left")
-    left = {"left": 0.0, "center": -w / 2, "right": -w}.get(align, 0.0) + dx
-    base = item.get("baseline", "alphabetic")
-    top = {"top": 0.0, "middle": -h / 2, "bottom": -h, "line-top": 0.0, "line-bottom": -h}.get(base, -0.8 * size) + dy
-    corners = [(left, top), (left + w, top), (left + w, top + h), (left, top + h)]
-    a = math.radians(float(item.get("angle", 0) or 0))
-    c, s = math.cos(a), math.sin(a)
-    pts = [(x + px * c - py * s, y + px * s + py * c) for px, py in corners]
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    return "\n".join(lines), [min(xs), min(ys), max(xs), max(ys)], size
+def _repadded(svg: str, size: tuple[int, int], dx: int, dy: int) -> str:
+    """The SVG Vega draws for the same chart with padding that makes the picture `size`: only the
+    canvas size, its background rectangle and the content's offset (by dx, dy) differ."""
+    w, h = size
+
+    def head(m: re.Match) -> str:
+        x, y = float(m.group(5)) + dx, float(m.group(6)) + dy
+        return f'{m.group(1)} width="{w}" height="{h}" viewBox="0 0 {w} {h}">{m.group(2)}{w}{m.group(3)}{h}{m.group(4)}{x:g},{y:g})'
+
+    out, n = _SVG_HEAD.subn(head, svg, count=1)
+    if n != 1:
+        raise Dropped("render_failed", "vl-convert's SVG header changed: cannot set the facet's padding")
+    return out
 
 
-def _mark_box(kind: str, item: dict[str, Any], ox: float, oy: float) -> list[float] | None:
-    x, y = ox + float(item.get("x", 0) or 0), oy + float(item.get("y", 0) or 0)
-    if kind == "rect":
-        w = float(item.get("width", (item.get("x2", 0) or 0) - item.get("x", 0)) or 0)
-        h = float(item.get("height", (item.get("y2", 0) or 0) - item.get("y", 0)) or 0)
-        return [min(x, x + w), min(y, y + h), max(x, x + w), max(y, y + h)]
-    if kind == "symbol":
-        half = math.sqrt(float(item.get("size", 64))) / 2 + float(item.get("strokeWidth", 1) or 1) / 2
-        return [x - half, y - half, x + half, y + half]
-    if kind in ("line", "area"):
-        half = float(item.get("strokeWidth", 2) or 2) / 2 + 1
-        return [x - half, y - half, x + half, y + half]
-    if kind == "arc":
-        r0, r1 = float(item.get("innerRadius", 0) or 0), float(item.get("outerRadius", 0) or 0)
-        a0, a1 = float(item.get("startAngle", 0)), float(item.get("endAngle", 0))
-        steps = [a0 + (a1 - a0) * k / 24 for k in range(25)]
-        pts = [(x + r * math.sin(t), y - r * math.cos(t)) for t in steps for r in (r0, r1)]
-        return [min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts)]
-    return None
+def _place_note(spec: Any, chart: SvgChart) -> bool:
+    """A note (and a bottom brand mark) starts under the deepest text or legend symbol below the
+    plot. The spec's estimate of that depth stands when it was deep enough; otherwise the depth
+    measured here is recorded (`note_gap`) and the chart drawn again. True to redraw."""
+    s = spec.style
+    if not (s.get("note") or s.get("logo", "none").startswith("bottom")) or chart.plot is None:
+        return False
+    bottom = chart.plot[3]
+    foot = [t for t in chart.texts if t["kind"] in ("note", "logo") and t["box"][1] > bottom]
+    if not foot:
+        return False
+    others = [t["box"][3] for t in chart.texts if t["kind"] not in ("note", "logo") and t["box"][3] > bottom - 1]
+    others += [b[3] for b in chart.legend_symbols if b[3] > bottom - 1]
+    deepest = max(others, default=bottom)
+    if min(t["box"][1] for t in foot) >= deepest + 3:
+        return False
+    s["note_gap"] = int(math.ceil(deepest - bottom + 6))
+    return True
 
 
-def measure(graph: dict[str, Any], family: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every text (kind, text, box, size) and every described mark ((row, series), kind, box)."""
-    texts: list[dict[str, Any]] = []
-    found: list[dict[str, Any]] = []
-    origin = graph.get("origin") or [0, 0]
-
-    def walk(node: dict[str, Any], ox: float, oy: float, orient: str | None) -> None:
-        kind, role = node.get("marktype"), node.get("role", "")
-        for item in node.get("items", []):
-            if kind == "group":
-                gx, gy = ox + float(item.get("x", 0) or 0), oy + float(item.get("y", 0) or 0)
-                for child in item.get("items", []):
-                    walk(child, gx, gy, item.get("orient", orient))
-            elif kind == "text":
-                if item.get("text") in (None, "", []) or item.get("opacity", 1) == 0:
-                    continue
-                shown, box, size = _text_box(item, ox, oy, family)
-                if role == "axis-label":
-                    k = "xtick" if orient in ("bottom", "top") else "ytick"
-                elif role == "axis-title":
-                    k = "xlabel" if orient in ("bottom", "top") else "ylabel"
-                elif role == "mark":
-                    k = {"values": "value", "note": "annotation", "logo": "annotation", "reference": "annotation"}.get(node.get("name", ""), "value")
-                else:
-                    k = _ROLE_KIND.get(role, "text")
-                texts.append({"kind": k, "text": shown, "box": box, "size": size})
-            elif item.get("description") and role == "mark":
-                box = _mark_box(kind, item, ox, oy)
-                if box is not None:
-                    row, _, series = str(item["description"]).partition("|")
-                    found.append({"row": int(row), "series": int(series), "kind": kind, "box": box})
-
-    walk(graph["scenegraph"], float(origin[0]), float(origin[1]), None)
-    return texts, found
-
-
-def marks(spec: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    table = spec.table
+def _layout_problems(spec: Any, chart: SvgChart, target: tuple[int, int]) -> list[legibility.Problem]:
     out = []
-    for m in sorted(found, key=lambda m: (m["series"], m["row"])):
-        row, series = m["row"], m["series"]
+    if (chart.width, chart.height) != target:
+        out.append(legibility.Problem("plot_too_small", frozenset({"layout"}), f"laid out at {chart.width}x{chart.height}, not {target[0]}x{target[1]}"))
+    if chart.plot is not None and spec.chart_type != "small_multiples":
+        x0, y0, x1, y1 = chart.plot
+        if x1 - x0 < legibility.MIN_PLOT_FRACTION[0] * target[0] or y1 - y0 < legibility.MIN_PLOT_FRACTION[1] * target[1]:
+            out.append(legibility.Problem("plot_too_small", frozenset({"layout"}), f"plot area {x1 - x0:.0f}x{y1 - y0:.0f} px"))
+    return out
+
+
+def marks(spec: Any, chart: SvgChart) -> list[dict[str, Any]]:
+    """Described marks named by row, series and the value shown; a line's or area's data points
+    are its path's vertices (every second one on a step line), one per row it draws."""
+    table = spec.table
+    found: dict[tuple[int, int], tuple[str, list[float]]] = {}
+    for m in chart.marks:
+        if "box" in m:
+            kind = "cell" if spec.chart_type == "heatmap" else ("bubble" if spec.chart_type == "bubble" else _MARK_KIND.get(m["kind"], m["kind"]))
+            found.setdefault((m["row"], m["series"]), (kind, m["box"]))
+    if spec.chart_type != "slope":
+        for m in chart.marks:
+            if "vertices" not in m:
+                continue
+            series = m["series"]
+            if not 0 <= series < len(table.series):
+                continue
+            rows = [i for i, v in enumerate(table.values(series)) if v is not None]
+            points = m["vertices"][::2] if spec.chart_type == "step_line" else m["vertices"][: len(rows)]
+            h = m["half"]
+            for row, (x, y) in zip(rows, points):
+                found.setdefault((row, series), ("point", [x - h, y - h, x + h, y + h]))
+    out = []
+    for (row, series), (kind, box) in sorted(found.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         value = None
         if 0 <= row < len(table.rows) and 0 <= series < len(table.series):
             value = format_value(table.rows[row][series + 1], table.series[series])
-        kind = "cell" if spec.chart_type == "heatmap" else _MARK_KIND.get(m["kind"], m["kind"])
-        out.append(legibility.mark_entry(kind, row, series, value, m["box"], table))
+        out.append(legibility.mark_entry(kind, row, series, value, box, table))
     return out

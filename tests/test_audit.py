@@ -28,13 +28,13 @@ def test_audit_reads_a_chart_dataset_and_changes_nothing(chart_dataset, tmp_path
     before = _digest(chart_dataset)
     out = tmp_path / "audit.html"
     result = subprocess.run(
-        [sys.executable, "-m", "factory", "audit", str(chart_dataset), "--samples", "6", "--out", str(out), "--workers", "1"],
+        [sys.executable, "-m", "factory", "audit", str(chart_dataset), "--samples", "4", "--out", str(out), "--workers", "1"],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert _digest(chart_dataset) == before
     summary = json.loads(out.with_suffix(".json").read_text())
-    assert summary["samples_audited"] == 6
+    assert summary["samples_audited"] == 4
     for task in summary["tasks"].values():
         assert task["tokens_found"] >= 0.9, task["worst"][:2]
         assert task["samples_invisible_text"] == 0 and task["questions_unanswerable"] == 0

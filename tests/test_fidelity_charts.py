@@ -15,7 +15,7 @@ from matplotlib.transforms import Bbox
 from factory.errors import Dropped
 from factory.generators.charts import ChartGenerator, ChartOptions
 from factory.seeding import rng_for
-from renderers.matplotlib_renderer import MatplotlibRenderer
+from renderers.matplotlib_renderer import FURNITURE_KINDS, MatplotlibRenderer
 
 
 def _charts(types, n, **options):
@@ -31,7 +31,7 @@ def _charts(types, n, **options):
 
 def _label_boxes(ax, renderer):
     for text in ax.texts:
-        if text.get_visible() and text.get_text().strip():
+        if text.get_visible() and text.get_text().strip() and text.get_gid() not in FURNITURE_KINDS:  # value labels only
             bb = text.get_window_extent(renderer)
             yield text, Bbox.from_extents(bb.x0 + 1, bb.y0 + 1, bb.x1 - 1, bb.y1 - 1)
 
@@ -74,7 +74,8 @@ def _measure(drawn):
     return found
 
 
-@pytest.mark.parametrize("types, n", [(["line", "multi_line", "area"], 18), (["stacked_bar"], 18), (["pie", "donut"], 18), (["scatter"], 24)])
+@pytest.mark.slow
+@pytest.mark.parametrize("types, n", [(["line", "multi_line", "area"], 10), (["stacked_bar"], 8), (["pie", "donut"], 10), (["scatter"], 12)])
 def test_value_labels_stay_clear_of_marks(types, n):
     charts = list(_charts(types, n))
     assert len(charts) >= n * 0.8

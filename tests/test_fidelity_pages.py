@@ -99,9 +99,9 @@ def test_dark_nav_active_link_is_legible(chromium):
         ratio, _, _ = crop_contrast(image[y0:y1, x0:x1, :3])
         assert ratio >= 4.5, (seed, active["text"], ratio)
         checked += 1
-        if checked == 3:
+        if checked == 2:
             break
-    assert checked == 3
+    assert checked == 2
 
 
 def test_low_contrast_text_is_dropped(chromium):
@@ -141,14 +141,15 @@ def _broken_words(chromium, source) -> list[str]:
     return chromium._pages[False].page.evaluate(BROKEN_WORDS_JS)  # the page still holds this render
 
 
+@pytest.mark.slow
 def test_table_columns_never_break_words(chromium):
     from factory.generators.table_layouts import TableImagesGenerator, TableImagesOptions
 
     broken = []
     tables = TableImagesGenerator(TableImagesOptions(columns=(5, 7)))
-    for seed in range(25):
-        broken += _broken_words(chromium, tables.sample(rng_for(seed), seed))
     for seed in range(12):
+        broken += _broken_words(chromium, tables.sample(rng_for(seed), seed))
+    for seed in range(6):
         viewport = ("mobile", "tablet", "desktop")[seed % 3]
         for archetype in ("dashboard", "documentation"):
             broken += _broken_words(chromium, _page(seed, archetypes=[archetype], viewports=[viewport]))

@@ -90,6 +90,7 @@ def test_plot_area_is_a_sensible_share_of_the_chart(seed):
     assert (x1 - x0) * (y1 - y0) >= 0.35 * render.width * render.height
 
 
+@pytest.mark.slow
 def test_table_images_are_mostly_table():
     from factory import images
     from renderers.chromium import ChromiumRenderer
@@ -97,7 +98,7 @@ def test_table_images_are_mostly_table():
     renderer = ChromiumRenderer({})
     gen = TableImagesGenerator(TableImagesOptions())
     try:
-        for seed in range(22):
+        for seed in range(10):
             render = renderer.render(gen.sample(rng_for(seed), seed))
             pixels = np.asarray(images.decode(render.encoded).convert("RGB")).astype(int)
             ink = (np.abs(pixels - pixels[0, 0]).sum(axis=2) > 30).any(axis=0)

@@ -27,7 +27,7 @@ from renderers.matplotlib_renderer import MatplotlibRenderer
 def drawn():
     gen, renderer = ChartGenerator(ChartOptions()), MatplotlibRenderer({})
     out = []
-    for seed in range(32):
+    for seed in range(24):
         spec = gen.sample(rng_for(seed), seed)
         try:
             out.append((seed, renderer.render(spec)))
@@ -52,7 +52,7 @@ def test_every_question_can_be_answered_from_the_image(drawn):
         assert not problems, (seed, spec.chart_type, problems)
         asked += questions
         estimates.update(p["program"]["op"] for p in targets["qa"] if p["reading"]["how"] == "estimate")
-    assert len(drawn) >= 25 and asked >= 4 * len(drawn), (len(drawn), asked)  # questions were asked, not dropped
+    assert len(drawn) >= 18 and asked >= 4 * len(drawn), (len(drawn), asked)  # questions were asked, not dropped
     assert {"lookup", "sum", "average"} <= set(estimates), estimates  # the rule was exercised
 
 

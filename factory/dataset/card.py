@@ -250,11 +250,20 @@ loader = make_loader(ds, batch_size=8, num_workers=2)
 
 ## Licence
 
+{% if corpus %}
+The pages are not synthetic: they come from the corpus named in `recipe.yaml`
+(`generators.html_corpus.source`), and their text, layout and local pictures belong to their
+authors. Each sample's `source.provenance` names its file, record, URL and licence where the
+input had them. Scripts were removed, remote pictures replaced by grey placeholders, remote
+stylesheets and fonts dropped, and every request refused, so no file from outside the corpus is
+in any image. Check the corpus's licences before you share or train on this dataset. {{ engines }}
+{% else %}
 All content is synthetic: nothing was collected from people or the web. Text (names, companies,
 places, sentences) comes from [Faker](https://github.com/joke2k/faker) and is made up; any
 likeness to real persons or organisations is chance. Numbers are random draws, pictures on pages
 are procedural, and every request a page made during rendering was refused, so no third-party
 file is in any image. {{ engines }}
+{% endif %}
 
 Glyphs in the images are drawn with these installed fonts (the fonts themselves are not part of
 the dataset; their licences place no restriction on images rendered with them):
@@ -321,6 +330,7 @@ def render_card(manifest: dict[str, Any], folder: str) -> str:
         shards_more=max(0, len(shards) - MAX_SHARDS_LISTED),
         patterns={split: shard_pattern(s["name"] for s in shards if s["split"] == split) for split in splits},
         engines=" ".join(engines),
+        corpus="html_corpus" in (manifest.get("generators") or ()),
         fonts=FONTS,
         variable_fields=", ".join(f"`{f}`" for f in VARIABLE_FIELDS),
         files={"recipe": layout.RECIPE, "manifest": layout.MANIFEST, "stats": layout.STATS_FOLDER,

@@ -70,8 +70,9 @@ def build_manifest(
         "versions": {**library_versions(), **{f"renderer:{k}": v for k, v in sorted(renderers.items())}},
         "members": [recipe.image.format, "txt", "json"],
         "tasks": sorted(resolved.task_weights),
+        "generators": sorted(resolved.generator_options),
         "samples": {
-            "planned": recipe.samples,
+            "planned": sum(s.samples for s in plan),
             "total": total,
             "by_split": dict(sorted(by_split.items())),
             "by_task": dict(sorted(by_task.items())),

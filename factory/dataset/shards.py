@@ -229,7 +229,7 @@ def write_shard(
         "started": started,
         "renderers": {name: ",".join(f"{k} {v}" for k, v in r.versions().items()) for name, r in workshop.renderers_in_use().items()},
     }
-    if writer.count < shard.samples:
+    if writer.count < shard.samples and shard.part is None:
         log.warning("%s holds %d of %d planned samples (drops: %s)", shard.filename, writer.count, shard.samples, dict(drops))
     store.makedirs(layout.STATS_FOLDER)
     store.write_atomic(stats_name(shard), json.dumps(stats, indent=2, sort_keys=True))

@@ -59,7 +59,18 @@ STYLE_AXES: dict[str, str] = {
     "marks": "markers, line styles and widths, bar width and edge, area opacity, pie start angle",
     "title": "title shown or not, its alignment, and its line breaks (wrapped when it would not fit beside an outside legend)",
     "axis_labels": "which axis titles are shown",
+    # furniture, drawn after every other axis (earlier choices stay those of older versions)
+    "subtitle": "a line under the title (unit, period or selection), furniture",
+    "note": "a source or note line under the chart ('Source: ...'), furniture",
+    "reference_line": "an average line across the plot with its label, furniture",
+    "highlight": "the highest bar in an accent colour, the rest muted, furniture",
+    "logo": "a generated brand mark in the top or bottom right corner, furniture",
+    "callout": "a label with an arrow pointing at the highest (or lowest) mark, furniture",
+    "currency": "value axis written as currency ($1,250) when every series is in one currency",
 }
+_REFERENCE_TYPES = {"bar", "barh", "line", "area"}
+_HIGHLIGHT_TYPES = {"bar", "barh"}
+_CALLOUT_TYPES = {"bar", "line", "area"}
 
 # Series that cannot show a missing value as a gap (stacks and shares need every cell).
 _NO_GAPS = {"stacked_bar", "stacked_area", "pie", "donut"}
@@ -132,6 +143,12 @@ _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 _LINE_STYLES = ("-", "--", "-.", ":")
 
 
+def _all_types() -> tuple[str, ...]:
+    from factory.generators.chart_engines import ALL_CHART_TYPES
+
+    return ALL_CHART_TYPES
+
+
 def installed_families() -> set[str]:
     from matplotlib import font_manager
 
@@ -139,7 +156,10 @@ def installed_families() -> set[str]:
 
 
 class ChartOptions(Options):
-    chart_types: list[str] = Field(default_factory=lambda: list(CHART_TYPES), description="chart types, drawn uniformly")
+    chart_types: list[str] = Field(
+        default_factory=lambda: list(_all_types()),
+        description="chart types, drawn uniformly (default: every type the chosen engines draw)",
+    )
     engines: dict[str, float] = Field(
         default_factory=lambda: {"matplotlib": 1.0},
         description="drawing engines and their weights (matplotlib, plotly, vega_lite), chosen per sample",
@@ -327,7 +347,7 @@ class ChartGenerator(Generator):
     """Samples a chart type uniformly, a table that fits it, then every style axis."""
 
     name = "charts"
-    version = "1"
+    version = "2"  # 2: furniture axes for Matplotlib charts, 33 types for Plotly and Vega-Lite
     renderer = "matplotlib"
     options_model = ChartOptions
 
@@ -554,6 +574,48 @@ class ChartGenerator(Generator):
             return
         style["x_label"] = bool(rng.random() < 0.6)
         style["y_label"] = bool(rng.random() < 0.75)
+
+    def _style_subtitle(self, rng, chart_type, table, style):
+        from factory.generators.engine_specs import subtitle_axis
+
+        subtitle_axis(rng, table, style)
+
+    def _style_note(self, rng, chart_type, table, style):
+        from factory.generators.engine_specs import note_axis
+
+        note_axis(rng, style)
+        if style["note"] and style.get("legend") == "outside bottom":
+            style["legend"] = "outside right"  # the note takes the figure's bottom line
+
+    def _style_reference_line(self, rng, chart_type, table, style):
+        from factory.generators.engine_specs import reference_axis
+
+        reference_axis(rng, chart_type, table, style, _REFERENCE_TYPES)
+
+    def _style_highlight(self, rng, chart_type, table, style):
+        from factory.generators.engine_specs import highlight_axis
+
+        highlight_axis(rng, chart_type, table, style, _HIGHLIGHT_TYPES)
+
+    def _style_logo(self, rng, chart_type, table, style):
+        from factory.generators.engine_specs import logo_axis
+
+        logo_axis(rng, style)
+
+    def _style_callout(self, rng, chart_type, table, style):
+        from factory.generators.engine_specs import callout
+
+        callout(rng, chart_type, table, style, _CALLOUT_TYPES)
+
+    def _style_currency(self, rng, chart_type, table, style):
+        from factory.generators.engine_specs import currency_symbol
+
+        style["currency"] = ""
+        symbol = currency_symbol(table) if chart_type not in ("pie", "donut", "histogram") else None
+        numbers = [abs(v) for r in table.rows for v in r[1:] if isinstance(v, (int, float)) and math.isfinite(v)]
+        if symbol and numbers and max(numbers) >= 10 and rng.random() < 0.5:
+            style["number_format"] = "currency"
+            style["currency"] = symbol
 
     # -- description --------------------------------------------------------------------------
 

@@ -49,8 +49,10 @@ STYLE_AXES: dict[str, str] = {
     "reference_line": "an average or target line across the plot with its label, furniture",
     "highlight": "one bar drawn in an accent colour, the rest muted, furniture",
     "logo": "a generated brand mark in a corner, furniture",
+    "callout": "a label with a line or arrow pointing at one mark (the highest or lowest), furniture",
 }
 
+LOGO_MARK = "\u2022"
 _SOURCES = ("National Statistics Office", "World Bank", "company reports", "annual survey", "Eurostat",
             "OECD", "industry estimates", "central bank", "market research")  # fmt: skip
 _BRANDS = ("DATAWIRE", "Chartbeat", "NUMERA", "The Ledger", "StatPoint", "Metrica", "Insight Weekly", "PLOTLINE")
@@ -63,6 +65,8 @@ _LEGENDED = {"grouped_bar", "stacked_bar", "multi_line", "stacked_area", "scatte
              "dumbbell", "slope", "stacked_bar_100", "radar", "step_line", "combo"}  # fmt: skip
 _REFERENCE = {"bar", "line", "area", "lollipop", "barh", "dot_plot", "step_line"}
 _HIGHLIGHT = {"bar", "barh", "lollipop"}
+_CALLOUT = {"bar", "line", "area", "lollipop", "step_line"}
+_NO_FOOTER = {"small_multiples"}  # a facet has no single plot to hang a note under
 
 
 def choose_engine(rng: np.random.Generator, engines: dict[str, float]) -> str:
@@ -131,9 +135,70 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
     if chart_type in ("barh", "dot_plot", "dumbbell", "bullet"):
         height = max(height, 120 + 34 * len(table.rows))
     height = max(320, min(height, 1000))
-    if engine == "vega_lite":  # Vega sizes the plot area; the image is laid out around it
-        style["plot_width"], style["plot_height"] = int(width * 0.78), int(height * 0.62)
+    fit_guess(chart_type, table, style, width)
+    if engine == "vega_lite" and chart_type == "small_multiples":  # a facet: cells sized, then measured
+        k = len(table.series)
+        cols, rows = (2, 2) if k == 4 else (k, 1)
+        style["cell_width"] = max(60, int((width - 20 - cols * 60 - (cols - 1) * 20) / cols))
+        style["cell_height"] = max(60, int((height - 20 - (50 if style["title_shown"] else 0) - rows * 90) / rows))
     return ChartSpec(chart_type, table, style, width, height, 96, [], engine)
+
+
+_CATEGORY_X = {"bar", "grouped_bar", "stacked_bar", "stacked_bar_100", "negative_bar", "line", "multi_line", "area", "stacked_area",
+               "step_line", "lollipop", "waterfall", "error_bars", "combo", "box", "violin", "candlestick"}  # fmt: skip
+
+
+def _em(style: dict) -> float:
+    """A rough character width in ems for the family (no font is opened while sampling)."""
+    family = style["font_family"]
+    return 0.6 if "Mono" in family else (0.47 if "Narrow" in family else 0.56)
+
+
+def fit_guess(chart_type: str, table: Table, style: dict, width: int) -> None:
+    """What a first draw would show and a repair would then fix, guessed before drawing (every
+    redraw costs a whole conversion): x labels start rotated when they will not fit side by side,
+    value labels start off when they will not fit beside each other. A wrong guess is still
+    caught by the measured check and repaired."""
+    em = _em(style)
+    fs = style["font_px"]
+    labels = table.labels()
+    n = max(len(labels), 1)
+    legend_w = 0.0
+    if style["legend"] == "right":
+        names = labels if chart_type in ("pie", "donut") else [c.name for c in table.series]
+        legend_w = max((len(x) for x in names), default=0) * em * fs * 0.9 + 44
+    plot_w = max(width - 20 - 62 - (fs * 1.4 if style.get("y_label") else 0) - legend_w, 80)
+    slot = plot_w / n
+    if style["title_shown"] and table.title:  # a title wider than its room starts wrapped
+        title_em = em * (1.08 if style["title_weight"] == "bold" else 1.0)
+        room = max(width - 40 - (legend_w if chart_type not in ("pie", "donut") else 0), width * 0.4)
+        lines = math.ceil(len(table.title) * title_em * fs * style["title_scale"] / room)
+        style["title_lines"] = max(1, min(lines, 3, len(table.title.split())))
+    if chart_type in _CATEGORY_X:
+        tick = fs * style["tick_scale"]
+        widest = max((len(x) for x in labels), default=1) * em * tick
+        if widest + 8 > slot:
+            style["x_rotation"] = 45 if slot * 0.7 > tick * 1.7 + 4 else 90
+    if not style["value_labels"]:
+        return
+    vpx = fs * style["value_scale"]
+    texts = [[format_value(v, c) for v in table.values(j)] for j, c in enumerate(table.series)]
+    longest = max((len(t) for col in texts for t in col), default=0) * em * vpx
+    if chart_type in ("pie", "donut"):
+        values = [v for v in table.values(0) if v is not None]
+        fits = bool(values) and min(values) / max(sum(values), 1e-9) >= 0.06
+    elif chart_type == "heatmap":
+        fits = longest + 6 < plot_w / max(len(table.series), 1)
+    elif chart_type == "grouped_bar":
+        fits = longest + 4 < slot * style["bar_width"] / max(len(table.series), 1)
+    elif chart_type in ("stacked_bar", "stacked_bar_100"):
+        fits = longest + 4 < slot * style["bar_width"]
+    elif chart_type in _CATEGORY_X:
+        fits = longest + 6 < slot
+    else:
+        fits = True
+    if not fits:
+        style["value_labels"] = False
 
 
 def _palette_axis(rng, chart_type: str, table: Table, style: dict, dark: bool) -> None:
@@ -173,7 +238,25 @@ def _number_format(rng, chart_type: str, table: Table) -> str:
 
 
 def _furniture(rng, chart_type: str, table: Table, style: dict) -> None:
-    """Subtitle, note line, reference line, highlighted bar and logo: each independent."""
+    """Subtitle, note line, reference line, highlighted bar, logo and callout: each independent."""
+    subtitle_axis(rng, table, style)
+    note_axis(rng, style)
+    reference_axis(rng, chart_type, table, style, _REFERENCE)
+    highlight_axis(rng, chart_type, table, style, _HIGHLIGHT)
+    logo_axis(rng, style)
+    if chart_type in _NO_FOOTER:
+        style["note"], style["logo"] = "", "none"
+        style.pop("logo_text", None)
+    if (style["note"] or style["logo"].startswith("bottom")) and style["legend"] == "bottom":
+        style["legend"] = "top"  # the note takes the bottom line
+    callout(rng, chart_type, table, style, _CALLOUT)
+
+
+# -- furniture axes, shared by every engine (Matplotlib's generator calls them too) -----------
+
+
+def subtitle_axis(rng, table: Table, style: dict) -> None:
+    """A line under the title: the unit, the period, what was selected. Only under a title."""
     facts = table.facts or {}
     unit = facts.get("unit") or (table.series[0].unit if table.series else "")
     subtitle = ""
@@ -189,13 +272,20 @@ def _furniture(rng, chart_type: str, table: Table, style: dict) -> None:
         options.append("Latest available data")
         subtitle = _choice(rng, options)
     style["subtitle"] = subtitle
+
+
+def note_axis(rng, style: dict) -> None:
     note = ""
     if rng.random() < 0.35:
         note = _choice(rng, [f"Source: {_choice(rng, _SOURCES)}", f"Source: {_choice(rng, _SOURCES)}, {int(rng.integers(2015, 2026))}",
                              "Note: figures are rounded", "Note: preliminary data"])  # fmt: skip
     style["note"] = note
+
+
+def reference_axis(rng, chart_type: str, table: Table, style: dict, types: set[str]) -> None:
+    """An average line across the plot, labelled with the average as the table would write it."""
     reference = "none"
-    if chart_type in _REFERENCE and len(table.series) == 1 and rng.random() < 0.25:
+    if chart_type in types and len(table.series) == 1 and rng.random() < 0.25:
         values = [v for v in table.values(0) if v is not None]
         if values:
             col = table.series[0]
@@ -204,17 +294,79 @@ def _furniture(rng, chart_type: str, table: Table, style: dict) -> None:
             style["reference_value"] = float(format_value(mean, col).rstrip("%"))
             style["reference_text"] = f"Average: {format_value(mean, col)}"
     style["reference_line"] = reference
+
+
+def highlight_axis(rng, chart_type: str, table: Table, style: dict, types: set[str]) -> None:
+    """The highest bar in an accent colour, the others muted."""
     highlight = -1
-    if chart_type in _HIGHLIGHT and rng.random() < 0.2:
+    if chart_type in types and rng.random() < 0.2:
         values = table.values(0)
         best = max((v for v in values if v is not None), default=None)
         if best is not None:
             highlight = values.index(best)
     style["highlight"] = highlight
+
+
+def logo_axis(rng, style: dict) -> None:
     style["logo"] = "none"
     if rng.random() < 0.15:
         style["logo"] = _choice(rng, ["top right", "bottom right"])
         style["logo_text"] = _choice(rng, _BRANDS)
+
+
+def currency_symbol(table: Table) -> str | None:
+    """The currency every series is in ($, EUR, GBP by its unit), or None."""
+    units = {c.unit[:3] for c in table.series}
+    if len(units) != 1:
+        return None
+    return {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3"}.get(units.pop())
+
+
+def callout(rng, chart_type: str, table: Table, style: dict, types: set[str]) -> None:
+    """A label pointing at the highest (or lowest) mark of a one-series chart, its value written
+    as the table writes it."""
+    style["callout"] = "none"
+    if chart_type not in types or len(table.series) != 1 or rng.random() >= 0.2:
+        return
+    values = table.values(0)
+    present = [(v, i) for i, v in enumerate(values) if v is not None]
+    if len(present) < 3:
+        return
+    which = _choice(rng, ["max", "min"], p=[0.7, 0.3])
+    value, row = max(present) if which == "max" else min(present)
+    words = {"max": ["Peak", "Highest", "Record"], "min": ["Lowest", "Low point", "Bottom"]}[which]
+    style["callout"] = which
+    style["callout_row"] = int(row)
+    style["callout_text"] = f"{_choice(rng, words)}: {format_value(value, table.series[0])}"
+
+
+def note_gap_guess(spec: Any) -> int:
+    """How far under the plot a note starts: x ticks, their labels (rotated ones by their
+    widest label), the x axis title and a bottom legend, generously (the renderer corrects a short
+    guess after measuring)."""
+    s, t = spec.style, spec.table
+    fs = s["font_px"]
+    tick = fs * s["tick_scale"]
+    depth = 0.0
+    if spec.chart_type not in ("pie", "donut", "rose"):
+        angle = math.radians(int(s.get("x_rotation", 0)))
+        widest = max((len(x) for x in t.labels()), default=4) * 0.58 * tick
+        depth = 8 + (widest * math.sin(angle) + tick * math.cos(angle) if angle else tick * 1.1)
+        if s.get("x_label"):
+            depth += 6 + fs * 1.1
+    if s.get("legend") == "bottom":
+        depth += 14 + fs * 0.9 * 1.4
+    return int(math.ceil(depth + 14))
+
+
+def callout_above(spec: Any) -> bool:
+    """A callout sits above its mark, except under a line's low point (a bar or stem is in the way below)."""
+    return spec.style.get("callout") == "max" or spec.chart_type not in ("line", "step_line")
+
+
+def logo_label(style: dict[str, Any]) -> str:
+    """The brand mark as drawn: a bullet (a glyph every chart font has) and the brand name."""
+    return f"{LOGO_MARK} {style['logo_text']}" if style.get("logo", "none") != "none" else ""
 
 
 def chart_texts(spec: ChartSpec) -> list[str]:
@@ -223,7 +375,7 @@ def chart_texts(spec: ChartSpec) -> list[str]:
     texts = [table.title, *table.labels(), *(c.name for c in table.columns), "0123456789.,%-+kMB$€£ "]
     for i in range(len(table.series)):
         texts += [format_value(v, table.series[i]) for v in table.values(i)]
-    texts += [s.get("subtitle", ""), s.get("note", ""), s.get("reference_text", ""), s.get("logo_text", "")]
+    texts += [s.get("subtitle", ""), s.get("note", ""), s.get("reference_text", ""), logo_label(s), s.get("callout_text", "")]
     return [t for t in texts if t]
 
 

@@ -28,6 +28,7 @@ from factory.components import Options, Render, Targets, Task
 from factory.errors import Dropped
 from factory.generators.pages import portable_html
 from factory.generators.table_layouts import table_target
+from factory.tasks.budgeted_crop import budgeted_region, draw_region
 from factory.tasks.simplified_html import simplify, text_spans
 
 OVERFLOW_TOLERANCE = 2.0  # px; text boxes are outward-rounded, and glyph overhang is normal
@@ -109,22 +110,45 @@ def _image(render: Render) -> Image.Image:
     return images.decode(render.encoded)
 
 
+def _checks_layout(source: Any) -> bool:
+    """Generated pages promise that no text leaves its box; real pages (html_corpus) do not, and
+    their targets hold only what the picture shows."""
+    return bool(getattr(source, "layout_checks", True))
+
+
+class ScreenshotToHtmlOptions(Options):
+    max_chars: int | None = Field(None, ge=1, description="drop a page whose HTML target is longer (html_over_budget); null: no limit")
+
+
 class ScreenshotToHtml(Task):
-    """txt = the page's HTML, pictures referenced by file name (see pages.portable_html)."""
+    """txt = the page's HTML, pictures referenced by file name (see pages.portable_html); a
+    corpus page's sanitized HTML (its `target_html`)."""
 
     name: ClassVar[str] = "screenshot_to_html"
     generator: ClassVar[str] = "pages"
+    generators: ClassVar[tuple[str, ...]] = ("pages", "html_corpus")
+    options_model: ClassVar[type[Options]] = ScreenshotToHtmlOptions
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         _require_whole_page(render)
-        check_text_fits(render.facts["dom"], render.width)
-        check_contrast(render)
-        return Targets(text=portable_html(source.html), prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
+        if _checks_layout(source):
+            check_text_fits(render.facts["dom"], render.width)
+            check_contrast(render)
+        html = getattr(source, "target_html", None) or portable_html(source.html)
+        budget = getattr(self.options, "max_chars", None)
+        if budget is not None and len(html) > budget:
+            raise Dropped("html_over_budget", f"{len(html)} characters of HTML, budget {budget}")
+        return Targets(text=html, prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
 
 
 class ScreenshotParsingOptions(Options):
     masked: bool = Field(False, description="cover about `mask_fraction` of the text spans with solid boxes")
     mask_fraction: float = Field(0.5, gt=0, lt=1, description="share of text spans masked when masked is true")
+    max_chars: int | None = Field(
+        None, ge=8, description="Pix2Struct's budget: the target is the largest subtree whose simplified HTML fits "
+        "in this many characters, and its region is outlined on the screenshot; null: the whole page"
+    )
+    outline: bool = Field(True, description="with max_chars: draw the chosen region's box on the screenshot (Pix2Struct)")
 
 
 class ScreenshotParsing(Task):
@@ -132,23 +156,37 @@ class ScreenshotParsing(Task):
 
     name: ClassVar[str] = "screenshot_parsing"
     generator: ClassVar[str] = "pages"
+    generators: ClassVar[tuple[str, ...]] = ("pages", "html_corpus")
     options_model: ClassVar[type[Options]] = ScreenshotParsingOptions
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         opts: ScreenshotParsingOptions = self.options  # type: ignore[assignment]
         dom = render.facts["dom"]
         bounds = (render.width, render.height)
-        check_text_fits(dom, render.width)
-        check_contrast(render)
-        text = simplify(dom, bounds)
+        if _checks_layout(source):
+            check_text_fits(dom, render.width)
+            check_contrast(render)
+        secondary: dict[str, Any] = {"boxes": _boxes(render)}
+        image = None
+        budget = getattr(opts, "max_chars", None)
+        if budget is not None:
+            region = budgeted_region(dom, bounds, budget)
+            if region is None:
+                raise Dropped("parse_over_budget", f"no visible subtree fits in {budget} characters")
+            text, dom = region.text, region.node  # masks, below, cover the region's spans only
+            secondary["region"] = {"box": region.box, "whole_page": region.whole}
+            if getattr(opts, "outline", True):
+                image = draw_region(_image(render), region.box)
+        else:
+            text = simplify(dom, bounds)
         if not text:
             raise Dropped("empty_parse", "no visible text or named image in the capture")
-        secondary: dict[str, Any] = {"boxes": _boxes(render)}
         if not opts.masked:
-            return Targets(text=text, prompt=PROMPTS[self.name], secondary=secondary)
+            augmentation = {"kind": "region_outline", "box": secondary["region"]["box"]} if image is not None else None
+            return Targets(text=text, prompt=PROMPTS[self.name], secondary=secondary, image=image, augmentation=augmentation)
         spans = text_spans(dom, bounds)
         chosen = [span for span, u in zip(spans, rng.random(len(spans))) if u < opts.mask_fraction]
-        image = mask_spans(_image(render), [span["box"] for span in chosen])
+        image = mask_spans(image if image is not None else _image(render), [span["box"] for span in chosen])
         return Targets(
             text=text,
             prompt=PROMPTS["screenshot_parsing_masked"],

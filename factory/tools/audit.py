@@ -51,6 +51,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
 from factory.errors import FactoryError
+from factory.tools.html_page import page_head
 from factory.tools.preview import iter_shard, load_manifest, sample_kind
 
 log = logging.getLogger(__name__)
@@ -611,27 +612,8 @@ def _thumbnail(image_bytes: bytes, boxes: list[list[float]]) -> str:
 
 
 PAGE = jinja2.Template(
-    """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>Audit: {{ s.name }}</title>
-<style>
-body{margin:0 auto;max-width:1280px;padding:16px 24px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1d1d1f}
-h1{font-size:22px;margin:0 0 4px}
-h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
-h3{font-size:15px;margin:16px 0 4px}
-.muted{color:#666}
-table{border-collapse:collapse;font-size:13px;margin:6px 0}
-th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-code{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px}
-.warn{color:#a33}
-.ok{color:#276b2c}
-</style>
-</head>
+    page_head('Audit: {{ s.name }}')
+    + """
 <body>
 <h1>Audit: {{ s.name }}</h1>
 <div class="muted">{{ s.samples_audited }} of {{ s.samples_in_dataset }} samples read in {{ s.seconds }} s with {{ s.ocr }}; dataset <code>{{ s.dataset }}</code>.

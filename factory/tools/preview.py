@@ -245,9 +245,10 @@ def _xyxy(kind: str, item: Any) -> Box | None:
 def sample_boxes(meta: dict[str, Any]) -> list[Box]:
     """Every box a sample records, in image pixels; all are [x0, y0, x1, y1] (README: Boxes).
 
-    Charts: `render.elements`. Pages and table images: `targets.boxes` and `targets.cells`. Boxes
-    other tasks keep elsewhere in `targets` (chart marks, document fields and words) are drawn
-    too, named by their top-level field. After a degradation the boxes are the moved ones.
+    Charts: `render.elements` (texts) and `render.marks` (bars, points, wedges, cells). Pages and
+    table images: `targets.boxes` and `targets.cells`. Boxes other tasks keep elsewhere in
+    `targets` (document fields and words) are drawn too, named by their top-level field. After a
+    degradation the boxes are the moved ones.
     """
     boxes: list[Box] = []
     elements = (meta.get("render") or {}).get("elements") or {}
@@ -256,6 +257,12 @@ def sample_boxes(meta: dict[str, Any]) -> list[Box]:
             items = [items]  # a single box, e.g. plot_area
         for item in items or []:
             box = _xyxy(kind, item)
+            if box:
+                boxes.append(box)
+    for mark in (meta.get("render") or {}).get("marks") or []:  # charts: every bar, point, wedge, cell
+        if isinstance(mark, dict):
+            label = " ".join(str(mark[k]) for k in ("label", "value") if mark.get(k) is not None)
+            box = _xyxy(f"mark: {mark.get('kind', '?')}", {"box": mark.get("box"), "text": label})
             if box:
                 boxes.append(box)
     targets = meta.get("targets") or {}
@@ -478,6 +485,9 @@ dl.qa dt{font-weight:600;margin-top:4px}
 dl.qa dd{margin:0 0 0 16px}
 .style td{padding:0 8px 0 0;font-size:12px;vertical-align:top}
 .style td:first-child{color:#555;font-family:"DejaVu Sans Mono",monospace}
+main.engines{display:grid;align-items:start;overflow-x:auto}
+.column{display:flex;flex-direction:column;gap:16px;min-width:0}
+h2.engine{margin:0;font-size:16px;position:sticky;top:44px;background:#f3f4f6;padding:4px 0;z-index:1}
 </style>
 </head>
 <body>
@@ -489,8 +499,7 @@ dataset: {{ by_split }}; tasks: {{ tasks }}; image: {{ image_format }}; seed {{ 
 </header>
 <input type="checkbox" id="boxes-all"><div class="controls"><label for="boxes-all" class="switch">Show measured boxes on every image</label>
 <span class="muted">(or tick one card's box; hover a box to see what it is)</span></div>
-<main>
-{% for c in cards %}
+{% macro show(c) %}
 <section class="card" id="{{ c.key }}">
 <h2>{{ c.key }}</h2>
 <div class="tags"><span class="task">{{ c.task }}</span><span class="split">{{ c.split }}</span><span>{{ c.kind }}</span>
@@ -518,8 +527,14 @@ dataset: {{ by_split }}; tasks: {{ tasks }}; image: {{ image_format }}; seed {{ 
 <tr><td>augmentation</td><td>{{ c.augmentation if c.augmentation else 'none' }}</td></tr>
 </table></details>
 </section>
-{% endfor %}
-</main>
+{% endmacro %}
+{% if columns %}<main class="engines" style="grid-template-columns:repeat({{ columns|length }},minmax(380px,1fr))">
+{% for engine, group in columns %}<div class="column"><h2 class="engine">{{ engine }} <span class="muted">({{ group|length }})</span></h2>
+{% for c in group %}{{ show(c) }}{% endfor %}</div>
+{% endfor %}</main>
+{% else %}<main>
+{% for c in cards %}{{ show(c) }}{% endfor %}
+</main>{% endif %}
 </body>
 </html>
 """,
@@ -540,8 +555,23 @@ def _deplot(table: dict[str, Any]) -> Markup:
     return Markup(DEPLOT.render(t=table))
 
 
+def sample_engine(meta: dict[str, Any]) -> str:
+    """What drew a sample: a chart's engine (`source.engine`), else its renderer's name."""
+    return str((meta.get("source") or {}).get("engine") or (meta.get("renderer") or {}).get("name") or "?")
+
+
+def engine_columns(samples: list[RawSample], cards: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The cards in one column per engine (in order of first appearance) when more than one
+    engine drew the samples shown: the engines' looks side by side. Empty for one engine."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for sample, c in zip(samples, cards):
+        groups.setdefault(sample_engine(sample.meta), []).append(c)
+    return list(groups.items()) if len(groups) > 1 else []
+
+
 def render_preview(manifest: dict[str, Any], samples: list[RawSample], filters: str = "") -> str:
     samples_info = manifest.get("samples") or {}
+    cards = [card(s, i) for i, s in enumerate(samples)]
     return PAGE.render(
         name=manifest.get("name", "dataset"),
         description=(manifest.get("description") or "").strip(),
@@ -553,7 +583,8 @@ def render_preview(manifest: dict[str, Any], samples: list[RawSample], filters: 
         image_format=(manifest.get("members") or ["?"])[0],
         seed=manifest.get("seed", "?"),
         version=(manifest.get("versions") or {}).get("render_factory", "?"),
-        cards=[card(s, i) for i, s in enumerate(samples)],
+        cards=cards,
+        columns=engine_columns(samples, cards),
         deplot=_deplot,
     )
 

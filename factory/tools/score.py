@@ -34,6 +34,7 @@ from PIL import Image
 from factory.errors import FactoryError
 from factory.holdout import Holdout
 from factory.metrics import Scorer, make_scorer
+from factory.tools.html_page import page_head
 from factory.tools.preview import iter_shard, load_manifest, sample_kind, select_shards
 
 log = logging.getLogger(__name__)
@@ -346,26 +347,8 @@ def text_table(data: dict[str, Any]) -> str:
 # --- the page -------------------------------------------------------------------------------------
 
 PAGE = jinja2.Template(
-    """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>Scores: {{ name }}</title>
-<style>
-body{margin:0 auto;max-width:1280px;padding:16px 24px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1d1d1f}
-h1{font-size:22px;margin:0 0 4px}
-h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
-h3{font-size:15px;margin:16px 0 4px}
-.muted{color:#666}
-table{border-collapse:collapse;font-size:13px;margin:6px 0}
-th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-pre{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:11px;white-space:pre-wrap;max-height:220px;overflow:auto;margin:0;max-width:460px}
-.warn{color:#a33}
-</style>
-</head>
+    page_head('Scores: {{ name }}', 'pre{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:11px;white-space:pre-wrap;max-height:220px;overflow:auto;margin:0;max-width:460px}\n')
+    + """
 <body>
 <h1>Scores: {{ name }}</h1>
 <div class="muted">{{ s.scored }} predictions scored from <code>{{ s.predictions }}</code> against <code>{{ s.dataset }}</code>
