@@ -140,6 +140,16 @@ def chart_facts(chart_type: str, style: dict[str, Any], table: Table, elements: 
     return ChartFacts(chart_type, series_colours, row_colours, legend_series, titles, legend_order, colours)
 
 
+def drawn_view(view: ChartView, table: Table, elements: dict[str, Any]) -> ChartView:
+    """`view` with only the value labels the image really shows (their text among the drawn
+    value labels): an engine may leave out labels the style asks for (a rose's wedges)."""
+    from factory.tabular import format_value
+
+    texts = {" ".join(str(e.get("text", "")).split()) for e in elements.get("value_labels", ()) if isinstance(e, dict)}
+    printed = {(s, r) for s, r in view.printed_cells if format_value(table.rows[r][s + 1], table.series[s]) in texts}
+    return ChartView(view.values, printed, view.printed_rows, view.error)
+
+
 def program_env(meta: dict[str, Any]) -> Env:
     """The environment a sample's QA programs run on, rebuilt from its json alone."""
     from factory.tabular import Column

@@ -14,7 +14,7 @@ from pydantic import Field
 from factory.engine_code import chart_code, code_prompt
 from factory.components import Options, Render, Targets, Task
 from factory.tasks.chart_qa import chart_view, make_qa
-from factory.tasks.chart_questions import chart_facts, make_questions
+from factory.tasks.chart_questions import chart_facts, drawn_view, make_questions
 from factory.tasks.deplot import clean, linearize
 
 DEPLOT_PROMPT = "Generate underlying data table of the figure below:"
@@ -96,6 +96,7 @@ def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, element
     view = chart_view(spec, elements) if elements else None
     if qa == "programs":
         facts = chart_facts(spec.chart_type, spec.style, spec.table, elements, spec.engine)
+        view = drawn_view(view, spec.table, elements) if view is not None else None
         pairs = make_questions(spec.table, rng, questions, view, facts, rationale)
     else:
         pairs = make_qa(spec.table, rng, questions, view)
