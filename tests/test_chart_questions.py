@@ -325,3 +325,16 @@ def test_rationale_option_makes_the_target(tmp_path, chart_recipe):
         first = targets["qa"][0]
         assert text == first["rationale"] and text.startswith("program: ") and text.endswith("answer: " + first["answer"])
         assert meta["prompt"] == first["question"]
+
+
+def test_only_drawn_value_labels_count_as_printed():
+    from factory.tasks.chart_questions import drawn_view
+    from factory.tasks.qa_programs import table_env
+
+    table = trade()
+    env = table_env(table)
+    view = ChartView(dict(env.values), set(env.values), set(range(5)), None)  # the style asked for every label
+    shown = drawn_view(view, table, {"value_labels": [{"text": "200.0"}, {"text": "90.1"}]})
+    assert shown.printed_cells == {(0, 0), (1, 4)}
+    assert readable(["cell", 0, 1], "col:0", env, shown, [1]) is None  # 158.5 is drawn nowhere, no axis to read
+    assert readable(["cell", 0, 0], "col:0", env, shown, [0])["how"] == "printed"
