@@ -21,7 +21,7 @@ Rates are records of the corpus per second over the slowest worker's time (both 
 the same records), rounds interleaved because this machine's speed drifts.
 
 --memory runs `generate` on a JSONL corpus of --memory-pages records and then of 10x as many, each
-in a fresh process, sampling the resident memory of the whole process tree (driver, workers,
+in a fresh process, in shards of the same size (two a worker at 1x), sampling the resident memory of the whole process tree (driver, workers,
 their browsers) every 0.2 s: the peak should not grow with the corpus.
 """
 
@@ -71,7 +71,9 @@ def tree_cpu(root_pid: int) -> float:
     return sum(times.get(pid, 0.0) for pid in tree)
 
 
-def recipe_for(source: str, shard: int) -> dict:
+def recipe_for(source: str, shard: int, records: int) -> dict:
+    """The built-in corpus recipe on source, planned for its records (the recipe's 10 million
+    samples in small shards would pass the recipe's shard-count limit)."""
     import yaml
 
     from factory.recipe import read_recipe_text
@@ -79,6 +81,7 @@ def recipe_for(source: str, shard: int) -> dict:
     data = yaml.safe_load(read_recipe_text("corpus")[0])
     data["generators"]["html_corpus"]["source"] = source
     data["shard"] = {"samples": shard}
+    data["samples"] = records
     return data
 
 
@@ -212,7 +215,7 @@ def bench_speed(args) -> None:
     for r in range(args.rounds):
         folder = write_folder(base / f"round{r}", pages[r * per_round : (r + 1) * per_round])
         shard = max(1, math.ceil(per_round / (args.workers * 3)))  # three shards a worker
-        recipe = recipe_for(str(folder), shard)
+        recipe = recipe_for(str(folder), shard, per_round)
         plan = plan_shards(recipe_from_dict(recipe))
         records, drawn = rendered_pages(recipe)
         factory, factory_cpu = run(mode_factory, [(recipe, plan[w :: args.workers]) for w in range(args.workers)], args.workers)
@@ -278,10 +281,11 @@ def bench_memory(args) -> None:
     base = Path(tempfile.mkdtemp(prefix="bench-corpus-mem-"))
     print(f"memory: generate on a JSONL corpus at 1x and 10x ({args.memory_pages} and {args.memory_pages * 10} records), "
           f"{args.workers} workers; peak resident memory of the whole process tree, sampled every 0.2 s")
+    shard = max(1, args.memory_pages // (2 * args.workers))  # one size at both scales: every worker busy at 1x
     for scale in (1, 10):
         n = args.memory_pages * scale
         source = write_jsonl(base / f"corpus{scale}x.jsonl", build_pages(n, seed=args.seed + scale))
-        recipe = recipe_for(str(source), 200)
+        recipe = recipe_for(str(source), shard, n)
         recipe_path = base / f"recipe{scale}x.json"
         recipe_path.write_text(json.dumps(recipe))
         out = base / f"out{scale}x"

@@ -83,6 +83,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nMetrics (render-factory score; other tasks: edit similarity and exact match):")
     for task, scorer in SCORERS.items():
         print(f"  {task:<20} {', '.join(scorer.metrics)}")
+    print("\nPlug-ins (installed packages' entry points; README: Python API and plug-ins):")
+    for (group, name), origin in sorted(registry.PLUGINS.items()) or [(("", "none installed"), "")]:
+        print(f"  {name:<20} {group.rpartition('.')[2]:<20} {origin}".rstrip())
     return 0
 
 
@@ -186,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart"),
                          ("score", "factory.tools.score"), ("decontaminate", "factory.tools.decontaminate"),
-                         ("audit", "factory.tools.audit")):
+                         ("export", "factory.tools.export"), ("audit", "factory.tools.audit")):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ModuleNotFoundError as exc:

@@ -159,14 +159,28 @@ class Renderer:
 
 
 class Task:
-    """Pairs a rendered source with its targets."""
+    """Pairs a rendered source with its targets.
+
+    `profiles` names the target forms the task can write (README: Format profiles); the recipe's
+    choice is `self.profile`. `self.budget` (factory.tasks.budget.Budget, or None) is the longest
+    target the recipe allows; a task that can shorten its target applies its own policy, and
+    any target still over is dropped with the reason `over_budget` after `targets`.
+    """
 
     name: ClassVar[str]
     generator: ClassVar[str]
     options_model: ClassVar[type[Options]] = Options
+    profiles: ClassVar[tuple[str, ...]] = ("native",)
 
     def __init__(self, options: Options):
         self.options = options
+        self.profile = "native"
+        self.budget: Any = None
+
+    def prepare(self, source: Any, rng: np.random.Generator) -> Any:
+        """The source to render for this task (a profile may change what is drawn); by default itself.
+        Plain data in, plain data out: a task knows no renderer."""
+        return source
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         raise NotImplementedError

@@ -5,10 +5,13 @@ interrupted dataset. What the run may write where: factory/dataset/ownership.py.
 from __future__ import annotations
 
 import logging
+import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
 from factory import registry
+from factory.dataset import layout
 from factory.dataset.card import write_card
 from factory.errors import FactoryError
 from factory.holdout import check_fields, probe_sources
@@ -65,6 +68,7 @@ def generate(
     with sole_writer(store) as holder:
         check_output(store, recipe_yaml)  # again: another run may have claimed it meanwhile
         write_marker(store, digest)
+        store.makedirs(layout.META)
         store.write_atomic(RECIPE, recipe_yaml)
         removed = store.remove_stale_temporaries()  # no other run is writing: the lock says so
         if removed:
@@ -99,3 +103,17 @@ def generate(
             "fix the recipe or the table files (the reasons are in the stats files), then run again"
         )
     return manifest
+
+
+class _CallableModule(types.ModuleType):
+    """`factory.generate` is both this module (imported as such everywhere) and the Python API's
+    function: importing a submodule rebinds the package's attribute to the module, so the module
+    itself is made callable rather than shadowed."""
+
+    def __call__(self, recipe: Any, out: Any, **kwargs: Any) -> dict[str, Any]:
+        from factory.api import generate as api_generate
+
+        return api_generate(recipe, out, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from factory.errors import Dropped, RecipeError
 
 FIELD_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-RESERVING_SPLITS = ("val", "test")
+RESERVING_SPLITS = ("validation", "val", "test")
 PROBES = 6  # sources drawn per generator at preflight to check that every field exists
 
 
@@ -52,7 +52,7 @@ def check_splits(holdout: dict[str, list[HoldoutRule]], splits: Iterable[str]) -
     present = list(splits)
     for split, rules in holdout.items():
         if split not in RESERVING_SPLITS:
-            raise ValueError(f"values can be held out for val or test, not '{split}'")
+            raise ValueError(f"values can be held out for validation (or val) or test, not '{split}'")
         if split not in present:
             raise ValueError(f"split '{split}' holds values but is not in splits ({', '.join(present)}); add it there")
         if not rules:

@@ -10,15 +10,24 @@ their (row, column) ids. The grid rule (from Pix2Struct's image processor):
 
 and the image is resized to (rows * p_h, cols * p_w). Resizing here is PIL's bilinear filter,
 which antialiases when shrinking, like the reference's bilinear interpolation with antialias=True.
+
+For visual QA (DePlot/MatCha on ChartQA, Pix2Struct on DocVQA) the question is not fed as text:
+Pix2Struct's processor renders it as a header above the image (`render_header`: the text wrapped
+at 80 characters, 36-px Arial, 5-px padding, black on white; header and image scaled to the wider
+of the two, stacked) before patching. `render_header` here does the same, with Liberation Sans
+(metric-compatible with Arial, a Debian package) instead of the Arial file the reference downloads.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from factory.errors import FactoryError
 
@@ -110,12 +119,51 @@ def grid_patches(
     return out, mask
 
 
+HEADER_FONTS = ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _header_font(path: str | None, size: int) -> ImageFont.FreeTypeFont:
+    candidates = [path] if path else [p for p in HEADER_FONTS if Path(p).is_file()]
+    if not candidates:
+        raise FactoryError("no header font: install fonts-liberation (scripts/setup.sh does) or pass header_font='path/to/font.ttf'")
+    try:
+        return ImageFont.truetype(candidates[0], size=size, encoding="UTF-8")
+    except OSError as exc:
+        raise FactoryError(f"header font '{candidates[0]}' cannot be read ({exc}); pass another header_font") from None
+
+
+def render_text(text: str, font_path: str | None = None, text_size: int = 36, padding: int = 5) -> Image.Image:
+    """`text` wrapped at 80 characters, drawn black on white with `padding` px around (Pix2Struct's
+    render_text)."""
+    wrapped = "\n".join(textwrap.TextWrapper(width=80).wrap(text=text))
+    font = _header_font(font_path, text_size)
+    _, _, width, height = ImageDraw.Draw(Image.new("RGB", (1, 1), "white")).textbbox((0, 0), wrapped, font)
+    image = Image.new("RGB", (width + 2 * padding, height + 2 * padding), "white")
+    ImageDraw.Draw(image).text((padding, padding), wrapped, fill="black", font=font)
+    return image
+
+
+def render_header(image: Image.Image, header: str, font_path: str | None = None, text_size: int = 36) -> Image.Image:
+    """`header` rendered above `image`, both scaled to the wider one's width (Pix2Struct's
+    render_header, which its processor applies to every VQA image before patching)."""
+    head = render_text(header, font_path, text_size)
+    width = max(head.width, image.width)
+    height = int(image.height * (width / image.width))
+    head_height = int(head.height * (width / head.width))
+    out = Image.new("RGB", (width, height + head_height), "white")
+    out.paste(head.resize((width, head_height)), (0, 0))
+    out.paste(image.convert("RGB").resize((width, height)), (0, head_height))
+    return out
+
+
 class PrepareImage:
     """A sample transform for ShardDataset(transform=...): resizes sample["image"] (PIL).
 
     mode "patches": Pix2Struct resize to `max_patches` of `patch_size`; with flatten=True the
         sample also gets "flattened_patches" and "patch_mask" (fixed shapes, stackable).
     mode "side": longest side to `max_side`.
+    header: text rendered above the image first, as Pix2Struct's VQA processor does: "prompt" (the
+        sample's meta["prompt"], e.g. a chart_qa question), a callable sample -> text, or None.
     A plain class (not a lambda) so DataLoader workers can pickle it.
     """
 
@@ -127,7 +175,11 @@ class PrepareImage:
         max_side: int = 1024,
         flatten: bool = False,
         upscale: bool = False,
+        header: str | Callable[[dict[str, Any]], str] | None = None,
+        header_font: str | None = None,
     ):
+        if header is not None and header != "prompt" and not callable(header):
+            raise FactoryError(f"PrepareImage header must be 'prompt', a function of the sample, or None; got {header!r}")
         if mode not in ("patches", "side"):
             raise FactoryError(f"PrepareImage mode must be 'patches' or 'side', got {mode!r}")
         self.mode = mode
@@ -136,11 +188,18 @@ class PrepareImage:
         self.max_side = max_side
         self.flatten = flatten
         self.upscale = upscale
+        self.header = header
+        self.header_font = header_font
+        if header is not None:
+            _header_font(header_font, 36)  # a missing font fails here, not in a DataLoader worker
 
     def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
         image = sample["image"]
         if not isinstance(image, Image.Image):
             raise FactoryError("PrepareImage needs PIL images: open the dataset with image='pil'")
+        if self.header is not None:
+            text = sample["meta"].get("prompt", "") if self.header == "prompt" else self.header(sample)
+            image = sample["image"] = render_header(image, str(text), self.header_font)
         if self.mode == "side":
             sample["image"] = resize_max_side(image, self.max_side, self.upscale)
             return sample

@@ -35,6 +35,7 @@ import io
 import json
 import logging
 import os
+import posixpath
 import tarfile
 import urllib.request
 import zlib
@@ -93,6 +94,29 @@ def _join(base: str, name: str) -> str:
     if _is_local(base):
         return os.path.join(base, name)
     return base.rstrip("/") + "/" + name
+
+
+def _join_relative(base: str, relative: str) -> str:
+    """`relative` (which may climb with '..', as a wids index in the hidden folder does) joined to
+    `base`, normalized so that the shard's URL is the one a manifest gives for it."""
+    if _is_local(base):
+        return os.path.normpath(os.path.join(base, relative))
+    parsed = urlparse(base.rstrip("/") + "/" + relative)
+    return parsed._replace(path=posixpath.normpath(parsed.path)).geturl()
+
+
+def _folder_manifest(folder: str) -> str:
+    """The manifest of a dataset folder: in its hidden folder, or beside the shards in a dataset of
+    the old layout (still readable)."""
+    current = _join(folder, layout.MANIFEST)
+    if _is_local(folder):
+        legacy = _join(folder, layout.LEGACY_NAMES[0])
+        return legacy if not os.path.exists(current) and os.path.exists(legacy) else current
+    try:
+        open_url(current).close()
+    except FactoryError:
+        return _join(folder, layout.LEGACY_NAMES[0])
+    return current
 
 
 def _read_json(url: str) -> dict[str, Any]:
@@ -155,13 +179,13 @@ def find_shards(source: Any, splits: str | Sequence[str] | None = None) -> Shard
     if ".tar" in text.rsplit("/", 1)[-1]:
         return ShardList(_expand(text))
     if text.endswith(".json"):
-        manifest_url, base = text, text.rsplit("/", 1)[0] if "/" in text else "."
+        manifest_url, base = text, layout.root_of(text)
     else:
-        manifest_url, base = _join(text, MANIFEST), text
+        manifest_url, base = _folder_manifest(text), text
     if _is_local(manifest_url) and not os.path.exists(manifest_url):
         raise FactoryError(
-            f"no {os.path.basename(manifest_url)} at '{manifest_url}': give a dataset folder written by "
-            "render-factory generate, its manifest.json, or a list of .tar shard URLs"
+            f"no {layout.MANIFEST} in '{text}': give a dataset folder written by "
+            "render-factory generate, its manifest, or a list of .tar shard URLs"
         )
     data = _read_json(manifest_url)
     if not isinstance(data, dict):
@@ -170,7 +194,8 @@ def find_shards(source: Any, splits: str | Sequence[str] | None = None) -> Shard
         entries = data.get("shardlist")
         if not isinstance(entries, list) or not all(isinstance(s, dict) and isinstance(s.get("url"), str) for s in entries):
             raise FactoryError(f"'{manifest_url}' is a malformed wids index; run render-factory verify on the dataset")
-        facts = dict(_facts(_join(base, s["url"]), s.get("nsamples")) for s in entries)
+        index_base = text.rsplit("/", 1)[0] if "/" in text else "."
+        facts = dict(_facts(_join_relative(index_base, s["url"]), s.get("nsamples")) for s in entries)
         return ShardList(list(facts), None, sum(f.samples for f in facts.values()), facts)
     shards = data.get("shards")
     if not isinstance(shards, list) or not all(isinstance(s, dict) for s in shards):
@@ -197,7 +222,7 @@ def hf_data_files(source: Any) -> dict[str, list[str]]:
     if shards.manifest is None:
         return {"train": shards.urls}
     base = os.fspath(source)
-    base = base.rsplit("/", 1)[0] if base.endswith(".json") else base
+    base = layout.root_of(base) if base.endswith(".json") else base
     files: dict[str, list[str]] = {}
     for entry in shards.manifest["shards"]:
         files.setdefault(entry["split"], []).append(_join(base, entry["name"]))
@@ -721,7 +746,7 @@ class CleanTwins:
         from factory.samples import Workshop
 
         base = os.fspath(dataset)
-        base = base.rsplit("/", 1)[0] if base.endswith(".json") else base
+        base = layout.root_of(base) if base.endswith(".json") else base
         url = _join(base, RECIPE)
         with open_url(url) as f:
             data = yaml.safe_load(f.read())

@@ -70,6 +70,18 @@ def plan_shards(resolved: ResolvedRecipe) -> list[ShardPlan]:
     return plan_for(resolved.recipe)  # type: ignore[return-value]
 
 
+def shard_sizes(count: int, per_shard: int, readers: int = 1) -> list[int]:
+    """Sample counts of one split's shards: full shards of `per_shard` and the rest in a last one;
+    or, when that makes fewer shards than `readers` (loader workers x ranks, each of which needs a
+    shard of its own), `min(readers, count)` shards as even as can be (sizes differ by at most 1)."""
+    full = math.ceil(count / per_shard)
+    want = min(readers, count)
+    if full >= want:
+        return [min(per_shard, count - number * per_shard) for number in range(full)]
+    base, extra = divmod(count, want)
+    return [base + (1 if number < extra else 0) for number in range(want)]
+
+
 def plan_for(recipe: Recipe) -> list[ShardPlan] | None:
     """The shards of a validated recipe (no task or generator needs to be importable); None for a
     recipe that reads a corpus, whose plan depends on the corpus too (plan_shards reads it)."""
@@ -77,11 +89,9 @@ def plan_for(recipe: Recipe) -> list[ShardPlan] | None:
 
     if any(name in registry.RECORD_GENERATORS for name in recipe.generators):
         return None
-    per_shard = recipe.shard.samples
     shards: list[ShardPlan] = []
     for split, count in split_counts(recipe.samples, recipe.splits).items():
-        for number in range(math.ceil(count / per_shard)):
-            size = min(per_shard, count - number * per_shard)
+        for number, size in enumerate(shard_sizes(count, recipe.shard.samples, recipe.shard.readers)):
             shards.append(ShardPlan(len(shards), split, number, size))
     return shards
 

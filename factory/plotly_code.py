@@ -167,6 +167,9 @@ class _Figure:
             row_w = sum(len(n) * em + 40 for n in names)
             rows = max(1, math.ceil(row_w / max(spec.width_px - 70, 100)))
             top += int(rows * 1.5 * self.font(0.9) + 10)
+        if self.spec.chart_type in ("radar", "rose"):  # angular labels stand outside the polar domain, over the title and the note
+            room = int(1.5 * self.font(s["tick_scale"]) + 6)
+            top, bottom = top + room, bottom + room
         lay["margin"] = {"t": top, "b": bottom, "l": 40, "r": 30, "pad": 2}
         if s.get("logo", "none") != "none":
             right = s["logo"].endswith("right")
@@ -528,16 +531,18 @@ class _Figure:
                 tr["line"]["color"] = self.color(j)
             self.add(tr, "point", j, list(range(len(t.rows))) + [0])
         self.layout["polar"] = {"radialaxis": {"visible": True, "tickfont": {"size": self.font(0.8)}},
-                                "angularaxis": {"tickfont": {"size": self.font(s["tick_scale"])}}}  # fmt: skip
+                                "angularaxis": {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}}}  # fmt: skip
 
     def _draw_rose(self) -> None:
         s, t = self.s, self.t
         tr: dict[str, Any] = {"type": "barpolar", "r": t.values(0), "theta": self.labels(), "name": esc(t.series[0].name)}
-        if self.color(0):
-            tr["marker"] = {"color": self.color(0)}
+        colour = self.drawn_color(0)  # a light fill in a full outline: the radial tick labels over the wedges stay readable
+        tr["marker"] = {"color": _rgba(colour, 0.4), "line": {"color": colour, "width": 1.5}}
         self.add(tr, "wedge", 0)
+        # category: labels such as '2018-08' would otherwise make a date axis and draw no wedge at all
         self.layout["polar"] = {"radialaxis": {"tickfont": {"size": self.font(0.8)}},
-                                "angularaxis": {"tickfont": {"size": self.font(s["tick_scale"])}, "direction": "clockwise", "rotation": 90}}  # fmt: skip
+                                "angularaxis": {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}, "direction": "clockwise",
+                                                "rotation": 90}}  # fmt: skip
 
     def _draw_candlestick(self) -> None:
         t = self.t

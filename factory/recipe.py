@@ -27,11 +27,12 @@ from pydantic import (
 )
 
 from factory import registry, safe_yaml
+from factory.dataset.layout import SPLIT_NAMES
 from factory.augment.options import AugmentOptions
 from factory.errors import RecipeError
 from factory.holdout import HoldoutRule, check_splits
 
-SPLITS = ("train", "val", "test")
+SPLITS = SPLIT_NAMES  # train, validation (or val), test: names Hugging Face knows from a file name
 MAX_SAMPLES = 1_000_000_000  # per recipe; documented in the README
 MAX_SHARDS = 100_000  # per recipe: the plan, the manifest and the card stay a few MB
 # Whole numbers and finite numbers only: YAML's `true` is not 1, `.inf` is not a weight.
@@ -48,6 +49,9 @@ class ShardOptions(_Strict):
     max_bytes: ByteSize | None = Field(
         None, description="close a shard early once it holds this many bytes (e.g. '1GB')"
     )
+    readers: Count = Field(
+        1, le=4096, description="loader workers x ranks that read one split: each split gets at least this many shards (when it has the samples)"
+    )
 
 
 class ImageOptions(_Strict):
@@ -58,11 +62,22 @@ class ImageOptions(_Strict):
     )
 
 
+class CardOptions(_Strict):
+    """Licence fields of the dataset card (a Hugging Face licence id, or `other` with a name and link)."""
+
+    license: str = Field("other", pattern=r"^[a-z0-9][a-z0-9.\-]*$", description="Hugging Face licence id, e.g. cc-by-4.0, or other")
+    license_name: str = Field("render-factory-synthetic", pattern=r"^[a-z0-9][a-z0-9.\-]*$", description="with license: other, a short id")
+    license_link: str = Field("README.md#licence", min_length=1, max_length=500, description="with license: other, a URL or a file of the dataset (default: the card's Licence section)")
+
+
 class TaskEntry(BaseModel):
-    """A task's weight in the mix; its other fields are the task's own options."""
+    """A task's weight in the mix, its target format profile and length budget; its other fields
+    are the task's own options."""
 
     model_config = ConfigDict(extra="allow")
     weight: Number = Field(1.0, gt=0, le=1e6)
+    profile: str = Field("native", description="target format: native, or a published form the task offers (README: Format profiles)")
+    budget: dict[str, Any] | None = Field(None, description="longest target: {max_chars: N} or {max_tokens: N, tokenizer: PATH}, and policy")
 
 
 class Recipe(_Strict):
@@ -83,6 +98,7 @@ class Recipe(_Strict):
     holdout: dict[str, list[HoldoutRule]] = Field(
         default_factory=dict, description="values of source fields only val or test may hold (factory/holdout.py)"
     )
+    card: CardOptions = Field(default_factory=CardOptions, description="licence fields of the dataset card")
 
     @field_validator("name")
     @classmethod
@@ -107,9 +123,11 @@ class Recipe(_Strict):
     def _check_splits(cls, value: dict[str, float]) -> dict[str, float]:
         for name, fraction in value.items():
             if name not in SPLITS:
-                raise ValueError(f"unknown split '{name}': use train, val or test")
+                raise ValueError(f"unknown split '{name}': use train, validation (or val) and test")
             if not 0 < fraction <= 1:
                 raise ValueError(f"split '{name}' fraction must be in (0, 1], got {fraction}")
+        if "val" in value and "validation" in value:
+            raise ValueError("name the validation split once: validation or val, not both")
         total = sum(value.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"split fractions must add up to 1, they add up to {total:g}")
@@ -130,7 +148,7 @@ class Recipe(_Strict):
 
     @model_validator(mode="after")
     def _shard_count(self) -> "Recipe":
-        shards = math.ceil(self.samples / self.shard.samples)
+        shards = math.ceil(self.samples / self.shard.samples) + len(self.splits) * (self.shard.readers - 1)
         if shards > MAX_SHARDS:
             raise ValueError(
                 f"{self.samples} samples in shards of {self.shard.samples} make {shards:,} shards, more than "
@@ -173,6 +191,8 @@ class ResolvedRecipe:
         self.task_options: dict[str, Any] = {}
         self.task_weights: dict[str, float] = {}
         self.task_generator: dict[str, str] = {}
+        self.task_profiles: dict[str, str] = {}
+        self.task_budgets: dict[str, Any] = {}
         # Tasks in name order: a recipe is a mapping, and listing its tasks in another order must
         # not change which task each sample gets (the mix is drawn by cumulative weight).
         for name, entry in sorted(recipe.tasks.items()):
@@ -181,6 +201,14 @@ class ResolvedRecipe:
             self.task_options[name] = _validate(cls.options_model, extra, f"tasks.{name}")
             self.task_weights[name] = entry.weight
             self.task_generator[name] = _task_generator(cls, recipe.generators)
+            profiles = tuple(getattr(cls, "profiles", ("native",)))
+            if entry.profile not in profiles:
+                raise RecipeError(f"recipe field 'tasks.{name}.profile': {_unknown('profile', entry.profile, list(profiles))} (the profiles of {name})")
+            self.task_profiles[name] = entry.profile
+            if entry.budget is not None:
+                from factory.tasks.budget import BudgetOptions
+
+                self.task_budgets[name] = _validate(BudgetOptions, entry.budget, f"tasks.{name}.budget")
         self.generator_options: dict[str, Any] = {}
         for gen in dict.fromkeys(self.task_generator.values()):
             cls = registry.generator_class(gen)
@@ -214,7 +242,7 @@ class ResolvedRecipe:
         max_bytes = self.recipe.shard.max_bytes
         data["shard"]["max_bytes"] = int(max_bytes) if max_bytes is not None else None
         data["tasks"] = {
-            name: {"weight": self.task_weights[name], **self.task_options[name].model_dump(mode="json")}
+            name: {"weight": self.task_weights[name], **self._profile_and_budget(name), **self.task_options[name].model_dump(mode="json")}
             for name in self.task_weights
         }
         data["generators"] = {name: opts.model_dump(mode="json") for name, opts in self.generator_options.items()}
@@ -222,7 +250,18 @@ class ResolvedRecipe:
             data.pop("augment", None)  # recipes without one write the recipe.yaml they wrote before it existed
         if not data.get("holdout"):
             data.pop("holdout", None)  # recipes without one resolve as they always did
+        if data.get("card") == CardOptions().model_dump(mode="json"):
+            data.pop("card", None)
         return data
+
+    def _profile_and_budget(self, name: str) -> dict[str, Any]:
+        """Written only when chosen, so recipes without them resolve as they always did."""
+        out: dict[str, Any] = {}
+        if self.task_profiles.get(name, "native") != "native":
+            out["profile"] = self.task_profiles[name]
+        if name in self.task_budgets:
+            out["budget"] = self.task_budgets[name].model_dump(mode="json", exclude_none=True)
+        return out
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.as_dict(), sort_keys=False, allow_unicode=True)

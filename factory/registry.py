@@ -2,15 +2,23 @@
 
 Entries are import paths, loaded on first use, so a charts-only run never imports Playwright and
 a missing optional engine fails only when a recipe asks for it.
+
+Installed packages add their own through Python entry points (PLUGIN_GROUPS): an entry point's
+value is an import path of the same form, so a plug-in is loaded as lazily as a built-in. A
+plug-in never replaces a built-in of the same name (README: Plug-ins).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from factory.errors import RecipeError
+
+log = logging.getLogger(__name__)
 
 GENERATORS: dict[str, str] = {
     "charts": "factory.generators.charts:ChartGenerator",
@@ -88,3 +96,38 @@ def renderer_preflight(name: str) -> Callable[[dict[str, Any]], None] | None:
 def renderer_settings(name: str):
     """The settings model of renderer `name`, or None when it declares none."""
     return _load(RENDERER_SETTINGS, "renderer settings", name) if name in RENDERER_SETTINGS else None
+
+
+# Entry-point group -> the table its entries join. A renderer plug-in may also name its settings
+# model (a pydantic model validated when the recipe loads) and its check before a run, under the
+# renderer's own name in the last two groups.
+PLUGIN_GROUPS: dict[str, dict[str, str]] = {
+    "render_factory.generators": GENERATORS,
+    "render_factory.tasks": TASKS,
+    "render_factory.renderers": RENDERERS,
+    "render_factory.renderer_settings": RENDERER_SETTINGS,
+    "render_factory.renderer_preflights": RENDERER_PREFLIGHTS,
+}
+# (group, name) -> "distribution version" of every plug-in entry in the tables, for `list`.
+PLUGINS: dict[tuple[str, str], str] = {}
+_BUILTIN = {group: frozenset(table) for group, table in PLUGIN_GROUPS.items()}
+
+
+def load_plugins() -> dict[tuple[str, str], str]:
+    """Add the installed packages' entry points to the tables (again: after installing one while
+    this process runs); returns PLUGINS. Spawned workers load them when they import this module."""
+    for group, table in PLUGIN_GROUPS.items():
+        for point in importlib.metadata.entry_points(group=group):
+            if point.name in _BUILTIN[group]:
+                log.warning("plug-in %s '%s' (%s) ignored: a built-in has that name", group.rpartition(".")[2], point.name, point.value)
+                continue
+            if ":" not in point.value:
+                log.warning("plug-in %s '%s' ignored: its value '%s' is not 'module:Class'", group.rpartition(".")[2], point.name, point.value)
+                continue
+            table[point.name] = point.value
+            dist = getattr(point, "dist", None)
+            PLUGINS[(group, point.name)] = f"{dist.name} {dist.version}" if dist is not None else point.value
+    return PLUGINS
+
+
+load_plugins()

@@ -61,9 +61,16 @@ class Workshop:
 
     def __init__(self, resolved: ResolvedRecipe):
         self.resolved = resolved
-        self.tasks: dict[str, Task] = {
-            name: registry.task_class(name)(resolved.task_options[name]) for name in resolved.task_weights
-        }
+        self.tasks: dict[str, Task] = {}
+        for name in resolved.task_weights:
+            task = registry.task_class(name)(resolved.task_options[name])
+            task.profile = resolved.task_profiles.get(name, "native")
+            budget = resolved.task_budgets.get(name)
+            if budget is not None:
+                from factory.tasks.budget import Budget
+
+                task.budget = Budget(budget)
+            self.tasks[name] = task
         self.generators: dict[str, Generator] = {
             name: registry.generator_class(name)(opts) for name, opts in resolved.generator_options.items()
         }
@@ -150,6 +157,7 @@ def clean_sample(
         source = generator.sample(rng, seed) if item is None else generator.from_record(item, rng, seed)
         if workshop.holdout:  # a held-out value outside its split: drawn again, before rendering
             workshop.holdout.check(split, generator.describe(source))
+        source = task.prepare(source, rng)
         t1 = time.perf_counter()
         renderer = workshop.renderer(generator.renderer_for(source))
         render = renderer.render(source)
@@ -162,6 +170,8 @@ def clean_sample(
         quality.update(render.facts.pop("quality", {}))
         quality.update(generator.check(render.source, render, image))
         targets = task.targets(render.source, render, rng)
+        if task.budget is not None:
+            task.budget.check(targets.text)
         t3 = time.perf_counter()
     except Dropped as drop:
         drop.task = task_name  # type: ignore[attr-defined]

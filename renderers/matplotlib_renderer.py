@@ -384,7 +384,7 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
         rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
         if kind in ("line", "multi_line", "area"):
             for line in ax.get_lines():
-                # the line's own transform: a reference line (axhline) is in axes coordinates along x
+                # its own transform: a reference line (axhline) is in axes fractions along x
                 points = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
                 pad = line.get_linewidth() * drawn.figure.dpi / 72.0 / 2
                 marker = line.get_markersize() * drawn.figure.dpi / 72.0 / 2 if line.get_marker() not in ("", "None", None) else 0.0

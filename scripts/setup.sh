@@ -20,7 +20,7 @@ APT_PACKAGES=(python3 python3-venv python3-dev fonts-dejavu-core fonts-liberatio
 # Handwriting-like fonts for the values of filled forms (documents generator).
 APT_PACKAGES+=(fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans)
 APT_PACKAGES+=(libgl1 libglib2.0-0)  # augraphy pulls in opencv-python, whose cv2 loads libGL and GLib
-APT_PACKAGES+=(tesseract-ocr tesseract-ocr-eng)  # render-factory audit reads images with Tesseract
+APT_PACKAGES+=(tesseract-ocr tesseract-ocr-eng)  # render-factory audit reads images with Tesseract; tests read VQA headers back
 # A browser: keep whatever is there (RENDER_FACTORY_CHROMIUM, Playwright's, Chrome); else Debian's chromium.
 if [[ -z "${RENDER_FACTORY_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
    && ! command -v google-chrome >/dev/null && ! ls "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium-*/ >/dev/null 2>&1; then

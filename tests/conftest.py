@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from factory.dataset import layout
 
 CHART_RECIPE = {
     "name": "t",
@@ -46,8 +47,36 @@ def chart_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with open(root / "chart_dataset.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if not (out / "manifest.json").exists():
+            if not (out / layout.MANIFEST).exists():
                 generate(recipe_from_dict(copy.deepcopy(CHART_RECIPE)), str(out), workers=1)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return out
+
+
+MIXED_SAMPLES = 30  # the built-in `mixed` recipe, this small: 27 train (8 shards), 2 validation, 1 test
+
+
+@pytest.fixture(scope="session")
+def builtin_mixed_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh dataset of the built-in `mixed` recipe (charts, pages, tables; all six tasks), made by
+    the CLI in a child process (this one may drive a browser already). Shared by xdist workers;
+    read-only. Needs Chromium."""
+    import subprocess
+    import sys
+
+    from factory.dataset import layout
+
+    root = _run_root(tmp_path_factory)
+    out = root / "builtin_mixed"
+    with open(root / "builtin_mixed.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (out / layout.MANIFEST).exists():
+                cmd = [sys.executable, "-m", "factory", "generate", "mixed", "--samples", str(MIXED_SAMPLES),
+                       "--out", str(out), "--workers", "2", "--quiet"]  # fmt: skip
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
+                assert done.returncode == 0, done.stderr[-2000:]
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return out

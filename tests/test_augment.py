@@ -19,6 +19,7 @@ from factory.augment.stage import LEGIBLE_TEXT_PX, Degrader
 from factory.boxes import find_boxes
 from factory.errors import Dropped, FactoryError, RecipeError
 from factory.recipe import recipe_from_dict
+from factory.dataset import layout
 
 # --- boxes follow the pixels ---------------------------------------------------------------------
 
@@ -303,7 +304,7 @@ def test_readme_recipe_runs_as_written_and_tools_show_it(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     out = tmp_path / "output" / "degraded"
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / layout.MANIFEST).read_text())
     assert manifest["samples"]["total"] == 8
     samples = list(open_dataset(str(out)))
     records = [s["meta"]["augmentation"]["degradation"] for s in samples]

@@ -24,6 +24,7 @@ import yaml
 from factory.cli import main
 from factory.recipe import recipe_from_dict
 from factory.dataset.storage import PARTIAL_SUFFIX, Store
+from factory.dataset import layout
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +100,7 @@ class Watcher(threading.Thread):
             self.seen.add(entry.name)
             if data != self.reference.get(entry.name):
                 self.bad.append(f"{entry.name} ({len(data)} bytes)")
-        for stats in (self.folder / "stats").glob("*.json"):
+        for stats in (self.folder / layout.STATS_FOLDER).glob("*.json"):
             try:
                 json.loads(stats.read_text())
             except FileNotFoundError:
@@ -172,7 +173,7 @@ def wait_for(condition, what: str, proc: subprocess.Popen | None = None):
 def complete_stats(out: Path) -> dict[str, tuple[int, str]]:
     """Stats files present now: name -> (mtime_ns, content)."""
     found = {}
-    for p in sorted((out / "stats").glob("*.json")):
+    for p in sorted((out / layout.STATS_FOLDER).glob("*.json")):
         try:
             found[p.name] = (p.stat().st_mtime_ns, p.read_text())
         except FileNotFoundError:
@@ -226,7 +227,7 @@ def test_killed_run_resumes_to_the_same_bytes(reference, recipe_file, tmp_path):
         # its workers notice and stop writing into the dataset
         wait_for(lambda: not any(alive(pid) for pid in busy), "the orphaned workers to exit")
         before = complete_stats(out)
-        assert not (out / "manifest.json").exists()
+        assert not (out / layout.MANIFEST).exists()
         rerun = run_cli(recipe_file, out, "--workers", "2")
     finally:
         watcher.stop()
@@ -316,7 +317,7 @@ def test_full_disk_is_one_line_and_keeps_complete_shards(reference, recipe_file,
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("error: ") and "No space left on device" in err and "re-run" in err
     assert sorted(p.name for p in out.glob("*.tar")) == SHARDS[:2]
-    assert sorted(p.name for p in (out / "stats").glob("*.json")) == ["train-000000.json", "train-000001.json"]
+    assert sorted(p.name for p in (out / layout.STATS_FOLDER).glob("*.json")) == ["train-000000.json", "train-000001.json"]
     assert not [p for p in out.rglob("*") if p.name.endswith(PARTIAL_SUFFIX)]
     before = complete_stats(out)
 
@@ -443,6 +444,6 @@ def test_browser_killed_mid_shard_is_restarted_and_the_shard_completes(tmp_path,
     assert not thread.is_alive() and not failure, failure
     assert "Chromium crashed" in caplog.text
     assert (out / "train-000000.tar").read_bytes() == reference
-    stats = json.loads((out / "stats" / "train-000000.json").read_text())
+    stats = json.loads((out / layout.STATS_FOLDER / "train-000000.json").read_text())
     assert stats["samples"] == 4 and stats["drops"] == {}
     assert main(["verify", str(out)]) == 0

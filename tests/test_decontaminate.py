@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from factory.tools.preview import iter_shard, load_manifest
+from factory.dataset import layout
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -87,11 +88,11 @@ def test_finds_planted_duplicates_and_writes_a_clean_copy(chart_dataset, tmp_pat
     assert all(data["offending"][k] == ["question"] for k in extra), data["offending"]
     verify = cli("verify", str(clean))
     assert verify.returncode == 0, verify.stdout
-    manifest = json.loads((clean / "manifest.json").read_text())
+    manifest = json.loads((clean / layout.MANIFEST).read_text())
     assert manifest["samples"]["total"] == len(samples) - len(flagged)
     assert manifest["decontaminated"]["removed"] == len(flagged)
     assert not {s.key for s in dataset_samples(clean)} & flagged
-    assert (clean / "README.md").exists() and (clean / "shardindex.json").exists()
+    assert (clean / layout.CARD).exists() and (clean / layout.SHARD_INDEX).exists()
 
 
 def test_reports_nothing_on_an_unrelated_benchmark(chart_dataset, tmp_path):

@@ -22,10 +22,11 @@ from factory.errors import FactoryError
 from factory.image_prep import PrepareImage, flattened_patches, patch_grid, resize_max_side, resize_to_patches
 from factory.loaders import find_shards, hf_data_files, hf_features, open_dataset, split_count
 from factory.meta import unpack
+from factory.dataset import layout
 
 
 def _manifest(path: Path) -> dict:
-    return json.loads((path / "manifest.json").read_text())
+    return json.loads((path / layout.MANIFEST).read_text())
 
 
 def _tar_contents(path: Path) -> dict[str, dict[str, bytes]]:
@@ -50,8 +51,8 @@ def test_sources_resolve_to_the_same_shards(chart_dataset):
     names = [s["name"] for s in _manifest(chart_dataset)["shards"]]
     expected = [str(chart_dataset / n) for n in names]
     assert find_shards(chart_dataset).urls == expected
-    assert find_shards(str(chart_dataset / "manifest.json")).urls == expected
-    assert find_shards(str(chart_dataset / "shardindex.json")).urls == expected
+    assert find_shards(str(chart_dataset / layout.MANIFEST)).urls == expected
+    assert find_shards(str(chart_dataset / layout.SHARD_INDEX)).urls == expected
     assert find_shards([str(chart_dataset / n) for n in names]).urls == expected
     assert find_shards(str(chart_dataset / "train-{000000..000002}.tar")).urls == expected[:3]
     assert find_shards(chart_dataset, "val").urls == [str(chart_dataset / "val-000000.tar")]
@@ -61,7 +62,7 @@ def test_sources_resolve_to_the_same_shards(chart_dataset):
 def test_bad_sources_say_what_to_do(chart_dataset, tmp_path):
     with pytest.raises(FactoryError, match="splits are: train, val"):
         find_shards(chart_dataset, "test")
-    with pytest.raises(FactoryError, match="no manifest.json"):
+    with pytest.raises(FactoryError, match="manifest.json"):
         find_shards(tmp_path)
     with pytest.raises(FactoryError, match="tasks are: chart_qa, chart_to_table"):
         open_dataset(chart_dataset, tasks="chart_to_code")
@@ -201,9 +202,9 @@ def test_reads_any_fsspec_url(chart_dataset):
     import fsspec
 
     fs = fsspec.filesystem("memory")
-    for path in chart_dataset.iterdir():
+    for path in chart_dataset.rglob("*"):
         if path.is_file():
-            fs.pipe(f"/loadertest/{path.name}", path.read_bytes())
+            fs.pipe(f"/loadertest/{path.relative_to(chart_dataset)}", path.read_bytes())
     try:
         assert _keys(open_dataset("memory://loadertest", split="train")) == _keys(open_dataset(chart_dataset, split="train"))
     finally:
@@ -230,7 +231,7 @@ def test_hugging_face_datasets_loads_it(chart_dataset, tmp_path, monkeypatch):
 
 def test_wids_indexes_samples(chart_dataset, tmp_path):
     wids = pytest.importorskip("wids")
-    ds = wids.ShardListDataset(str(chart_dataset / "shardindex.json"), cache_dir=str(tmp_path / "wids"))
+    ds = wids.ShardListDataset(str(chart_dataset / layout.SHARD_INDEX), cache_dir=str(tmp_path / "wids"))
     keys = _keys(open_dataset(chart_dataset))
     assert len(ds) == len(keys)
     for i in (0, 7, len(keys) - 1):

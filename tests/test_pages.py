@@ -31,6 +31,7 @@ from factory.tasks.page_tasks import (
     mask_spans,
 )
 from factory.tasks.simplified_html import simplify
+from factory.dataset import layout
 
 HAVE_CHROMIUM = os.access("/usr/bin/chromium", os.X_OK) or bool(os.environ.get("RENDER_FACTORY_CHROMIUM"))
 needs_chromium = pytest.mark.skipif(not HAVE_CHROMIUM, reason="no Chromium on this machine")
@@ -442,7 +443,7 @@ def test_mixed_dataset_loads_with_hugging_face_datasets(tmp_path, chart_dataset)
     rows = [unpack(row) for row in ds["json"]]
     import json
 
-    chart_train = json.loads((chart_dataset / "manifest.json").read_text())["samples"]["by_split"]["train"]
+    chart_train = json.loads((chart_dataset / layout.MANIFEST).read_text())["samples"]["by_split"]["train"]
     assert len(rows) == 6 + chart_train
     assert {"screenshot_parsing", "table_to_html", "chart_to_table"} <= {row["task"] for row in rows}
     for row in rows:

@@ -29,6 +29,7 @@ from factory.cli import main
 from factory.dataset.card import md, render_card, shard_pattern
 from factory.tools.preview import iter_shard, load_manifest, parse_deplot, sample_boxes
 from factory.tools.report import HASH_SIZE, dhash, find_near_duplicates, hamming, near_duplicate_pairs, summarise
+from factory.dataset import layout
 
 CHROMIUM = "/usr/bin/chromium"
 HAVE_CHROMIUM = os.access(CHROMIUM, os.X_OK)
@@ -70,7 +71,7 @@ def mixed_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with open(root / "mixed_preview_dataset.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if not (out / "manifest.json").exists():
+            if not (out / layout.MANIFEST).exists():
                 # In a child process: this process may already drive a browser through
                 # Playwright's sync API, and the renderer's preflight would start another.
                 recipe = root / "mixed_preview.yaml"
@@ -248,7 +249,7 @@ def _write_shard(path: Path, samples: list[dict[str, bytes]]) -> dict:
 
 def _copy_dataset(src: Path, dst: Path) -> dict:
     shutil.copytree(src, dst)
-    return json.loads((dst / "manifest.json").read_text())
+    return json.loads((dst / layout.MANIFEST).read_text())
 
 
 @needs_chromium
@@ -271,7 +272,7 @@ def test_preview_escapes_hostile_text(chart_dataset, browser, tmp_path):
     entry.update(_write_shard(ds / first, rewritten), samples=len(rewritten))
     manifest["shards"] = [entry]
     manifest["name"] = "<i>hostile</i>"
-    (ds / "manifest.json").write_text(json.dumps(manifest))
+    (ds / layout.MANIFEST).write_text(json.dumps(manifest))
     out = tmp_path / "hostile.html"
     assert main(["preview", str(ds), "--n", "2", "--out", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
@@ -353,7 +354,7 @@ def test_report_finds_exact_and_near_duplicates(chart_dataset, tmp_path, capsys)
     ]
     rows = [{"__key__": s.key, **s.members} for s in samples] + extra
     last.update(_write_shard(ds / last["name"], rows), samples=len(rows))
-    (ds / "manifest.json").write_text(json.dumps(manifest))
+    (ds / layout.MANIFEST).write_text(json.dumps(manifest))
 
     store, manifest = load_manifest(str(ds))
     summary = summarise(store, manifest)
@@ -365,7 +366,7 @@ def test_report_finds_exact_and_near_duplicates(chart_dataset, tmp_path, capsys)
 
     # the page lists both pairs with their pictures (a one-shard copy keeps the report quick)
     manifest["shards"] = [last]
-    (ds / "manifest.json").write_text(json.dumps(manifest))
+    (ds / layout.MANIFEST).write_text(json.dumps(manifest))
     out = tmp_path / "dups.html"
     assert main(["report", str(ds), "--out", str(out)]) == 0
     assert "1 exact duplicate image(s)" in capsys.readouterr().out
@@ -411,7 +412,7 @@ def test_dhash_survives_reencoding_but_separates_different_images():
 
 
 def test_dataset_card_describes_the_dataset(chart_dataset):
-    card = (chart_dataset / "README.md").read_text(encoding="utf-8")
+    card = (chart_dataset / layout.CARD).read_text(encoding="utf-8")
     _, manifest = load_manifest(str(chart_dataset))
     samples = manifest["samples"]
     assert card.startswith("---\n") and 'pretty_name: "t"' in card
@@ -422,8 +423,8 @@ def test_dataset_card_describes_the_dataset(chart_dataset):
     assert f"seed **{manifest['seed']}**" in card
     for lib in ("matplotlib", "numpy", "render\\_factory"):
         assert f"| {lib} | " in card
-    assert "render-factory generate chart_dataset/recipe.yaml --out chart_dataset-remade" in card
-    assert 'load_dataset("webdataset", data_files=' in card and "open_dataset(DATA" in card
+    assert "render-factory generate chart_dataset/.render-factory/recipe.yaml --out chart_dataset-remade" in card
+    assert 'load_dataset("webdataset", data_dir=' in card and "open_dataset(DATA" in card
     assert "Faker" in card and "SIL Open Font License 1.1" in card
     for entry in manifest["shards"]:
         assert entry["sha256"] in card
@@ -431,7 +432,7 @@ def test_dataset_card_describes_the_dataset(chart_dataset):
 
 def test_dataset_card_webdataset_snippet_runs(chart_dataset, monkeypatch):
     """The card's webdataset example reads every sample of every split."""
-    card = (chart_dataset / "README.md").read_text(encoding="utf-8")
+    card = (chart_dataset / layout.CARD).read_text(encoding="utf-8")
     snippet = re.search(r"```python\n(import webdataset as wds\n.*?)```", card, re.S).group(1)
     monkeypatch.chdir(chart_dataset.parent)
     scope: dict = {}
@@ -517,7 +518,7 @@ def test_mixed_preview_and_report(mixed_dataset, browser, tmp_path):
     html = report.read_text(encoding="utf-8")
     assert "<h3>charts</h3>" in html and ("<h3>pages</h3>" in html or "<h3>table_images</h3>" in html)
 
-    card = (mixed_dataset / "README.md").read_text(encoding="utf-8")
+    card = (mixed_dataset / layout.CARD).read_text(encoding="utf-8")
     assert f"**{total} samples**" in card
     for task, n in manifest["samples"]["by_task"].items():
         assert f"`{md(task)}`" in card

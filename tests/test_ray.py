@@ -202,3 +202,18 @@ def test_workers_that_cannot_start_are_replaced_a_bounded_number_of_times(ray_cl
         "no Ray worker could start (worker could not start: RuntimeError: no fonts on this node); install render-factory"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.chromium
+def test_ray_data_reads_a_dataset_folder(ray_cluster, builtin_mixed_dataset):
+    """`ray.data.read_webdataset(DIR)`, as Ray's documentation gives it, on a fresh `mixed` dataset."""
+    import json
+
+    from factory.dataset import layout
+
+    manifest = json.loads((builtin_mixed_dataset / layout.MANIFEST).read_text())
+    rows = ray_cluster.data.read_webdataset(str(builtin_mixed_dataset)).take_all()
+    assert len(rows) == manifest["samples"]["total"]
+    assert len({row["__key__"] for row in rows}) == len(rows)
+    assert {json.loads(row["json"])["task"] if isinstance(row["json"], (bytes, str)) else row["json"]["task"] for row in rows} == set(manifest["tasks"])

@@ -5,6 +5,7 @@ import pytest
 from factory.errors import RecipeError
 from factory.plan import plan_shards, split_counts
 from factory.recipe import builtin_recipes, load_recipe, recipe_from_dict
+from factory.dataset import layout
 
 BASE = {"seed": 3, "samples": 10, "tasks": {"chart_to_table": 1}}
 
@@ -120,6 +121,6 @@ def test_task_order_in_the_recipe_does_not_change_the_dataset(tmp_path):
         resolved = recipe_from_dict({"seed": 5, "samples": 8, "shard": {"samples": 8}, "tasks": mix})
         manifest = generate(resolved, str(tmp_path / f"out{n}"), workers=1)
         digests.append(({s["name"]: s["sha256"] for s in manifest["shards"]}, manifest["samples"]))
-        assert (tmp_path / f"out{n}" / "recipe.yaml").read_text() == resolved.to_yaml()
+        assert (tmp_path / f"out{n}" / layout.RECIPE).read_text() == resolved.to_yaml()
     assert digests[0] == digests[1]
     assert len(digests[0][1]["by_task"]) >= 2  # the mix really holds more than one task

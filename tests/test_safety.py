@@ -88,19 +88,27 @@ def test_output_with_unrelated_files_is_refused_and_left_untouched(tmp_path, cap
     assert tree(out) == before
 
 
-def test_empty_own_and_same_recipe_folders_are_accepted(tmp_path, dataset):
+def test_empty_and_own_folders_are_accepted_and_the_old_layout_refused(tmp_path, dataset):
     empty = tmp_path / "empty"
     empty.mkdir()
     generate(recipe_from_dict(RECIPE), str(empty), workers=1)
     assert verify(Store(str(empty))) == []
-    # A dataset made before marker files existed: it holds this very recipe.yaml.
+    # A dataset of the old layout (manifest, recipe, card, indexes and stats beside the shards):
+    # refused with one line that says so, reported by verify in one line, still read by the loader.
     old = tmp_path / "old"
     shutil.copytree(dataset, old)
-    (old / layout.MARKER).unlink()
-    (old / "my-notes.txt").write_text("kept")
-    generate(recipe_from_dict(RECIPE), str(old), workers=1)
-    assert (old / "my-notes.txt").read_text() == "kept" and (old / layout.MARKER).exists()
-    assert {p.name: p.read_bytes() for p in old.glob("*.tar")} == {p.name: p.read_bytes() for p in dataset.glob("*.tar")}
+    for item in (old / layout.META).iterdir():
+        item.rename(old / item.name)
+    (old / layout.META).rmdir()
+    before = tree(old)
+    with pytest.raises(FactoryError, match="old layout") as err:
+        generate(recipe_from_dict(RECIPE), str(old), workers=1)
+    assert "nothing was touched" in str(err.value) and "\n" not in str(err.value) and tree(old) == before
+    problems = verify(Store(str(old)))
+    assert len(problems) == 1 and "old layout" in problems[0]
+    from factory.loaders import open_dataset
+
+    assert len(list(open_dataset(old))) == RECIPE["samples"]
 
 
 def test_a_file_as_output_is_refused(tmp_path):
@@ -219,7 +227,7 @@ def test_another_recipe_cannot_adopt_old_shards(copy, tmp_path, capsys):
 def test_stats_carry_the_recipe_digest_and_a_changed_shard_is_redone(copy):
     resolved = recipe_from_dict(RECIPE)
     digest = recipe_digest(resolved.to_yaml())
-    stats = json.loads((copy / "stats" / "train-000000.json").read_text())
+    stats = json.loads((copy / layout.STATS_FOLDER / "train-000000.json").read_text())
     assert stats["recipe_sha256"] == digest and stats["sha256"] == hashlib.sha256((copy / "train-000000.tar").read_bytes()).hexdigest()
     good = (copy / "train-000000.tar").read_bytes()
     (copy / "train-000000.tar").write_bytes(good[:-1] + b"\x01")  # same size, other bytes
@@ -251,7 +259,7 @@ def _corrupt_and_fix_manifest_hash(ds: Path) -> None:
 def _drop_entry_with_its_shard(ds: Path) -> None:
     _edit_json(ds / layout.MANIFEST, lambda m: m["shards"].pop())
     (ds / "val-000000.tar").unlink()
-    (ds / "stats" / "val-000000.json").unlink()
+    (ds / layout.STATS_FOLDER / "val-000000.json").unlink()
 
 
 def _empty_shard_list(ds: Path) -> None:
@@ -261,21 +269,21 @@ def _empty_shard_list(ds: Path) -> None:
 
 
 DAMAGE = {
-    "stats deleted": (lambda ds: (ds / "stats" / "train-000000.json").unlink(), "stats/train-000000.json: missing"),
-    "stats edited": (lambda ds: _edit_json(ds / "stats" / "train-000000.json", lambda s: s.update(samples=1)), "differ(s) from manifest.json"),
+    "stats deleted": (lambda ds: (ds / layout.STATS_FOLDER / "train-000000.json").unlink(), "stats/train-000000.json: missing"),
+    "stats edited": (lambda ds: _edit_json(ds / layout.STATS_FOLDER / "train-000000.json", lambda s: s.update(samples=1)), f"differ(s) from {layout.MANIFEST}"),
     "leftover temporary": (lambda ds: (ds / "train-000001.tar.0123456789ab-89abcdef.partial").write_bytes(b"x"), "a temporary file"),
     "recipe deleted": (lambda ds: (ds / layout.RECIPE).unlink(), "recipe.yaml is missing"),
     "recipe edited": (lambda ds: (ds / layout.RECIPE).write_text((ds / layout.RECIPE).read_text().replace("seed: 1", "seed: 5")), "recipe_sha256 is not the sha256"),
     "index edited": (lambda ds: _edit_json(ds / layout.SHARD_INDEX, lambda i: i["shardlist"].pop()), "shardindex.json does not list"),
     "total edited": (lambda ds: _edit_json(ds / layout.MANIFEST, lambda m: m["samples"].update(total=999)), "samples.total is 999"),
-    "entry removed with its shard": (_drop_entry_with_its_shard, "val-000000.tar: planned by recipe.yaml but not in manifest.json"),
-    "empty shard list": (_empty_shard_list, "planned by recipe.yaml but not in manifest.json"),
+    "entry removed with its shard": (_drop_entry_with_its_shard, f"val-000000.tar: planned by {layout.RECIPE} but not in {layout.MANIFEST}"),
+    "empty shard list": (_empty_shard_list, f"planned by {layout.RECIPE} but not in {layout.MANIFEST}"),
     "hash edited to a corrupted shard": (_corrupt_and_fix_manifest_hash, "stats/train-000001.json: sha256 differ(s)"),
     "path traversal": (lambda ds: _edit_json(ds / layout.MANIFEST, lambda m: m["shards"][0].update(name="../../../../etc/hostname")), "not a shard file name of this folder; not opened"),
     "manifest not JSON": (lambda ds: (ds / layout.MANIFEST).write_text("{not json"), "manifest.json is not valid JSON"),
     "manifest a list": (lambda ds: (ds / layout.MANIFEST).write_text("[1, 2]"), "manifest.json: field '(top level)'"),
     "manifest wrong types": (lambda ds: _edit_json(ds / layout.MANIFEST, lambda m: m["shards"][0].update(samples="many")), "field 'shards.0.samples'"),
-    "stats not JSON": (lambda ds: (ds / "stats" / "val-000000.json").write_bytes(b"\xff\x00"), "not a stats file"),
+    "stats not JSON": (lambda ds: (ds / layout.STATS_FOLDER / "val-000000.json").write_bytes(b"\xff\x00"), "not a stats file"),
     "card deleted": (lambda ds: (ds / layout.CARD).unlink(), "README.md (the dataset card) is missing"),
     "truncated shard": (lambda ds: (ds / "val-000000.tar").write_bytes((ds / "val-000000.tar").read_bytes()[:3000]), "val-000000.tar:"),
     "stray tar": (lambda ds: shutil.copy(ds / "val-000000.tar", ds / "val-000001.tar"), "val-000001.tar: a shard file not listed"),

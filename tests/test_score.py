@@ -13,6 +13,7 @@ import pytest
 from factory.generate import generate
 from factory.recipe import recipe_from_dict
 from factory.tools.preview import iter_shard, load_manifest
+from factory.dataset import layout
 
 RECIPE = {
     "name": "scored",
@@ -45,10 +46,10 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 def test_holdout_keeps_the_held_out_type_in_test_only(dataset):
     found = {(s.meta["split"], s.meta["source"]["chart_type"]) for s in samples(dataset) if s.meta["generator"]["name"] == "charts"}
     assert ("train", "pie") not in found
-    manifest = json.loads((dataset / "manifest.json").read_text())
+    manifest = json.loads((dataset / layout.MANIFEST).read_text())
     assert manifest["holdout"]["rules"] == {"test": [{"field": "chart_type", "values": ["pie"]}]}
     assert manifest["holdout"]["redrawn"] == manifest["drops"]["by_reason"].get("held_out", 0)
-    card = (dataset / "README.md").read_text()
+    card = (dataset / layout.CARD).read_text()
     assert "## Held-out values" in card and "source.chart\\_type in pie" in card
 
 
@@ -125,7 +126,7 @@ def test_score_bad_input_is_one_line(dataset, tmp_path):
         errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and "Traceback" not in result.stderr, (name, result.stderr)
     result = cli("score", str(tmp_path / "nomatch.jsonl"), "--dataset", str(tmp_path / "no-dataset"))
-    assert result.returncode == 2 and "no manifest.json" in result.stderr
+    assert result.returncode == 2 and "manifest.json" in result.stderr
 
 
 def test_sandbox_refuses_network_processes_and_writes_outside(tmp_path):

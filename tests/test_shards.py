@@ -8,6 +8,7 @@ import pytest
 from factory.samples import Sample
 from factory.dataset.shards import ShardWriter, validate_key
 from factory.dataset.storage import Store
+from factory.dataset import layout
 
 
 def _sample(key, text="hello"):
@@ -85,7 +86,7 @@ def test_a_full_shard_stops_rendering_and_counts_the_rest(tmp_path):
         {"seed": 2, "samples": 6, "shard": {"samples": 6, "max_bytes": 1}, "tasks": {"chart_to_table": 1}}
     )
     manifest = generate(resolved, str(tmp_path / "ds"), workers=1)
-    stats = json.loads((tmp_path / "ds" / "stats" / "train-000000.json").read_text())
+    stats = json.loads((tmp_path / "ds" / layout.STATS_FOLDER / "train-000000.json").read_text())
     assert stats["samples"] == 1
     assert stats["attempts"] == 2  # the sample that found the shard full, and no more
     assert manifest["drops"]["by_reason"] == {"shard_max_bytes": 5}

@@ -14,6 +14,7 @@ from factory.generate import generate
 from factory.dataset.verify import verify
 from factory.recipe import recipe_from_dict
 from factory.dataset.storage import PARTIAL_SUFFIX, Store
+from factory.dataset import layout
 
 RECIPE = {
     "name": "storage-test",
@@ -30,7 +31,7 @@ def shard_bytes(store: Store) -> dict[str, bytes]:
 
 
 def partials(store: Store) -> list[str]:
-    return [n for n in store.list() + store.list("stats") if n.endswith(PARTIAL_SUFFIX)]
+    return [n for n in store.list() + store.list(layout.STATS_FOLDER) if n.endswith(PARTIAL_SUFFIX)]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def commits(monkeypatch):
         assert temp.startswith(final + ".") and temp.endswith(PARTIAL_SUFFIX)
         assert self.exists(temp)
         if final.endswith(".tar") and self.exists(final):  # only a shard with no stats is redone
-            assert not self.exists(f"stats/{final[:-4]}.json"), f"complete {final} rendered again"
+            assert not self.exists(layout.stats_file(final[:-4])), f"complete {final} rendered again"
         events.append(final)
         real(self, temp, final)
 
@@ -76,18 +77,18 @@ def test_memory_url_gives_the_same_bytes_with_manifest_last(reference, memory_ur
     assert shard_bytes(store) == reference
     assert verify(store) == []
     assert partials(store) == []
-    assert commits[-1] == "manifest.json"
+    assert commits[-1] == layout.MANIFEST
     for name in reference:
-        assert commits.index(f"stats/{name[:-4]}.json") > commits.index(name)
-    assert commits.index("manifest.json") > max(commits.index(f"stats/{n[:-4]}.json") for n in reference)
+        assert commits.index(layout.stats_file(name[:-4])) > commits.index(name)
+    assert commits.index(layout.MANIFEST) > max(commits.index(layout.stats_file(n[:-4])) for n in reference)
 
 
 def test_memory_url_resume_redoes_only_the_unfinished_shard(reference, memory_url, commits):
     resolved = recipe_from_dict(RECIPE)
     generate(resolved, memory_url, workers=1)
     store = Store(memory_url)
-    store.remove("stats/val-000000.json")  # as if the run died between rename and stats
-    store.remove("manifest.json")
+    store.remove(layout.stats_file("val-000000"))  # as if the run died between rename and stats
+    store.remove(layout.MANIFEST)
     commits.clear()
     generate(resolved, memory_url, workers=1)
     assert [c for c in commits if c.endswith(".tar")] == ["val-000000.tar"]
@@ -107,7 +108,7 @@ def test_file_url_with_worker_processes_gives_the_same_bytes(reference, tmp_path
     store = Store(url)
     assert store.local
     assert shard_bytes(store) == reference
-    assert sorted(os.listdir(tmp_path / "ds" / "stats")) == ["train-000000.json", "val-000000.json"]
+    assert sorted(os.listdir(tmp_path / "ds" / layout.STATS_FOLDER)) == ["train-000000.json", "val-000000.json"]
     assert partials(store) == []
     assert main(["verify", url]) == 0
 
@@ -124,7 +125,7 @@ def test_shards_written_where_the_driver_cannot_see_them_are_an_error(tmp_path, 
     monkeypatch.setattr("factory.generate.make_executor", lambda *a, **k: NodeLocal(1))
     with pytest.raises(FactoryError, match=r"2 shard\(s\) were rendered but are missing .*object storage"):
         generate(recipe_from_dict(RECIPE), str(tmp_path / "ds"), workers=1)
-    assert not (tmp_path / "ds" / "manifest.json").exists()
+    assert not (tmp_path / "ds" / layout.MANIFEST).exists()
 
 
 class _RefusingFile:

@@ -22,12 +22,13 @@ from factory.loaders import open_dataset
 torch = pytest.importorskip("torch")
 
 from factory.torch_data import Collate, GeneratedDataset, make_loader  # noqa: E402
+from factory.dataset import layout
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _all_keys(path: Path, split: str | None = None) -> list[str]:
-    manifest = json.loads((path / "manifest.json").read_text())
+    manifest = json.loads((path / layout.MANIFEST).read_text())
     keys = []
     for entry in manifest["shards"]:
         if split is None or entry["split"] == split:
@@ -126,7 +127,7 @@ def test_loader_batches_real_samples(chart_dataset):
 def test_generated_on_the_fly_equals_the_written_dataset(chart_dataset, chart_recipe):
     """Same recipe and seed, rendered in 2 DataLoader workers: same keys, same bytes, no disk."""
     written = {}
-    manifest = json.loads((chart_dataset / "manifest.json").read_text())
+    manifest = json.loads((chart_dataset / layout.MANIFEST).read_text())
     for entry in manifest["shards"]:
         with tarfile.open(chart_dataset / entry["name"]) as tar:
             for member in tar:

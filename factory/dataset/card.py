@@ -1,4 +1,6 @@
-"""The dataset card: README.md beside manifest.json, written with every dataset.
+"""The dataset card: README.md beside manifest.json (in the dataset's hidden folder), written
+with every dataset. Its YAML header is a Hugging Face dataset card's: licence fields, the
+features every sample has, split sizes, and the shards of each split.
 
 A person who finds the folder (or its copy on a hub) learns from it what it holds, how it was
 made and how to remake it byte for byte, how to load it, and what licences touch it. Everything
@@ -110,7 +112,11 @@ ENV.filters.update(md=md, md_cell=md_cell, yaml=yaml_str, py=py_str, sh=shlex.qu
 TEMPLATE = ENV.from_string(
     """---
 pretty_name: {{ name | yaml }}
-license: other
+license: {{ license.license }}
+{% if license.license == "other" %}
+license_name: {{ license.license_name }}
+license_link: {{ license.license_link | yaml }}
+{% endif %}
 task_categories:
 - image-to-text
 tags:
@@ -119,6 +125,26 @@ tags:
 - render-factory
 size_categories:
 - {{ size_category }}
+dataset_info:
+  features:
+  - name: {{ image_format }}
+    dtype: image
+  - name: txt
+    dtype: string
+  - name: json
+    dtype: json
+  - name: __key__
+    dtype: string
+  - name: __url__
+    dtype: string
+  splits:
+{% for split in splits %}
+  - name: {{ split }}
+    num_bytes: {{ split_bytes[split] }}
+    num_examples: {{ by_split[split] }}
+{% endfor %}
+  download_size: {{ total_bytes }}
+  dataset_size: {{ total_bytes }}
 configs:
 - config_name: default
   data_files:
@@ -174,9 +200,14 @@ image contradicts its targets: {{ drop_summary }}.
 No attempt was dropped while rendering.
 {% endif %}
 
-Files beside this card: `{{ files.manifest }}` (counts, versions, every shard's size and sha256),
+The shards are alone in the dataset folder, so that every reader that takes a whole folder reads
+them and nothing else; everything else is in its hidden folder `{{ files.meta }}/`: this card,
+`{{ files.manifest }}` (counts, versions, every shard's size and sha256),
 `{{ files.recipe }}` (the fully resolved recipe), `{{ files.index }}` and `{{ files.split_index }}`
-(wids shard indexes), `{{ files.stats }}/` (per-shard stats: timings, drops with examples).
+(wids shard indexes), `{{ files.stats }}/` (per-shard stats: timings, drops with examples). To put
+the folder on the Hugging Face Hub as it is, upload this card as its `README.md` (paths in its
+header are relative to the shards); `render-factory export {{ folder | sh }} --to parquet` writes a
+Parquet copy with a card and a config per task.
 
 ## How it was made
 
@@ -213,6 +244,8 @@ workers or the executor: compare the `sha256` of each shard in the two `{{ files
 
 ## How to load it
 
+Every reader takes the folder itself, as its own documentation says.
+
 With [webdataset](https://github.com/webdataset/webdataset):
 
 ```python
@@ -224,24 +257,36 @@ DATA = {{ folder | py }}
 {% endfor %}
 ```
 
-With Hugging Face `datasets`:
+With Hugging Face `datasets` (splits from the shard names) or Ray Data:
 
 ```python
 from datasets import load_dataset
 
 DATA = {{ folder | py }}
-ds = load_dataset("webdataset", data_files={ {% for split in splits %}"{{ split }}": f"{DATA}/{{ split }}-*.tar"{{ ", " if not loop.last }}{% endfor %} })
+ds = load_dataset("webdataset", data_dir=DATA)  # or load_dataset(DATA)
+
+import ray
+
+rows = ray.data.read_webdataset(DATA)
+```
+
+With [wids](https://github.com/webdataset/webdataset) (indexed access):
+
+```python
+import wids
+
+DATA = {{ folder | py }}
+indexed = wids.ShardListDataset(DATA + "/{{ files.meta }}/shardindex-{{ splits[0] }}.json")
 ```
 
 With Render Factory's own loader (exact or resampled epochs, split across ranks and DataLoader
 workers, seeded shuffling; torch is optional):
 
 ```python
-from factory.loaders import open_dataset, hf_data_files
+from factory.loaders import open_dataset
 
 DATA = {{ folder | py }}
 ds = open_dataset(DATA, split="{{ splits[0] }}", shuffle=1000, seed=0)  # samples: {"key", "image", "text", "meta"}
-files = hf_data_files(DATA)  # split -> shard paths, for load_dataset("webdataset", data_files=files)
 
 # with torch: batches of images of different sizes
 from factory.torch_data import make_loader
@@ -333,8 +378,11 @@ def render_card(manifest: dict[str, Any], folder: str) -> str:
         corpus="html_corpus" in (manifest.get("generators") or ()),
         fonts=FONTS,
         variable_fields=", ".join(f"`{f}`" for f in VARIABLE_FIELDS),
-        files={"recipe": layout.RECIPE, "manifest": layout.MANIFEST, "stats": layout.STATS_FOLDER,
+        files={"recipe": layout.RECIPE, "manifest": layout.MANIFEST, "stats": layout.STATS_FOLDER, "meta": layout.META,
                "index": layout.SHARD_INDEX, "split_index": layout.split_index("<split>")},
+        license=manifest.get("card") or {"license": "other", "license_name": "render-factory-synthetic", "license_link": "README.md#licence"},
+        split_bytes={split: sum(s.get("bytes", 0) for s in shards if s.get("split") == split) for split in splits},
+        total_bytes=sum(s.get("bytes", 0) for s in shards),
         holdout_md=card_markdown(manifest),
     )
 

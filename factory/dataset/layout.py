@@ -1,15 +1,21 @@
 """Where every file of a dataset lives: the one module that knows the folder's layout.
 
 Every part that writes or reads a dataset (generate, resume, verify, the loaders, the card, the
-tools) asks this module for names, so moving files (e.g. the manifest and stats out of the way of
-readers that take every file in the folder) is a change here alone. Names are relative to the
-dataset folder, with '/' separators.
+tools) asks this module for names. Names are relative to the dataset folder, with '/' separators.
 
-What the factory writes there, and nothing else:
-- shards `<split>-<number>.tar`;
-- the fully resolved recipe, the manifest, the wids shard indexes (one for all shards, one per
-  split), the dataset card;
-- one stats file per shard (its completion marker);
+Readers that take every file of a folder must see shards alone: Ray's `read_webdataset(DIR)`
+opens every file whose path (relative to DIR) does not start with '.' or '_', and Hugging Face's
+`load_dataset("webdataset", data_dir=DIR)` and `load_dataset(DIR)` take every file whose name
+holds a split word (`stats/train-000000.json`, `shardindex-train.json`), skipping only paths
+with a part that starts with '.' or '__'. So everything that is not a shard lives in the hidden
+folder META (a '.' satisfies both), the card included: a `README.md` beside the shards is read by
+Ray as a shard. (`render-factory export --to parquet` writes the Hub's README.md where a Hub
+folder wants it.)
+
+What the factory writes in a dataset folder, and nothing else:
+- shards `<split>-<number>.tar` (split names from SPLIT_NAMES);
+- in META: the fully resolved recipe, the manifest, the wids shard indexes (one for all shards,
+  one per split), the dataset card, and one stats file per shard (its completion marker);
 - its marker file, written before anything else, which proves the folder was made by the factory
   and for which recipe (the recipe's sha256);
 - a lock file (local folders) or a lease object (object storage): one writer per dataset;
@@ -23,19 +29,26 @@ import posixpath
 import re
 import secrets
 
-SPLITS = ("train", "val", "test")
-MANIFEST = "manifest.json"
-RECIPE = "recipe.yaml"
-CARD = "README.md"
-SHARD_INDEX = "shardindex.json"
-STATS_FOLDER = "stats"
+# Split names a recipe may use, each one Hugging Face recognises from a file name
+# (`val-000000.tar` and `validation-000000.tar` both load as its "validation" split).
+SPLIT_NAMES = ("train", "validation", "val", "test")
+SPLITS = SPLIT_NAMES
+META = ".render-factory"
+MANIFEST = f"{META}/manifest.json"
+RECIPE = f"{META}/recipe.yaml"
+CARD = f"{META}/README.md"
+SHARD_INDEX = f"{META}/shardindex.json"
+STATS_FOLDER = f"{META}/stats"
 MARKER = ".render-factory.json"
 LOCK = ".render-factory.lock"
 LEASE = ".render-factory-lease.json"
 TEMP_SUFFIX = ".partial"
+# Where render-factory before 0.2 kept them, beside the shards (see `legacy_names`).
+LEGACY_NAMES = ("manifest.json", "recipe.yaml", "README.md", "shardindex.json", "stats")
 
-SHARD_NAME = re.compile(r"(train|val|test)-(\d{6})")
-SHARD_FILE = re.compile(r"(train|val|test)-(\d{6})\.tar")
+_SPLIT = "|".join(SPLIT_NAMES)
+SHARD_NAME = re.compile(rf"({_SPLIT})-(\d{{6}})")
+SHARD_FILE = re.compile(rf"({_SPLIT})-(\d{{6}})\.tar")
 RUN_TOKEN = re.compile(r"[0-9a-f]{12}")
 TEMP_FILE = re.compile(r"(?P<final>.+)\.(?P<run>[0-9a-f]{12})-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
 
@@ -50,7 +63,7 @@ def stats_file(shard_name: str) -> str:
 
 
 def split_index(split: str) -> str:
-    return f"shardindex-{split}.json"
+    return f"{META}/shardindex-{split}.json"
 
 
 def index_files(splits: list[str]) -> list[str]:
@@ -64,7 +77,7 @@ def index_url(index: str, shard: str) -> str:
 
 def temp_folders() -> tuple[str, ...]:
     """Folders in which the factory writes temporary files."""
-    return ("", STATS_FOLDER)
+    return ("", META, STATS_FOLDER)
 
 
 def new_run_token() -> str:
@@ -90,10 +103,34 @@ def shard_name_of(filename: str) -> str:
     return filename[: -len(".tar")]
 
 
-def root_of(manifest_location: str) -> str:
-    """The dataset folder of a manifest given by its path or URL."""
-    head, sep, _ = manifest_location.rstrip("/").rpartition("/")
-    return head if sep else "."
+def root_of(meta_file: str) -> str:
+    """The dataset folder of a manifest or shard index given by its path or URL (in META, or
+    beside the shards in a dataset of the old layout)."""
+    head, sep, _ = meta_file.rstrip("/").rpartition("/")
+    head = head if sep else "."
+    folder, sep, last = head.rpartition("/")
+    if last == META:
+        return folder if sep else "."
+    return head
+
+
+def legacy_names(names: list[str]) -> list[str]:
+    """The names among a folder's top-level `names` that only a dataset of the old layout holds
+    there (manifest, recipe, card, indexes and stats beside the shards)."""
+    return [n for n in names if n in LEGACY_NAMES or (n.startswith("shardindex-") and n.endswith(".json"))]
+
+
+def legacy_message(where: str) -> str:
+    return (
+        f"'{where}' is a dataset of render-factory's old layout (manifest.json, stats and card beside the shards, "
+        f"where Ray and Hugging Face read them as shards); this version keeps them in {META}/: "
+        "generate it again into a new folder (open_dataset still reads the old one)"
+    )
+
+
+def is_reader_visible(name: str) -> bool:
+    """Whether Ray's read_webdataset or Hugging Face's data_dir would take top-level `name` as data."""
+    return not (name.startswith(".") or name.startswith("_"))
 
 
 def printable(name: str) -> str:

@@ -71,6 +71,8 @@ def build_manifest(
         "members": [recipe.image.format, "txt", "json"],
         "tasks": sorted(resolved.task_weights),
         "generators": sorted(resolved.generator_options),
+        "profiles": {task: resolved.task_profiles.get(task, "native") for task in sorted(resolved.task_weights)},
+        "budgets": {task: b.model_dump(mode="json", exclude_none=True) for task, b in sorted(resolved.task_budgets.items())},
         "samples": {
             "planned": sum(s.samples for s in plan),
             "total": total,
@@ -87,6 +89,7 @@ def build_manifest(
             {"name": s["shard"], "split": s["split"], "samples": s["samples"], "bytes": s["bytes"], "sha256": s["sha256"]}
             for s in sorted(stats, key=lambda s: s["index"])
         ],
+        "card": recipe.card.model_dump(mode="json"),
         **holdout,
     }
 

@@ -1,9 +1,10 @@
 """Whose folder an output is, and who is writing it now.
 
-Output safety: `generate` writes only into a new or empty folder, a folder it made itself (its
-marker file, written before anything else, carries the recipe's sha256) for this very recipe, or
-a folder holding this very `recipe.yaml` (datasets made before markers existed). Anything else is
-refused with one line before a byte is written, so no user file is ever overwritten or removed.
+Output safety: `generate` writes only into a new or empty folder, or a folder it made itself (its
+marker file, written before anything else, carries the recipe's sha256) for this very recipe.
+Anything else is refused with one line before a byte is written, so no user file is ever
+overwritten or removed; so is a dataset of the old layout (manifest and stats beside the shards),
+which this version would leave half in one layout, half in the other.
 
 One writer per dataset: a local folder is locked with `flock` on its lock file, held for the
 whole run and released by the kernel when the process ends however it ends (kill -9 included).
@@ -81,6 +82,8 @@ def check_output(store: Store, recipe_yaml: str) -> bool:
     if not names:
         return False
     digest = recipe_digest(recipe_yaml)
+    if layout.legacy_names(names) and (layout.MARKER in names or "recipe.yaml" in names):
+        raise FactoryError(layout.legacy_message(out) + "; nothing was touched")
     if layout.MARKER in names:
         found = marker_digest(store)
         if found is None:
@@ -89,10 +92,6 @@ def check_output(store: Store, recipe_yaml: str) -> bool:
                 "choose another --out, or delete that folder to start over"
             )
         if found == digest:
-            return True
-        raise _different_recipe(out)
-    if layout.RECIPE in names:
-        if _same_text(store, layout.RECIPE, recipe_yaml):
             return True
         raise _different_recipe(out)
     raise FactoryError(
@@ -110,14 +109,6 @@ def _different_recipe(out: str) -> FactoryError:
         f"'{out}' already holds a dataset made from a different recipe; nothing was touched: "
         "choose another --out, or delete that folder to start over"
     )
-
-
-def _same_text(store: Store, name: str, text: str) -> bool:
-    data = text.encode("utf-8")
-    try:
-        return store.size(name) == len(data) and store.read_bytes(name) == data
-    except OSError:
-        return False
 
 
 def write_marker(store: Store, digest: str) -> None:

@@ -12,8 +12,9 @@ Every problem is one line; nothing here raises on a malformed file, and nothing 
 - Every stats file: readable, for a listed shard, agreeing with its manifest entry.
 - The totals: samples per split, per task and per split and task, and drops, as the stats add up.
 - The wids indexes: each as the manifest implies.
-- Strays: temporary files (of any run), shards not in the manifest, stats of unlisted shards; and
-  a run writing the dataset right now.
+- Strays: temporary files (of any run), shards not in the manifest, stats of unlisted shards,
+  any other file beside the shards (readers that take the whole folder would read it as a shard);
+  and a run writing the dataset right now. A dataset of the old layout is one line saying so.
 """
 
 from __future__ import annotations
@@ -134,10 +135,21 @@ class _Check:
         except OSError as exc:
             self.problem(f"cannot read '{store.url}': {exc}")
             return
+        top = [n.rsplit("/", 1)[-1] for n in store.list()]
+        if layout.legacy_names(top) and not store.exists(layout.MANIFEST):
+            self.problem(layout.legacy_message(store.url))
+            return
         busy = writer_active(store)
         if busy:
             self.problem(f"{busy} is writing this dataset now: verify it once that run is done")
         self.strays()
+        for name in top:
+            if layout.is_reader_visible(name) and not name.endswith(".tar") and layout.temp_owner(name) is None:
+                self.problem(
+                    f"{layout.printable(name)}: not a shard, beside the shards, where readers that take the whole folder "
+                    "(Ray read_webdataset, Hugging Face data_dir) read it as one: move it out of the dataset folder",
+                    "not a shard",
+                )
         recipe_sha = self.recipe()
         manifest = self.manifest()
         if manifest is None:

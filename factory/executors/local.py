@@ -15,17 +15,18 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 
-from factory.errors import FactoryError
-from factory.executors import worker
-from factory.plan import ShardPlan
 from factory.dataset.ownership import recipe_digest
 from factory.dataset.shards import is_complete
 from factory.dataset.storage import Store
+from factory.errors import FactoryError
+from factory.executors import worker
+from factory.plan import ShardPlan
 from factory.recipe import recipe_from_dict
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,37 @@ def _render_in_worker(recipe_data: dict[str, Any], out_url: str, shard: ShardPla
     return worker.render_shard(recipe_data, out_url, shard, _report, run)
 
 
+@contextmanager
+def _interrupt_between_samples(on_samples: Callable[[int], None]) -> Iterator[Callable[[int], None]]:
+    """Ctrl-C in a run drawn in this process takes effect after the sample being drawn. Raised
+    where the signal lands, KeyboardInterrupt can surface inside a C extension as another error
+    (Agg turned one into "ValueError: Invalid bounding box"): the run then died with a traceback
+    instead of stopping cleanly. A second Ctrl-C stops at once."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield on_samples  # SIGINT ignored or handled by our caller: theirs to decide
+        return
+    pending = threading.Event()
+
+    def on_sigint(signum, frame):
+        if pending.is_set():
+            raise KeyboardInterrupt
+        pending.set()
+        log.info("interrupted: stopping after this sample (Ctrl-C again to stop now)")
+
+    def progress(n: int) -> None:
+        on_samples(n)
+        if pending.is_set():
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield progress
+        if pending.is_set():  # the signal came after the last sample
+            raise KeyboardInterrupt
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class LocalExecutor:
     name = "local"
 
@@ -100,8 +132,9 @@ class LocalExecutor:
     def _run_inline(self, recipe_data, store, shards, on_samples):
         results = []
         try:
-            for shard in shards:
-                results.append(worker.render_shard(recipe_data, store.url, shard, on_samples, store.run))
+            with _interrupt_between_samples(on_samples) as progress:
+                for shard in shards:
+                    results.append(worker.render_shard(recipe_data, store.url, shard, progress, store.run))
         except KeyboardInterrupt:
             store.remove_partials()
             raise

@@ -32,7 +32,7 @@ from factory.generators.doc_content import GENRES, Content, DocWriter, Room, doc
 from factory.generators.doc_locale import LOCALES, doc_locale
 from factory.generators.doc_style import HANDWRITING, LAYOUTS, check_contrast, choose_handwriting, sample_style
 from factory.generators.page_fonts import check_glyphs, installed_fonts
-from html_templates import TEMPLATE_DIR
+from factory.generators.user_templates import TemplatesOption, loader
 
 __all__ = ["GENRES", "LAYOUTS", "DocumentSource", "DocumentsGenerator", "DocumentsOptions"]
 
@@ -46,7 +46,8 @@ RESERVED_LINES = {"invoice": 24, "receipt": 0, "purchase_order": 27, "statement"
                   "letter": 22, "paper": 0}
 
 
-class DocumentsOptions(Options):
+class DocumentsOptions(TemplatesOption):
+    TEMPLATE_PREFIXES = ("documents/",)
     genres: list[str] = Field(default_factory=lambda: list(GENRES), description="genres to draw from")
     locales: list[str] = Field(default_factory=lambda: list(LOCALES), description="locales (names, addresses, formats, labels)")
     papers: list[str] = Field(default_factory=lambda: ["a4", "letter"], description="sheet sizes: a4, letter")
@@ -108,10 +109,10 @@ class DocumentSource:
     javascript: bool = False
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+@functools.lru_cache(maxsize=4)
+def environment(templates: str | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=loader(templates),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -137,8 +138,9 @@ def _cased(labels: dict[str, str], case: str) -> dict[str, str]:
     return {k: v if "{}" in v else v.upper() for k, v in labels.items()}
 
 
-def render_document(genre: str, layout: str, content: Content, style: dict[str, Any], loc, labels: dict[str, str]) -> str:
-    env = environment()
+def render_document(genre: str, layout: str, content: Content, style: dict[str, Any], loc, labels: dict[str, str],
+                    templates: str | None = None) -> str:
+    env = environment(templates)
     context = {"f": content.fields, "v": content.view, "s": style, "L": labels, "layout": layout, "genre": genre, "loc": loc}
     body = env.get_template(f"documents/{genre}.html").render(**context)
     css = env.get_template("documents/base.css").render(**context).strip() + "\n\n" + \
@@ -202,7 +204,7 @@ class DocumentsGenerator(Generator):
             values = "".join(str(item["value"]) for item in content.fields["fields"])
             choose_handwriting(r, style, locale, values)
         check_contrast(style)
-        html = render_document(genre, layout, content, style, loc, writer.L)
+        html = render_document(genre, layout, content, style, loc, writer.L, opts.templates)
         families = style["font_families"]
         stacks = [tuple(families["body"]), tuple(families["heading"])]
         if genre == "receipt":

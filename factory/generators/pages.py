@@ -27,12 +27,14 @@ from factory.generators.page_components import ARCHETYPES, COMPONENT_KINDS, Comp
 from factory.generators.page_fonts import check_glyphs
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer
 from factory.generators.page_theme import VIEWPORTS, sample_theme
+from factory.generators.user_templates import TemplatesOption, loader
 from html_templates import TEMPLATE_DIR
 
 __all__ = ["ARCHETYPES", "COMPONENT_KINDS", "PageSource", "PagesGenerator", "PagesOptions", "portable_html", "render_page"]
 
 
-class PagesOptions(Options):
+class PagesOptions(TemplatesOption):
+    TEMPLATE_PREFIXES = ("components/", "archetypes/", "css/", "page.html", "macros.html")
     archetypes: list[str] = Field(default_factory=lambda: list(ARCHETYPES), description="archetypes to draw from")
     viewports: list[Literal["desktop", "tablet", "mobile"]] = Field(
         default_factory=lambda: ["desktop", "tablet", "mobile"], description="viewport classes to draw from"
@@ -78,10 +80,10 @@ class PageSource:
     components: list[dict[str, Any]] = field(default_factory=list)
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+@functools.lru_cache(maxsize=4)
+def environment(templates: str | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=loader(templates),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -128,9 +130,10 @@ def _layout_css() -> frozenset[str]:
     return frozenset(p.stem.removeprefix("layout_") for p in (TEMPLATE_DIR / "css").glob("layout_*.css"))
 
 
-def render_page(composition: Composition, theme: dict[str, Any], page: dict[str, Any]) -> str:
-    """The page's HTML: components rendered into the archetype's layout, with the CSS they use."""
-    env = environment()
+def render_page(composition: Composition, theme: dict[str, Any], page: dict[str, Any], templates: str | None = None) -> str:
+    """The page's HTML: components rendered into the archetype's layout, with the CSS they use
+    (`templates`: the user's folder, which shadows built-in templates)."""
+    env = environment(templates)
     common = {"t": theme}
     parts: dict[str, Markup] = {}
     kinds: list[str] = []
@@ -188,7 +191,7 @@ class PagesGenerator(Generator):
             "title": f"{composition.title} | {composer.brand}" if composition.title != composer.brand else composer.brand,
             "body_class": f"theme-{theme['mode']} page-{archetype.replace('_', '-')}",
         }
-        html = render_page(composition, theme, page)
+        html = render_page(composition, theme, page, opts.templates)
         families = theme["font_families"]
         check_glyphs(html, tuple(families["body"]), tuple(families["heading"]))
         components = [comp.summary(slot) for slot, comps in composition.slots.items() for comp in comps]

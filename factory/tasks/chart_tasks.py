@@ -15,7 +15,7 @@ from factory.engine_code import chart_code, code_prompt
 from factory.components import Options, Render, Targets, Task
 from factory.tasks.chart_qa import chart_view, make_qa
 from factory.tasks.chart_questions import chart_facts, drawn_view, make_questions
-from factory.tasks.deplot import clean, linearize
+from factory.tasks.deplot import bare_number, clean, linearize, linearize_published
 
 DEPLOT_PROMPT = "Generate underlying data table of the figure below:"
 CODE_PROMPT = "Write the Python Matplotlib code that draws this chart."
@@ -121,9 +121,14 @@ class ChartToTable(_ChartTask):
     """DePlot: chart image -> linearized data table."""
 
     name = "chart_to_table"
+    profiles = ("native", "deplot")
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         extra = self.secondary(source, rng, render)
+        if self.profile == "deplot":  # json keeps the native table beside it
+            elements = render.facts.get("elements") or {}
+            header = table_header(source, elements, self.options.headers) if elements else None
+            return Targets(linearize_published(source.table, header), DEPLOT_PROMPT, extra)
         return Targets(extra["table"], DEPLOT_PROMPT, extra)
 
 
@@ -141,6 +146,7 @@ class ChartQA(_ChartTask):
     """Chart question answering: the prompt is the first question, `txt` its answer."""
 
     name = "chart_qa"
+    profiles = ("native", "chartqa")
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         extra = self.secondary(source, rng, render)
@@ -151,4 +157,6 @@ class ChartQA(_ChartTask):
         first = extra["qa"][0]
         if self.options.rationale and "rationale" in first:
             return Targets(first["rationale"], first["question"], extra)
+        if self.profile == "chartqa":  # bare numbers, as ChartQA's answers are; json keeps the native ones
+            return Targets(bare_number(first["answer"]), first["question"], extra)
         return Targets(first["answer"], first["question"], extra)

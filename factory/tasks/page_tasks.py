@@ -28,8 +28,14 @@ from factory.components import Options, Render, Targets, Task
 from factory.errors import Dropped
 from factory.generators.pages import portable_html
 from factory.generators.table_layouts import table_target
+from factory.tasks.budget import Budget, BudgetOptions
+from factory.tasks.design2code import placeholder_pictures, prune_css
 from factory.tasks.budgeted_crop import budgeted_region, draw_region
 from factory.tasks.simplified_html import simplify, text_spans
+from factory.tasks.subtree import draw_box, largest_subtree
+
+# The pix2struct profile's budget when the recipe gives none: about 512 T5 tokens of simplified HTML.
+PIX2STRUCT_BUDGET = BudgetOptions(max_chars=2048, policy="crop")
 
 OVERFLOW_TOLERANCE = 2.0  # px; text boxes are outward-rounded, and glyph overhang is normal
 # A text range's box is the font's content area (ascent + descent: 1.36 em for Noto), which is
@@ -122,27 +128,45 @@ class ScreenshotToHtmlOptions(Options):
 
 class ScreenshotToHtml(Task):
     """txt = the page's HTML, pictures referenced by file name (see pages.portable_html); a
-    corpus page's sanitized HTML (its `target_html`)."""
+    corpus page's sanitized HTML (its `target_html`).
+
+    Profile `design2code`: Design2Code's form, a page that renders alone: every picture is one small
+    self-contained placeholder (drawn in the image too: the page is rendered with it), and the
+    stylesheet keeps only the rules that match an element of the page (factory/tasks/design2code.py)."""
 
     name: ClassVar[str] = "screenshot_to_html"
     generator: ClassVar[str] = "pages"
     generators: ClassVar[tuple[str, ...]] = ("pages", "html_corpus")
     options_model: ClassVar[type[Options]] = ScreenshotToHtmlOptions
+    profiles: ClassVar[tuple[str, ...]] = ("native", "design2code")
+
+    def prepare(self, source: Any, rng: np.random.Generator) -> Any:
+        if self.profile == "design2code":
+            import dataclasses
+
+            return dataclasses.replace(source, html=placeholder_pictures(source.html))
+        return source
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         _require_whole_page(render)
         if _checks_layout(source):
             check_text_fits(render.facts["dom"], render.width)
             check_contrast(render)
-        html = getattr(source, "target_html", None) or portable_html(source.html)
+        secondary: dict[str, Any] = {"boxes": _boxes(render)}
+        if self.profile == "design2code":
+            html, secondary["css_rules_removed"] = prune_css(source.html, render.facts["dom"])
+        else:
+            html = getattr(source, "target_html", None) or portable_html(source.html)
         budget = getattr(self.options, "max_chars", None)
         if budget is not None and len(html) > budget:
             raise Dropped("html_over_budget", f"{len(html)} characters of HTML, budget {budget}")
-        return Targets(text=html, prompt=PROMPTS[self.name], secondary={"boxes": _boxes(render)})
+        return Targets(text=html, prompt=PROMPTS[self.name], secondary=secondary)
 
 
 class ScreenshotParsingOptions(Options):
-    masked: bool = Field(False, description="cover about `mask_fraction` of the text spans with solid boxes")
+    masked: bool | None = Field(
+        None, description="cover about `mask_fraction` of the text spans with solid boxes (default: on for the pix2struct profile)"
+    )
     mask_fraction: float = Field(0.5, gt=0, lt=1, description="share of text spans masked when masked is true")
     max_chars: int | None = Field(
         None, ge=8, description="Pix2Struct's budget: the target is the largest subtree whose simplified HTML fits "
@@ -152,48 +176,74 @@ class ScreenshotParsingOptions(Options):
 
 
 class ScreenshotParsing(Task):
-    """txt = Pix2Struct simplified HTML of what the screenshot shows (DESIGN.md section 6)."""
+    """txt = Pix2Struct simplified HTML of what the screenshot shows (DESIGN.md section 6).
+
+    Profile `pix2struct`, the paper's pretraining form: picture names keep their extension
+    (`img_src=logo.png`), the target is the largest subtree that fits the budget (the recipe's, else
+    PIX2STRUCT_BUDGET) with its box drawn on the screenshot, and masking is on by default. A budget
+    with policy `crop` does the same crop in the native form; `viewport` first keeps only the first
+    screen (image and target), then crops if needed."""
 
     name: ClassVar[str] = "screenshot_parsing"
     generator: ClassVar[str] = "pages"
     generators: ClassVar[tuple[str, ...]] = ("pages", "html_corpus")
     options_model: ClassVar[type[Options]] = ScreenshotParsingOptions
+    profiles: ClassVar[tuple[str, ...]] = ("native", "pix2struct")
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         opts: ScreenshotParsingOptions = self.options  # type: ignore[assignment]
+        pix2struct = self.profile == "pix2struct"
+        max_chars = getattr(opts, "max_chars", None)
+        if self.budget is not None or not pix2struct:
+            budget = self.budget
+        else:  # the profile's budget: the option's characters, else PIX2STRUCT_BUDGET
+            budget = Budget(BudgetOptions(max_chars=max_chars, policy="crop") if max_chars else PIX2STRUCT_BUDGET)
         dom = render.facts["dom"]
+        image: Image.Image | None = None
         bounds = (render.width, render.height)
         if _checks_layout(source):
             check_text_fits(dom, render.width)
             check_contrast(render)
         secondary: dict[str, Any] = {"boxes": _boxes(render)}
-        image = None
-        budget = getattr(opts, "max_chars", None)
-        if budget is not None:
-            region = budgeted_region(dom, bounds, budget)
+        span_root = dom
+        if max_chars is not None and budget is None:  # the option alone: the budgeted region, outlined
+            region = budgeted_region(dom, bounds, max_chars)
             if region is None:
-                raise Dropped("parse_over_budget", f"no visible subtree fits in {budget} characters")
-            text, dom = region.text, region.node  # masks, below, cover the region's spans only
+                raise Dropped("parse_over_budget", f"no visible subtree fits in {max_chars} characters")
+            text, span_root = region.text, region.node  # masks, below, cover the region's spans only
             secondary["region"] = {"box": region.box, "whole_page": region.whole}
             if getattr(opts, "outline", True):
                 image = draw_region(_image(render), region.box)
         else:
-            text = simplify(dom, bounds)
+            if budget is not None and budget.policy == "viewport":
+                scale = render.width / max(1, source.viewport_width)
+                screen = min(render.height, int(round(source.viewport_height * scale)))
+                if screen < render.height:
+                    bounds = (render.width, screen)
+                    image = _image(render).crop((0, 0, render.width, screen))
+            text = simplify(dom, bounds, with_extension=pix2struct)
+            if text and budget is not None and budget.policy in ("crop", "viewport") and (pix2struct or not budget.fits(text)):
+                chosen = largest_subtree(dom, budget.fits, bounds, budget.length, with_extension=pix2struct)
+                if chosen is None:
+                    raise Dropped("over_budget", f"no element of the page fits {budget.limit} {budget.unit}")
+                text, span_root = chosen.text, chosen.node
+                secondary["subtree"] = {"box": chosen.box, "path": chosen.path, "length": budget.length(text), "unit": budget.unit}
         if not text:
             raise Dropped("empty_parse", "no visible text or named image in the capture")
-        if not opts.masked:
-            augmentation = {"kind": "region_outline", "box": secondary["region"]["box"]} if image is not None else None
-            return Targets(text=text, prompt=PROMPTS[self.name], secondary=secondary, image=image, augmentation=augmentation)
-        spans = text_spans(dom, bounds)
-        chosen = [span for span, u in zip(spans, rng.random(len(spans))) if u < opts.mask_fraction]
-        image = mask_spans(image if image is not None else _image(render), [span["box"] for span in chosen])
-        return Targets(
-            text=text,
-            prompt=PROMPTS["screenshot_parsing_masked"],
-            secondary=secondary,
-            image=image,
-            augmentation={"kind": "masked_text", "mask_fraction": opts.mask_fraction, "masked_spans": chosen},
-        )
+        masked = opts.masked if opts.masked is not None else pix2struct
+        prompt = PROMPTS[self.name]
+        augmentation = None
+        if masked:
+            spans = text_spans(span_root, bounds)
+            picked = [span for span, u in zip(spans, rng.random(len(spans))) if u < opts.mask_fraction]
+            image = mask_spans(image if image is not None else _image(render), [span["box"] for span in picked])
+            prompt = PROMPTS["screenshot_parsing_masked"]
+            augmentation = {"kind": "masked_text", "mask_fraction": opts.mask_fraction, "masked_spans": picked}
+        elif "region" in secondary and image is not None:
+            augmentation = {"kind": "region_outline", "box": secondary["region"]["box"]}
+        if "subtree" in secondary:
+            image = draw_box(image if image is not None else _image(render), secondary["subtree"]["box"])
+        return Targets(text=text, prompt=prompt, secondary=secondary, image=image, augmentation=augmentation)
 
 
 def mask_spans(image: Image.Image, boxes: list[list[float]], pad: int = 1) -> Image.Image:

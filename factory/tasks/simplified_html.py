@@ -29,15 +29,26 @@ Group = list  # items: str (text or image attributes) or nested Group
 EDGE_TOLERANCE = 2.0  # px a box may stick out of the image and still count as shown
 
 
-def image_name(attrs: dict[str, Any]) -> str:
-    """The picture's file name without extension: data-src-name, else the src path's last part."""
+MEDIA_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif", "image/svg+xml": "svg"}
+
+
+def image_name(attrs: dict[str, Any], with_extension: bool = False) -> str:
+    """The picture's file name: data-src-name, else the src path's last part; without its extension
+    (this project's native form) or, `with_extension`, with it as Pix2Struct writes it
+    (`img_src=py_logo.png`; a data: URI's media type gives the extension of a named picture)."""
     name = str(attrs.get("data-src-name") or "").strip()
-    if name:
-        return name
     src = str(attrs.get("src") or "").strip()
+    if name:
+        if not with_extension:
+            return name
+        media = src[5:].split(",", 1)[0].split(";", 1)[0].strip().lower() if src[:5].lower() == "data:" else ""
+        ext = MEDIA_EXTENSIONS.get(media) or posixpath.splitext(urlsplit(src).path)[1].lstrip(".").lower()
+        return f"{name}.{ext}" if ext else name
     if not src or src.startswith("data:"):
         return ""
     base = posixpath.basename(urlsplit(src).path)
+    if with_extension:
+        return base
     stem, dot, _ = base.rpartition(".")
     return stem if dot and stem else base
 
@@ -58,7 +69,7 @@ def shown(node: Node, bounds: tuple[float, float] | None = None) -> bool:
     return bool(node.get("visible")) and _inside(node.get("box"), bounds)
 
 
-def _build(node: Node, bounds: tuple[float, float] | None) -> Group | str | None:
+def _build(node: Node, bounds: tuple[float, float] | None, ext: bool = False) -> Group | str | None:
     tag = node.get("tag", "")
     if tag == "#text":
         text = (node.get("text") or "").strip()
@@ -68,7 +79,7 @@ def _build(node: Node, bounds: tuple[float, float] | None) -> Group | str | None
     own = False  # the node has content of its own (text or image attributes)
     if tag == "img" and shown(node, bounds):
         attrs = node.get("attrs") or {}
-        name, alt = image_name(attrs), str(attrs.get("alt") or "").strip()
+        name, alt = image_name(attrs, ext), str(attrs.get("alt") or "").strip()
         parts = ([f"img_src={name}"] if name else []) + ([f"img_alt={alt}"] if alt else [])
         if parts:
             items.append(" ".join(parts))
@@ -81,7 +92,7 @@ def _build(node: Node, bounds: tuple[float, float] | None) -> Group | str | None
             items.append(text)
             own = True
     for child in children:
-        item = _build(child, bounds)
+        item = _build(child, bounds, ext)
         if item is None:
             continue
         if isinstance(item, str):
@@ -100,13 +111,14 @@ def _write(item: Group | str) -> str:
     return "<" + " ".join(_write(part) for part in item) + ">"
 
 
-def simplify(dom: Node, bounds: tuple[float, float] | None = None) -> str:
+def simplify(dom: Node, bounds: tuple[float, float] | None = None, with_extension: bool = False) -> str:
     """The simplified HTML of `dom`; '' when nothing in it is visible.
 
     `bounds` = (width, height) of the image in the same pixels as the boxes: nodes outside it
-    count as hidden (for captures cut at a maximum height).
+    count as hidden (for captures cut at a maximum height). `with_extension`: picture names keep
+    their file extension (`img_src=py_logo.png`, the Pix2Struct paper's form).
     """
-    item = _build(dom, bounds)
+    item = _build(dom, bounds, with_extension)
     if item is None:
         return ""
     if isinstance(item, str):

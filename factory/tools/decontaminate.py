@@ -454,6 +454,7 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
     target.makedirs()
     if store.exists(RECIPE):  # the copy is a dataset of the same recipe: marker first, as generate does
         write_marker(target, recipe_digest(store.read_text(RECIPE)))
+    target.makedirs(layout.META)
     shards, by_split, by_task = [], Counter(), Counter()
     by_split_task: dict[str, Counter] = defaultdict(Counter)
     removed = 0
@@ -574,7 +575,7 @@ def cmd_decontaminate(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("decontaminate", help="find benchmark images, tables and questions in a dataset; optionally write a clean copy")
-    p.add_argument("dataset", help="dataset folder or URL (holds manifest.json)")
+    p.add_argument("dataset", help="dataset folder or URL")
     p.add_argument("--against", required=True, help="benchmark folder: images, CSV/TSV tables, JSON/JSONL questions, HTML")
     p.add_argument("--out", default="decontamination.json", help="JSON report (default: decontamination.json)")
     p.add_argument("--keys-out", help="offending keys, one a line (default: the report's path with .keys.txt)")

@@ -85,6 +85,8 @@ class RawSample:
 def load_manifest(dataset: str) -> tuple[Store, dict[str, Any]]:
     """The dataset's store and manifest; a one-line error when it is not a finished dataset."""
     store = Store(dataset)
+    if not store.exists(MANIFEST) and store.exists(layout.LEGACY_NAMES[0]):
+        raise FactoryError(layout.legacy_message(dataset))
     if not store.exists(MANIFEST):
         raise FactoryError(
             f"no {MANIFEST} in '{dataset}': give a dataset folder written by render-factory generate "
@@ -624,7 +626,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("preview", help="one self-contained HTML page of samples: images, targets, boxes, styles")
-    p.add_argument("dataset", help="dataset folder or URL (holds manifest.json)")
+    p.add_argument("dataset", help="dataset folder or URL")
     p.add_argument("--n", type=int, default=DEFAULT_N, help=f"samples to show, spread over the shards (default {DEFAULT_N})")
     p.add_argument("--task", action="append", help="show only this task (repeat or comma-separate for several)")
     p.add_argument("--split", action="append", help="show only this split (train, val, test; repeatable)")

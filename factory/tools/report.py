@@ -677,7 +677,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("report", help="HTML report of a dataset's make-up: tasks, styles, sizes, lengths, drops, duplicates, speed")
-    p.add_argument("dataset", help="dataset folder or URL (holds manifest.json)")
+    p.add_argument("dataset", help="dataset folder or URL")
     p.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
     p.add_argument("--max-samples", type=int, help="read at most this many samples, spread evenly over the shards")
     p.add_argument(

@@ -437,7 +437,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("score", help="score a model's predictions (JSONL of key, prediction) with each task's published metric")
     p.add_argument("predictions", help="JSONL file: one {\"key\": ..., \"prediction\": ...} object per line")
-    p.add_argument("--dataset", required=True, help="dataset folder or URL (holds manifest.json)")
+    p.add_argument("--dataset", required=True, help="dataset folder or URL")
     p.add_argument("--split", help="only these splits (comma-separated; default: every split that holds a predicted key)")
     p.add_argument("--tasks", help="only these tasks (comma-separated)")
     p.add_argument("--out", default="score.html", help="HTML page to write (default: score.html)")
