@@ -175,13 +175,26 @@ class _Spec:
             layer = self.values_layer(lab_enc.pop("x"), lab_enc.pop("y"), **lab_enc)
             if horizontal:
                 layer["mark"].update({"dy": 0, "dx": 4, "align": "left"})
+            if any(isinstance(v, (int, float)) and v < 0 for r in self.t.rows for v in r[1:]):
+                # a negative bar ends below (left of) its base: its label goes past that end, not onto the bar
+                below = {**json.loads(json.dumps(layer)), "name": "values_below"}  # layer names are unique; measured as values
+                below["mark"].update({"dx": -4, "align": "right"} if horizontal else {"dy": 3, "baseline": "top"})
+                layer["transform"], below["transform"] = [{"filter": "datum.v >= 0"}], [{"filter": "datum.v < 0"}]
+                layers.append(below)
             self_axis = layer
             layers.append(self_axis)
         elif self.s["value_labels"]:
             layers.append({"name": "values", "mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"])},
                            "encoding": {"x": enc["x"], "y": {**enc["y"], "bandPosition": 0.5} if horizontal else enc["y"],
                                         "text": {"field": "t"}, "detail": {"field": "s"}, "color": self.inside_text()}})  # fmt: skip
-            if not horizontal:
+            if not horizontal and stack == "zero":
+                # at the middle of its own segment (a stacked text sits at its segment's end, across the
+                # boundary); segments stack as the bars do: Vega-Lite's default order, series descending
+                layers[-1]["transform"] = [{"stack": "v", "groupby": ["l"], "sort": [{"field": "s", "order": "descending"}], "as": ["v0", "v1"]},
+                                           {"calculate": "(datum.v0 + datum.v1) / 2", "as": "vm"}]  # fmt: skip
+                layers[-1]["encoding"]["y"] = {**enc["y"], "field": "vm", "stack": None}
+                layers[-1]["mark"]["baseline"] = "middle"
+            elif not horizontal:
                 layers[-1]["encoding"]["y"] = {**enc["y"], "stack": stack}
                 layers[-1]["mark"]["baseline"] = "middle"
         return layers + self.reference(horizontal) + self.callout(horizontal)
@@ -345,7 +358,7 @@ class _Spec:
             top = {"facet": {"field": "s", "type": "nominal", "sort": None, "title": None}, "columns": cols,
                    "spec": {"width": self.facet_cells()[0], "height": self.facet_cells()[1],
                             "mark": self.mark("line", strokeWidth=self.s["line_width"]),
-                            "encoding": {"x": {**self.x_cat(None), "axis": {"labelAngle": -45, "labelOverlap": True}}, "y": {"field": "v", "type": "quantitative", "title": None, "axis": axis}, "description": {"field": "d"}}},
+                            "encoding": {"x": {**self.x_cat(None), "axis": {"labelAngle": -int(self.s.get("x_rotation", 0)), "labelOverlap": True}}, "y": {"field": "v", "type": "quantitative", "title": None, "axis": axis}, "description": {"field": "d"}}},
                    "resolve": {"scale": {"y": "independent"}}}  # fmt: skip
             layers = []
         else:
