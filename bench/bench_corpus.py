@@ -276,6 +276,7 @@ def _tree_rss(root_pid: int) -> tuple[int, int]:
 
 
 def bench_memory(args) -> None:
+    from factory.dataset.layout import MANIFEST
     from tests.corpus_pages import build_pages, write_jsonl
 
     base = Path(tempfile.mkdtemp(prefix="bench-corpus-mem-"))
@@ -306,7 +307,7 @@ def bench_memory(args) -> None:
         output = proc.communicate()[0].strip().splitlines()
         stop.set()
         sampler.join()
-        manifest = json.loads((out / "manifest.json").read_text())
+        manifest = json.loads((out / MANIFEST).read_text())
         print(f"  {scale:2d}x: {n} records, {manifest['samples']['total']} samples, {len(manifest['shards'])} shards in "
               f"{time.perf_counter() - start:.0f} s; peak RSS {peak[0] / 2**20:.0f} MiB "
               f"(Python processes {peak_python[0] / 2**20:.0f} MiB)   [{output[-1][:80] if output else ''}]")

@@ -69,7 +69,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     for axis, desc in doc_style.STYLE_AXES.items():
         print(f"  {axis:<16} {desc}")
     print("\nDocument locales:")
-    print("  " + ", ".join(doc_locale.LOCALES))
+    print("  " + ", ".join(doc_locale.SUPPORTED))
+    from factory.generators import chart_engines, locales
+
+    print("\nScripts (generators.*.locales; right-to-left marked <-; fonts from Debian's Noto packages):")
+    for script, code in locales.SCRIPT_LOCALES.items():
+        spec, codes = locales.SCRIPTS[script], [c for c, i in locales.LOCALES.items() if i.script == script]
+        arrow = " <-" if locales.info(code).rtl else ""
+        engines = ", ".join(e for e, scripts in chart_engines.ENGINE_SCRIPTS.items() if script in scripts)
+        print(f"  {script + arrow:<18} {', '.join(codes)}; font {spec.sans or 'DejaVu/Liberation/Noto'}; charts: {engines}")
     from factory.augment.options import OPS, PRESETS
 
     print("\nAugment presets (recipe augment.preset):")

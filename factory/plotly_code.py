@@ -134,7 +134,8 @@ class _Figure:
         lay = self.layout
         lay.setdefault("template", s["template"])
         lay.update({"width": spec.width_px, "height": spec.height_px, "autosize": False})
-        lay["font"] = {"family": s["font_family"], "size": self.font()}
+        family = f"{s['script_font']}, {s['font_family']}" if s.get("script_font") else s["font_family"]
+        lay["font"] = {"family": family, "size": self.font()}
         lay["separators"] = ".,"
         top = 30
         if self.t.title:

@@ -21,6 +21,7 @@ class Column:
     unit: str = ""  # the unit in the header, for reference ("USD bn", "%")
     decimals: int = 0  # digits after the point when the value is shown
     percent: bool = False  # shown with a trailing '%' ("12.5%")
+    digits: str = "latn"  # numbering system of the digits shown: latn, or arab, arabext, deva, beng, thai
 
 
 @dataclass
@@ -65,7 +66,10 @@ def clean_text(text: str) -> str:
 
 
 def format_value(value: Cell, column: Column) -> str:
-    """A cell as the chart shows it: fixed decimals, no thousands separators, '%' if a percent."""
+    """A cell as the chart shows it: fixed decimals, no thousands separators, '%' if a percent.
+
+    Native digits ('١٢.٥', '१२.५') replace 0-9 only: '.', '-' and '%' stay ASCII, so a DePlot
+    metric reads the cell with Python's float(), which takes any Unicode decimal digits."""
     if value is None:
         return ""
     if column.kind == "label" or isinstance(value, str):
@@ -73,7 +77,12 @@ def format_value(value: Cell, column: Column) -> str:
     text = f"{float(value):.{column.decimals}f}"
     if text.startswith("-") and float(text) == 0:
         text = text[1:]  # no "-0.0"
-    return text + ("%" if column.percent else "")
+    text += "%" if column.percent else ""
+    if column.digits != "latn":
+        from factory.generators.locales import to_digits
+
+        text = to_digits(text, column.digits)
+    return text
 
 
 def display_rows(table: Table) -> list[list[str]]:

@@ -45,13 +45,18 @@ class Problem:
     detail: str
 
 
-def ensure_glyphs(spec: Any, texts: list[str]) -> None:
-    """Switch to a font that draws every character, or drop: never tofu, never a silent fallback."""
+def ensure_glyphs(spec: Any, texts: list[str], shapes: bool = False) -> None:
+    """Switch to a font that draws every character, or drop: never tofu, never a silent fallback.
+
+    `shapes`: the engine shapes text (Plotly in Chromium), so Arabic, Hebrew, Indic and Thai may be
+    drawn; the spec's `script_font` (drawn before the family) then counts with it."""
     bad = _unshaped(texts)
-    if bad is not None:
+    if bad is not None and not shapes:
         raise Dropped("unsupported_script", f"{unicodedata.name(bad, hex(ord(bad)))} needs text shaping")
     family = spec.style["font_family"]
     missing = missing_glyphs(family, texts)
+    if spec.style.get("script_font"):
+        missing &= missing_glyphs(spec.style["script_font"], texts)
     if not missing:
         return
     for candidate in FALLBACK_FONTS:

@@ -374,21 +374,34 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
     slices) not inside their own mark: each is a text_overlap naming the labels."""
     spec = drawn.spec
     labels = [b for b in boxes if b.kind == "value" and b.index >= 0]
-    if not labels or not drawn.figure.axes:
+    if not drawn.figure.axes:
         return []
     ax = drawn.figure.axes[0]
     kind = spec.chart_type
     hit: list[int] = []
     shrink = 1.0
+    furniture: list[Problem] = []
+    if kind in ("line", "multi_line", "area"):  # the reference label: no data line through it (its own line runs under it)
+        for box in (b for b in boxes if b.kind == "reference"):
+            rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
+            for line in ax.get_lines():
+                if line.get_transform() is ax.transData and _segments_hit(rect, line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float)),
+                                                                         line.get_linewidth() * drawn.figure.dpi / 72.0 / 2):  # fmt: skip
+                    furniture.append(Problem("text_overlap", frozenset({"reference"}), f"a line crosses {box.text[:30]!r}", ("reference", "mark")))
+                    break
     for box in labels:
         rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
         if kind in ("line", "multi_line", "area"):
             for line in ax.get_lines():
-                # its own transform: a reference line (axhline) is in axes fractions along x
+                # each line in its own coordinates: a reference line (axhline) is x in axes fraction, y in data
                 points = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
                 pad = line.get_linewidth() * drawn.figure.dpi / 72.0 / 2
                 marker = line.get_markersize() * drawn.figure.dpi / 72.0 / 2 if line.get_marker() not in ("", "None", None) else 0.0
                 if _segments_hit(rect, points, pad):
+                    if line.get_transform() is not ax.transData and spec.style.get("reference_line", "none") != "none":
+                        furniture.append(Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses {box.text[:30]!r}",
+                                                 ("value", "reference")))  # fmt: skip
+                        continue
                     hit.append(box.index)
                     break
                 finite = points[np.isfinite(points).all(axis=1)]
@@ -413,8 +426,8 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
                     hit.append(box.index)
                     break
     if not hit:
-        return []
-    return [Problem("text_overlap", frozenset({"value"}), f"{len(hit)} value label(s) crossed by or spilling off a mark", ("value", "mark"), tuple(hit))]
+        return furniture
+    return furniture + [Problem("text_overlap", frozenset({"value"}), f"{len(hit)} value label(s) crossed by or spilling off a mark", ("value", "mark"), tuple(hit))]
 
 
 def _obb_corners(box: TextBox, shrink: float) -> np.ndarray:

@@ -131,7 +131,7 @@ def _page_html() -> str:
     script = "window.TEMPLATES = " + json.dumps(templates).replace("</", "<\\/") + ";"
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        "<style>html,body{margin:0;padding:0;background:transparent}#chart{position:absolute;left:0;top:0}</style>"
+        "<style>html,body{margin:0;padding:0;background:transparent}#chart{position:absolute;left:0;top:0}svg text{unicode-bidi:plaintext}</style>"
         f"<script>{bundle}</script><script>{script}</script></head><body><div id='chart'></div></body></html>"
     )
 
@@ -226,7 +226,7 @@ class PlotlyRenderer(ChromiumRenderer):
         from factory import images
 
         spec = source.copy()
-        legibility.ensure_glyphs(spec, chart_texts(spec))
+        legibility.ensure_glyphs(spec, chart_texts(spec), shapes=True)
         pixels = None
         for attempt in range(1, legibility.MAX_DRAWS + 1):
             fig, mark_meta = plotly_figure(spec)

@@ -285,13 +285,15 @@ def test_unreadable_theme_text_is_repaired(plotly_renderer, vega_renderer, monke
     assert "text_colours:ink" in render.facts["repairs"] and render.facts["quality"]["min_contrast"] >= 4.5
 
 
-MIXED = {"name": "engines", "seed": 12, "samples": 6, "shard": {"samples": 2}, "splits": {"train": 1.0},
+MIXED = {"name": "engines", "seed": 12, "samples": 8, "shard": {"samples": 2}, "splits": {"train": 1.0},
          "tasks": {"chart_to_table": 1, "chart_to_code": 1},
          "generators": {"charts": {"engines": {"matplotlib": 1, "plotly": 1, "vega_lite": 1}}}}  # fmt: skip
 
 
 def _digests(folder: Path) -> list[tuple[str, str]]:
-    manifest = json.loads((folder / "manifest.json").read_text())
+    from factory.dataset.layout import MANIFEST
+
+    manifest = json.loads((folder / MANIFEST).read_text())
     return [(s["name"], s["sha256"]) for s in manifest["shards"]]
 
 
@@ -310,6 +312,7 @@ def test_mixed_shards_are_byte_identical_for_1_and_2_workers_and_a_killed_run_re
     two workers, writes the very shards one worker wrote in one go."""
     import yaml
 
+    from factory.dataset.layout import MANIFEST, STATS_FOLDER
     from factory.generate import generate
 
     engines = set()
@@ -330,7 +333,7 @@ def test_mixed_shards_are_byte_identical_for_1_and_2_workers_and_a_killed_run_re
     deadline = time.monotonic() + 240
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if list((out / "stats").glob("*.json")) if (out / "stats").exists() else []:
+            if list((out / STATS_FOLDER).glob("*.json")) if (out / STATS_FOLDER).exists() else []:
                 if list(out.glob("*.partial")):  # one shard done, the next half written
                     break
             time.sleep(0.02)
@@ -338,8 +341,8 @@ def test_mixed_shards_are_byte_identical_for_1_and_2_workers_and_a_killed_run_re
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=60)
-    done = len(list((out / "stats").glob("*.json")))
-    assert 1 <= done < 3 and not (out / "manifest.json").exists()
+    done = len(list((out / STATS_FOLDER).glob("*.json")))
+    assert 1 <= done < 4 and not (out / MANIFEST).exists()
     generate(recipe_from_dict(MIXED), str(out), workers=2)
     assert _digests(out) == _digests(fresh_mixed)
     assert not list(out.glob("*.partial"))

@@ -46,6 +46,25 @@ ENGINE_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Scripts each engine draws correctly (`factory.generators.locales.SCRIPTS`). Matplotlib neither
+# shapes nor reorders text (Arabic letters would stand alone, Hebrew run left to right, Indic and
+# Thai marks sit wrong). Vega-Lite draws through resvg, measured against Chromium on the same
+# strings: Tamil vowel signs dropped (நாடு drawn நடு), Devanagari and Bengali conjuncts misplaced,
+# and Latin words inside Arabic or Hebrew fell back to an arbitrary bold italic face; Ethiopic has
+# no face among its fonts. Plotly draws in Chromium, which shapes every script (HarfBuzz).
+UNSHAPED_SCRIPTS = ("latin", "cyrillic", "greek", "han_simplified", "han_traditional", "japanese", "hangul", "georgian", "armenian")
+ENGINE_SCRIPTS: dict[str, tuple[str, ...]] = {
+    "matplotlib": UNSHAPED_SCRIPTS,
+    "plotly": UNSHAPED_SCRIPTS + ("ethiopic", "arabic", "persian", "hebrew", "devanagari", "bengali", "tamil", "thai"),
+    "vega_lite": UNSHAPED_SCRIPTS,
+}
+
+
+def engines_for_script(script: str, engines: dict[str, float]) -> dict[str, float]:
+    """The recipe's engines (and weights) that draw `script` correctly."""
+    return {name: weight for name, weight in engines.items() if script in ENGINE_SCRIPTS[name]}
+
+
 def engines_for(chart_type: str) -> list[str]:
     return [e for e in ENGINES if chart_type in ENGINE_TYPES[e]]
 

@@ -14,7 +14,7 @@ import functools
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -171,6 +171,22 @@ class ChartOptions(Options):
     width_px: tuple[int, int] = Field((480, 960), description="image width range in pixels")
     title_probability: float = Field(0.85, ge=0, le=1)
     value_label_probability: float = Field(0.4, ge=0, le=1)
+    locales: list[str] = Field(
+        default_factory=list,
+        description="locales drawn per sample (words, names, places, months, digits: render-factory list shows them); "
+        "empty = table.locale alone, as before",
+    )
+    digits: Literal["native", "western", "mixed"] = Field(
+        "native", description="values and labels in locales with native digits: native, western (0-9), or mixed (per sample)")
+
+    @field_validator("locales")
+    @classmethod
+    def _known_locales(cls, value: list[str]) -> list[str]:
+        from factory.generators.locales import LOCALES
+
+        if value:  # empty: table.locale alone
+            check_choices(value, LOCALES, "locale", "unsupported", "supported")
+        return list(dict.fromkeys(value))
 
     @field_validator("chart_types")
     @classmethod
@@ -240,6 +256,19 @@ class ChartOptions(Options):
             self.chart_types = kept
             if not explicit:
                 self.model_fields_set.discard("chart_types")  # still the default, narrowed
+        return self
+
+    @model_validator(mode="after")
+    def _engines_draw_scripts(self) -> "ChartOptions":
+        from factory.generators.chart_engines import ENGINE_SCRIPTS, engines_for_script
+        from factory.generators.locales import info
+
+        for code in self.locales:
+            script = info(code).script
+            if not engines_for_script(script, self.engines):
+                able = [e for e, scripts in ENGINE_SCRIPTS.items() if script in scripts]
+                raise ValueError(f"locale '{code}' writes {script} text, which none of engines ({', '.join(self.engines)}) "
+                                 f"draws correctly; add {' or '.join(able)} to generators.charts.engines or drop the locale")
         return self
 
     @model_validator(mode="after")
@@ -354,7 +383,53 @@ class ChartGenerator(Generator):
     def __init__(self, options: ChartOptions):
         super().__init__(options)
         self.options: ChartOptions = options
-        self.tables = TableSource(options.table)
+        self._tables = {options.table.locale: TableSource(options.table)}
+        self.locale = options.table.locale  # the sample's locale and digits, set first thing in sample()
+        self.digits = "latn"
+
+    @property
+    def tables(self) -> TableSource:
+        """The table source of the sample's locale (one per locale, made on first use)."""
+        if self.locale not in self._tables:
+            from factory.generators import locales
+
+            faker_locale = locales.info(self.locale).faker
+            source = TableSource(self.options.table.model_copy(update={"locale": faker_locale}))
+            source.faker_labels.locale_code = self.locale
+            self._tables[self.locale] = source
+        return self._tables[self.locale]
+
+    def _pick_locale(self, rng: np.random.Generator) -> tuple[str, str]:
+        """The sample's locale and digits; draws from rng only when the recipe gives several locales
+        (or mixed digits in a locale that has native ones), so older recipes make the same datasets."""
+        codes = self.options.locales
+        if not codes:
+            return self.options.table.locale, "latn"
+        code = codes[0] if len(codes) == 1 else codes[int(rng.integers(len(codes)))]
+        from factory.generators import locales
+
+        native = locales.info(code).digits
+        mode = self.options.digits
+        if mode == "mixed" and native != "latn":
+            mode = "native" if rng.random() < 0.5 else "western"
+        return code, locales.digit_system(code, mode)
+
+    def localized(self, table: Table, rng: np.random.Generator) -> Table:
+        """The table in the sample's locale's words and digits (`chart_locale`)."""
+        if not self.options.locales:
+            return table
+        from factory.generators.chart_locale import localize
+
+        return localize(table, self.locale, self.digits, rng)
+
+    def _engines(self) -> dict[str, float]:
+        """The recipe's engines that draw the sample's script."""
+        if not self.options.locales:
+            return self.options.engines
+        from factory.generators.chart_engines import engines_for_script
+        from factory.generators.locales import info
+
+        return engines_for_script(info(self.locale).script, self.options.engines)
 
     # -- tables -------------------------------------------------------------------------------
 
@@ -389,16 +464,18 @@ class ChartGenerator(Generator):
         return list(self.options.engines)
 
     def sample(self, rng: np.random.Generator, seed: int) -> ChartSpec:
-        if len(self.options.engines) > 1 or "matplotlib" not in self.options.engines:
+        self.locale, self.digits = self._pick_locale(rng)
+        engines = self._engines()
+        if len(engines) > 1 or "matplotlib" not in engines:
             from factory.generators import engine_specs
 
-            engine = engine_specs.choose_engine(rng, self.options.engines)
+            engine = engine_specs.choose_engine(rng, engines)
             if engine != "matplotlib":
                 return engine_specs.sample_spec(self, rng, seed, engine)
             chart_type = _choice(rng, [t for t in self.options.chart_types if t in CHART_TYPES])
         else:
             chart_type = _choice(rng, self.options.chart_types)
-        table = self._table(rng, seed, chart_type)
+        table = self.localized(self._table(rng, seed, chart_type), rng)
         style: dict[str, Any] = {}
         for axis in STYLE_AXES:
             getattr(self, f"_style_{axis}")(rng, chart_type, table, style)
@@ -445,6 +522,12 @@ class ChartGenerator(Generator):
 
     def _style_font(self, rng, chart_type, table, style):
         style["font_family"] = _choice(rng, self.options.fonts)
+        if self.options.locales:  # Han, kana, Hangul: the locale's own CJK face (its glyph forms), which draws Latin too
+            from factory.generators.locales import script_families
+
+            _, after = script_families(self.locale, "serif" if "Serif" in style["font_family"] else "sans-serif")
+            if after:
+                style["font_family"] = after[0]
         style["title_weight"] = _choice(rng, ["normal", "bold"], p=[0.6, 0.4])
 
     def _style_font_size(self, rng, chart_type, table, style):

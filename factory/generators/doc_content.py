@@ -12,7 +12,6 @@ discount + shipping + tax, and every balance of a statement = the previous one +
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -21,7 +20,8 @@ from typing import Any
 
 from faker import Faker
 
-from factory.generators.doc_locale import TAX_INCLUDED, TAX_RATES, DocLocale, plain
+from factory.generators import locales
+from factory.generators.doc_locale import LOCALES, TAX_INCLUDED, TAX_RATES, DocLocale, plain
 from factory.generators.doc_math import equation
 from factory.generators.page_assets import slug
 
@@ -70,20 +70,14 @@ class Room:
     line_px: float = 16.0
 
 
-@functools.lru_cache(maxsize=None)
 def doc_faker(locale: str) -> Faker:
     """One Faker per locale and process, re-seeded for every document, with stable data order.
 
     Faker's it_IT address provider builds its city list from a set, so its order (and so which
     city a seed gives) changes with PYTHONHASHSEED: every process would write different
-    documents. Lists of strings a provider keeps in hash order are sorted here.
+    documents. `locales.stable_faker` sorts such lists (shared with pages, tables and charts).
     """
-    fake = Faker(locale)
-    for provider in fake.providers:
-        cities = provider.__dict__.get("cities", getattr(type(provider), "cities", None))
-        if isinstance(cities, list):
-            provider.cities = sorted(cities)
-    return fake
+    return locales.faker_for(locale)
 
 
 def flatten(fields: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -111,6 +105,12 @@ class DocWriter:
         self.fake: Faker = doc_faker(loc.code)
         self.fake.seed_instance(seed)
         self.english = loc.language == "en"
+        # Locales beyond the first thirteen take what their Faker does not write in their script
+        # (Latin lorem, English companies or addresses) from `locales`: CLDR words, pools.
+        more = loc.code not in LOCALES
+        self.word_list = list(locales.word_list(loc.code)) if more and not locales.native_lorem(loc.code) else None
+        self.faked = {k: not more or locales.faker_native(loc.code, k) for k in ("name", "company", "address", "city", "job")}
+        self.full_stop = locales.SCRIPTS[locales.info(loc.code).script].full_stop if more else "."
 
     # --- text --------------------------------------------------------------------------------
     def cap(self, text: str) -> str:
@@ -118,10 +118,13 @@ class DocWriter:
 
     def words(self, lo: int, hi: int) -> str:
         sep = "" if self.loc.cjk else " "
-        return self.cap(sep.join(self.fake.words(self.r.randint(lo, hi))))
+        return self.cap(sep.join(self.fake.words(self.r.randint(lo, hi), ext_word_list=self.word_list)))
 
     def sentence(self, lo: int = 6, hi: int = 14) -> str:
-        return self.fake.sentence(nb_words=self.r.randint(lo, hi), variable_nb_words=False)
+        text = self.fake.sentence(nb_words=self.r.randint(lo, hi), variable_nb_words=False, ext_word_list=self.word_list)
+        if self.word_list is not None and text.endswith(".") and self.full_stop != ".":
+            text = text[:-1] + self.full_stop
+        return text
 
     def paragraph(self, sentences: int) -> str:
         sep = "" if self.loc.cjk else " "
@@ -142,13 +145,22 @@ class DocWriter:
 
     # --- people and places -------------------------------------------------------------------
     def person(self) -> str:
-        return self.fake.name()
+        return self.fake.name() if self.faked["name"] else self.r.choice(locales.pools(self.loc.code)["names"])
 
     def company(self) -> str:
-        return self.fake.company()
+        return self.fake.company() if self.faked["company"] else self.r.choice(locales.pools(self.loc.code)["companies"])
+
+    def city(self) -> str:
+        return self.fake.city() if self.faked["city"] else self.r.choice(locales.pools(self.loc.code)["cities"])
+
+    def job(self) -> str:
+        return self.fake.job() if self.faked["job"] else self.words(1, 2)
 
     def address(self) -> str:
         """A postal address as the locale writes it, lines separated by newlines."""
+        if not self.faked["address"]:  # a street word and number, a postcode and a real city
+            street = self.cap(self.r.choice(self.word_list or locales.word_list(self.loc.code)))
+            return self.loc.digits(f"{street} {self.r.randint(1, 220)}\n{self.r.randint(10000, 99999)} {self.city()}")
         lines = [line.strip() for line in self.fake.address().split("\n") if line.strip()]
         return "\n".join(lines)
 
@@ -516,7 +528,7 @@ def form(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
         ("address", w.address()),
         ("phone", w.phone()),
         ("email", w.email(person)),
-        ("occupation", w.fake.job() if w.english or r.random() < 0.5 else w.words(1, 2)),
+        ("occupation", w.job() if w.english or r.random() < 0.5 else w.words(1, 2)),
         ("company", w.company()),
     ]
     keep = [pool[0]] + [p for p in pool[1:] if r.random() < 0.8]
@@ -555,7 +567,7 @@ def resume(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
         start = date(max(1990, end.year - r.randint(1, 5)), r.randint(1, 12), 1)
         until = L["present"] if i == 0 and current else loc.month_year(end, style["month_style"])
         jobs.append({
-            "role": w.fake.job() if w.english else w.words(1, 3),
+            "role": w.job() if w.english else w.words(1, 3),
             "company": w.company(),
             "period": f"{loc.month_year(start, style['month_style'])} – {until}",
             "description": w.paragraph(r.randint(1, 3)),
@@ -563,7 +575,7 @@ def resume(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
         end = date(start.year, max(1, start.month - 1), 1)
     schools = []
     for _ in range(r.randint(1, 2)):
-        schools.append({"degree": w.words(2, 4), "institution": f"{w.fake.city()} {w.words(1, 1)}",
+        schools.append({"degree": w.words(2, 4), "institution": f"{w.city()} {w.words(1, 1)}",
                         "period": f"{year - r.randint(3, 5)} – {year}"})
         year -= r.randint(3, 5)
     skills = r.sample(SKILLS_EN, r.randint(4, 8)) if w.english else [w.words(1, 2) for _ in range(r.randint(4, 7))]
@@ -571,8 +583,8 @@ def resume(w: DocWriter, room: Room, style: dict[str, Any]) -> Content:
                  for code in r.sample([c for c in LANGUAGE_CODES if c != loc.language], r.randint(1, 3))]
     fields: dict[str, Any] = {
         "name": name,
-        "headline": w.fake.job() if w.english else w.words(1, 3),
-        "contact": {"email": w.email(name), "phone": w.phone(), "address": w.fake.city()},
+        "headline": w.job() if w.english else w.words(1, 3),
+        "contact": {"email": w.email(name), "phone": w.phone(), "address": w.city()},
         "profile": w.paragraph(r.randint(2, 3)),
         "experience": jobs,
         "education": schools,
@@ -630,7 +642,7 @@ def paper(w: DocWriter, room: Room, style: dict[str, Any], figure: dict[str, Any
     L, loc, r = w.L, w.loc, w.r
     n_authors = r.randint(1, 5)
     n_affil = r.randint(1, min(3, n_authors))
-    affiliations = [f"{w.company()}, {w.fake.city()}" for _ in range(n_affil)]
+    affiliations = [f"{w.company()}, {w.city()}" for _ in range(n_affil)]
     authors = [{"name": w.person(), "affiliation": _n(w, 1 + (i % n_affil))} for i in range(n_authors)]
     sections = []
     n_eq = r.randint(1, 2)

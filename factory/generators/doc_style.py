@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 from factory.errors import Dropped
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, FontStack, cjk_extra, stacks_for
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, FontStack, stacks_for
 from factory.generators.page_theme import contrast, hex_color
 
 # Sheets in CSS px at 96 dpi (1 mm = 96 / 25.4 px).
@@ -69,8 +69,8 @@ def _stack_keys(group: str, locale: str, chars: str) -> list[str]:
 
 def _css(key: str, locale: str) -> tuple[str, list[str]]:
     stack = STACKS[key] if key in STACKS else HANDWRITING[key]
-    extra = cjk_extra(locale, stack.generic if stack.generic != "cursive" else "sans-serif")
-    return stack.css(extra), [*stack.families, *extra]
+    generic = stack.generic if stack.generic != "cursive" else "sans-serif"
+    return stack.locale_css(locale, generic), list(stack.for_locale(locale, generic))
 
 
 def _accent(r: random.Random, paper: str) -> str:
@@ -169,7 +169,7 @@ def choose_handwriting(r: random.Random, style: dict[str, Any], locale: str, val
     from factory.generators.page_fonts import missing_glyphs
 
     usable = [key for key, stack in sorted(HANDWRITING.items())
-              if not missing_glyphs(values, (*stack.families, *cjk_extra(locale, "sans-serif")))]
+              if not missing_glyphs(values, stack.for_locale(locale, "sans-serif"))]
     if usable:
         key = r.choice(usable)
         style["hand"] = key

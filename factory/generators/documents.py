@@ -18,7 +18,7 @@ import functools
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import jinja2
 import numpy as np
@@ -27,9 +27,9 @@ from pydantic import Field, field_validator
 
 from factory.components import Generator, Options, check_choices
 from factory.errors import FactoryError
-from factory.generators import doc_content
+from factory.generators import doc_content, locales
 from factory.generators.doc_content import GENRES, Content, DocWriter, Room, doc_faker, flatten
-from factory.generators.doc_locale import LOCALES, doc_locale
+from factory.generators.doc_locale import LOCALES, SUPPORTED, doc_locale
 from factory.generators.doc_style import HANDWRITING, LAYOUTS, check_contrast, choose_handwriting, sample_style
 from factory.generators.page_fonts import check_glyphs, installed_fonts
 from factory.generators.user_templates import TemplatesOption, loader
@@ -54,6 +54,8 @@ class DocumentsOptions(TemplatesOption):
     receipt_widths: list[int] = Field(default_factory=lambda: [58, 80], description="receipt paper widths in mm: 58, 80")
     dpi: list[int] = Field(default_factory=lambda: [96, 120, 144], description="dots per inch of the picture (96 = 1 px per CSS px)")
     max_receipt_height: int = Field(2400, ge=400, le=8000, description="longest receipt, CSS px")
+    digits: Literal["native", "western", "mixed"] = Field(
+        "native", description="amounts, numbers and dates in locales with native digits: native, western (0-9), or mixed (per sample)")
 
     @field_validator("genres")
     @classmethod
@@ -64,7 +66,7 @@ class DocumentsOptions(TemplatesOption):
     @field_validator("locales")
     @classmethod
     def _known_locales(cls, value: list[str]) -> list[str]:
-        check_choices(value, LOCALES, "locale", "unsupported", "supported")
+        check_choices(value, SUPPORTED, "locale", "unsupported", "supported")
         return list(dict.fromkeys(value))
 
     @field_validator("papers")
@@ -183,7 +185,7 @@ class DocumentsGenerator(Generator):
         genre = r.choice(opts.genres)
         layout = r.choice(LAYOUTS[genre])
         locale = r.choice(opts.locales)
-        loc = doc_locale(locale)
+        loc = doc_locale(locale, locales.digit_system(locale, opts.digits, r))
         labels = loc.labels()
         chars = document_chars(locale)
         style = sample_style(r, genre, locale, chars, opts.dpi, opts.papers, opts.receipt_widths)
@@ -243,6 +245,8 @@ def document_chars(locale: str) -> str:
     fake = doc_faker(locale)
     fake.seed_instance(CHARS_SEED)
     parts = list(loc.labels().values()) + list(fake.get_words_list())
+    if locale not in LOCALES:  # words, names and cities from `locales`, native digits and symbols
+        parts += [locales.chars_of(locale), doc_locale(locale, locales.info(locale).digits).money(Decimal("-1234.5"))]
     for _ in range(40):
         parts += [fake.name(), fake.company(), fake.address(), fake.job()]
     parts += [loc.money(Decimal("-1234.5"), display) for display in ("symbol", "code")] + [loc.percent(Decimal("0.19"))]

@@ -82,6 +82,7 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
         table = chart_tables.BUILDERS[chart_type](gen, rng, seed)
     else:
         table = gen._table(rng, seed, chart_type)
+    table = gen.localized(table, rng)
     style: dict[str, Any] = {}
     if engine == "plotly":
         style["template"] = _choice(rng, PLOTLY_TEMPLATES)
@@ -91,6 +92,14 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
     _palette_axis(rng, chart_type, table, style, dark)
     families = gen.options.fonts
     style["font_family"] = _choice(rng, families)
+    if gen.options.locales:
+        from factory.generators.locales import script_families
+
+        before, after = script_families(gen.locale, "serif" if "Serif" in style["font_family"] else "sans-serif")
+        if after:  # Han, kana, Hangul: the locale's own CJK face (its glyph forms), which draws Latin too
+            style["font_family"] = after[0]
+        elif before and engine == "plotly":  # Arabic, Indic, Thai... text in the script's Noto face, Latin in the family
+            style["script_font"] = before[0]
     style["title_weight"] = _choice(rng, ["normal", "bold"], p=[0.5, 0.5])
     style["font_px"] = _round_to(float(rng.uniform(11.0, 15.0)), 0)
     style["title_scale"] = _round_to(float(rng.uniform(1.2, 1.6)), 2)

@@ -74,6 +74,9 @@ class FakerLabels:
         self.options = options
         self._faker: Any = None
         self._pools: dict[str, list[str]] = {}
+        # A locale of `factory.generators.locales` (charts' `locales`): its people, companies,
+        # countries and cities come from its pools (in its script; real CLDR places), months from CLDR.
+        self.locale_code: str | None = None
 
     def table(self, rng: np.random.Generator, seed: int, rows: tuple[int, int], series: tuple[int, int],
               request: TableRequest) -> Table:  # fmt: skip
@@ -84,14 +87,20 @@ class FakerLabels:
 
     def faker(self) -> Any:
         if self._faker is None:
-            from faker import Faker
+            from factory.generators.locales import new_faker
 
-            self._faker = Faker(self.options.locale)
+            self._faker = new_faker(self.options.locale)
         return self._faker
 
     def pool(self, kind: str) -> list[str]:
         """Distinct short labels of one kind: real countries and cities (CLDR, in the locale's
-        language), Faker's companies and people drawn once with a fixed seed (module docstring)."""
+        language), Faker's companies and people drawn once with a fixed seed (module docstring); for a
+        `locale_code` (charts' `locales`) all four come from `locales.pools`, in the locale's script."""
+        if kind not in self._pools and self.locale_code is not None:
+            from factory.generators.locales import pools
+
+            names = pools(self.locale_code)[{"people": "names"}.get(kind, kind)]
+            self._pools[kind] = [t for t in names if len(t) <= self.options.max_label_chars]
         if kind in ("countries", "cities") and kind not in self._pools:
             names = places.countries(self.options.locale) if kind == "countries" else places.cities(self.options.locale)
             self._pools[kind] = [t for t in names if len(t) <= self.options.max_label_chars]
@@ -111,7 +120,12 @@ class FakerLabels:
         return self._pools[kind]
 
     def month_names(self) -> tuple[list[str], list[str]]:
-        """(short, long) month names: English, or the locale's own when Faker has them."""
+        """(short, long) month names: English, or the locale's own when Faker has them (CLDR's for a
+        `locale_code`)."""
+        if self.locale_code is not None and not self.english:
+            from factory.generators.locales import month_names
+
+            return list(month_names(self.locale_code, "abbreviated")), list(month_names(self.locale_code))
         fake = self.faker()
         for provider in fake.factories[0].providers:
             names = getattr(provider, "MONTH_NAMES", None)

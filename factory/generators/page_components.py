@@ -60,6 +60,8 @@ class Composer:
             self.brand = w.company()
         else:
             self.brand = w.label(1, 1) + (r.choice(("ly", "io", " Labs", " Cloud", "ify", " HQ")) if w.english else "")
+        if w.script.name != "Latin" and r.random() < 0.4:  # a Latin brand in other scripts: mixed-direction runs
+            self.brand = w.latin_brand()
         self.domain = (slug(self.brand, "example").replace("_", "") or "example") + ".com"
         self.mark = self.logo_mark(theme["colors"]["primary"], theme["colors"]["accent"])
 
@@ -246,7 +248,7 @@ class Composer:
         w, r = self.w, self.r
         items = []
         for _ in range(self.count((4, 7), (3, 4))):
-            question = w.heading(4, 9) + ("？" if w.cjk else "?")
+            question = w.heading(4, 9) + w.question_mark
             # Every item open: Chromium hides a closed <details> body with content-visibility,
             # which the DOM facts cannot see, so a closed answer would be in the target unseen.
             items.append({"question": question, "answer": w.sentence(12, 30), "open": True})

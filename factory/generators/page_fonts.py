@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from factory.errors import Dropped, FactoryError
+from factory.generators.locales import script_families
 
 FONT_PACKAGES = "fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk"
 
@@ -27,6 +28,16 @@ class FontStack:
     def css(self, extra: tuple[str, ...] = ()) -> str:
         # Unquoted family names are valid CSS and survive HTML autoescaping unchanged.
         return ", ".join((*self.families, *extra, self.generic))
+
+    def for_locale(self, locale: str, generic: str | None = None) -> tuple[str, ...]:
+        """The stack's families with the locale's script faces (`locales.script_families`): Arabic,
+        Indic, Thai... faces before the Latin ones, CJK faces after. `generic` picks the script's
+        serif or sans face (default: the stack's own)."""
+        before, after = script_families(locale, generic or self.generic)
+        return (*before, *self.families, *after)
+
+    def locale_css(self, locale: str, generic: str | None = None) -> str:
+        return ", ".join((*self.for_locale(locale, generic), self.generic))
 
 
 SANS = {
@@ -48,21 +59,8 @@ MONO = {
 }
 STACKS: dict[str, FontStack] = {**SANS, **SERIF, **MONO}
 
-# Scripts the Latin stacks lack; the matching CJK family is appended to every stack on the page.
-CJK_FAMILIES = {
-    "ja": ("Noto Sans CJK JP", "Noto Serif CJK JP"),
-    "zh": ("Noto Sans CJK SC", "Noto Serif CJK SC"),
-    "zh_TW": ("Noto Sans CJK TC", "Noto Serif CJK TC"),
-    "ko": ("Noto Sans CJK KR", "Noto Serif CJK KR"),
-}
-
-
-def cjk_extra(locale: str, generic: str) -> tuple[str, ...]:
-    """The CJK family to append to a stack for `locale` ('ja_JP' -> Noto Sans CJK JP), or ()."""
-    pair = CJK_FAMILIES.get(locale) or CJK_FAMILIES.get(locale.split("_")[0])
-    if pair is None:
-        return ()
-    return (pair[1],) if generic == "serif" else (pair[0],)
+# Scripts the Latin stacks lack get their own Noto face in every stack of the page
+# (`FontStack.for_locale`, from the table in factory.generators.locales).
 
 
 @functools.lru_cache(maxsize=1)
@@ -148,7 +146,7 @@ def stacks_for(keys: Iterable[str], chars: str, locale: str) -> list[str]:
     ok = []
     for key in keys:
         stack = STACKS[key]
-        if not missing_glyphs(chars, (*stack.families, *cjk_extra(locale, stack.generic))):
+        if not missing_glyphs(chars, stack.for_locale(locale)):
             ok.append(key)
     return ok
 

@@ -5,7 +5,9 @@ One Faker per locale is built once per process and re-seeded for every sample
 city providers cost 100-300 us a call, which alone would blow the page budget (< 5 ms), so each
 locale gets fixed pools of those, drawn once from a fixed seed, and pages pick from the pools
 with the sample's own Faker stream. English pages use a small vocabulary of real interface
-labels ("Sign in", "Pricing"); other locales use Faker words for those too.
+labels ("Sign in", "Pricing"); other locales use Faker words for those too. Which words, names and
+cities a locale has, and in which script and digits it writes them, is `factory.generators.locales`'
+business: locales whose Faker writes Latin lorem take their words from CLDR there.
 """
 
 from __future__ import annotations
@@ -16,15 +18,12 @@ from datetime import date
 
 from faker import Faker
 
-from factory.generators import places
+from factory.generators import locales
 from factory.generators.page_assets import slug
 
-SUPPORTED_LOCALES = (
-    "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "cs_CZ", "da_DK",
-    "pt_BR", "ru_RU", "uk_UA", "el_GR", "vi_VN", "ja_JP", "zh_CN", "zh_TW", "ko_KR",
-)  # Left-to-right scripts the installed fonts cover; RTL and Indic scripts need layouts of their own.
+SUPPORTED_LOCALES = tuple(locales.LOCALES)  # every script: Latin to Ethiopic, right to left included
 
-POOL_SEED = 7919
+POOL_SEED = locales.POOL_SEED
 POOL_SIZES = {"names": 160, "companies": 96}
 
 UI = {
@@ -63,33 +62,28 @@ STATUS = {"en": (("Paid", "positive"), ("Pending", "neutral"), ("Overdue", "nega
                  ("Active", "positive"), ("Failed", "negative"))}
 CURRENCY = {"en_US": "$", "en_GB": "£", "ja_JP": "¥", "zh_CN": "¥", "zh_TW": "NT$", "ko_KR": "₩",
             "ru_RU": "₽", "uk_UA": "₴", "pl_PL": "zł", "cs_CZ": "Kč", "da_DK": "kr", "pt_BR": "R$"}
+# Locales whose pages keep the formats they had before Babel wrote them (ISO dates, "1,234 €").
+LEGACY_FORMATS = frozenset(("de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "cs_CZ", "da_DK", "pt_BR", "ru_RU",
+                            "uk_UA", "el_GR", "vi_VN", "ja_JP", "zh_CN", "zh_TW", "ko_KR"))
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-@functools.lru_cache(maxsize=None)
 def faker_for(locale: str) -> Faker:
-    return Faker(locale)
+    """The locale's Faker, its provider lists in a fixed order (`locales.stable_faker`)."""
+    return locales.faker_for(locale)
 
 
-@functools.lru_cache(maxsize=None)
 def pools_for(locale: str) -> dict[str, tuple[str, ...]]:
-    """Slow-to-make Faker values, made once per locale from a fixed seed (same on every machine)."""
-    fake = Faker(locale)
-    fake.seed_instance(POOL_SEED)
-    return {
-        "names": tuple(fake.name() for _ in range(POOL_SIZES["names"])),
-        "companies": tuple(fake.company() for _ in range(POOL_SIZES["companies"])),
-        "cities": places.cities(locale),  # real cities (Faker's are invented)
-        "countries": places.countries(locale),
-    }
+    """Slow-to-make values (names, companies; real cities and countries from CLDR), made once per
+    locale from a fixed seed and sorted data: the same on every machine, whatever PYTHONHASHSEED."""
+    return locales.pools(locale, POOL_SIZES["names"], POOL_SIZES["companies"])
 
 
 @functools.lru_cache(maxsize=None)
 def locale_chars(locale: str) -> str:
     """The non-ASCII characters a locale's text uses (lorem words and the pools), for font choice."""
-    fake = faker_for(locale)
-    text = "".join(fake.get_words_list()) + "".join("".join(pool) for pool in pools_for(locale).values())
-    text += CURRENCY.get(locale, "€") + "©•"  # symbols the pages add themselves
+    text = locales.chars_of(locale) + CURRENCY.get(locale, "€") + "©•"  # symbols the pages add themselves
+    text += locales.localize_numbers(locales.money(locale, 1234.5, 2), locales.info(locale).digits)
     return "".join(sorted({c for c in text if ord(c) > 127 and not c.isspace()}))
 
 
@@ -100,22 +94,33 @@ class Writer:
         self.locale = locale
         self.english = locale.startswith("en")
         self.cjk = locale.split("_")[0] in ("ja", "zh", "ko")
+        self.script = locales.SCRIPTS[locales.info(locale).script]
         self.fake = faker_for(locale)
         self.fake.seed_instance(seed)
         self.random = self.fake.random
         self.pools = pools_for(locale)
+        # Faker's lorem is Latin for some languages: their words then come from `locales.word_list`.
+        self.word_list = None if locales.native_lorem(locale) else list(locales.word_list(locale))
+        self.question_mark = {"ar": "؟", "fa": "؟", "zh": "？", "ja": "？", "ko": "？", "el": ";", "hy": "՞", "am": "፧"}.get(
+            locale.split("_")[0], "?")
 
     # --- content -------------------------------------------------------------------------
+    def _sentence(self, n: int) -> str:
+        text = self.fake.sentence(nb_words=n, variable_nb_words=False, ext_word_list=self.word_list)
+        if self.word_list is not None and text.endswith(".") and self.script.full_stop != ".":
+            text = text[:-1] + self.script.full_stop  # "।" in Hindi, "։" in Armenian, "።" in Amharic
+        return text
+
     def sentence(self, lo: int = 6, hi: int = 14) -> str:
-        return self.fake.sentence(nb_words=self.random.randint(lo, hi), variable_nb_words=False)
+        return self._sentence(self.random.randint(lo, hi))
 
     def paragraph(self, lo: int = 2, hi: int = 4) -> str:
         sep = "" if self.cjk else " "
-        return sep.join(self.sentence() for _ in range(self.random.randint(lo, hi)))
+        return sep.join(self.sentence() for _ in range(self.random.randint(lo, hi))).strip()
 
     def heading(self, lo: int = 2, hi: int = 6) -> str:
-        text = self.fake.sentence(nb_words=self.random.randint(lo, hi), variable_nb_words=False)
-        return text.rstrip(".。")
+        text = self._sentence(self.random.randint(lo, hi))
+        return text.rstrip(".。।։։። ")
 
     def phrase(self) -> str:
         """A marketing headline."""
@@ -125,13 +130,18 @@ class Writer:
         return self.heading(3, 7)
 
     def label(self, lo: int = 1, hi: int = 2) -> str:
-        words = self.fake.words(self.random.randint(lo, hi))
+        words = self.fake.words(self.random.randint(lo, hi), ext_word_list=self.word_list)
         sep = "" if self.cjk else " "
         text = sep.join(words)
         return text[0].upper() + text[1:]
 
+    def latin_brand(self) -> str:
+        """A Latin-script brand name ("Northwind Labs") for pages in other scripts."""
+        word = self.random.choice(locales.word_list("en_US"))
+        return word[:1].upper() + word[1:] + self.random.choice(("ly", "io", " Labs", " Cloud", "ify", " HQ"))
+
     def words(self, n: int) -> list[str]:
-        return [w[0].upper() + w[1:] for w in self.fake.words(n, unique=True)]
+        return [w[0].upper() + w[1:] for w in self.fake.words(n, ext_word_list=self.word_list, unique=True)]
 
     def ui(self, key: str) -> str:
         """An interface label: real English wording, or Faker words in other locales."""
@@ -175,10 +185,14 @@ class Writer:
         d = date(self.random.randint(year_lo, year_hi), self.random.randint(1, 12), self.random.randint(1, 28))
         if self.english:
             return f"{MONTHS_EN[d.month - 1]} {d.day}, {d.year}"
+        if self.locale not in LEGACY_FORMATS:
+            return locales.date_text(self.locale, d)
         return d.isoformat()
 
     def money(self, lo: float, hi: float, decimals: int = 0) -> str:
         value = self.random.uniform(lo, hi)
+        if not self.english and self.locale not in LEGACY_FORMATS:
+            return locales.money(self.locale, value, decimals)
         symbol = CURRENCY.get(self.locale, "€")
         amount = f"{value:,.{decimals}f}"
         if symbol in ("$", "£", "¥", "NT$", "₩", "R$"):

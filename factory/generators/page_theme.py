@@ -11,7 +11,7 @@ import colorsys
 import functools
 import random
 
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, cjk_extra, stacks_for
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, stacks_for
 from factory.generators.page_text import locale_chars
 
 VIEWPORTS = {
@@ -146,9 +146,6 @@ def sample_theme(r: random.Random, viewport: str, locale: str, dark_fraction: fl
     heading_key = body_key if r.random() < 0.5 else r.choice(sans + serif)
     mono_key = r.choice(mono_keys)
     body, heading, mono = STACKS[body_key], STACKS[heading_key], STACKS[mono_key]
-    body_extra = cjk_extra(locale, body.generic)
-    heading_extra = cjk_extra(locale, heading.generic)
-    mono_extra = cjk_extra(locale, "sans-serif")
 
     small = viewport == "mobile"
     font_size = r.choice((14, 15, 16) if small else (15, 16, 16, 17, 18))
@@ -163,11 +160,11 @@ def sample_theme(r: random.Random, viewport: str, locale: str, dark_fraction: fl
         "mode": "dark" if dark else "light",
         "colors": _palette(r, dark),
         "font_keys": {"body": body_key, "heading": heading_key, "mono": mono_key},
-        "fonts": {"body": body.css(body_extra), "heading": heading.css(heading_extra), "mono": STACKS[mono_key].css(mono_extra)},
+        "fonts": {"body": body.locale_css(locale), "heading": heading.locale_css(locale), "mono": mono.locale_css(locale, "sans-serif")},
         "font_families": {
-            "body": [*body.families, *body_extra],
-            "heading": [*heading.families, *heading_extra],
-            "mono": [*mono.families, *mono_extra],
+            "body": list(body.for_locale(locale)),
+            "heading": list(heading.for_locale(locale)),
+            "mono": list(mono.for_locale(locale, "sans-serif")),
         },
         "font_size": font_size,
         "type_ratio": ratio,
@@ -183,7 +180,7 @@ def sample_theme(r: random.Random, viewport: str, locale: str, dark_fraction: fl
         "shadow_name": shadow_name,
         "shadow": SHADOWS[shadow_name][1 if dark else 0],
         "container": r.choice((960, 1040, 1120, 1200)),
-        "align": r.choice(("left", "center")),
+        "align": r.choice(("start", "center")),
         "card_style": r.choice(("border", "shadow", "filled")),
         "zebra": r.random() < 0.4,
         "footer_columns": r.choice((2, 3, 4)),

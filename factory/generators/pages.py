@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 
 from factory.components import Generator, Options, check_choices
 from factory.generators.page_assets import ICONS, PictureBox
+from factory.generators import locales
 from factory.generators.page_components import ARCHETYPES, COMPONENT_KINDS, Composer, Composition
 from factory.generators.page_fonts import check_glyphs
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer
@@ -42,8 +43,11 @@ class PagesOptions(TemplatesOption):
     full_page: bool = Field(True, description="capture the whole page, not just the first screen")
     max_height: int = Field(4000, ge=256, le=16384, description="capture at most this many CSS px of page height")
     dark_fraction: float = Field(0.3, ge=0, le=1, description="share of pages with a dark theme")
-    locales: list[str] = Field(default_factory=lambda: ["en_US"], description="Faker locales for the text")
+    locales: list[str] = Field(default_factory=lambda: ["en_US"], description="locales for the text (render-factory list shows them)")
     max_sections: int = Field(5, ge=1, le=9, description="most optional sections on a desktop page")
+    digits: Literal["native", "western", "mixed"] = Field(
+        "native", description="numbers in locales with native digits (Arabic, Persian, Hindi, Bengali, Thai): "
+        "native, western (0-9), or mixed (either, per sample)")
 
     @field_validator("archetypes")
     @classmethod
@@ -183,15 +187,19 @@ class PagesGenerator(Generator):
         locale = r.choice(opts.locales)
         theme = sample_theme(r, viewport, locale, opts.dark_fraction)
         theme.update({"viewport": viewport, "locale": locale})
+        digits = locales.digit_system(locale, opts.digits, r)
+        if digits != "latn":  # only where the locale has native digits: other samples draw as before
+            theme["digits"] = digits
         writer = Writer(locale, seed)
         composer = Composer(r, writer, PictureBox(r), theme, viewport)
         composition = composer.compose(archetype, opts.max_sections)
         page = {
             "lang": locale.replace("_", "-"),
+            "dir": locales.info(locale).direction,
             "title": f"{composition.title} | {composer.brand}" if composition.title != composer.brand else composer.brand,
             "body_class": f"theme-{theme['mode']} page-{archetype.replace('_', '-')}",
         }
-        html = render_page(composition, theme, page, opts.templates)
+        html = locales.localize_html(render_page(composition, theme, page, opts.templates), digits)
         families = theme["font_families"]
         check_glyphs(html, tuple(families["body"]), tuple(families["heading"]))
         components = [comp.summary(slot) for slot, comps in composition.slots.items() for comp in comps]

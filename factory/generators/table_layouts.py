@@ -12,14 +12,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from markupsafe import Markup
 from pydantic import Field, field_validator, model_validator
 
 from factory.components import Generator, Options, check_choices
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, cjk_extra, stacks_for
+from factory.generators import locales
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, stacks_for
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer, locale_chars
 from factory.generators.page_theme import hex_color, readable_on
 from factory.generators.pages import environment
@@ -61,8 +62,10 @@ class TableImagesOptions(Options):
     row_groups: float = Field(0.3, ge=0, le=1, description="share of tables whose first column groups rows (rowspan)")
     section_rows: float = Field(0.2, ge=0, le=1, description="share of tables with full-width section rows (colspan)")
     empty_cells: float = Field(0.08, ge=0, le=0.5, description="chance a data cell is empty")
-    locales: list[str] = Field(default_factory=lambda: ["en_US"], description="Faker locales for the text")
+    locales: list[str] = Field(default_factory=lambda: ["en_US"], description="locales for the text (render-factory list shows them)")
     max_height: int = Field(4000, ge=256, le=16384, description="capture at most this many CSS px of height")
+    digits: Literal["native", "western", "mixed"] = Field(
+        "native", description="numbers in locales with native digits: native, western (0-9), or mixed (per sample)")
 
     @field_validator("styles")
     @classmethod
@@ -338,12 +341,11 @@ STYLE_SIZES = {"dense": (11, 12, 13), "spreadsheet": (12, 13, 14)}
 def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, Any]:
     font_key = r.choice(stacks_for(STYLE_FONTS[style], locale_chars(locale), locale) or STYLE_FONTS[style])
     stack = STACKS[font_key]
-    extra = cjk_extra(locale, stack.generic)
     hue = r.randrange(360)
     theme = {
         "font_key": font_key,
-        "font": stack.css(extra),
-        "font_families": [*stack.families, *extra],
+        "font": stack.locale_css(locale),
+        "font_families": list(stack.for_locale(locale)),
         "font_size": r.choice(STYLE_SIZES.get(style, (13, 14, 15, 16))),
         "pad_y": r.choice((2, 3, 4) if style in ("dense", "spreadsheet") else (6, 8, 10)),
         "pad_x": r.choice((4, 6) if style in ("dense", "spreadsheet") else (10, 12, 16)),
@@ -351,8 +353,8 @@ def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, A
         "accent_soft": hex_color(hue, r.randint(30, 60), r.randint(93, 96)),
         "ink": hex_color(hue, r.randint(0, 15), r.randint(10, 20)),
         "rule": hex_color(hue, r.randint(0, 12), r.randint(70, 85)),
-        "header_align": r.choice(("left", "center")),
-        "text_align": r.choice(("left", "left", "center")),
+        "header_align": r.choice(("start", "center")),
+        "text_align": r.choice(("start", "start", "center")),
         "margin": r.choice((8, 12, 16, 24)),
         "full_width": r.random() < 0.5,
         "caption": "",
@@ -362,14 +364,23 @@ def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, A
     return theme
 
 
+def localize_structure(structure: dict[str, Any], system: str) -> None:
+    """Every number in the cells written in `system`'s digits and symbols (the target is written from
+    these texts, so it says what the picture shows)."""
+    for cells in structure["rows"]:
+        for cell in cells:
+            cell["text"] = locales.localize_numbers(cell["text"], system)
+
+
 def render_table(structure: dict[str, Any], style: str, theme: dict[str, Any], lang: str) -> str:
     env = environment()
     numeric = {i for i, kind in enumerate(structure["column_kinds"]) if kind not in ("label", "text")}
     css = "\n\n".join(env.get_template(name).render(t=theme).strip() for name in ("tables/base.css", f"tables/{style}.css"))
     head = structure["rows"][: structure["header_rows"]]
     body = structure["rows"][structure["header_rows"]:]
+    direction = locales.info(theme["locale"]).direction if theme.get("locale") in locales.LOCALES else "ltr"
     return env.get_template("tables/table.html").render(
-        t=theme, style=style, css=Markup(css), lang=lang, head=head, body=body, numeric=numeric,
+        t=theme, style=style, css=Markup(css), lang=lang, direction=direction, head=head, body=body, numeric=numeric,
         total_row=len(structure["rows"]) - 1 if structure.get("has_total") else -1,
     ) + "\n"
 
@@ -408,6 +419,10 @@ class TableImagesGenerator(Generator):
         structure = build_structure(r, writer, opts, financial=style == "financial", narrow=narrow)
         theme = sample_table_theme(r, style, locale)
         theme["locale"] = locale
+        digits = locales.digit_system(locale, opts.digits, r)
+        if digits != "latn":
+            theme["digits"] = digits
+            localize_structure(structure, digits)
         natural = _estimate_width(structure, theme, writer.cjk)
         width = int(min(1600, max(320, natural * r.uniform(1.05, 1.4))))
         html = render_table(structure, style, theme, locale.replace("_", "-"))
