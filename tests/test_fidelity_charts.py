@@ -78,8 +78,7 @@ def _measure(drawn):
     return found
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("types, n", [(["line", "multi_line", "area"], 10), (["stacked_bar"], 8), (["pie", "donut"], 10), (["scatter"], 12)])
+@pytest.mark.parametrize("types, n", [(["line", "multi_line", "area"], 18), (["stacked_bar"], 18), (["pie", "donut"], 18), (["scatter"], 24)])
 def test_value_labels_stay_clear_of_marks(types, n):
     charts = list(_charts(types, n))
     assert len(charts) >= n * 0.8

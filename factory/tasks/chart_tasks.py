@@ -14,6 +14,7 @@ from pydantic import Field
 from factory.engine_code import chart_code, code_prompt
 from factory.components import Options, Render, Targets, Task
 from factory.tasks.chart_qa import chart_view, make_qa
+from factory.tasks.chart_questions import chart_facts, drawn_view, make_questions
 from factory.tasks.deplot import bare_number, clean, linearize, linearize_published
 
 DEPLOT_PROMPT = "Generate underlying data table of the figure below:"
@@ -27,6 +28,16 @@ class ChartTaskOptions(Options):
         description="DePlot table header cells: 'deplot' writes every column's name and unit as DePlot does "
         "(a header cell may name what the chart does not draw); 'visible' writes only what the image shows "
         "(an undrawn name or unit is left out, an undrawn cell left empty)",
+    )
+    qa: Literal["programs", "templates"] = Field(
+        "programs",
+        description="QA kinds: 'programs' asks compositional, visual (colour, position, legend) and counting questions "
+        "in many phrasings, each stored with its program; 'templates' the ten one-step templates of earlier versions",
+    )
+    rationale: bool = Field(
+        False,
+        description="with qa 'programs': every QA pair gets a rationale (the program as a short expression, the values "
+        "it read, each step's result), and chart_qa's target becomes that rationale ending in the answer",
     )
 
 
@@ -79,13 +90,20 @@ def table_header(spec: Any, elements: dict[str, Any], mode: str = "deplot") -> l
 
 
 def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, elements: dict[str, Any] | None = None,
-                    headers: str = "deplot") -> dict[str, Any]:
+                    headers: str = "deplot", qa: str = "templates", rationale: bool = False) -> dict[str, Any]:
     """Table, code and QA of a drawn chart; `elements` are the renderer's drawn texts and boxes."""
     elements = elements or {}
+    view = chart_view(spec, elements) if elements else None
+    if qa == "programs":
+        facts = chart_facts(spec.chart_type, spec.style, spec.table, elements, spec.engine)
+        view = drawn_view(view, spec.table, elements) if view is not None else None
+        pairs = make_questions(spec.table, rng, questions, view, facts, rationale)
+    else:
+        pairs = make_qa(spec.table, rng, questions, view)
     return {
         "table": linearize(spec.table, table_header(spec, elements, headers) if elements else None),
         "code": chart_code(spec),
-        "qa": make_qa(spec.table, rng, questions, chart_view(spec, elements) if elements else None),
+        "qa": pairs,
     }
 
 
@@ -95,7 +113,8 @@ class _ChartTask(Task):
 
     def secondary(self, source: Any, rng: np.random.Generator, render: Render) -> dict[str, Any]:
         elements = render.facts.get("elements") or {}
-        return chart_secondary(source, rng, self.options.questions, elements, self.options.headers)
+        o = self.options
+        return chart_secondary(source, rng, o.questions, elements, o.headers, o.qa, o.rationale)
 
 
 class ChartToTable(_ChartTask):
@@ -136,6 +155,8 @@ class ChartQA(_ChartTask):
 
             raise Dropped("no_question", "no QA template fits this table")
         first = extra["qa"][0]
+        if self.options.rationale and "rationale" in first:
+            return Targets(first["rationale"], first["question"], extra)
         if self.profile == "chartqa":  # bare numbers, as ChartQA's answers are; json keeps the native ones
             return Targets(bare_number(first["answer"]), first["question"], extra)
         return Targets(first["answer"], first["question"], extra)

@@ -335,7 +335,9 @@ def qa_problems(meta: dict[str, Any]) -> tuple[int, list[str]]:
     kind = source.get("chart_type", "")
     table = source.get("table") or {}
     rows = table.get("rows") or []
-    labels = [str(r[0]) for r in rows]
+    first = (table.get("columns") or [{}])[0]
+    # a numeric label column (a scatter's x) is drawn with its decimals: 50.0 -> "50"
+    labels = [f"{float(r[0]):.{int(first.get('decimals', 0))}f}" if first.get("kind") == "number" and isinstance(r[0], (int, float)) else str(r[0]) for r in rows]
     texts = {key: [" ".join(str(e.get("text", "")).split()) for e in v] for key, v in elements.items() if key not in CHART_SKIP}
     printed = set(texts.get("pie_labels", [])) | set(texts.get("legend_texts", []))
     printed |= set(texts.get("y_tick_labels" if kind == "barh" else "x_tick_labels", []))
