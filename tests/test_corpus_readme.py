@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("selectolax")
 
 from factory.cli import main  # noqa: E402
+from factory.dataset import layout  # noqa: E402
 from factory.dataset.storage import Store  # noqa: E402
 from factory.dataset.verify import verify  # noqa: E402
 from tests.corpus_pages import SENTENCES, write_warc  # noqa: E402
@@ -57,12 +58,12 @@ def test_readme_recipe_and_warc_command_run_as_written(tmp_path, monkeypatch):
     write_warc(tmp_path / "crawl.warc.gz", pages())
     for command in commands:
         assert main(shlex.split(command)[1:]) == 0, command
-    mine = json.loads((tmp_path / "output/my_corpus/manifest.json").read_text())
+    mine = json.loads((tmp_path / "output/my_corpus" / layout.MANIFEST).read_text())
     assert mine["samples"]["planned"] == 8 and mine["samples"]["total"] == 6  # 4 pages at 2 viewports
     assert mine["drops"]["by_reason"].get("too_little_text") == 2
-    crawl = json.loads((tmp_path / "output/crawl/manifest.json").read_text())
+    crawl = json.loads((tmp_path / "output/crawl" / layout.MANIFEST).read_text())
     assert crawl["samples"]["planned"] == 3 and crawl["samples"]["total"] == 3
     for out in ("output/my_corpus", "output/crawl"):
         assert verify(Store(str(tmp_path / out))) == []
-        card = (tmp_path / out / "README.md").read_text()
+        card = (tmp_path / out / layout.CARD).read_text()
         assert "The pages are not synthetic" in card and "All content is synthetic" not in card
