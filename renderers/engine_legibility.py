@@ -26,7 +26,7 @@ import numpy as np
 
 from factory.chart_colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
-from renderers.matplotlib_renderer import TextBox, _unshaped, missing_glyphs, overlapping_pairs
+from renderers.matplotlib_renderer import TextBox, _unshaped, fall_back_font, missing_glyphs, overlapping_pairs
 
 FALLBACK_FONTS = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP")
 MIN_FONT_PX = 9.0
@@ -57,15 +57,8 @@ def ensure_glyphs(spec: Any, texts: list[str], shapes: bool = False) -> None:
     missing = missing_glyphs(family, texts)
     if spec.style.get("script_font"):
         missing &= missing_glyphs(spec.style["script_font"], texts)
-    if not missing:
-        return
-    for candidate in FALLBACK_FONTS:
-        if candidate != family and not missing_glyphs(candidate, texts):
-            spec.style["font_requested"] = family
-            spec.style["font_family"] = candidate
-            spec.repairs.append(f"font:{candidate}")
-            return
-    raise Dropped("missing_glyph", f"no installed font draws {''.join(sorted(missing))[:10]!r} ({family} and fallbacks)")
+    if missing:
+        fall_back_font(spec, texts, missing, FALLBACK_FONTS)
 
 
 def text_box(kind: str, text: str, box: list[float], group: int = -1, angle: float = 0.0, extent: list[float] | None = None) -> TextBox:

@@ -107,9 +107,15 @@ def ensure_glyphs(spec: ChartSpec) -> None:
         spec.style["unicode_minus"] = False  # tick labels then use '-', which every font has
         texts = chart_texts(spec)
     missing = missing_glyphs(family, texts)
-    if not missing:
-        return
-    for candidate in FALLBACK_FONTS:
+    if missing:
+        fall_back_font(spec, texts, missing, FALLBACK_FONTS)
+
+
+def fall_back_font(spec: Any, texts: list[str], missing: set[str], fallbacks: tuple[str, ...]) -> None:
+    """The first of `fallbacks` that draws every text becomes the spec's family (the one asked for
+    is kept as font_requested, the switch listed as a repair); with none, the chart is dropped."""
+    family = spec.style["font_family"]
+    for candidate in fallbacks:
         if candidate != family and not missing_glyphs(candidate, texts):
             spec.style["font_requested"] = family
             spec.style["font_family"] = candidate
