@@ -30,9 +30,9 @@ def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chart_recipe() -> dict:
-    """The recipe `chart_dataset` was made from (a copy: change it freely)."""
+    """The recipe `chart_dataset` was made from (a fresh copy for each test: change it freely)."""
     return copy.deepcopy(CHART_RECIPE)
 
 
