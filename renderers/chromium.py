@@ -132,7 +132,11 @@ _PAGE_JS = """async (o) => {
     if (o.frames) await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
     // Freeze CSS animations and transitions at their end state (infinite ones are cancelled).
     for (const a of document.getAnimations()) { try { a.finish(); } catch (e) { a.cancel(); } }
-    // A focused field would draw a blinking caret: a different picture on every run.
+    // A focused field would draw a blinking caret: a different picture on every run. An
+    // `autofocus` field is focused at a rendering update that may come after this blur (with
+    // scripts off there is no frame to wait for): each is swapped for a copy without the
+    // attribute, so no focus is pending (the detached original is skipped).
+    for (const el of document.querySelectorAll("[autofocus]")) { const c = el.cloneNode(true); c.removeAttribute("autofocus"); el.replaceWith(c); }
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
     window.scrollTo(0, 0);
     H = Math.min(o.fullPage ? docHeight() : o.viewportHeight, o.cap);
