@@ -22,7 +22,7 @@ COPY pyproject.toml README.md ./
 COPY factory ./factory
 COPY renderers ./renderers
 COPY html_templates ./html_templates
-RUN pip install '.[augment]' \
+RUN pip install '.[augment,corpus]' \
  && python -c "import matplotlib.pyplot"  # build the font cache once, in the image
 
 # Chromium runs with --no-sandbox when it runs as root, which is the case here.
