@@ -31,6 +31,7 @@ import numpy as np
 from factory.generators.table_request import TIME_KINDS, lower_first, time_keys
 from factory.tabular import Column, Table, format_value
 from factory.tasks.answerability import ChartView, Program, reading
+from factory.tasks.qa_phrasing import plural
 
 TEMPLATES = ("value_lookup", "maximum", "minimum", "difference", "sum", "average", "comparison", "trend",
              "count", "ratio")  # fmt: skip
@@ -61,7 +62,7 @@ class _Context:
         facts = table.facts or {}
         head = _strip_unit(table.label_column.name) or "category"
         self.dim = lower_first(head) if head.isascii() else head
-        self.dims = _plural(self.dim)
+        self.dims = plural(self.dim)
         kind = facts.get("series_kind")
         measure = facts.get("measure")
         self.series: list[_Series] = []
@@ -367,17 +368,3 @@ def _strip_unit(name: str) -> str:
     if head.endswith(")") and "(" in head:
         head = head[: head.rfind("(")].strip()
     return head
-
-
-def _plural(noun: str) -> str:
-    """English plural of a label noun ("country" -> "countries", "mode of transport" -> "modes of transport")."""
-    if not noun.isascii() or not noun:
-        return noun
-    if " of " in noun:
-        head, _, tail = noun.partition(" of ")
-        return f"{_plural(head)} of {tail}"
-    if noun.endswith("y") and len(noun) > 1 and noun[-2] not in "aeiou":
-        return noun[:-1] + "ies"
-    if noun.endswith(("s", "x", "ch", "sh")):
-        return noun + "es"
-    return noun + "s"
