@@ -133,7 +133,10 @@ def run_round(index: int, args, tmp: Path) -> dict[str, float]:
 
     n = args.samples // args.rounds
     per_shard = args.shard_size or max(1, n // (args.workers * 8))
-    resolved = load_recipe("charts", {"samples": n, "seed": args.seed + index, "shard.samples": per_shard})
+    # The Matplotlib engine only: the limit redraws each chart with Matplotlib (bench_engines.py
+    # measures the Plotly and Vega-Lite engines against their own limits).
+    resolved = load_recipe("charts", {"samples": n, "seed": args.seed + index, "shard.samples": per_shard, "shard.readers": 1,
+                                      "generators.charts.engines": {"matplotlib": 1}})
     out = tmp / f"factory-{index}"
     t0 = time.perf_counter()
     manifest = generate(resolved, str(out), workers=args.workers)
