@@ -361,7 +361,9 @@ def b_diff_extremes(ch: _Chart, rng: np.random.Generator) -> _Q | None:
 _CMP = {True: ("above", "more than", "greater than", "higher than", "over"), False: ("below", "less than", "lower than", "under")}
 
 
-def b_count_threshold(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def _threshold_filter(ch: _Chart, rng: np.random.Generator):
+    """A series, a threshold the axis can resolve and a side of it: (series, threshold, above,
+    refs, slots, filter program), or None when the series has no such threshold."""
     s = pick(rng, ch.usable)
     t = ch.threshold(rng, s)
     if t is None:
@@ -369,8 +371,15 @@ def b_count_threshold(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     above = rng.random() < 0.5
     refs: list = []
     slots = {**_S(ch, rng, s, refs), "cmp": pick(rng, _CMP[above]), "t": fmt_number(t, ch.table.series[s.index])}
-    expr = ["count", ["above" if above else "below", ["col", s.index], ["num", str(t)]]]
-    return _Q("count_threshold", expr, "int", slots, [], refs)
+    return s, t, above, refs, slots, ["above" if above else "below", ["col", s.index], ["num", str(t)]]
+
+
+def b_count_threshold(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+    found = _threshold_filter(ch, rng)
+    if found is None:
+        return None
+    _, _, _, refs, slots, inner = found
+    return _Q("count_threshold", ["count", inner], "int", slots, [], refs)
 
 
 def b_count_mean(ch: _Chart, rng: np.random.Generator) -> _Q | None:
@@ -438,14 +447,10 @@ def b_change(ch: _Chart, rng: np.random.Generator) -> _Q | None:
 
 def _filtered(op: str, agg: str, fmt: str):
     def build(ch: _Chart, rng: np.random.Generator) -> _Q | None:
-        s = pick(rng, ch.usable)
-        t = ch.threshold(rng, s)
-        if t is None:
+        found = _threshold_filter(ch, rng)
+        if found is None:
             return None
-        above = rng.random() < 0.5
-        refs: list = []
-        slots = {**_S(ch, rng, s, refs), "cmp": pick(rng, _CMP[above]), "t": fmt_number(t, ch.table.series[s.index])}
-        inner = ["above" if above else "below", ["col", s.index], ["num", str(t)]]
+        s, t, above, refs, slots, inner = found
         kept = [r for r in s.rows if (ch.env.values[(s.index, r)] > t) == above]
         if len(kept) < 2:
             return None  # an aggregate of one value is a lookup
