@@ -78,7 +78,9 @@ def check_output(store: Store, recipe_yaml: str) -> bool:
     if not store.is_folder():
         return False
     names = [_base(n) for n in store.list()]
-    names = [n for n in names if n not in OWN_FILES]
+    # A marker still being written (its temporary) means another run is claiming the folder right
+    # now: the lock, taken next, names that run instead of calling the folder someone else's.
+    names = [n for n in names if n not in OWN_FILES and not (n.startswith(layout.MARKER + ".") and n.endswith(layout.TEMP_SUFFIX))]
     if not names:
         return False
     digest = recipe_digest(recipe_yaml)
