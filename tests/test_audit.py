@@ -80,3 +80,46 @@ def test_audit_refuses_a_folder_that_is_not_a_dataset(tmp_path):
 
     with pytest.raises(FactoryError):
         run_audit(str(tmp_path), samples=3)
+
+
+def _document_sample(lines: list[str], locale: str, family: str) -> tuple[bytes, dict]:
+    """A white document page with one line per text, and the json a document sample would have."""
+    font = ImageFont.truetype(font_manager.findfont(family, fallback_to_default=False), 22)
+    image = Image.new("RGB", (760, 48 * len(lines) + 24), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    for i, text in enumerate(lines):
+        x0, y0, x1, y1 = draw.textbbox((24, 20 + 48 * i), text, font=font)
+        draw.text((24, 20 + 48 * i), text, fill="#111111", font=font)
+        boxes.append({"kind": "text", "text": text, "box": [x0 - 1, y0 - 1, x1 + 1, y1 + 1]})
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "invoice", "locale": locale},
+            "render": {"boxes": boxes}}
+    return buf.getvalue(), meta
+
+
+RUSSIAN = ["Счёт на оплату № 1024 от 12 марта", "Покупатель: Кудряшов Андрей Петрович", "Итого к оплате: 12 450,00 руб."]
+JAPANESE = ["請求書番号 1024", "株式会社山田製作所 御中", "合計金額 ¥45,800"]
+
+
+def test_audit_reads_each_sample_in_its_locale_language():
+    """English-only OCR reads Cyrillic as Latin ('Кудряшов' as 'Kyapawos') and kana as noise: each
+    sample is read with its locale's model and English's; a missing model falls back to English
+    with a note saying which package to install, and figures are given per locale."""
+    from factory.tools.audit import installed_languages, summarise
+
+    if not {"rus", "jpn"} <= installed_languages():
+        pytest.skip("Tesseract's rus and jpn models are not installed (scripts/setup.sh installs them)")
+    ru = audit_sample("ru", *_document_sample(RUSSIAN, "ru_RU", "DejaVu Sans"))
+    ja = audit_sample("ja", *_document_sample(JAPANESE, "ja_JP", "Noto Sans CJK JP"))
+    assert (ru.ocr_language, ja.ocr_language) == ("rus+eng", "jpn+eng") and ru.ocr_note is None
+    assert ru.found / ru.tokens >= 0.95, ru.missing
+    assert ja.found / ja.tokens >= 0.95, ja.missing
+    english_only = audit_sample("ru-eng", *_document_sample(RUSSIAN, "ru_RU", "DejaVu Sans"), installed=frozenset({"eng", "osd"}))
+    assert english_only.ocr_language == "eng" and "tesseract-ocr-rus" in english_only.ocr_note
+    assert english_only.found / english_only.tokens < 0.6
+    summary = summarise([ru, ja, english_only], {}, "memory", 0.0)
+    assert summary["locales"]["ja_JP"]["ocr_language"] == "jpn+eng" and summary["locales"]["ja_JP"]["tokens_found"] >= 0.95
+    assert summary["locales"]["ru_RU"]["samples"] == 2
+    assert len(summary["ocr_notes"]) == 1 and "tesseract-ocr-rus" in summary["ocr_notes"][0]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import io
 import json
 import logging
@@ -177,13 +178,73 @@ def sample_texts(meta: dict[str, Any]) -> list[TextItem]:
     return items
 
 
+# --- which language to read ----------------------------------------------------------------------
+
+# Tesseract's model (Debian package tesseract-ocr-<name with '-' for '_'>) for each language the
+# generators write; Han is the one language whose model depends on the region (simplified or traditional).
+TESSERACT_LANGS = {
+    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "nl": "nld", "pl": "pol", "cs": "ces", "da": "dan",
+    "pt": "por", "vi": "vie", "ru": "rus", "uk": "ukr", "el": "ell", "ja": "jpn", "ko": "kor", "ar": "ara", "he": "heb",
+    "fa": "fas", "hi": "hin", "bn": "ben", "ta": "tam", "th": "tha", "ka": "kat", "hy": "hye", "am": "amh",
+    "zh_CN": "chi_sim", "zh_SG": "chi_sim", "zh_TW": "chi_tra", "zh_HK": "chi_tra", "zh": "chi_sim",
+}  # fmt: skip
+
+
+def sample_locale(meta: dict[str, Any]) -> str:
+    """The locale a sample's text is written in, from its json ('en_US' when it names none): a document's
+    `source.locale`, a page's or table's `source.theme.locale`, a chart's `source.table.facts.locale`,
+    a corpus page's identified `source.language`."""
+    source = meta.get("source") or {}
+    table = source.get("table") if isinstance(source.get("table"), dict) else {}
+    for value in (source.get("locale"), (source.get("theme") or {}).get("locale") if isinstance(source.get("theme"), dict) else None,
+                  (table.get("facts") or {}).get("locale") if isinstance(table.get("facts"), dict) else None, source.get("language")):
+        if isinstance(value, str) and value:
+            return value.replace("-", "_")
+    return "en_US"
+
+
+@functools.lru_cache(maxsize=1)
+def installed_languages() -> frozenset[str]:
+    """The Tesseract models installed here (`tesseract --list-langs`)."""
+    import pytesseract
+
+    try:
+        return frozenset(pytesseract.get_languages(config=""))
+    except (OSError, RuntimeError) as exc:  # TesseractNotFoundError is an OSError
+        log.warning("cannot list Tesseract's languages (%s); reading with eng", exc)
+        return frozenset({"eng"})
+
+
+def ocr_language(locale: str, installed: frozenset[str] | None = None) -> tuple[str, str | None]:
+    """(Tesseract language, note) for a locale: its own model plus English (numbers, codes and
+    Latin brand names appear in every script), e.g. 'rus+eng'; 'eng' with a note saying which
+    package to install when the locale's model is missing (the audit then reads it as Latin)."""
+    installed = installed_languages() if installed is None else installed
+    language = locale.split("_")[0]
+    model = TESSERACT_LANGS.get(locale) or TESSERACT_LANGS.get(language)
+    if model is None:
+        return "eng", f"{locale}: no Tesseract model is known for language {language!r}; read with eng"
+    if model == "eng":
+        return "eng", None
+    if model not in installed:
+        package = "tesseract-ocr-" + model.replace("_", "-")
+        return "eng", f"{locale}: Tesseract's {model} model is not installed; read with eng (install {package}: scripts/setup.sh does)"
+    return f"{model}+eng", None
+
+
 # --- OCR ---------------------------------------------------------------------------------------
 
 
+def _kept(ch: str) -> bool:
+    """Letters, digits and the marks a script writes with (Indic and Thai vowel signs, viramas,
+    kana voicing marks); the accents NFKD splits off Latin, Greek and Cyrillic letters are folded away."""
+    return ch.isalnum() or (unicodedata.category(ch)[0] == "M" and not 0x300 <= ord(ch) <= 0x36F)
+
+
 def _fold(text: str) -> str:
-    """Letters and digits only, case- and accent-folded: what OCR and target are compared on."""
+    """Letters, digits and script marks only, case- and accent-folded: what OCR and target are compared on."""
     text = unicodedata.normalize("NFKD", text).replace("\u2212", "-")
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return "".join(ch for ch in text.casefold() if _kept(ch))
 
 
 def tokens(text: str) -> list[str]:
@@ -222,9 +283,10 @@ def _prepare(image: Image.Image, item: TextItem) -> Image.Image | None:
 DIGITS = "0123456789.,%-+kMGT"
 
 
-def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False) -> list[list[str]]:
-    """The OCR words read in each item's own crop (one Tesseract call per strip of crops);
-    `digits` reads numbers only (a second pass for numeric texts the first pass missed)."""
+def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, lang: str = "eng") -> list[list[str]]:
+    """The OCR words read in each item's own crop (one Tesseract call per strip of crops) with the
+    Tesseract language `lang` ('rus+eng'); `digits` reads numbers only (a second pass for numeric
+    texts the first pass missed)."""
     import pytesseract
 
     crops = [_prepare(image, item) for item in items]
@@ -251,7 +313,7 @@ def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False) -
             spans.append((y, y + crop.height, index))
             y += crop.height + GAP_PX
         config = f"--psm {PSM}" + (f" -c tessedit_char_whitelist={DIGITS}" if digits else "")
-        data = pytesseract.image_to_data(canvas, config=config, output_type=pytesseract.Output.DICT)
+        data = pytesseract.image_to_data(canvas, lang=lang, config=config, output_type=pytesseract.Output.DICT)
         for text, top, h in zip(data["text"], data["top"], data["height"]):
             if not text.strip():
                 continue
@@ -407,6 +469,9 @@ class SampleAudit:
     questions: int = 0
     unanswerable: list[str] = field(default_factory=list)
     blank_width: float | None = None
+    locale: str = "en_US"
+    ocr_language: str = "eng"
+    ocr_note: str | None = None  # why the sample was read with another model than its locale's
 
     @property
     def badness(self) -> float:
@@ -414,12 +479,16 @@ class SampleAudit:
         return missing + 0.2 * len(self.invisible) + 0.05 * (len(self.low_contrast) + len(self.outside) + len(self.crossed)) + 0.1 * len(self.unanswerable)
 
 
-def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any]) -> SampleAudit:
-    """Read one sample the audit's way (see the module docstring)."""
+def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: frozenset[str] | None = None) -> SampleAudit:
+    """Read one sample the audit's way (see the module docstring), with the Tesseract model of its
+    locale (`installed`: the models to choose from; default: those installed here)."""
     image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
     pixels = np.asarray(image)
     renderer = str((meta.get("renderer") or {}).get("name", "?"))
     result = SampleAudit(key, str(meta.get("task", "?")), sample_kind(meta), renderer, image.width, image.height)
+    result.locale = sample_locale(meta)
+    result.ocr_language, result.ocr_note = ocr_language(result.locale, installed)
+    lang = result.ocr_language
     items = sample_texts(meta)
     result.texts = len(items)
     inside = []
@@ -441,13 +510,13 @@ def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any]) -> SampleAu
         if item.kind == "value_labels" and foreign_share(crop[1:-1, 1:-1]) > 0.04:
             result.crossed.append(item.text[:60])
         inside.append(item)
-    read = ocr_items(image, inside)
+    read = ocr_items(image, inside, lang=lang)
     style = (meta.get("source") or {}).get("style")
     mono = isinstance(style, dict) and "Mono" in str(style.get("font_family", ""))
     numeric = [i for i, item in enumerate(inside) if _fold(item.text).isdigit()
                and not all(found(t, read[i], mono) for t in tokens(item.text))]
     if numeric:  # numbers the first pass missed: read again, digits only
-        for i, words in zip(numeric, ocr_items(image, [inside[i] for i in numeric], digits=True)):
+        for i, words in zip(numeric, ocr_items(image, [inside[i] for i in numeric], digits=True, lang=lang)):
             read[i] = read[i] + words
     for item, words in zip(inside, read):
         for token in tokens(item.text):
@@ -548,9 +617,11 @@ def _figures(group: list[SampleAudit]) -> dict[str, Any]:
 def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str, seconds: float) -> dict[str, Any]:
     by_task: dict[str, list[SampleAudit]] = defaultdict(list)
     by_renderer: dict[str, list[SampleAudit]] = defaultdict(list)
+    by_locale: dict[str, list[SampleAudit]] = defaultdict(list)
     for r in results:
         by_task[r.task].append(r)
         by_renderer[r.renderer].append(r)
+        by_locale[r.locale].append(r)
     tasks = {}
     for task, group in sorted(by_task.items()):
         token_total = sum(r.tokens for r in group)
@@ -587,6 +658,9 @@ def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str
         "tokens_found": round(sum(r.found for r in results) / token_total, 4) if token_total else None,
         "tasks": tasks,
         "renderers": {name: _figures(group) for name, group in sorted(by_renderer.items())},
+        "locales": {locale: {"ocr_language": group[0].ocr_language, **_figures(group)} for locale, group in sorted(by_locale.items())},
+        # locales read with another model than their own (its data is not installed): their figures say little
+        "ocr_notes": sorted({r.ocr_note for r in results if r.ocr_note}),
     }
 
 
@@ -624,6 +698,8 @@ Nothing in the dataset was changed.</div>
 Contrast is measured from the pixels (WCAG: below 4.5:1 is low, 3:1 for large text; below 1.5:1 is invisible).
 Chart questions are re-checked against the drawn texts.</p>
 
+{% for note in s.ocr_notes %}<p class="warn">OCR: {{ note }}</p>{% endfor %}
+
 <h2>Per task</h2>
 <table><tr><th>task</th><th>samples</th><th>tokens</th><th>tokens found</th><th>low-contrast texts (samples)</th><th>invisible texts (samples)</th>
 <th>boxes outside canvas</th><th>value labels crossed by marks</th><th>questions (unanswerable)</th><th>tables &gt;25% blank</th></tr>
@@ -639,6 +715,13 @@ Chart questions are re-checked against the drawn texts.</p>
 <table><tr><th>renderer</th><th>samples</th><th>tokens found</th><th>samples with invisible text</th><th>low-contrast texts</th><th>unanswerable questions</th></tr>
 {% for name, r in s.renderers.items() %}<tr><td>{{ name }}</td><td class="num">{{ r.samples }}</td><td class="num">{{ r.tokens_found }}</td>
 <td class="num">{{ r.samples_invisible_text }}</td><td class="num">{{ r.texts_low_contrast }}</td><td class="num">{{ r.questions_unanswerable }}</td></tr>{% endfor %}
+</table>
+
+<h2>Per locale</h2>
+<p class="muted">Each sample is read with the Tesseract model of its locale and English's (numbers and Latin names appear in every script).</p>
+<table><tr><th>locale</th><th>OCR language</th><th>samples</th><th>tokens found</th><th>samples with invisible text</th><th>low-contrast texts</th></tr>
+{% for name, r in s.locales.items() %}<tr><td>{{ name }}</td><td>{{ r.ocr_language }}</td><td class="num">{{ r.samples }}</td><td class="num">{{ r.tokens_found }}</td>
+<td class="num">{{ r.samples_invisible_text }}</td><td class="num">{{ r.texts_low_contrast }}</td></tr>{% endfor %}
 </table>
 
 <h2>Worst samples</h2>
@@ -682,6 +765,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"{task}: {t['samples']} samples, tokens found {t['tokens_found']}, invisible-text samples "
               f"{t['samples_invisible_text']}, low-contrast texts {t['texts_low_contrast']}, questions unanswerable "
               f"{t['questions_unanswerable']} of {t['questions']}")
+    for note in summary["ocr_notes"]:
+        print(f"note: {note}")
     print(f"audit of {summary['samples_audited']} samples written to {path.resolve()} and {json_path.resolve()}")
     return 0
 
