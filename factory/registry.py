@@ -64,6 +64,7 @@ TASKS: dict[str, str] = {
     "document_to_json": "factory.tasks.document_tasks:DocumentToJson",
     "document_parsing": "factory.tasks.document_tasks:DocumentParsing",
     "document_qa": "factory.tasks.document_tasks:DocumentQA",
+    "document_table_qa": "factory.tasks.document_tasks:DocumentTableQA",
 }
 
 

@@ -42,9 +42,9 @@ def _cell_texts(structure) -> set[str]:
 
 @pytest.fixture(scope="module")
 def asked():
-    """(source, its json as a dataset stores it, its questions) for 240 tables in 8 locales."""
+    """(source, its json as a dataset stores it, its questions) for 200 tables in 8 locales."""
     out = []
-    for k, src in enumerate(_tables(240, locales=LOCALES, digits="mixed", empty_cells=0.1)):
+    for k, src in enumerate(_tables(200, locales=LOCALES, digits="mixed", empty_cells=0.1)):
         grid, _ = structure_grid(src.structure, src.theme.get("digits", "latn"))
         pairs = make_table_questions(grid, rng_for(k + 1000), 6, with_rationale=True)
         meta = {"source": json.dumps(to_jsonable(src)), "targets": json.dumps({"qa": pairs})}
@@ -54,7 +54,7 @@ def asked():
 
 def test_question_mix(asked):
     pairs = [p for _, _, ps in asked for p in ps]
-    assert len(pairs) >= 1200
+    assert len(pairs) >= 1000
     ops = Counter(p["template"] for p in pairs)
     answers = [p["answer"] for p in pairs if p["answer_type"] == "yesno"]
     yes = answers.count("Yes") / len(answers)
@@ -103,7 +103,7 @@ def test_programs_rerun_on_the_json_and_answers_are_what_the_table_prints(asked)
             elif fmt == "int":
                 assert int("".join(str(int(ch)) for ch in pair["answer"])) == result.value
                 checked["count"] += 1
-    assert checked["printed"] > 300 and checked["computed"] > 200 and checked["count"] > 100, checked
+    assert checked["printed"] > 250 and checked["computed"] > 150 and checked["count"] > 80, checked
 
 
 def test_at_least_five_phrasings_per_operation():
@@ -236,7 +236,7 @@ def test_table_qa_dataset_same_bytes_twice(tmp_path):
     from factory.generate import generate
     from factory.loaders import open_dataset
 
-    recipe = {"name": "tqa", "seed": 5, "samples": 3, "shard": {"samples": 3}, "tasks": {"table_qa": {"weight": 1, "rationale": True}},
+    recipe = {"name": "tqa", "seed": 5, "samples": 2, "shard": {"samples": 2}, "tasks": {"table_qa": {"weight": 1, "rationale": True}},
               "generators": {"table_images": {"rows": [3, 6], "columns": [3, 5], "locales": ["en_US", "fa_IR"]}}}
     for run in ("a", "b"):
         generate(recipe_from_dict(recipe), str(tmp_path / run), workers=1)
@@ -248,3 +248,93 @@ def test_table_qa_dataset_same_bytes_twice(tmp_path):
         env = program_env(sample["meta"])
         for pair in sample["meta"]["targets"]["qa"]:
             assert execute(pair["program"]["expr"], pair["program"]["format"], env).answer == pair["answer"]
+
+
+# --- documents: document_table_qa ------------------------------------------------------------------
+
+DOC_GENRES = ["invoice", "receipt", "purchase_order", "statement", "paper", "form"]
+# separators '.'/',' both ways, narrow no-break space groups, Arabic-script digits and symbols, Devanagari, RTL
+DOC_LOCALES = ["en_US", "de_DE", "fr_FR", "es_ES", "ja_JP", "ar_EG", "fa_IR", "hi_IN", "he_IL", "pl_PL"]
+
+
+@pytest.fixture(scope="module")
+def doc_asked():
+    from factory.generators.documents import DocumentsGenerator, DocumentsOptions
+    from factory.tasks.document_questions import document_grid
+
+    gen = DocumentsGenerator(DocumentsOptions(genres=DOC_GENRES, locales=DOC_LOCALES, digits="mixed"))
+    out = []
+    for seed in range(80):
+        src = gen.sample(rng_for(seed), seed)
+        grid = document_grid(src.genre, src.locale, src.fields)
+        out.append((src, grid, make_table_questions(grid, rng_for(seed + 99), 6, with_rationale=True)))
+    return out
+
+
+def _doc_texts(fields) -> set[str]:
+    from factory.generators.doc_content import flatten
+    from factory.generators.doc_locale import plain
+
+    return {plain(v) for _, v in flatten(fields) if isinstance(v, str)}
+
+
+def test_document_questions_rerun_and_answer_as_printed(doc_asked):
+    from factory.tasks.document_questions import document_grid
+
+    pairs = [p for _, _, ps in doc_asked for p in ps]
+    assert all(ps for _, _, ps in doc_asked)  # every table, amount block and form gets questions
+    yes = [p["answer"] for p in pairs if p["answer_type"] == "yesno"]
+    print(f"\n{len(pairs)} document questions, yes {yes.count('Yes') / len(yes):.1%} of {len(yes)}, "
+          f"ops {dict(Counter(p['template'] for p in pairs))}")
+    assert 0.45 <= yes.count("Yes") / len(yes) <= 0.55
+    assert {"field_difference", "field_yesno", "text_lookup", "has_yesno", "lookup", "extreme_label"} <= {p["template"] for p in pairs}
+    printed = 0
+    for src, _, ps in doc_asked:
+        meta = json.loads(json.dumps({"source": to_jsonable(src)}))["source"]
+        env = document_grid(meta["genre"], meta["locale"], meta["fields"]).env()  # from the json alone
+        texts = _doc_texts(src.fields)
+        assert len({p["question"] for p in ps}) == len(ps)
+        for pair in ps:
+            assert execute(pair["program"]["expr"], pair["program"]["format"], env).answer == pair["answer"], pair
+            if pair["template"] in TEXT_OPS or pair["program"]["format"] in ("label", "text"):
+                assert pair["answer"] in texts, pair
+                printed += 1
+    assert printed > 100
+
+
+def test_document_amounts_add_up_to_the_printed_subtotal(doc_asked):
+    """The sum of an invoice's amount column, written by the grid's writer, is its printed subtotal."""
+    from factory.generators.doc_locale import plain
+
+    checked = 0
+    for src, grid, _ in doc_asked:
+        if src.genre not in ("invoice", "purchase_order", "receipt"):
+            continue
+        env = grid.env()
+        s = next(i for i, c in enumerate(grid.numbers) if c.name in ("amount", "price"))
+        assert execute(["sum", ["col", s]], f"col:{s}", env).answer == plain(src.fields["subtotal"]), src.locale
+        if "tax.amount" in grid.fields and "subtotal" in grid.fields and src.genre != "receipt":
+            total = execute(["add", ["field", "subtotal"], ["field", "tax.amount"]], "field:subtotal", env).answer
+            assert total == plain(src.fields["total"]) or "discount" in src.fields or "shipping" in src.fields
+        checked += 1
+    assert checked >= 12
+
+
+@needs_chromium
+@pytest.mark.chromium
+def test_document_table_qa_on_rendered_documents(chromium):
+    from factory.generators.documents import DocumentsGenerator, DocumentsOptions
+    from factory.tasks.document_tasks import DocumentTableQA, DocumentTableQAOptions
+
+    task = DocumentTableQA(DocumentTableQAOptions(questions=6, rationale=True))
+    for k, genre in enumerate(("invoice", "statement", "form")):
+        gen = DocumentsGenerator(DocumentsOptions(genres=[genre], dpi=[96], locales=[("de_DE", "ar_EG", "en_US")[k]]))
+        src = gen.sample(rng_for(k), k)
+        targets = task.targets(src, chromium.render(src), rng_for(k))
+        qa = targets.secondary["qa"]
+        assert qa and targets.prompt == qa[0]["question"] and targets.text == qa[0]["rationale"]
+        assert {"fields", "text", "lines", "field_boxes"} <= set(targets.secondary)
+    with pytest.raises(Exception, match="no table"):
+        gen = DocumentsGenerator(DocumentsOptions(genres=["letter"], dpi=[96]))
+        src = gen.sample(rng_for(1), 1)
+        task.targets(src, chromium.render(src), rng_for(1))

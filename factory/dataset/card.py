@@ -41,6 +41,7 @@ TASKS = {
     "document_to_json": "document image → its fields as JSON in the genre's published schema, values as printed",
     "document_parsing": "document image → all its text in reading order; word, line and field boxes in json",
     "document_qa": "document image + question (json `prompt`) → the answer as printed",
+    "document_table_qa": "document image + question over its table, amounts or form fields → the answer as printed",
 }
 
 # Families the generators draw with, by Debian package, and their licences.

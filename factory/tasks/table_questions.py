@@ -49,6 +49,7 @@ class NumberColumn:
 class TextColumn:
     name: str
     texts: list[str | None]
+    countable: bool = True  # rows share its values (a Status), so counting them means something
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Grid:
     shown: set[int] | None = None  # rows the image shows whole; None: all
     fields: dict[str, Decimal] = field(default_factory=dict)  # printed amounts outside the table
     field_names: dict[str, str] = field(default_factory=dict)  # field -> how a question names it ("the subtotal")
+    additive_fields: set[str] = field(default_factory=set)  # amounts whose sum means something (subtotal + tax)
 
     def env(self) -> Env:
         values = {(s, r): v for s, c in enumerate(self.numbers) for r, v in enumerate(c.values) if v is not None}
@@ -167,7 +169,9 @@ def b_difference(t: _Table, rng: np.random.Generator) -> _Q | None:
 
 def b_sum(t: _Table, rng: np.random.Generator) -> _Q | None:
     c = pick(rng, t.usable)
-    if c.whole and c.additive and rng.random() < 0.5:
+    if not c.additive:
+        return None  # two balances or unit prices added up mean nothing
+    if c.whole and rng.random() < 0.5:
         return _Q("total", ["sum", ["col", c.index]], f"col:{c.index}", t.measure(rng, c))
     a, b = _two(t, rng, c)  # type: ignore[misc]
     expr = ["add", ["cell", c.index, a], ["cell", c.index, b]]
@@ -227,10 +231,11 @@ def b_count_mean(t: _Table, rng: np.random.Generator) -> _Q | None:
 
 
 def _category(t: _Table, rng: np.random.Generator) -> tuple[int, str, str] | None:
-    """A text column, one of its printed values and the column's name."""
-    if not t.cats or not t.complete:
+    """A countable text column, one of its printed values and the column's name."""
+    cats = [(k, c) for k, c in t.cats if c.countable]
+    if not cats or not t.complete:
         return None
-    k, col = t.cats[int(rng.integers(len(t.cats)))]
+    k, col = cats[int(rng.integers(len(cats)))]
     values = sorted({x for r, x in enumerate(col.texts) if x and r in t.referable})
     return k, str(pick(rng, values)), col.name
 
@@ -320,7 +325,7 @@ def b_extreme_other(t: _Table, rng: np.random.Generator) -> _Q | None:
 
 
 def b_field_sum(t: _Table, rng: np.random.Generator) -> _Q | None:
-    names = sorted(t.grid.fields)
+    names = sorted(t.grid.additive_fields & set(t.grid.fields))
     if len(names) < 2:
         return None
     a, b = (names[int(i)] for i in rng.choice(len(names), size=2, replace=False))
@@ -467,7 +472,7 @@ def b_is_extreme(t: _Table, rng: np.random.Generator) -> _Q | None:
 
 def b_sum_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
     c = pick(rng, t.usable)
-    rows = _two(t, rng, c, 3)
+    rows = _two(t, rng, c, 3) if c.additive else None
     if rows is None:
         return None
     va, vb, vc = (t.env.values[(c.index, r)] for r in rows)
