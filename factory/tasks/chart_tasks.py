@@ -93,10 +93,10 @@ def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, element
                     headers: str = "deplot", qa: str = "templates", rationale: bool = False) -> dict[str, Any]:
     """Table, code and QA of a drawn chart; `elements` are the renderer's drawn texts and boxes."""
     elements = elements or {}
-    view = chart_view(spec, elements) if elements else None
+    # only the value labels the engine drew count as printed (it may leave out some the style asks for)
+    view = drawn_view(chart_view(spec, elements), spec.table, elements) if elements else None
     if qa == "programs":
         facts = chart_facts(spec.chart_type, spec.style, spec.table, elements, spec.engine)
-        view = drawn_view(view, spec.table, elements) if view is not None else None
         pairs = make_questions(spec.table, rng, questions, view, facts, rationale)
     else:
         pairs = make_qa(spec.table, rng, questions, view)
