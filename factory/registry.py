@@ -60,9 +60,11 @@ TASKS: dict[str, str] = {
     "screenshot_to_html": "factory.tasks.page_tasks:ScreenshotToHtml",
     "screenshot_parsing": "factory.tasks.page_tasks:ScreenshotParsing",
     "table_to_html": "factory.tasks.page_tasks:TableToHtml",
+    "table_qa": "factory.tasks.table_qa:TableQA",
     "document_to_json": "factory.tasks.document_tasks:DocumentToJson",
     "document_parsing": "factory.tasks.document_tasks:DocumentParsing",
     "document_qa": "factory.tasks.document_tasks:DocumentQA",
+    "document_table_qa": "factory.tasks.document_tasks:DocumentTableQA",
 }
 
 

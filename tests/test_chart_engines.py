@@ -427,3 +427,20 @@ def test_matplotlib_furniture_is_drawn_named_and_redrawn_by_its_script(tmp_path)
     for folder, render in folders:
         got = np.asarray(Image.open(folder / "chart.png").convert("RGB"))
         assert np.array_equal(got, np.asarray(render.image)), folder.name
+
+
+@pytest.mark.parametrize("qa", ["templates", "programs"])
+def test_questions_read_only_value_labels_the_engine_drew(plotly_renders, vega_renders, qa):
+    """A style may ask for value labels an engine leaves out (a Plotly rose's wedges, a Vega-Lite
+    dot plot): neither QA path may say an answer is printed where no label shows it."""
+    from factory.tools.audit import qa_problems
+
+    gen = ChartGenerator(ChartOptions())
+    asked = 0
+    for renders in (plotly_renders, vega_renders):
+        for chart_type, (spec, render) in renders.items():
+            targets = chart_secondary(render.source, rng_for(3), 8, render.facts["elements"], qa=qa)
+            meta = {"source": gen.describe(render.source), "targets": targets, "render": {"elements": render.facts["elements"]}}
+            asked += len(targets["qa"])
+            assert qa_problems(json.loads(json.dumps(meta)))[1] == [], chart_type
+    assert asked > 100

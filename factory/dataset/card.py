@@ -37,9 +37,11 @@ TASKS = {
     "screenshot_to_html": "web page screenshot → the HTML and CSS that render it",
     "screenshot_parsing": "web page screenshot → Pix2Struct simplified HTML of what it shows",
     "table_to_html": "table image → its `<table>` structure with spans; every cell's box in json",
+    "table_qa": "table image + question (json `prompt`) → the answer as the table prints it",
     "document_to_json": "document image → its fields as JSON in the genre's published schema, values as printed",
     "document_parsing": "document image → all its text in reading order; word, line and field boxes in json",
     "document_qa": "document image + question (json `prompt`) → the answer as printed",
+    "document_table_qa": "document image + question over its table, amounts or form fields → the answer as printed",
 }
 
 # Families the generators draw with, by Debian package, and their licences.

@@ -27,8 +27,8 @@ from factory.generators.table_request import lower_first
 from factory.tabular import Table
 from factory.tasks.answerability import ChartView
 from factory.tasks.chart_qa import _time_order
-from factory.tasks.qa_phrasing import ASK, ASK_LOWER, DOWNWARD_FROM, HIGH, ORDINALS, TOP, fill, pick, plural
-from factory.tasks.qa_programs import Env, Invalid, execute, fmt_number, rationale, readable, steps, strip_unit, table_env
+from factory.tasks.qa_phrasing import CMP, DOWNWARD_FROM, ORDINALS, ask_slots, fill, hi_slots, pick, plural
+from factory.tasks.qa_programs import Draft, Env, Invalid, execute, fmt_number, rationale, readable, round_between, steps, strip_unit, table_env
 
 # operations whose program chains two or more steps (the issue's "compositional" questions)
 COMPOSITIONAL = {"diff_extremes", "count_threshold", "count_mean", "rank", "sum_top", "share", "change", "mean_filtered",
@@ -256,29 +256,10 @@ class _Chart:
 
     def threshold(self, rng: np.random.Generator, s: _Series) -> Decimal | None:
         """A round number between two neighbouring values of `s` (never equal to one)."""
-        values = sorted({self.env.values[(s.index, r)] for r in s.rows})
-        if len(values) < 3:
-            return None
-        i = int(rng.integers(len(values) - 1))
-        a, b = values[i], values[i + 1]
-        mid = (a + b) / 2
-        for places in range(-4, self.table.series[s.index].decimals + 1):
-            q = mid.quantize(Decimal(1).scaleb(-places))
-            if a < q < b:
-                return Decimal(f"{q:f}")
-        return None
+        return round_between([self.env.values[(s.index, r)] for r in s.rows], self.table.series[s.index].decimals, rng)
 
 
-@dataclass
-class _Q:
-    op: str
-    expr: list
-    fmt: str
-    slots: dict[str, Any]
-    named: list[int] = field(default_factory=list)
-    refs: list[dict] = field(default_factory=list)
-    template: int | None = None
-    counted: bool = False
+_Q = Draft
 
 
 def _S(ch: _Chart, rng: np.random.Generator, s: _Series, refs: list) -> dict[str, Any]:
@@ -286,12 +267,8 @@ def _S(ch: _Chart, rng: np.random.Generator, s: _Series, refs: list) -> dict[str
     return {"S": ref, "S_bare": bare, "dim": ch.dim, "dims": ch.dims}
 
 
-def _hi(rng: np.random.Generator, high: bool) -> dict[str, Any]:
-    return {"hi": pick(rng, HIGH[high]), "top": pick(rng, TOP[high])}
-
-
-def _ask(rng: np.random.Generator) -> dict[str, Any]:
-    return {"ask": pick(rng, ASK), "askl": pick(rng, ASK_LOWER)}
+_hi = hi_slots
+_ask = ask_slots
 
 
 # number answers ----------------------------------------------------------------------------------
@@ -358,7 +335,7 @@ def b_diff_extremes(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     return _Q("diff_extremes", ["sub", ["max", col], ["min", col]], f"col:{s.index}", _S(ch, rng, s, refs), [], refs)
 
 
-_CMP = {True: ("above", "more than", "greater than", "higher than", "over"), False: ("below", "less than", "lower than", "under")}
+_CMP = CMP
 
 
 def _threshold_filter(ch: _Chart, rng: np.random.Generator):

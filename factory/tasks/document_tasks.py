@@ -336,6 +336,34 @@ class DocumentParsing(_DocumentTask):
         return Targets(text=reading.text, prompt=PROMPTS[self.name], secondary=extra)
 
 
+class DocumentTableQAOptions(DocumentTaskOptions):
+    rationale: bool = Field(
+        False, description="every program QA pair gets a rationale (the program, the values it read, each step's "
+        "result), and document_table_qa's target becomes that rationale ending in the answer")
+
+
+class DocumentTableQA(_DocumentTask):
+    """Program questions over a document's table, amounts or form fields
+    (factory/tasks/document_questions.py); `targets.qa` holds them, txt is the first one's answer."""
+
+    name: ClassVar[str] = "document_table_qa"
+    options_model: ClassVar[type[Options]] = DocumentTableQAOptions
+
+    def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
+        from factory.tasks.document_questions import document_grid
+        from factory.tasks.table_questions import make_table_questions
+
+        _, extra = self.secondary(source, render, rng)
+        opts: DocumentTableQAOptions = self.options  # type: ignore[assignment]
+        grid = document_grid(source.genre, source.locale, source.fields)
+        pairs = make_table_questions(grid, rng, opts.questions, opts.rationale) if grid is not None else []
+        if not pairs:
+            raise Dropped("no_question", f"a {source.genre} has no table, amounts or form fields to ask about")
+        extra["qa"] = pairs
+        first = pairs[0]
+        return Targets(text=first["rationale"] if opts.rationale else first["answer"], prompt=first["question"], secondary=extra)
+
+
 class DocumentQA(_DocumentTask):
     """The prompt is a question about a field or a computed fact; txt its answer, as printed."""
 

@@ -180,6 +180,17 @@ TOP = {True: ("top", "first"), False: ("last", "bottom")}
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth")
 
 
+CMP = {True: ("above", "more than", "greater than", "higher than", "over"), False: ("below", "less than", "lower than", "under")}
+
+
+def hi_slots(rng: np.random.Generator, high: bool) -> dict[str, object]:
+    return {"hi": pick(rng, HIGH[high]), "top": pick(rng, TOP[high])}
+
+
+def ask_slots(rng: np.random.Generator) -> dict[str, object]:
+    return {"ask": pick(rng, ASK), "askl": pick(rng, ASK_LOWER)}
+
+
 def pick(rng: np.random.Generator, items) -> object:
     items = list(items)
     return items[int(rng.integers(len(items)))]
@@ -201,9 +212,11 @@ def plural(noun: str) -> str:
     return noun + "s"
 
 
-def fill(rng: np.random.Generator, op: str, slots: dict[str, object], template: int | None = None) -> str:
-    """One phrasing of `op` with its slots; callable slot values are sampled per use."""
-    pool = TEMPLATES[op]
+def fill(rng: np.random.Generator, op: str, slots: dict[str, object], template: int | None = None,
+         templates: dict[str, tuple[str, ...]] | None = None) -> str:
+    """One phrasing of `op` with its slots (from `templates`, TEMPLATES by default); callable slot
+    values are sampled per use."""
+    pool = (TEMPLATES if templates is None else templates)[op]
     text = pool[int(rng.integers(len(pool)))] if template is None else pool[template]
     values = {}
     for key, value in slots.items():
@@ -211,3 +224,78 @@ def fill(rng: np.random.Generator, op: str, slots: dict[str, object], template: 
             values[key] = value(rng) if callable(value) else value
     out = text.format(**values)
     return out[0].upper() + out[1:]
+
+
+# Tables (table images and the tables of documents): the chart phrasings that name no chart, and
+# phrasings of the operations only tables have. Extra slots: {C} a category column's name, {v} one
+# of its values (quoted), {T_bare} a second numeric column, {t} a threshold as the table writes it,
+# {F}/{F2} a document's amounts ("the subtotal").
+TABLE_TEMPLATES: dict[str, tuple[str, ...]] = {
+    **{op: tuple(t.replace("the chart", "the table") for t in TEMPLATES[op]) for op in (
+        "extreme_value", "difference", "sum", "total", "average", "diff_extremes", "count_threshold", "count_mean", "rank",
+        "sum_top", "mean_filtered", "sum_filtered", "extreme_label", "nth_label", "compare_label", "compare_yesno",
+        "above_mean_yesno", "is_extreme", "sum_yesno")},  # fmt: skip
+    "lookup": (
+        "{ask} {cell}?", "According to the table, how much is {cell}?", "According to the table, {askl} {cell}?",
+        "How much is {cell}?", "{ask} {cell}, according to the table?", "Read off {cell} from the table.",
+        "What is the exact figure for {cell}?", "What value does the table give for {cell}?",
+    ),
+    "text_lookup": (
+        "What is the {C} of {L}?", "Which {C} is listed for {L}?", "What does the {C} column say for {L}?",
+        "According to the table, what is the {C} of {L}?", "What {C} does {L} have?", "For {L}, what is given under {C}?",
+    ),
+    "extreme_text": (
+        "What is the {C} of the {dim} with the {hi} {S_bare}?", "Which {C} does the {dim} with the {hi} {S_bare} have?",
+        "The {dim} with the {hi} {S_bare}: what is its {C}?", "What {C} is listed for the {dim} whose {S_bare} is the {hi}?",
+        "For the {dim} that is {top} in {S}, what is the {C}?", "Find the {dim} with the {hi} {S_bare}; what is its {C}?",
+    ),
+    "extreme_other": (
+        "What is the {T_bare} of the {dim} with the {hi} {S_bare}?", "For the {dim} with the {hi} {S_bare}, what is the {T_bare}?",
+        "How much is the {T_bare} of the {dim} that is {top} in {S}?", "What {T_bare} does the {dim} with the {hi} {S_bare} show?",
+        "The {dim} with the {hi} {S_bare} has what {T_bare}?", "Find the {dim} with the {hi} {S_bare}: what is its {T_bare}?",
+    ),
+    "count_rows": (
+        "How many {dims} does the table list?", "How many {dims} are in the table?", "Count the {dims} listed in the table.",
+        "How many {dims} does the table have rows for?", "How many different {dims} does the table cover?",
+        "How many {dims} are listed?",
+    ),
+    "count_match": (
+        "How many {dims} have {C} {v}?", "For how many {dims} is the {C} {v}?", "Count the {dims} whose {C} is {v}.",
+        "How many {dims} are listed with {C} {v}?", "How many rows show {v} as the {C}?",
+        "In how many {dims} does the {C} column read {v}?",
+    ),
+    "sum_where": (
+        "What is the total {S_bare} of the {dims} whose {C} is {v}?", "Adding up {S} for the {dims} with {C} {v}, what do you get?",
+        "What is the sum of {S} over the {dims} with {C} {v}?", "Among the {dims} whose {C} is {v}, what is the total {S_bare}?",
+        "What do the {dims} with {C} {v} add up to in {S}?", "Sum {S} for every {dim} whose {C} is {v}.",
+    ),
+    "mean_where": (
+        "What is the average {S_bare} of the {dims} whose {C} is {v}?", "Among the {dims} with {C} {v}, what is the mean {S_bare}?",
+        "Taking only the {dims} whose {C} is {v}, what is their average {S_bare}?", "What is the mean of {S} for {dims} with {C} {v}?",
+        "Average {S} over the {dims} with {C} {v}: what is it?", "Of the {dims} whose {C} is {v}, what is the average {S_bare}?",
+    ),
+    "threshold_yesno": (
+        "Is {cell} above {t}?", "Is {cell} more than {t}?", "Does {cell} exceed {t}?",
+        "Is {cell} below {t}?", "Is {cell} less than {t}?", "Is {cell} under {t}?",
+    ),
+    "has_yesno": (
+        "Is the {C} of {L} {v}?", "Does {L} have {C} {v}?", "Is {L} listed with {C} {v}?", "Is {v} the {C} given for {L}?",
+        "Does the {C} column read {v} for {L}?", "According to the table, is the {C} of {L} {v}?",
+    ),
+    "field_sum": (
+        "What is {F} plus {F2}?", "What do {F} and {F2} add up to?", "What is the sum of {F} and {F2}?",
+        "Adding {F} and {F2}, what do you get?", "What is the combined amount of {F} and {F2}?", "How much are {F} and {F2} together?",
+    ),
+    "field_difference": (
+        "What is the difference between {F} and {F2}?", "By how much does {F} exceed {F2}?", "How much more is {F} than {F2}?",
+        "What is {F} minus {F2}?", "Subtract {F2} from {F}: what is left?", "How far apart are {F} and {F2}?",
+    ),
+    "field_yesno": (
+        "Is {F} higher than {F2}?", "Is {F} greater than {F2}?", "Does {F} exceed {F2}?",
+        "Is {F} lower than {F2}?", "Is {F} less than {F2}?", "Is {F} smaller than {F2}?",
+    ),
+    "items_vs_field_yesno": (
+        "Is the {hi} {S_bare} more than {F}?", "Does the {hi} {S_bare} exceed {F}?", "Is the {hi} {S_bare} above {F}?",
+        "Is the {hi} {S_bare} less than {F}?", "Is the {hi} {S_bare} below {F}?", "Is the {hi} {S_bare} under {F}?",
+    ),
+}

@@ -4,10 +4,15 @@ and for whether the image lets a reader find it.
 A program is a JSON expression `[op, arg, ...]` (stored in the sample's json, so anyone can re-run
 it on the json table with `execute`). Leaves: `["col", s]` (every present cell of series s, in row
 order), `["cell", s, r]`, `["num", "12.5"]`, `["nrows"]`, `["nseries"]`, `["axis_title", "y"]`,
-`["colour", s]` / `["series", s]` (a series' drawn colour name / its name). Steps:
+`["colour", s]` / `["series", s]` (a series' drawn colour name / its name), and for tables
+`["text", c, r]` (the text of category column c in row r; r may be a row program such as
+`["argmax", ...]`, as may cell's), `["match", c, "Open"]` (the rows whose column c reads "Open"), `["field", "total"]` (a document's
+printed amount outside its table).
+Steps:
 max, min, sum, mean, count (of a list); argmax, argmin (a row); above, below (filter a list by a
 number); top, bottom (the k largest / smallest); rank (1 = largest); sub, add, absdiff, div, share
-(100·a/b); gt, lt (yes/no); gap (row-wise |a−b| of two series). Two- and three-step programs are
+(100·a/b); gt, lt (yes/no); gap (row-wise |a−b| of two series); where (a list's rows whose
+category column reads a value); has (yes/no: does a row's category column read a value). Two- and three-step programs are
 these nested: `["sub", ["max", ["col", 0]], ["min", ["col", 0]]]`, `["count", ["above", ["col", 0],
 ["mean", ["col", 0]]]]`, `["sum", ["top", ["col", 1], 3]]`, `["argmax", ["gap", ["col", 0], ["col", 1]]]`.
 
@@ -34,7 +39,7 @@ RATIO_DECIMALS = 2
 SHARE_DECIMALS = 1
 
 
-LEAVES = ("col", "cell", "num", "pick", "label", "nrows", "nseries", "axis_title", "colour", "series")
+LEAVES = ("col", "cell", "num", "pick", "label", "nrows", "nseries", "axis_title", "colour", "series", "text", "match", "field")
 
 
 def steps(expr: Any) -> int:
@@ -82,6 +87,10 @@ class Env:
     axis_titles: dict[str, str] = field(default_factory=dict)
     legend_names: dict[int, str] = field(default_factory=dict)  # series -> its name as the legend prints it
     errors: dict[Cell, Decimal] | None = None  # None: exact (the table); else per-cell reading error
+    texts: dict[Cell, str] = field(default_factory=dict)  # (category column, row) -> its text (tables)
+    categories: list[str] = field(default_factory=list)  # category column names (tables)
+    fields: dict[str, Decimal] = field(default_factory=dict)  # a document's amounts outside its table
+    writer: Any = None  # writes numbers as the image does (`number(value, series, places)`, `count(n)`); None: as charts
 
     def num(self, cell: Cell) -> Num:
         if cell not in self.values:
@@ -118,6 +127,21 @@ def table_env(table: Table, colours: dict[int, str] | None = None, axis_titles: 
                dict(legend_names or {}))
 
 
+@dataclass
+class Draft:
+    """A question being built: its operation, program, answer format and wording slots; `named`
+    rows appear in the question, `refs` are its visual references, `template` a fixed phrasing."""
+
+    op: str
+    expr: list
+    fmt: str
+    slots: dict[str, Any]
+    named: list[int] = field(default_factory=list)
+    refs: list[dict] = field(default_factory=list)
+    template: int | None = None
+    counted: bool = False
+
+
 # evaluation -------------------------------------------------------------------------------------
 
 
@@ -143,7 +167,7 @@ class _Run:
         if isinstance(out, bool):
             return "Yes" if out else "No"
         if isinstance(out, list):
-            return "[" + ", ".join(f"{self.env.labels[r]}: {_plain(n.v)}" for r, n in out) + "]"
+            return "[" + ", ".join(self.env.labels[r] if n is None else f"{self.env.labels[r]}: {_plain(n.v)}" for r, n in out) + "]"
         if isinstance(out, _Row):
             return self.env.labels[out.r]
         return str(out)
@@ -154,9 +178,41 @@ class _Run:
         self.cells += [(s, r) for r, _ in out]
         return out
 
-    def op_cell(self, s: int, r: int) -> Num:
+    def op_cell(self, s: int, r: int | list) -> Num:
+        r = self.row(r)
         self.cells.append((s, r))
         return self.env.num((s, r))
+
+    def row(self, r: int | list) -> int:
+        """A row given by its index or by a program that picks one (["argmax", ...])."""
+        if isinstance(r, list):
+            picked = self.ev(r)
+            if not isinstance(picked, _Row):
+                raise Invalid("not a row")
+            return picked.r
+        return r
+
+    def op_text(self, c: int, r: int | list) -> str:
+        r = self.row(r)
+        if (c, r) not in self.env.texts:
+            raise Invalid(f"no text at {(c, r)}")
+        return self.env.texts[(c, r)]
+
+    def op_match(self, c: int, value: str) -> list:
+        return [(r, None) for r in range(len(self.env.labels)) if self.env.texts.get((c, r)) == value]
+
+    def op_where(self, xs: list, c: int, value: str) -> list:
+        return [(r, n) for r, n in self.ev(xs) if self.env.texts.get((c, r)) == value]
+
+    def op_has(self, c: int, r: int, value: str) -> bool:
+        if (c, r) not in self.env.texts:
+            raise Invalid(f"no text at {(c, r)}")
+        return self.env.texts[(c, r)] == value
+
+    def op_field(self, name: str) -> Num:
+        if name not in self.env.fields:
+            raise Invalid(f"no field {name!r}")
+        return Num.exact(self.env.fields[name])
 
     def op_num(self, text: str) -> Num:
         return Num.exact(Decimal(text))
@@ -412,6 +468,8 @@ def execute(expr: list, fmt: str, env: Env) -> Result:
 
 def _format(value: Any, fmt: str, env: Env) -> str:
     kind, _, arg = fmt.partition(":")
+    if env.writer is not None and kind in ("col", "mean", "int", "field"):
+        return _written(value, kind, arg, env)
     if kind == "col":
         return fmt_number(value.v, env.columns[int(arg)])
     if kind == "mean":
@@ -436,6 +494,24 @@ def _format(value: Any, fmt: str, env: Env) -> str:
     raise Invalid(f"unknown answer format {fmt!r}")
 
 
+def _written(value: Any, kind: str, arg: str, env: Env) -> str:
+    """An answer in the image's own number format (a table's digits, separators, signs), or Invalid
+    when the cells do not show how that number would be written."""
+    if kind == "int":
+        text = env.writer.count(int(value))
+    elif kind == "field":  # written as the document writes that amount
+        text = env.writer.number(value.v, arg, None)
+    else:
+        s = int(arg)
+        places = env.columns[s].decimals
+        if kind == "mean" and value.v != _quantize(value.v, places):
+            places += 1
+        text = env.writer.number(value.v, s, places)
+    if text is None:
+        raise Invalid("the image shows no way to write this number")
+    return text
+
+
 def _quantize(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
@@ -446,6 +522,23 @@ def _plain(value: Decimal) -> str:
         value = _quantize(value, 4)
     text = f"{value:f}"
     return text[1:] if text.startswith("-") and Decimal(text) == 0 else text
+
+
+def round_between(values: list[Decimal], decimals: int, rng: Any) -> Decimal | None:
+    """A threshold for counting and filtering: the roundest number (at most `decimals` places)
+    strictly between two neighbouring distinct values, so no value sits on it; None with fewer
+    than three distinct values."""
+    values = sorted(set(values))
+    if len(values) < 3:
+        return None
+    i = int(rng.integers(len(values) - 1))
+    a, b = values[i], values[i + 1]
+    mid = (a + b) / 2
+    for places in range(-4, decimals + 1):
+        q = mid.quantize(Decimal(1).scaleb(-places))
+        if a < q < b:
+            return Decimal(f"{q:f}")
+    return None
 
 
 def fmt_number(value: Decimal, column: Column, decimals: int | None = None) -> str:
@@ -509,7 +602,8 @@ def _expr(e: Any, env: Env) -> str:
     if op == "col":
         return env.series[args[0]]
     if op == "cell":
-        return f"{env.series[args[0]]}[{env.labels[args[1]]}]"
+        row = env.labels[args[1]] if isinstance(args[1], int) else _expr(args[1], env)
+        return f"{env.series[args[0]]}[{row}]"
     if op == "num":
         return str(args[0])
     if op in ("sub", "add"):
@@ -521,6 +615,17 @@ def _expr(e: Any, env: Env) -> str:
         return "[" + ", ".join(f"{env.series[args[0]]}[{env.labels[r]}]" for r in args[1]) + "]"
     if op == "label":
         return f"label({env.labels[args[0]]})"
+    if op == "text":
+        row = env.labels[args[1]] if isinstance(args[1], int) else _expr(args[1], env)
+        return f"{env.categories[args[0]]}[{row}]"
+    if op == "field":
+        return str(args[0])
+    if op == "match":
+        return f"rows({env.categories[args[0]]} = {args[1]})"
+    if op == "where":
+        return f"where({_expr(args[0], env)}, {env.categories[args[1]]} = {args[2]})"
+    if op == "has":
+        return f"({env.categories[args[0]]}[{env.labels[args[1]]}] = {args[2]})"
     if op in ("colour", "series"):
         return f"{op}({env.series[args[0]]})"
     return f"{op}(" + ", ".join(_expr(a, env) for a in args) + ")"
