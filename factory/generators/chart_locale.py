@@ -83,8 +83,8 @@ class _Words:
 def localize(table: Table, code: str, digits: str, rng: np.random.Generator) -> Table:
     """The table in the locale's words (non-Latin scripts) and digits; draws from `rng` only then."""
     latin = locales.info(code).script == "latin"
-    if latin and digits == "latn":
-        return table
+    if latin and digits == "latn":  # the words and digits as they are; the locale recorded (preview shows it)
+        return dataclasses.replace(table, facts={**table.facts, "locale": code, "digits": digits})
     words = None if latin else _Words(code, rng)
 
     comma = "، " if locales.info(code).script in ("arabic", "persian") else None

@@ -190,6 +190,9 @@ class PagesGenerator(Generator):
         digits = locales.digit_system(locale, opts.digits, r)
         if digits != "latn":  # only where the locale has native digits: other samples draw as before
             theme["digits"] = digits
+        leading = locales.info(locale).writing.leading
+        if leading:  # tall faces (Arabic script): headings, buttons and figures get lines that hold them
+            theme["leading"] = leading
         writer = Writer(locale, seed)
         composer = Composer(r, writer, PictureBox(r), theme, viewport)
         composition = composer.compose(archetype, opts.max_sections)

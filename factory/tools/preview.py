@@ -358,6 +358,8 @@ def card(sample: RawSample, index: int) -> dict[str, Any]:
         "task": meta.get("task", "?"),
         "split": meta.get("split", "?"),
         "kind": sample_kind(meta),
+        "locale": sample_locale(meta),
+        "script": locale_label(sample_locale(meta)),
         "engines": " \u2192 ".join(
             f"{part.get('name', '?')} v{part.get('version', '?')}" for part in (meta.get("generator") or {}, meta.get("renderer") or {})
         ),
@@ -387,6 +389,77 @@ def card(sample: RawSample, index: int) -> dict[str, Any]:
 # --- choosing samples ------------------------------------------------------------------------------
 
 
+def sample_locale(meta: dict[str, Any]) -> str:
+    """The locale a sample is written in, as its source records it ('' if none): documents keep it
+    in `source.locale`, pages and table images in `source.theme.locale`, charts in their table's
+    facts (`source.table.facts.locale`)."""
+    source = meta.get("source") or {}
+    for holder in (source, source.get("theme"), (source.get("table") or {}).get("facts") if isinstance(source.get("table"), dict) else None):
+        if isinstance(holder, dict) and isinstance(holder.get("locale"), str) and holder["locale"]:
+            return holder["locale"]
+    return ""
+
+
+def locale_script(code: str) -> str:
+    """The script a locale writes (`locales.SCRIPTS` key); an unknown code is its own script."""
+    from factory.generators import locales
+
+    return locales.LOCALES[code].script if code in locales.LOCALES else code
+
+
+def locale_label(code: str) -> str:
+    """A locale's script as a person names it ('Arabic', 'Han (simplified)'); '' for no locale."""
+    from factory.generators import locales
+
+    return locales.SCRIPTS[locales.LOCALES[code].script].name if code in locales.LOCALES else code
+
+
+def recipe_locales(store: Store, manifest: dict[str, Any]) -> set[str]:
+    """Every locale the run's recipe asked of any generator (empty if the recipe is not stored or unreadable)."""
+    import yaml
+
+    from factory import safe_yaml
+
+    name = manifest.get("recipe")
+    if not isinstance(name, str) or not name:
+        return set()
+    try:
+        recipe = safe_yaml.load(store.read_text(name))
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        log.info("recipe %s not read (%s): preview picks samples without regard to locale", name, exc)
+        return set()
+    generators = recipe.get("generators") if isinstance(recipe, dict) else None
+    found: set[str] = set()
+    for options in (generators or {}).values():
+        codes = options.get("locales") if isinstance(options, dict) else None
+        if isinstance(codes, list):
+            found.update(str(c) for c in codes)
+    return found
+
+
+def covering_samples(store: Store, shards: list[dict[str, Any]], matches, n: int, expected: set[str]) -> list[RawSample]:
+    """At most `n` samples that show every script, then every locale, the matching samples of
+    `shards` are written in: the first sample (in shard order) of each script, in order of first
+    appearance, then the first of each other locale. Reads the shards in order until every
+    `expected` locale has been seen (all of them, if one never is)."""
+    by_script: dict[str, RawSample] = {}
+    by_locale: dict[str, RawSample] = {}
+    for sample in (s for entry in shards for s in iter_shard(store, entry["name"])):
+        if not matches(sample):
+            continue
+        code = sample_locale(sample.meta)
+        if not code or code in by_locale or len(by_locale) >= 4 * n:
+            continue
+        by_locale[code] = sample
+        by_script.setdefault(locale_script(code), sample)
+        if expected <= by_locale.keys():
+            break
+    picked = list(by_script.values())[:n]
+    shown = {id(s) for s in picked}
+    picked += [s for s in by_locale.values() if id(s) not in shown][: n - len(picked)]
+    return picked
+
+
 def choose_samples(
     store: Store,
     manifest: dict[str, Any],
@@ -396,9 +469,12 @@ def choose_samples(
 ) -> list[RawSample]:
     """Up to `n` samples spread over the shards, deterministically.
 
-    Every shard first gives its first ceil(n / shards) matching samples, so a preview shows
-    every split and every part of the run; shards with more then fill what is still missing, in
-    shard order. The result is in shard order, then sample order.
+    A dataset whose recipe gives several locales first shows every script, then every locale,
+    found in the chosen shards (`covering_samples`: one sample each, the first in shard order), so
+    a small preview of the `multilingual` recipe misses none. Then every shard gives its first
+    ceil(remaining / shards) matching samples, so a preview shows every split and every part of the
+    run; shards with more then fill what is still missing, in shard order. The result is in shard
+    order, then sample order.
     """
     if n < 1:
         raise FactoryError(f"--n must be at least 1, got {n}")
@@ -406,25 +482,28 @@ def choose_samples(
     wanted = check_tasks(manifest, tasks)
     if not shards:
         return []
-    quota = math.ceil(n / len(shards))
-    picked: list[RawSample] = []
-    more: list[str] = []  # shards that held more matches than their quota
 
     def matches(sample: RawSample) -> bool:
         return wanted is None or sample.meta.get("task") in wanted
 
+    expected = recipe_locales(store, manifest)
+    picked = covering_samples(store, shards, matches, n, expected) if len(expected) > 1 else []
+    have = {(s.shard, s.key) for s in picked}
+    quota = math.ceil((n - len(picked)) / len(shards))
+    more: list[str] = []  # shards that held more matches than their quota
+
     for entry in shards:
+        if len(picked) >= n:
+            break
         taken = 0
         for sample in iter_shard(store, entry["name"]):
-            if not matches(sample):
+            if not matches(sample) or (sample.shard, sample.key) in have:
                 continue
             if taken == quota or len(picked) == n:
                 more.append(entry["name"])
                 break
             picked.append(sample)
             taken += 1
-        if len(picked) == n:
-            break
     for name in more:
         if len(picked) >= n:
             break
@@ -468,6 +547,7 @@ main{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:
 .tags .task{background:#dfe}
 .tags .split{background:#fed}
 .tags .degraded{background:#fde}
+.tags .locale{background:#ffd}
 .frame{max-height:520px;overflow:auto;border:1px solid #e5e5e5;background:#fafafa}
 .figure{position:relative;line-height:0}
 .figure img{width:100%;height:auto;display:block}
@@ -505,7 +585,7 @@ dataset: {{ by_split }}; tasks: {{ tasks }}; image: {{ image_format }}; seed {{ 
 <section class="card" id="{{ c.key }}">
 <h2>{{ c.key }}</h2>
 <div class="tags"><span class="task">{{ c.task }}</span><span class="split">{{ c.split }}</span><span>{{ c.kind }}</span>
-<span>{{ c.width }}&times;{{ c.height }} {{ c.format }}</span><span>{{ c.engines }}</span>{% if c.degradation %}<span class="degraded" title="json augmentation.degradation">{{ c.degradation }}</span>{% endif %}</div>
+{% if c.locale %}<span class="locale" title="locale and script">{{ c.locale }} · {{ c.script }}</span>{% endif %}<span>{{ c.width }}&times;{{ c.height }} {{ c.format }}</span><span>{{ c.engines }}</span>{% if c.degradation %}<span class="degraded" title="json augmentation.degradation">{{ c.degradation }}</span>{% endif %}</div>
 {% if c.overlay %}<input type="checkbox" class="boxes" id="boxes-{{ c.index }}"><label for="boxes-{{ c.index }}">boxes ({{ c.box_count }})</label>{% endif %}
 <div class="frame"><div class="figure"><img src="{{ c.src }}" width="{{ c.width }}" height="{{ c.height }}" alt="{{ c.key }}">{{ c.overlay or '' }}</div></div>
 {% if c.box_kinds %}<div class="legend">{% for k, colour in c.box_kinds %}<i style="background:{{ colour }}"></i>{{ k }}{% endfor %}</div>{% endif %}
