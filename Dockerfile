@@ -14,6 +14,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig libgl1 libglib2.0-0 \
       tesseract-ocr tesseract-ocr-eng \
+      tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-nld tesseract-ocr-pol \
+      tesseract-ocr-ces tesseract-ocr-dan tesseract-ocr-por tesseract-ocr-vie tesseract-ocr-rus tesseract-ocr-ukr \
+      tesseract-ocr-ell tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-jpn tesseract-ocr-kor tesseract-ocr-ara \
+      tesseract-ocr-heb tesseract-ocr-fas tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-tam tesseract-ocr-tha \
+      tesseract-ocr-kat tesseract-ocr-hye tesseract-ocr-amh \
       fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans \
  && rm -rf /var/lib/apt/lists/*
 

@@ -32,6 +32,8 @@ Page sources: `demo` is built in (40 varied pages, no network); `generator:NAME`
 registered generator NAME with default options; `recipe:NAME` the first attempts of the recipe's
 first shard exactly as a run draws them (the e2e mode makes those very samples); `module:function` is any callable
 (n, seed) -> list of objects with html, viewport_width, viewport_height, full_page, max_height.
+A source with a `legible` capture rule (the built-in pages recipe) is first rendered once, untimed,
+and the limit is told the height the factory captured, so both make the same picture.
 """
 
 from __future__ import annotations
@@ -155,6 +157,8 @@ class PlannedSource:
     measure_words: bool
     recipe: str
     attempt: int
+    legible: dict | None = None  # the pages generator's capture rule (renderers/chromium.py)
+    capture_height: int | None = None  # CSS px: for a legible source, the height the factory captures
 
 
 def recipe_sources(name: str, n: int) -> list[PlannedSource]:
@@ -176,8 +180,27 @@ def recipe_sources(name: str, n: int) -> list[PlannedSource]:
         out.append(PlannedSource(source.html, source.viewport_width, source.viewport_height, source.full_page,
                                  source.max_height, bool(getattr(source, "javascript", False)),
                                  float(getattr(source, "device_scale_factor", 1.0)),
-                                 bool(getattr(source, "measure_words", False)), name, attempt))
+                                 bool(getattr(source, "measure_words", False)), name, attempt,
+                                 getattr(source, "legible", None)))
     return out
+
+
+def tell_capture_heights(sources: list, executable: str) -> int:
+    """Give each source with a `legible` rule the capture height the factory chooses for it (one
+    untimed render each), so the limit captures the same picture without measuring anything."""
+    from renderers.chromium import ChromiumRenderer
+
+    told = 0
+    renderer = ChromiumRenderer({"executable": executable})
+    try:
+        for source in sources:
+            if getattr(source, "legible", None):
+                render = renderer.render(source)
+                source.capture_height = render.facts["page"]["captured_height"]
+                told += 1
+    finally:
+        renderer.close()
+    return told
 
 
 def load_sources(spec: str, n: int, seed: int) -> list:
@@ -296,7 +319,10 @@ def mode_limit(sources, rounds, barrier, executable):
             resize(width, source.viewport_height, scale)
             page.set_content(source.html, wait_until="load")
             height = source.viewport_height
-            if source.full_page:
+            if getattr(source, "capture_height", None):  # told, not measured: the least work there is
+                height = source.capture_height
+                resize(width, height, scale)
+            elif source.full_page:
                 height = min(page.evaluate("document.documentElement.scrollHeight"), source.max_height)
                 resize(width, height, scale)
             clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
@@ -478,6 +504,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"pages: {len(sources)} from {args.source} ({full} full-page), workers: {args.workers}, "
           f"rounds: {args.rounds}, cores: {os.cpu_count()}, chromium: {browsers.executable_version(executable)}, "
           f"load average before: {os.getloadavg()[0]:.2f}")
+    if any(getattr(s, "legible", None) for s in sources):
+        told = tell_capture_heights(sources, executable)
+        print(f"{told} pages have a legible rule: the limit is told the height the factory captures (measured untimed first)")
     if args.capture_paths:
         compare_capture(sources[: args.capture_paths], executable)
     rates: dict[str, float] = {}

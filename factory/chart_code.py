@@ -303,7 +303,7 @@ def label_sides(spec: Any, index: int) -> list[str]:
 def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
     """Bin edges and their tick texts (the same texts the bin labels "10-20" are made of)."""
     edges = [float(e) for e in spec.style["bin_edges"]]
-    column = Column("edge", decimals=int(spec.style["bin_decimals"]))
+    column = Column("edge", decimals=int(spec.style["bin_decimals"]), digits=spec.table.series[0].digits)  # the bins' digits
     return edges, [format_value(e, column) for e in edges]
 
 

@@ -52,6 +52,16 @@ def patch_grid(width: int, height: int, patch_size: int | tuple[int, int] = 16, 
     return rows, cols
 
 
+def text_px_at_patches(
+    text_px: float, width: int, height: int, patch_size: int | tuple[int, int] = 16, max_patches: int = 2048
+) -> float:
+    """How many pixels tall text of `text_px` px on a width x height image is after resize_to_patches
+    (the smaller of the two axes' scales: whole patches make them differ a little)."""
+    ph, pw = _pair(patch_size)
+    rows, cols = patch_grid(width, height, (ph, pw), max_patches)
+    return text_px * min(rows * ph / height, cols * pw / width)
+
+
 def resize_to_patches(image: Image.Image, patch_size: int | tuple[int, int] = 16, max_patches: int = 2048) -> Image.Image:
     """Aspect-preserving resize to the largest patch grid within `max_patches` (may enlarge)."""
     ph, pw = _pair(patch_size)

@@ -126,7 +126,25 @@ class _Figure:
     def build(self) -> dict[str, Any]:
         getattr(self, f"_draw_{self.spec.chart_type}")()
         self._layout()
+        self.native_ticks()
         return {"data": self.data, "layout": self.layout}
+
+    def native_ticks(self) -> None:
+        """Axis numbers in the sample's native digits. plotly.js writes numbers with 0-9 only, so
+        the renderer records the ticks it chose in a first draw (`style.native_ticks`: layout path,
+        values, texts); they come back here as tickvals, and their texts with the digits mapped as
+        ticktext, so the image and the chart-to-code script show the same native numbers."""
+        digits = native_digits(self.spec)
+        if digits == "latn" or not self.s.get("native_ticks"):
+            return
+        from factory.generators.locales import to_digits
+
+        for path, values, texts in self.s["native_ticks"]:
+            parts = path.split(".")
+            node: dict[str, Any] = self.data[int(parts[1])] if parts[0] == "data" else self.layout
+            for part in parts[2:] if parts[0] == "data" else parts:
+                node = node.setdefault(part, {})
+            node.update({"tickmode": "array", "tickvals": list(values), "ticktext": [esc(to_digits(t, digits)) for t in texts]})
 
     def _layout(self) -> None:
         s, spec = self.s, self.spec
@@ -653,7 +671,12 @@ class _Figure:
             top = max(actual, target) * 1.25
             y1 = 1 - i / n - 0.04
             y0 = 1 - (i + 1) / n + 0.08
-            tr = {"type": "indicator", "mode": "number+gauge", "value": actual,
+            native = col.digits != "latn"  # plotly.js writes the number in 0-9: an annotation writes it as the table does
+            if native:
+                self.annotations.append({"text": esc(format_value(actual, col)), "xref": "paper", "yref": "paper", "x": 0.9,
+                                         "xanchor": "left", "y": round((y0 + y1) / 2, 4), "yanchor": "middle", "showarrow": False,
+                                         "font": {"size": self.font(1.1)}})  # fmt: skip
+            tr = {"type": "indicator", "mode": "gauge" if native else "number+gauge", "value": actual,
                   "number": {"valueformat": fmt, "font": {"size": self.font(1.1)}},
                   "domain": {"x": [0.3, 0.88], "y": [round(y0, 4), round(y1, 4)]},
                   "title": {"text": esc(str(row[0])), "font": {"size": self.font(0.95)}},
@@ -705,6 +728,12 @@ def axis_titles(spec: Any) -> tuple[str, str]:
         units = {c.unit for c in t.series}
         value_name = units.pop() if len(units) == 1 else ""
     return (label_name if s.get("x_label") else ""), (value_name if s.get("y_label") else "")
+
+
+def native_digits(spec: Any) -> str:
+    """The numbering system the chart's numbers are written in (`Column.digits`): latn unless the
+    sample's locale has native digits and the recipe's `digits` chose them."""
+    return next((c.digits for c in spec.table.series if c.digits != "latn"), "latn")
 
 
 def plotly_figure(spec: Any) -> tuple[dict[str, Any], list[dict[str, Any] | None]]:

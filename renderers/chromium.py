@@ -15,7 +15,10 @@ Sources are duck-typed plain data with `html`, `viewport_width`, `viewport_heigh
 1: multiplies the renderer's own setting, so a source can ask for its own dpi), `measure_words`
 (default False: also measure every visible word's box, for documents; see `facts["words"]`) and
 `assets`: files the factory serves to this page, {absolute http URL: object with `content_type`
-and `body` (bytes)}; a request for any other URL is refused as always.
+and `body` (bytes)}; a request for any other URL is refused as always; and `legible` (default
+None): {max_patches, patch_size, min_text_px}, which cuts the capture (as max_height does: above
+every text it would cross) where the picture's body text, resized to that Pix2Struct patch grid,
+would come out smaller than min_text_px (`quality.body_text_px` is the size measured).
 
 Why these mechanisms (measured on the 2-core build machine, Chromium 156, Playwright 1.65):
 - `page.evaluate` works with JavaScript disabled (page scripts do not run; ours does), but
@@ -126,6 +129,47 @@ _PAGE_JS = """async (o) => {
     }
     return H;
   }
+  // o.legible = {patches, patch, px}: a capture no taller than keeps its body text (the font size
+  // most visible characters are drawn at) at least `px` pixels tall once the picture is resized
+  // to the Pix2Struct grid of at most `patches` patches of `patch` px (factory/image_prep.py).
+  function bodyPxWithin(H) {  // CSS px of the body text among texts that show in [0, H)
+    const counts = new Map(), walker = document.createTreeWalker(b || de, NodeFilter.SHOW_TEXT), r = document.createRange();
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.data.replace(/\\s+/g, " ").trim(), el = n.parentElement;
+      if (!text || !el || el.closest("svg")) continue;
+      r.selectNodeContents(n);
+      const q = r.getBoundingClientRect();
+      if (!(q.width > 0 && q.height > 0 && q.bottom > 0 && q.top < H && q.right > 0 && q.left < o.width)) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility !== "visible") continue;
+      const k = Math.round(parseFloat(style.fontSize) * o.scale * 10) / 10;
+      if (k > 0) counts.set(k, (counts.get(k) || 0) + text.length);
+    }
+    let body = 0, most = 0;
+    for (const [k, c] of counts) if (c > most || (c === most && k < body)) { body = k; most = c; }
+    return body / o.scale;
+  }
+  function pxAtPatches(size, H) {  // a CSS px font size, in pixels of the resized picture
+    const L = o.legible, w = o.width * o.scale, h = H * o.scale;
+    const s = Math.sqrt(L.patches * (L.patch / h) * (L.patch / w));
+    const rows = Math.max(Math.min(Math.floor(s * h / L.patch), L.patches), 1);
+    const cols = Math.max(Math.min(Math.floor(s * w / L.patch), L.patches), 1);
+    return size * o.scale * Math.min(rows * L.patch / h, cols * L.patch / w);
+  }
+  function legibleCut(H) {  // lower H until its own body text is legible (never below 256 CSS px)
+    const L = o.legible, floor = Math.min(H, 256);
+    for (let round = 0; round < 20; round++) {
+      const body = bodyPxWithin(H);
+      if (!body || pxAtPatches(body, H) >= L.px) return H;
+      // The continuous scale gives the bound; the grid's whole rows can lose a little more.
+      let h = Math.min(H - 1, Math.floor(L.patches * L.patch * L.patch * body * body / (L.px * L.px * o.width)));
+      while (h > floor && pxAtPatches(body, h) < L.px) h--;
+      H = Math.max(h, floor);
+      if (docHeight() > H) H = cutAboveCrossings(H);
+      if (H <= floor) return H;
+    }
+    return H;
+  }
   let H = o.height;
   if (o.settle) {
     await document.fonts.ready;
@@ -141,6 +185,7 @@ _PAGE_JS = """async (o) => {
     window.scrollTo(0, 0);
     H = Math.min(o.fullPage ? docHeight() : o.viewportHeight, o.cap);
     if (docHeight() > H) H = cutAboveCrossings(H);
+    if (o.legible) H = legibleCut(H);
     if (H !== window.innerHeight) return JSON.stringify({resize: H});
   }
 
@@ -157,6 +202,7 @@ _PAGE_JS = """async (o) => {
   const range = document.createRange();
   const boxes = [];
   let minTextPx = 0;  // the smallest font size of any visible text, in screenshot pixels
+  const charsAtPx = new Map();  // font size in screenshot pixels (0.1 px) -> visible characters drawn at it
   const collapse = (s) => (s || "").replace(/\\s+/g, " ").trim();
   // CSS rect -> [x0, y0, x1, y1] (left, top, right, bottom) in screenshot pixels, outward-rounded.
   const px = (l, t, r, b) => [Math.floor(l * S), Math.floor(t * S), Math.ceil(r * S), Math.ceil(b * S)];
@@ -334,6 +380,7 @@ _PAGE_JS = """async (o) => {
           if (!inSvg) checkContrast(style, back, opacity, text, tr);
           const size = parseFloat(style.fontSize) * S;
           if (size > 0 && (minTextPx === 0 || size < minTextPx)) minTextPx = size;
+          if (size > 0 && !inSvg) { const k = Math.round(size * 10) / 10; charsAtPx.set(k, (charsAtPx.get(k) || 0) + text.length); }
           textNodes++;
         }
         if (visible && o.words && !inMath && !inSvg) wordsOf(child, block, textNodes);
@@ -345,9 +392,12 @@ _PAGE_JS = """async (o) => {
   }
 
   const dom = walk(de, true, 0, false, true, 0, false, [255, 255, 255], 1);
+  // Body text: the font size most of the visible characters are drawn at (ties: the smaller).
+  let bodyTextPx = 0, bodyChars = 0;
+  for (const [k, n] of charsAtPx) if (n > bodyChars || (n === bodyChars && k < bodyTextPx)) { bodyTextPx = k; bodyChars = n; }
   // One JSON string: far cheaper to ship than Playwright's structured serialisation of a tree.
   const out = {dom, boxes, low_contrast: low, document_height: docHeight(), captured_height: H,
-               min_text_px: Math.round(minTextPx * 10) / 10};
+               min_text_px: Math.round(minTextPx * 10) / 10, body_text_px: bodyTextPx};
   if (o.words) out.words = words;
   return JSON.stringify(out);
 }"""
@@ -478,6 +528,7 @@ def _source_spec(source: Any) -> dict[str, Any]:
             "scale": float(getattr(source, "device_scale_factor", 1.0) or 1.0),
             "words": bool(getattr(source, "measure_words", False)),
             "assets": dict(getattr(source, "assets", None) or {}),
+            "legible": _legible(getattr(source, "legible", None)),
         }
     except AttributeError as exc:
         raise TypeError(f"ChromiumRenderer needs a source with html, viewport_width, viewport_height, "
@@ -489,6 +540,16 @@ def _source_spec(source: Any) -> dict[str, Any]:
     if min(spec["width"], spec["height"], spec["max_height"]) < 1:
         raise ValueError(f"source viewport {spec['width']}x{spec['height']} / max_height {spec['max_height']} must be positive")
     return spec
+
+
+def _legible(rule: Any) -> dict[str, float] | None:
+    """A source's `legible` capture rule ({max_patches, patch_size, min_text_px}) as the page script takes it."""
+    if not rule:
+        return None
+    values = {"patches": int(rule["max_patches"]), "patch": int(rule["patch_size"]), "px": float(rule["min_text_px"])}
+    if min(values.values()) <= 0:
+        raise ValueError(f"source legible rule {rule} must have positive max_patches, patch_size and min_text_px")
+    return values
 
 
 def chromium_settings(settings: dict[str, Any] | None) -> ChromiumSettings:
@@ -709,7 +770,9 @@ class ChromiumRenderer(Renderer):
             },
             # The smallest visible text (font size x device scale), as charts report theirs: the
             # degradation stage bounds blur and downscaling by it (factory/augment).
-            "quality": {"min_text_px": measured["min_text_px"]},
+            # Body text (the size most visible characters are drawn at): what a resize to a
+            # model's input must keep legible (factory/tools/legibility.py).
+            "quality": {"min_text_px": measured["min_text_px"], "body_text_px": measured["body_text_px"]},
         }
         return png, png_width, png_height, facts
 
@@ -717,7 +780,7 @@ class ChromiumRenderer(Renderer):
 def _page_facts(tab: _Tab, spec: dict[str, Any], cap: int, scale: float) -> dict[str, Any]:
     """Settle the loaded page, size the viewport to the capture, and measure what it shows.
 
-    Returns {"dom", "boxes", "document_height", "captured_height", "min_text_px"} (see _PAGE_JS). When the
+    Returns {"dom", "boxes", "document_height", "captured_height", "min_text_px", "body_text_px"} (see _PAGE_JS). When the
     capture is taller or shorter than the viewport (full pages), the viewport is resized to the
     capture height first and the facts are measured after that, so they describe the layout
     in the picture. Trees deeper than 200 elements keep the deeper text, not its structure.
@@ -734,6 +797,7 @@ def _page_facts(tab: _Tab, spec: dict[str, Any], cap: int, scale: float) -> dict
         "scale": scale,
         "maxDepth": 200,
         "words": spec["words"],
+        "legible": spec["legible"],
     }
     measured = json.loads(tab.page.evaluate(_PAGE_JS, args))
     if "resize" in measured:

@@ -26,7 +26,7 @@ from typing import Any
 from factory.components import Render
 from factory.errors import Dropped
 from factory.generators.engine_specs import PLOTLY_TEMPLATES, chart_texts, logo_label
-from factory.plotly_code import PLOTLY_CONFIG, plotly_figure
+from factory.plotly_code import PLOTLY_CONFIG, native_digits, plotly_figure
 from renderers import chromium
 from renderers import engine_legibility as legibility
 from renderers.chromium import ChromiumRenderer, _Crashed, _Hung, _png_size, _Watchdog
@@ -113,8 +113,35 @@ _DRAW_JS = """async (a) => {
   }
   const legend = el.querySelector('.legend .bg');
   const sz = gd._fullLayout._size;
+  // a.ticks: the numbers plotly.js chose for each numeric axis, as [layout path, [[value, text], ...]]
+  // (cartesian x/y axes, the polar radial axis, colour bars, bullet gauges; not category axes, nor
+  // axes whose ticks the figure already gives).
+  let ticks = null;
+  if (a.ticks) {
+    const fl = gd._fullLayout, found = {};
+    for (const t of el.querySelectorAll('text')) {
+      const cls = (t.parentNode && t.parentNode.getAttribute('class')) || '', d = t.__data__;
+      if (!/tick$/.test(cls) || cls === 'angularaxistick' || !d || typeof d.x !== 'number' || !isFinite(d.x)) continue;
+      let path = null;
+      const bar = t.closest('g.colorbar'), trace = t.closest('g.trace');
+      if (t.closest('.radial-axis')) path = 'polar.radialaxis';
+      else if (bar) {
+        const uid = (bar.getAttribute('class').split(' ').find(c => c.startsWith('cb')) || '').slice(2);
+        const tr = gd._fullData.find(f => f.uid === uid);
+        if (tr) path = 'data.' + tr.index + '.colorbar';
+      } else if (trace) {
+        const cd = trace.__data__, tr = Array.isArray(cd) && cd[0] && cd[0].trace;
+        if (tr && tr.type === 'indicator') path = 'data.' + tr.index + '.gauge.axis';
+      } else {
+        const m = cls.match(/^([xy])(\\d*)tick$/), name = m ? m[1] + 'axis' + m[2] : '', ax = fl[name];
+        if (ax && ax.type === 'linear' && ax.tickmode !== 'array') path = name;
+      }
+      if (path) (found[path] = found[path] || []).push([d.x, t.textContent]);
+    }
+    ticks = Object.entries(found);
+  }
   return JSON.stringify({texts, marks, legend: legend ? R(legend.getBoundingClientRect()) : null, plot_bottom: sz.t + sz.h,
-                         plot: [sz.l, sz.t, sz.l + sz.w, sz.t + sz.h]});
+                         plot: [sz.l, sz.t, sz.l + sz.w, sz.t + sz.h], ticks});
 }"""
 
 
@@ -174,15 +201,16 @@ class PlotlyRenderer(ChromiumRenderer):
             tab.plotly_loaded = True
         return tab
 
-    def draw_figure(self, fig: dict[str, Any] | str, width: int, height: int) -> tuple[bytes, dict[str, Any], list[str]]:
+    def draw_figure(self, fig: dict[str, Any] | str, width: int, height: int, ticks: bool = False) -> tuple[bytes, dict[str, Any], list[str]]:
         """Draw a figure ({data, layout}, or that as JSON; its template named or given whole); PNG
-        bytes, measurements and refused requests. Retries once on a fresh browser when the first
-        attempt hangs or crashes."""
+        bytes, measurements (with `ticks`: the numbers plotly.js put on each numeric axis, see
+        _DRAW_JS) and refused requests. Retries once on a fresh browser when the first attempt
+        hangs or crashes."""
         if not isinstance(fig, str):
             fig = json.dumps(fig, allow_nan=False)
         for attempt in (1, 2):
             try:
-                return self._draw_once(fig, width, height)
+                return self._draw_once(fig, width, height, ticks)
             except _Hung:
                 self._close_browser(kill=True)
                 if attempt == 2:
@@ -193,7 +221,7 @@ class PlotlyRenderer(ChromiumRenderer):
                     raise Dropped("render_crash", str(exc)) from None
         raise AssertionError("unreachable")
 
-    def _draw_once(self, fig: str, width: int, height: int) -> tuple[bytes, dict[str, Any], list[str]]:
+    def _draw_once(self, fig: str, width: int, height: int, ticks: bool = False) -> tuple[bytes, dict[str, Any], list[str]]:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -204,7 +232,7 @@ class PlotlyRenderer(ChromiumRenderer):
         try:
             with watchdog:
                 tab.resize(width, height)
-                measured = json.loads(tab.page.evaluate(_DRAW_JS, {"fig": fig, "config": PLOTLY_CONFIG}))
+                measured = json.loads(tab.page.evaluate(_DRAW_JS, {"fig": fig, "config": PLOTLY_CONFIG, "ticks": ticks}))
                 clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
                 shot = tab.cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": self.options.fast_png, "clip": clip})
         except PlaywrightTimeout as exc:
@@ -228,9 +256,14 @@ class PlotlyRenderer(ChromiumRenderer):
         spec = source.copy()
         legibility.ensure_glyphs(spec, chart_texts(spec), shapes=True)
         pixels = None
-        for attempt in range(1, legibility.MAX_DRAWS + 1):
+        native = native_digits(spec) != "latn"
+        draws = legibility.MAX_DRAWS + native  # one more draw to learn the axes' ticks
+        for attempt in range(1, draws + 1):
             fig, mark_meta = plotly_figure(spec)
-            png, measured, blocked = self.draw_figure(fig, spec.width_px, spec.height_px)
+            learn = native and "native_ticks" not in spec.style
+            png, measured, blocked = self.draw_figure(fig, spec.width_px, spec.height_px, ticks=learn)
+            if learn and _learn_ticks(spec, measured["ticks"]):
+                continue
             if _place_note(spec, measured):
                 continue
             _name_texts(spec, measured["texts"])
@@ -240,13 +273,13 @@ class PlotlyRenderer(ChromiumRenderer):
                 problems, lowest = legibility.contrast_check(pixels, measured["texts"])
                 if not problems:
                     break
-            done = legibility.repair(spec, problems) if attempt < legibility.MAX_DRAWS else None
+            done = legibility.repair(spec, problems) if attempt < draws else None
             if done is None:
                 first = next((p for p in problems if p.reason != "text_clipped"), problems[0])
                 raise Dropped(first.reason, first.detail)
             spec.repairs.append(done)
         else:  # the last draw only placed the note
-            raise Dropped("text_overlap", f"no legible layout in {legibility.MAX_DRAWS} draws")
+            raise Dropped("text_overlap", f"no legible layout in {draws} draws")
         facts = {
             "repairs": list(spec.repairs),
             "elements": elements(measured),
@@ -259,6 +292,16 @@ class PlotlyRenderer(ChromiumRenderer):
         return Render(source=spec, image=pixels, encoded=png, encoded_format="png", width=spec.width_px, height=spec.height_px, facts=facts)
 
 
+def _learn_ticks(spec: Any, ticks: list[list[Any]]) -> bool:
+    """Record the numbers plotly.js put on each numeric axis (`style.native_ticks`: [layout path,
+    values, texts as plotly.js wrote them]) for a chart written in native digits: plotly.js writes
+    numbers with 0-9 only (its locales set separators, not numerals), so the figure gives these
+    ticks back with their texts in the sample's digits (plotly_code). True to redraw."""
+    learned = [[path, [round(float(v), 12) for v, _ in pairs], [str(text) for _, text in pairs]] for path, pairs in ticks]
+    spec.style["native_ticks"] = learned
+    return bool(learned)
+
+
 def _name_texts(spec: Any, texts: list[dict[str, Any]]) -> None:
     """Annotations named by what they are (note, brand mark, reference label, callout), and each
     text's colour and opacity as numbers (a computed rgba() carries its own alpha)."""
@@ -268,9 +311,16 @@ def _name_texts(spec: Any, texts: list[dict[str, Any]]) -> None:
     furniture = {s.get("note") or None: "note", logo_label(s) or None: "logo", s.get("reference_text") or None: "reference",
                  s.get("callout_text") if s.get("callout", "none") != "none" else None: "callout"}  # fmt: skip
     furniture.pop(None, None)
+    values = set()
+    if spec.chart_type == "bullet":  # in native digits a bullet's number is an annotation (plotly_code._draw_bullet)
+        from factory.tabular import format_value
+
+        values = {format_value(row[1], spec.table.series[0]) for row in spec.table.rows}
     for t in texts:
         if t["kind"] == "annotation" and t["text"] in furniture:
             t["kind"] = furniture[t["text"]]
+        elif t["kind"] == "annotation" and t["text"] in values:
+            t["kind"] = "value"
         fill = str(t.get("fill") or "")
         if isinstance(t.get("color"), (list, tuple)) or not fill or fill == "none":
             t.setdefault("color", None)

@@ -133,6 +133,7 @@ class VegaLiteRenderer(Renderer):
                 png = self.to_png(svg)
                 pixels = images.decode(png)
                 problems, lowest = legibility.contrast_check(pixels, chart.texts)
+                problems = problems or legibility.drawn_contrast_check(pixels, chart.texts)
                 if not problems:
                     break
             done = legibility.repair(spec, problems) if attempt < legibility.MAX_DRAWS else None

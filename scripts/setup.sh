@@ -21,6 +21,13 @@ APT_PACKAGES=(python3 python3-venv python3-dev fonts-dejavu-core fonts-liberatio
 APT_PACKAGES+=(fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans)
 APT_PACKAGES+=(libgl1 libglib2.0-0)  # augraphy pulls in opencv-python, whose cv2 loads libGL and GLib
 APT_PACKAGES+=(tesseract-ocr tesseract-ocr-eng)  # render-factory audit reads images with Tesseract; tests read VQA headers back
+# Tesseract's models for every language the generators write (factory/generators/locales.py): the audit
+# reads each sample in its own locale's language (rus+eng, jpn+eng...), not Cyrillic or kana as Latin.
+APT_PACKAGES+=(tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-nld tesseract-ocr-pol)
+APT_PACKAGES+=(tesseract-ocr-ces tesseract-ocr-dan tesseract-ocr-por tesseract-ocr-vie tesseract-ocr-rus tesseract-ocr-ukr)
+APT_PACKAGES+=(tesseract-ocr-ell tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-jpn tesseract-ocr-kor tesseract-ocr-ara)
+APT_PACKAGES+=(tesseract-ocr-heb tesseract-ocr-fas tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-tam tesseract-ocr-tha)
+APT_PACKAGES+=(tesseract-ocr-kat tesseract-ocr-hye tesseract-ocr-amh)
 # A browser: keep whatever is there (RENDER_FACTORY_CHROMIUM, Playwright's, Chrome); else Debian's chromium.
 if [[ -z "${RENDER_FACTORY_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
    && ! command -v google-chrome >/dev/null && ! ls "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium-*/ >/dev/null 2>&1; then

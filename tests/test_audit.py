@@ -80,3 +80,79 @@ def test_audit_refuses_a_folder_that_is_not_a_dataset(tmp_path):
 
     with pytest.raises(FactoryError):
         run_audit(str(tmp_path), samples=3)
+
+
+def _document_sample(lines: list[str], locale: str, family: str) -> tuple[bytes, dict]:
+    """A white document page with one line per text, and the json a document sample would have."""
+    font = ImageFont.truetype(font_manager.findfont(family, fallback_to_default=False), 22)
+    image = Image.new("RGB", (760, 48 * len(lines) + 24), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    for i, text in enumerate(lines):
+        x0, y0, x1, y1 = draw.textbbox((24, 20 + 48 * i), text, font=font)
+        draw.text((24, 20 + 48 * i), text, fill="#111111", font=font)
+        boxes.append({"kind": "text", "text": text, "box": [x0 - 1, y0 - 1, x1 + 1, y1 + 1]})
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "invoice", "locale": locale},
+            "render": {"boxes": boxes}}
+    return buf.getvalue(), meta
+
+
+RUSSIAN = ["Счёт на оплату № 1024 от 12 марта", "Покупатель: Кудряшов Андрей Петрович", "Итого к оплате: 12 450,00 руб."]
+JAPANESE = ["請求書番号 1024", "株式会社山田製作所 御中", "合計金額 ¥45,800"]
+
+
+def test_audit_reads_each_sample_in_its_locale_language():
+    """English-only OCR reads Cyrillic as Latin ('Кудряшов' as 'Kyapawos') and kana as noise: each
+    sample is read with its locale's model and English's; a missing model falls back to English
+    with a note saying which package to install, and figures are given per locale."""
+    from factory.tools.audit import installed_languages, summarise
+
+    if not {"rus", "jpn"} <= installed_languages():
+        pytest.skip("Tesseract's rus and jpn models are not installed (scripts/setup.sh installs them)")
+    ru = audit_sample("ru", *_document_sample(RUSSIAN, "ru_RU", "DejaVu Sans"))
+    ja = audit_sample("ja", *_document_sample(JAPANESE, "ja_JP", "Noto Sans CJK JP"))
+    assert (ru.ocr_language, ja.ocr_language) == ("rus+eng", "jpn") and ru.ocr_note is None
+    assert ru.found / ru.tokens >= 0.95, ru.missing
+    assert ja.found / ja.tokens >= 0.95, ja.missing
+    english_only = audit_sample("ru-eng", *_document_sample(RUSSIAN, "ru_RU", "DejaVu Sans"), installed=frozenset({"eng", "osd"}))
+    assert english_only.ocr_language == "eng" and "tesseract-ocr-rus" in english_only.ocr_note
+    assert english_only.found / english_only.tokens < 0.6
+    summary = summarise([ru, ja, english_only], {}, "memory", 0.0)
+    assert summary["locales"]["ja_JP"]["ocr_language"] == "jpn" and summary["locales"]["ja_JP"]["tokens_found"] >= 0.95
+    assert summary["locales"]["ru_RU"]["samples"] == 2
+    assert len(summary["ocr_notes"]) == 1 and "tesseract-ocr-rus" in summary["ocr_notes"][0]
+
+
+def test_audit_reads_single_character_marks_in_their_own_box():
+    """A footnote mark set tight against its word and comma, and a fraction's numerator and
+    denominator: each is read from its own box, not with its neighbours' ink or the fraction bar
+    (paper pages lost half their single-character marks so)."""
+    serif = ImageFont.truetype(font_manager.findfont("Liberation Serif"), 14)  # a paper page's sizes at 96 dpi
+    small = ImageFont.truetype(font_manager.findfont("Liberation Serif"), 9)
+    image = Image.new("RGB", (520, 150), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    x = 20
+    for word, mark in (("Neal", "1"), (", Mel Warren", "2"), (", Jacob Hall", "1")):
+        draw.text((x, 20), word, fill="#111111", font=serif)
+        x1 = draw.textbbox((x, 20), word, font=serif)[2]
+        boxes.append({"kind": "text", "text": word.strip(", "), "box": [x, 18, x1, 38]})
+        draw.text((x1, 17), mark, fill="#111111", font=small)
+        x = draw.textbbox((x1, 17), mark, font=small)[2]
+        boxes.append({"kind": "text", "text": mark, "box": [x1, 18, x, 38]})  # a line box: as tall as the line
+    for left, top, bottom in ((60, "1", "N"), (200, "7", "k")):  # fractions: top over a bar over bottom
+        draw.text((left, 80), top, fill="#111111", font=serif)
+        draw.line([left - 8, 99, left + 18, 99], fill="#111111", width=1)
+        draw.text((left, 100), bottom, fill="#111111", font=serif)
+        boxes.append({"kind": "text", "text": top, "box": [left - 1, 80, left + 10, 100]})
+        boxes.append({"kind": "text", "text": bottom, "box": [left - 1, 98, left + 11, 118]})
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "paper", "locale": "en_US"},
+            "render": {"boxes": boxes}}
+    result = audit_sample("marks", buf.getvalue(), meta)
+    marks = [m for m in result.missing if len(m.split(" ")[0]) == 1]
+    assert len(marks) <= 1, result.missing
+    assert result.found >= result.tokens - 1

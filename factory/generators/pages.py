@@ -34,6 +34,14 @@ from html_templates import TEMPLATE_DIR
 __all__ = ["ARCHETYPES", "COMPONENT_KINDS", "PageSource", "PagesGenerator", "PagesOptions", "portable_html", "render_page"]
 
 
+class LegibleAt(Options):
+    """Recipe `legible: {...}`: the capture height at which body text survives a model's resize."""
+
+    max_patches: int = Field(2048, ge=1, le=1_000_000, description="the model's patch budget (Pix2Struct: 2048 or 4096)")
+    patch_size: int = Field(16, ge=1, le=1024, description="pixels per side of a patch")
+    min_text_px: float = Field(8.0, gt=0, le=200, description="smallest body text, in pixels of the resized image")
+
+
 class PagesOptions(TemplatesOption):
     TEMPLATE_PREFIXES = ("components/", "archetypes/", "css/", "page.html", "macros.html")
     archetypes: list[str] = Field(default_factory=lambda: list(ARCHETYPES), description="archetypes to draw from")
@@ -42,6 +50,9 @@ class PagesOptions(TemplatesOption):
     )
     full_page: bool = Field(True, description="capture the whole page, not just the first screen")
     max_height: int = Field(4000, ge=256, le=16384, description="capture at most this many CSS px of page height")
+    legible: LegibleAt | None = Field(
+        None, description="cut each capture (above the texts it would cross, as max_height does) where its body text, "
+        "resized to max_patches Pix2Struct patches, would be below min_text_px; null: no such cut")
     dark_fraction: float = Field(0.3, ge=0, le=1, description="share of pages with a dark theme")
     locales: list[str] = Field(default_factory=lambda: ["en_US"], description="locales for the text (render-factory list shows them)")
     max_sections: int = Field(5, ge=1, le=9, description="most optional sections on a desktop page")
@@ -82,6 +93,7 @@ class PageSource:
     archetype: str = ""
     theme: dict[str, Any] = field(default_factory=dict)
     components: list[dict[str, Any]] = field(default_factory=list)
+    legible: dict[str, Any] | None = None  # the renderer's capture rule (PagesOptions.legible)
 
 
 @functools.lru_cache(maxsize=4)
@@ -216,4 +228,5 @@ class PagesGenerator(Generator):
             archetype=archetype,
             theme=theme,
             components=components,
+            legible=opts.legible.model_dump() if opts.legible else None,
         )

@@ -89,6 +89,25 @@ def table_header(spec: Any, elements: dict[str, Any], mode: str = "deplot") -> l
     return out
 
 
+def _answers_in_digits(pairs: list[dict[str, Any]], digits: str) -> list[dict[str, Any]]:
+    """Questions and answers (and the rationale's closing answer line) in the chart's native digits,
+    as its value labels and ticks print numbers (a threshold, 'the top 3'); its labels are in them
+    already. Western digits: unchanged."""
+    if digits == "latn":
+        return pairs
+    from factory.generators.locales import to_digits
+
+    out = []
+    for pair in pairs:
+        answer = str(pair["answer"])
+        native = to_digits(answer, digits)
+        pair = {**pair, "question": to_digits(str(pair["question"]), digits), "answer": native}
+        if isinstance(pair.get("rationale"), str) and pair["rationale"].endswith(f"answer: {answer}"):
+            pair["rationale"] = pair["rationale"][: -len(answer)] + native
+        out.append(pair)
+    return out
+
+
 def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, elements: dict[str, Any] | None = None,
                     headers: str = "deplot", qa: str = "templates", rationale: bool = False) -> dict[str, Any]:
     """Table, code and QA of a drawn chart; `elements` are the renderer's drawn texts and boxes."""
@@ -100,6 +119,7 @@ def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, element
         pairs = make_questions(spec.table, rng, questions, view, facts, rationale)
     else:
         pairs = make_qa(spec.table, rng, questions, view)
+    pairs = _answers_in_digits(pairs, next((c.digits for c in spec.table.series if c.digits != "latn"), "latn"))
     return {
         "table": linearize(spec.table, table_header(spec, elements, headers) if elements else None),
         "code": chart_code(spec),

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import io
 import json
 import logging
@@ -177,13 +178,107 @@ def sample_texts(meta: dict[str, Any]) -> list[TextItem]:
     return items
 
 
+# --- which language to read ----------------------------------------------------------------------
+
+# Tesseract's model (Debian package tesseract-ocr-<name with '-' for '_'>) for each language the
+# generators write; Han is the one language whose model depends on the region (simplified or traditional).
+TESSERACT_LANGS = {
+    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "nl": "nld", "pl": "pol", "cs": "ces", "da": "dan",
+    "pt": "por", "vi": "vie", "ru": "rus", "uk": "ukr", "el": "ell", "ja": "jpn", "ko": "kor", "ar": "ara", "he": "heb",
+    "fa": "fas", "hi": "hin", "bn": "ben", "ta": "tam", "th": "tha", "ka": "kat", "hy": "hye", "am": "amh",
+    "zh_CN": "chi_sim", "zh_SG": "chi_sim", "zh_TW": "chi_tra", "zh_HK": "chi_tra", "zh": "chi_sim",
+}  # fmt: skip
+
+
+def sample_locale(meta: dict[str, Any]) -> str:
+    """The locale a sample's text is written in, from its json ('en_US' when it names none): a document's
+    `source.locale`, a page's or table's `source.theme.locale`, a chart's `source.table.facts.locale`,
+    a corpus page's identified `source.language`."""
+    source = meta.get("source") or {}
+    table = source.get("table") if isinstance(source.get("table"), dict) else {}
+    for value in (source.get("locale"), (source.get("theme") or {}).get("locale") if isinstance(source.get("theme"), dict) else None,
+                  (table.get("facts") or {}).get("locale") if isinstance(table.get("facts"), dict) else None, source.get("language")):
+        if isinstance(value, str) and value:
+            return value.replace("-", "_")
+    return "en_US"
+
+
+@functools.lru_cache(maxsize=1)
+def installed_languages() -> frozenset[str]:
+    """The Tesseract models installed here (`tesseract --list-langs`)."""
+    import pytesseract
+
+    try:
+        return frozenset(pytesseract.get_languages(config=""))
+    except (OSError, RuntimeError) as exc:  # TesseractNotFoundError is an OSError
+        log.warning("cannot list Tesseract's languages (%s); reading with eng", exc)
+        return frozenset({"eng"})
+
+
+def ocr_language(locale: str, installed: frozenset[str] | None = None) -> tuple[str, str | None]:
+    """(Tesseract language, note) for a locale: its own model plus English (numbers, codes and
+    Latin brand names appear in every script), e.g. 'rus+eng', or a CJK model alone (3 Japanese
+    documents: jpn 0.944 of their tokens, jpn+eng 0.860); 'eng' with a note saying which
+    package to install when the locale's model is missing (the audit then reads it as Latin)."""
+    installed = installed_languages() if installed is None else installed
+    language = locale.split("_")[0]
+    model = TESSERACT_LANGS.get(locale) or TESSERACT_LANGS.get(language)
+    if model is None:
+        return "eng", f"{locale}: no Tesseract model is known for language {language!r}; read with eng"
+    if model == "eng":
+        return "eng", None
+    if model not in installed:
+        package = "tesseract-ocr-" + model.replace("_", "-")
+        return "eng", f"{locale}: Tesseract's {model} model is not installed; read with eng (install {package}: scripts/setup.sh does)"
+    if model in CJK_MODELS:  # they read Latin letters and digits themselves; with eng beside them, kanji came out as Latin noise
+        return model, None
+    return f"{model}+eng", None
+
+
+CJK_MODELS = ("jpn", "chi_sim", "chi_tra", "kor")
+
+
+# A letter's script (the first word of its Unicode name) and the model that reads it, for texts in
+# another script than their sample's locale: Greek in an English paper's formulas, a Russian name in
+# a German letter. Han is read with the model of the locale's own Han when it has one.
+SCRIPT_MODELS = {
+    "GREEK": "ell", "CYRILLIC": "rus", "HIRAGANA": "jpn", "KATAKANA": "jpn", "CJK": "chi_sim", "HANGUL": "kor",
+    "ARABIC": "ara", "HEBREW": "heb", "DEVANAGARI": "hin", "BENGALI": "ben", "TAMIL": "tam", "THAI": "tha",
+    "GEORGIAN": "kat", "ARMENIAN": "hye", "ETHIOPIC": "amh",
+}  # fmt: skip
+COVERED = {"jpn": {"chi_sim"}, "chi_tra": {"chi_sim"}, "kor": {"chi_sim"}, "fas": {"ara"}, "ukr": {"rus"}}
+
+
+def item_language(text: str, base: str, installed: frozenset[str]) -> tuple[str, str | None]:
+    """(Tesseract language, note) for one text of a sample read with `base` ('rus+eng'): the base
+    plus the model of every other script the text writes letters in (that is installed)."""
+    have = set(base.split("+"))
+    covered = have.union(*(COVERED.get(m, set()) for m in have))
+    wanted = {SCRIPT_MODELS.get(unicodedata.name(ch, "").split(" ")[0]) for ch in text if unicodedata.category(ch).startswith("L")}
+    wanted -= covered | {None}
+    missing = sorted(m for m in wanted if m not in installed)
+    extra = sorted(m for m in wanted if m in installed)
+    note = (f"Tesseract's {', '.join(missing)} model is not installed; texts in its script read with {base} "
+            f"(install {', '.join('tesseract-ocr-' + m.replace('_', '-') for m in missing)})") if missing else None
+    if not extra:
+        return base, note
+    head = [m for m in base.split("+") if m != "eng"]
+    return "+".join(head + extra + ["eng"]), note
+
+
 # --- OCR ---------------------------------------------------------------------------------------
 
 
+def _kept(ch: str) -> bool:
+    """Letters, digits and the marks a script writes with (Indic and Thai vowel signs, viramas,
+    kana voicing marks); the accents NFKD splits off Latin, Greek and Cyrillic letters are folded away."""
+    return ch.isalnum() or (unicodedata.category(ch)[0] == "M" and not 0x300 <= ord(ch) <= 0x36F)
+
+
 def _fold(text: str) -> str:
-    """Letters and digits only, case- and accent-folded: what OCR and target are compared on."""
+    """Letters, digits and script marks only, case- and accent-folded: what OCR and target are compared on."""
     text = unicodedata.normalize("NFKD", text).replace("\u2212", "-")
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return "".join(ch for ch in text.casefold() if _kept(ch))
 
 
 def tokens(text: str) -> list[str]:
@@ -194,6 +289,9 @@ def _prepare(image: Image.Image, item: TextItem) -> Image.Image | None:
     x0, y0, x1, y1 = item.box
     # a page text gets some room; a chart label's neighbour (a bar's end) and a cell's borders stay out
     pad = {"text": 3, "cell": -2}.get(item.kind, 1)
+    mark = len(_fold(item.text)) <= 2
+    if mark and item.kind == "text":  # a footnote mark, a variable, a numerator: its neighbours' ink stays out
+        pad = 0
     box = (max(0, int(math.floor(x0)) - pad), max(0, int(math.floor(y0)) - pad),
            min(image.width, int(math.ceil(x1)) + pad), min(image.height, int(math.ceil(y1)) + pad))
     if box[2] - box[0] < 2 or box[3] - box[1] < 2:
@@ -203,6 +301,9 @@ def _prepare(image: Image.Image, item: TextItem) -> Image.Image | None:
     distance = np.linalg.norm(rgb - np.median(border, axis=0), axis=2)
     # dark ink on white, as far from white as the pixel is from the crop's background, whatever the colours
     ink = np.clip(distance / max(float(distance.max()), 40.0), 0.0, 1.0)
+    if mark and item.kind == "text":  # a fraction bar running through a short text's box, edge to edge, is no glyph of it
+        solid = ink > 0.5
+        ink[solid[:, 0] & solid[:, -1] & (solid.mean(axis=1) > 0.8)] = 0.0
     crop = Image.fromarray((255 * (1.0 - ink)).astype(np.uint8), "L")
     if item.angle:
         crop = crop.rotate(-item.angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
@@ -222,9 +323,10 @@ def _prepare(image: Image.Image, item: TextItem) -> Image.Image | None:
 DIGITS = "0123456789.,%-+kMGT"
 
 
-def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False) -> list[list[str]]:
-    """The OCR words read in each item's own crop (one Tesseract call per strip of crops);
-    `digits` reads numbers only (a second pass for numeric texts the first pass missed)."""
+def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, lang: str = "eng") -> list[list[str]]:
+    """The OCR words read in each item's own crop (one Tesseract call per strip of crops) with the
+    Tesseract language `lang` ('rus+eng'); `digits` reads numbers only (a second pass for numeric
+    texts the first pass missed)."""
     import pytesseract
 
     crops = [_prepare(image, item) for item in items]
@@ -251,7 +353,7 @@ def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False) -
             spans.append((y, y + crop.height, index))
             y += crop.height + GAP_PX
         config = f"--psm {PSM}" + (f" -c tessedit_char_whitelist={DIGITS}" if digits else "")
-        data = pytesseract.image_to_data(canvas, config=config, output_type=pytesseract.Output.DICT)
+        data = pytesseract.image_to_data(canvas, lang=lang, config=config, output_type=pytesseract.Output.DICT)
         for text, top, h in zip(data["text"], data["top"], data["height"]):
             if not text.strip():
                 continue
@@ -266,6 +368,9 @@ def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False) -
 # Glyphs OCR confuses whatever the data: 1/i/l, 0/o, 5/s; a monospace font's dotted or slashed
 # zero is also read as 8, 6, 9 or ®. A word matches a token of the same length when every
 # differing character is such a slip (a token cut short, "9.9" for "69.99", never matches).
+# Letters drawn with the same glyph in Latin, Cyrillic and Greek: no image tells 'РАО' from 'PAO',
+# so OCR's choice of script is no misreading. Both sides are compared with these folded to Latin.
+HOMOGLYPHS = str.maketrans("аеорсухіјѕο", "aeopcyxijso")  # the pairs alike in both cases (after casefold)
 SLIPS = {"1": "il", "i": "1l", "l": "1i", "0": "o", "o": "0", "5": "s", "s": "5"}
 DOTTED_ZERO = "689qdø®"
 
@@ -279,7 +384,8 @@ def _slip(token: str, word: str, mono: bool) -> bool:
 def found(token: str, read: list[str], mono: bool = False) -> bool:
     """Whether OCR read `token` in a crop: as a word, across split words, or nearly (OCR slips);
     `mono`: the text is set in a monospace font, whose dotted zero OCR reads as 8, 6 or 9."""
-    folded = [_fold(w) for w in read]
+    token = token.translate(HOMOGLYPHS)
+    folded = [_fold(w).translate(HOMOGLYPHS) for w in read]
     if token in folded:
         return True
     if any(_slip(token, w, mono) for w in folded):
@@ -407,6 +513,9 @@ class SampleAudit:
     questions: int = 0
     unanswerable: list[str] = field(default_factory=list)
     blank_width: float | None = None
+    locale: str = "en_US"
+    ocr_language: str = "eng"
+    ocr_note: str | None = None  # why the sample was read with another model than its locale's
 
     @property
     def badness(self) -> float:
@@ -414,12 +523,16 @@ class SampleAudit:
         return missing + 0.2 * len(self.invisible) + 0.05 * (len(self.low_contrast) + len(self.outside) + len(self.crossed)) + 0.1 * len(self.unanswerable)
 
 
-def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any]) -> SampleAudit:
-    """Read one sample the audit's way (see the module docstring)."""
+def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: frozenset[str] | None = None) -> SampleAudit:
+    """Read one sample the audit's way (see the module docstring), with the Tesseract model of its
+    locale (`installed`: the models to choose from; default: those installed here)."""
     image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
     pixels = np.asarray(image)
     renderer = str((meta.get("renderer") or {}).get("name", "?"))
     result = SampleAudit(key, str(meta.get("task", "?")), sample_kind(meta), renderer, image.width, image.height)
+    result.locale = sample_locale(meta)
+    result.ocr_language, result.ocr_note = ocr_language(result.locale, installed)
+    lang = result.ocr_language
     items = sample_texts(meta)
     result.texts = len(items)
     inside = []
@@ -441,13 +554,22 @@ def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any]) -> SampleAu
         if item.kind == "value_labels" and foreign_share(crop[1:-1, 1:-1]) > 0.04:
             result.crossed.append(item.text[:60])
         inside.append(item)
-    read = ocr_items(image, inside)
+    installed = installed_languages() if installed is None else installed
+    groups: dict[str, list[int]] = defaultdict(list)  # one Tesseract language, one strip
+    for i, item in enumerate(inside):
+        item_lang, note = item_language(item.text, lang, installed)
+        groups[item_lang].append(i)
+        result.ocr_note = result.ocr_note or note
+    read: list[list[str]] = [[] for _ in inside]
+    for item_lang, members in sorted(groups.items()):
+        for i, words in zip(members, ocr_items(image, [inside[i] for i in members], lang=item_lang)):
+            read[i] = words
     style = (meta.get("source") or {}).get("style")
     mono = isinstance(style, dict) and "Mono" in str(style.get("font_family", ""))
     numeric = [i for i, item in enumerate(inside) if _fold(item.text).isdigit()
                and not all(found(t, read[i], mono) for t in tokens(item.text))]
     if numeric:  # numbers the first pass missed: read again, digits only
-        for i, words in zip(numeric, ocr_items(image, [inside[i] for i in numeric], digits=True)):
+        for i, words in zip(numeric, ocr_items(image, [inside[i] for i in numeric], digits=True, lang=lang)):
             read[i] = read[i] + words
     for item, words in zip(inside, read):
         for token in tokens(item.text):
@@ -548,9 +670,11 @@ def _figures(group: list[SampleAudit]) -> dict[str, Any]:
 def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str, seconds: float) -> dict[str, Any]:
     by_task: dict[str, list[SampleAudit]] = defaultdict(list)
     by_renderer: dict[str, list[SampleAudit]] = defaultdict(list)
+    by_locale: dict[str, list[SampleAudit]] = defaultdict(list)
     for r in results:
         by_task[r.task].append(r)
         by_renderer[r.renderer].append(r)
+        by_locale[r.locale].append(r)
     tasks = {}
     for task, group in sorted(by_task.items()):
         token_total = sum(r.tokens for r in group)
@@ -587,6 +711,9 @@ def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str
         "tokens_found": round(sum(r.found for r in results) / token_total, 4) if token_total else None,
         "tasks": tasks,
         "renderers": {name: _figures(group) for name, group in sorted(by_renderer.items())},
+        "locales": {locale: {"ocr_language": group[0].ocr_language, **_figures(group)} for locale, group in sorted(by_locale.items())},
+        # locales read with another model than their own (its data is not installed): their figures say little
+        "ocr_notes": sorted({r.ocr_note for r in results if r.ocr_note}),
     }
 
 
@@ -624,6 +751,8 @@ Nothing in the dataset was changed.</div>
 Contrast is measured from the pixels (WCAG: below 4.5:1 is low, 3:1 for large text; below 1.5:1 is invisible).
 Chart questions are re-checked against the drawn texts.</p>
 
+{% for note in s.ocr_notes %}<p class="warn">OCR: {{ note }}</p>{% endfor %}
+
 <h2>Per task</h2>
 <table><tr><th>task</th><th>samples</th><th>tokens</th><th>tokens found</th><th>low-contrast texts (samples)</th><th>invisible texts (samples)</th>
 <th>boxes outside canvas</th><th>value labels crossed by marks</th><th>questions (unanswerable)</th><th>tables &gt;25% blank</th></tr>
@@ -639,6 +768,13 @@ Chart questions are re-checked against the drawn texts.</p>
 <table><tr><th>renderer</th><th>samples</th><th>tokens found</th><th>samples with invisible text</th><th>low-contrast texts</th><th>unanswerable questions</th></tr>
 {% for name, r in s.renderers.items() %}<tr><td>{{ name }}</td><td class="num">{{ r.samples }}</td><td class="num">{{ r.tokens_found }}</td>
 <td class="num">{{ r.samples_invisible_text }}</td><td class="num">{{ r.texts_low_contrast }}</td><td class="num">{{ r.questions_unanswerable }}</td></tr>{% endfor %}
+</table>
+
+<h2>Per locale</h2>
+<p class="muted">Each sample is read with the Tesseract model of its locale and English's (numbers and Latin names appear in every script).</p>
+<table><tr><th>locale</th><th>OCR language</th><th>samples</th><th>tokens found</th><th>samples with invisible text</th><th>low-contrast texts</th></tr>
+{% for name, r in s.locales.items() %}<tr><td>{{ name }}</td><td>{{ r.ocr_language }}</td><td class="num">{{ r.samples }}</td><td class="num">{{ r.tokens_found }}</td>
+<td class="num">{{ r.samples_invisible_text }}</td><td class="num">{{ r.texts_low_contrast }}</td></tr>{% endfor %}
 </table>
 
 <h2>Worst samples</h2>
@@ -682,6 +818,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"{task}: {t['samples']} samples, tokens found {t['tokens_found']}, invisible-text samples "
               f"{t['samples_invisible_text']}, low-contrast texts {t['texts_low_contrast']}, questions unanswerable "
               f"{t['questions_unanswerable']} of {t['questions']}")
+    for note in summary["ocr_notes"]:
+        print(f"note: {note}")
     print(f"audit of {summary['samples_audited']} samples written to {path.resolve()} and {json_path.resolve()}")
     return 0
 

@@ -39,6 +39,7 @@ from factory.dataset import layout
 from factory.dataset.storage import Store
 from factory.errors import FactoryError
 from factory.tools.html_page import page_head
+from factory.tools.text_size import DEFAULT_PATCHES, TextAtPatches
 from factory.tools.preview import (
     RawSample,
     iter_shard,
@@ -143,6 +144,7 @@ class Summary:
     shards_read: int = 0
     per_shard_limit: int | None = None
     seconds: float = 0.0
+    text_at_patches: TextAtPatches = field(default_factory=TextAtPatches)  # body text after a Pix2Struct resize
 
     def add(self, sample: RawSample, shard_index: int) -> None:
         meta = sample.meta
@@ -154,6 +156,7 @@ class Summary:
         self.by_split[split] += 1
         self.by_kind[sample_kind(meta)] += 1
         self.by_split_task[split][task] += 1
+        self.text_at_patches.add(meta)
         for axis, value in style_choices(meta):
             self.style[generator][axis][_hashable(value)] += 1
         augmentation = meta.get("augmentation")
@@ -188,10 +191,11 @@ def _hashable(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool)) or value is None else json.dumps(value, sort_keys=True)
 
 
-def summarise(store: Store, manifest: dict[str, Any], max_samples: int | None = None) -> Summary:
-    """Read the dataset once, shard by shard; with `max_samples`, the first ones of every shard."""
+def summarise(store: Store, manifest: dict[str, Any], max_samples: int | None = None, max_patches: int = DEFAULT_PATCHES) -> Summary:
+    """Read the dataset once, shard by shard; with `max_samples`, the first ones of every shard;
+    body text measured at `max_patches` Pix2Struct patches."""
     shards = manifest["shards"]
-    summary = Summary()
+    summary = Summary(text_at_patches=TextAtPatches(max_patches))
     if max_samples is not None:
         if max_samples < 1:
             raise FactoryError(f"--max-samples must be at least 1, got {max_samples}")
@@ -509,6 +513,7 @@ PAGE = jinja2.Template(
 <table><tr><th>generator</th><th>distinct sizes</th><th>most common</th><th>median KiB</th><th>max KiB</th></tr>
 {% for row in image_rows %}<tr><td>{{ row[0] }}</td><td class="num">{{ row[1] }}</td><td>{{ row[2] }}</td><td class="num">{{ row[3] }}</td><td class="num">{{ row[4] }}</td></tr>{% endfor %}
 </table>
+<p>{{ text_at_patches }}<span class="muted"> (the font size most visible characters are drawn at, after Pix2Struct's aspect-keeping resize)</span></p>
 
 <h2>Target lengths</h2>
 <img class="plot" alt="target lengths" src="{{ plots.targets }}">
@@ -558,10 +563,12 @@ def _percentile(values: array, q: float) -> str:
     return f"{np.percentile(np.asarray(values, dtype=float), q):.0f}"
 
 
-def build_report(dataset: str, max_samples: int | None = None, near_bits: int = NEAR_DUPLICATE_BITS) -> tuple[str, Summary]:
+def build_report(
+    dataset: str, max_samples: int | None = None, near_bits: int = NEAR_DUPLICATE_BITS, max_patches: int = DEFAULT_PATCHES
+) -> tuple[str, Summary]:
     """The report page's HTML and the summary it was made from."""
     store, manifest = load_manifest(dataset)
-    summary = summarise(store, manifest, max_samples)
+    summary = summarise(store, manifest, max_samples, max_patches)
     stats = read_shard_stats(store, manifest)
     hashes, near = find_near_duplicates(summary, near_bits)
 
@@ -649,12 +656,15 @@ def build_report(dataset: str, max_samples: int | None = None, near_bits: int = 
             if any(len(counts) == 1 for counts in axes.values())
         ],
         versions=", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items()),
+        text_at_patches=summary.text_at_patches.line(),
     )
     return page, summary
 
 
-def write_report(dataset: str, out: str | Path, max_samples: int | None = None, near_bits: int = NEAR_DUPLICATE_BITS) -> tuple[Path, Summary]:
-    page, summary = build_report(dataset, max_samples, near_bits)
+def write_report(
+    dataset: str, out: str | Path, max_samples: int | None = None, near_bits: int = NEAR_DUPLICATE_BITS, max_patches: int = DEFAULT_PATCHES
+) -> tuple[Path, Summary]:
+    page, summary = build_report(dataset, max_samples, near_bits, max_patches)
     path = Path(out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -667,11 +677,14 @@ def write_report(dataset: str, out: str | Path, max_samples: int | None = None, 
 def cmd_report(args: argparse.Namespace) -> int:
     if not 0 <= args.near_bits < HASH_SIZE * HASH_SIZE:
         raise FactoryError(f"--near-bits must be between 0 and {HASH_SIZE * HASH_SIZE - 1}, got {args.near_bits}")
-    path, summary = write_report(args.dataset, args.out, args.max_samples, args.near_bits)
+    if args.max_patches < 1:
+        raise FactoryError(f"--max-patches must be at least 1, got {args.max_patches}")
+    path, summary = write_report(args.dataset, args.out, args.max_samples, args.near_bits, args.max_patches)
     print(
         f"report on {summary.samples} samples written to {path.resolve()} ({path.stat().st_size / 1e6:.1f} MB); "
         f"{len(summary.exact_pairs)} exact duplicate image(s); open it in a browser"
     )
+    print(summary.text_at_patches.line())
     return 0
 
 
@@ -683,6 +696,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--near-bits", type=int, default=NEAR_DUPLICATE_BITS,
         help=f"images whose {HASH_SIZE * HASH_SIZE}-bit dHashes differ in at most this many bits are near-duplicates (default {NEAR_DUPLICATE_BITS})",
+    )
+    p.add_argument(
+        "--max-patches", type=int, default=DEFAULT_PATCHES,
+        help=f"measure body text as a Pix2Struct model with this patch budget sees it (default {DEFAULT_PATCHES})",
     )
     p.set_defaults(func=cmd_report)
 
