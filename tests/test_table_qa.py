@@ -338,3 +338,39 @@ def test_document_table_qa_on_rendered_documents(chromium):
         gen = DocumentsGenerator(DocumentsOptions(genres=["letter"], dpi=[96]))
         src = gen.sample(rng_for(1), 1)
         task.targets(src, chromium.render(src), rng_for(1))
+
+
+_QUESTIONS_SCRIPT = """
+import hashlib, json
+from factory.generators.documents import DocumentsGenerator, DocumentsOptions
+from factory.generators.table_layouts import TableImagesGenerator, TableImagesOptions
+from factory.seeding import rng_for
+from factory.tasks.document_questions import document_grid
+from factory.tasks.table_qa import structure_grid
+from factory.tasks.table_questions import make_table_questions
+h = hashlib.sha256()
+tables = TableImagesGenerator(TableImagesOptions(locales=["en_US", "ar_EG", "hi_IN"], digits="mixed"))
+docs = DocumentsGenerator(DocumentsOptions(genres=["invoice", "statement", "form"], locales=["de_DE", "fa_IR"]))
+for seed in range(12):
+    table = tables.sample(rng_for(seed), seed)
+    grid, _ = structure_grid(table.structure, table.theme.get("digits", "latn"))
+    h.update(json.dumps(make_table_questions(grid, rng_for(seed), 6, True), sort_keys=True).encode())
+    src = docs.sample(rng_for(seed), seed)
+    grid = document_grid(src.genre, src.locale, src.fields)
+    h.update(json.dumps(make_table_questions(grid, rng_for(seed), 6, True), sort_keys=True).encode())
+print(h.hexdigest())
+"""
+
+
+def test_same_seed_same_questions_in_fresh_processes():
+    """Table and document questions hash the same in two processes with different hash seeds
+    (no set or dict order leaks into a question)."""
+    import subprocess
+    import sys
+
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", _QUESTIONS_SCRIPT], capture_output=True, text=True, env=env, check=True)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1, digests
