@@ -359,6 +359,11 @@ class DocumentTableQA(_DocumentTask):
         pairs = make_table_questions(grid, rng, opts.questions, opts.rationale) if grid is not None else []
         if not pairs:
             raise Dropped("no_question", f"a {source.genre} has no table, amounts or form fields to ask about")
+        boxes = {item["field"]: item["box"] for item in extra["field_boxes"]}
+        for pair in pairs:  # an answer that is one printed field: its path and box, as document_qa's
+            path = pair.pop("answer_cell", None)
+            if path in boxes:
+                pair["field"], pair["box"] = path, boxes[path]
         extra["qa"] = pairs
         first = pairs[0]
         return Targets(text=first["rationale"] if opts.rationale else first["answer"], prompt=first["question"], secondary=extra)
