@@ -105,9 +105,11 @@ def drawn_colours(engine: str, style: dict[str, Any]) -> list[str]:
 
         theme = style.get("theme") or "default"
         found = (theme_config(theme).get("range") or {}).get("category")
+        if found is None:
+            return list(_VEGA_TABLEAU10)
         if isinstance(found, list) and found and all(isinstance(c, str) for c in found):
             return [to_hex(c) for c in found]
-        return list(_VEGA_TABLEAU10)
+        return []  # a named scheme or anything else: not known here
     return []
 
 
