@@ -118,3 +118,27 @@ def test_native_digit_scripts_redraw_the_same_pixels_and_western_digits_stay_wes
     assert set().union(*(digit_systems(t) for t in texts)) == {"latn"}
     assert digit_systems(targets["table"]) == {"latn"}
     assert re.search(r"[0-9]", targets["code"])
+
+
+@needs_chromium
+@pytest.mark.parametrize("code,chart_type", [("bn_BD", "bar"), ("ar_EG", "line"), ("fa_IR", "barh")])
+def test_qa_programs_rerun_from_the_json_give_the_native_digit_answers(plotly, code, chart_type):
+    """Each stored program, run again on the sample's json alone, writes the stored answer in the
+    chart's digits, and the audit's answerability reader finds every printed value it cites."""
+    import json
+
+    from factory.generators.charts import ChartGenerator, ChartOptions
+    from factory.tasks.chart_questions import program_env
+    from factory.tasks.qa_programs import execute
+    from factory.tools.audit import qa_problems
+
+    _, render, _, _ = draw(plotly, code, chart_type)
+    targets = ChartToTable(ChartTaskOptions(qa="programs", questions=8)).secondary(render.source, rng_for(5), render)
+    meta = json.loads(json.dumps({"source": ChartGenerator(ChartOptions()).describe(render.source), "targets": targets,
+                                  "render": {"elements": render.facts["elements"]}}))  # fmt: skip
+    env = program_env(meta)
+    for pair in targets["qa"]:
+        program = pair["program"]
+        assert execute(program["expr"], program["format"], env).answer == pair["answer"], pair["question"]
+        assert "latn" not in digit_systems(pair["answer"]), pair
+    assert targets["qa"] and qa_problems(meta)[1] == []

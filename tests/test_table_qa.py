@@ -79,8 +79,12 @@ def test_programs_rerun_on_the_json_and_answers_are_what_the_table_prints(asked)
     for src, meta, pairs in asked:
         env = program_env(meta)
         texts = _cell_texts(src.structure)
+        at = {f"{c['row']},{c['col']}": c["text"] for row in src.structure["rows"] for c in row}
         digits = src.theme.get("digits", "latn")
         for pair in pairs:
+            if "answer_cell" in pair:  # the one cell the answer is: its text is the answer
+                assert at[pair["answer_cell"]] == pair["answer"], pair
+                checked["located"] += 1
             program = pair["program"]
             result = execute(program["expr"], program["format"], env)
             assert result.answer == pair["answer"], pair
@@ -104,6 +108,7 @@ def test_programs_rerun_on_the_json_and_answers_are_what_the_table_prints(asked)
                 assert int("".join(str(int(ch)) for ch in pair["answer"])) == result.value
                 checked["count"] += 1
     assert checked["printed"] > 250 and checked["computed"] > 150 and checked["count"] > 80, checked
+    assert checked["located"] >= checked["printed"] * 0.9, checked
 
 
 def test_at_least_five_phrasings_per_operation():
@@ -192,11 +197,12 @@ def _dom_cell_texts(dom) -> dict[str, str]:
 def test_rendered_tables_answer_with_the_drawn_cell_texts(chromium):
     sources = _tables(6, locales=["en_US", "ar_EG", "hi_IN"], rows=(3, 8), columns=(3, 5))
     task = TableQA(TableQAOptions(questions=8, rationale=True))
-    asked = 0
+    asked = located = 0
     for k, src in enumerate(sources):
         render = chromium.render(src)
         targets = task.targets(src, render, rng_for(k))
-        drawn = set(_dom_cell_texts(render.facts["dom"]).values())
+        by_cell = _dom_cell_texts(render.facts["dom"])
+        drawn = set(by_cell.values())
         env = program_env({"source": to_jsonable(src)})
         assert targets.prompt == targets.secondary["qa"][0]["question"]
         assert targets.text == targets.secondary["qa"][0]["rationale"]
@@ -204,9 +210,11 @@ def test_rendered_tables_answer_with_the_drawn_cell_texts(chromium):
             assert execute(pair["program"]["expr"], pair["program"]["format"], env).answer == pair["answer"]
             if pair["template"] in TEXT_OPS or pair["program"]["format"] in ("label", "text"):
                 assert pair["answer"] in drawn, (pair, drawn)
+                assert by_cell[pair["answer_cell"]] == pair["answer"] and len(pair["box"]) == 4, pair
+                located += 1
             asked += 1
         assert all(len(c["box"]) == 4 for c in targets.secondary["cells"])
-    assert asked >= 40
+    assert asked >= 40 and located >= 10
 
 
 @needs_chromium
@@ -279,6 +287,7 @@ def _doc_texts(fields) -> set[str]:
 
 
 def test_document_questions_rerun_and_answer_as_printed(doc_asked):
+    from factory.generators.doc_locale import plain
     from factory.tasks.document_questions import document_grid
 
     pairs = [p for _, _, ps in doc_asked for p in ps]
@@ -295,6 +304,11 @@ def test_document_questions_rerun_and_answer_as_printed(doc_asked):
         texts = _doc_texts(src.fields)
         assert len({p["question"] for p in ps}) == len(ps)
         for pair in ps:
+            if "answer_cell" in pair:  # a field path: the printed value is the answer
+                value = src.fields
+                for part in pair["answer_cell"].split("."):
+                    value = value[int(part)] if isinstance(value, list) else value[part]
+                assert plain(value) == pair["answer"], pair
             assert execute(pair["program"]["expr"], pair["program"]["format"], env).answer == pair["answer"], pair
             if pair["template"] in TEXT_OPS or pair["program"]["format"] in ("label", "text"):
                 assert pair["answer"] in texts, pair
@@ -327,14 +341,56 @@ def test_document_table_qa_on_rendered_documents(chromium):
     from factory.tasks.document_tasks import DocumentTableQA, DocumentTableQAOptions
 
     task = DocumentTableQA(DocumentTableQAOptions(questions=6, rationale=True))
+    located = 0
     for k, genre in enumerate(("invoice", "statement", "form")):
         gen = DocumentsGenerator(DocumentsOptions(genres=[genre], dpi=[96], locales=[("de_DE", "ar_EG", "en_US")[k]]))
         src = gen.sample(rng_for(k), k)
         targets = task.targets(src, chromium.render(src), rng_for(k))
         qa = targets.secondary["qa"]
         assert qa and targets.prompt == qa[0]["question"] and targets.text == qa[0]["rationale"]
+        boxes = {b["field"]: b["box"] for b in targets.secondary["field_boxes"]}
+        for pair in qa:
+            assert "answer_cell" not in pair and ("field" not in pair or pair["box"] == boxes[pair["field"]])
+        located += sum(1 for pair in qa if "field" in pair)
         assert {"fields", "text", "lines", "field_boxes"} <= set(targets.secondary)
+    assert located >= 3
     with pytest.raises(Exception, match="no table"):
         gen = DocumentsGenerator(DocumentsOptions(genres=["letter"], dpi=[96]))
         src = gen.sample(rng_for(1), 1)
         task.targets(src, chromium.render(src), rng_for(1))
+
+
+_QUESTIONS_SCRIPT = """
+import hashlib, json
+from factory.generators.documents import DocumentsGenerator, DocumentsOptions
+from factory.generators.table_layouts import TableImagesGenerator, TableImagesOptions
+from factory.seeding import rng_for
+from factory.tasks.document_questions import document_grid
+from factory.tasks.table_qa import structure_grid
+from factory.tasks.table_questions import make_table_questions
+h = hashlib.sha256()
+tables = TableImagesGenerator(TableImagesOptions(locales=["en_US", "ar_EG", "hi_IN"], digits="mixed"))
+docs = DocumentsGenerator(DocumentsOptions(genres=["invoice", "statement", "form"], locales=["de_DE", "fa_IR"]))
+for seed in range(12):
+    table = tables.sample(rng_for(seed), seed)
+    grid, _ = structure_grid(table.structure, table.theme.get("digits", "latn"))
+    h.update(json.dumps(make_table_questions(grid, rng_for(seed), 6, True), sort_keys=True).encode())
+    src = docs.sample(rng_for(seed), seed)
+    grid = document_grid(src.genre, src.locale, src.fields)
+    h.update(json.dumps(make_table_questions(grid, rng_for(seed), 6, True), sort_keys=True).encode())
+print(h.hexdigest())
+"""
+
+
+def test_same_seed_same_questions_in_fresh_processes():
+    """Table and document questions hash the same in two processes with different hash seeds
+    (no set or dict order leaks into a question)."""
+    import subprocess
+    import sys
+
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", _QUESTIONS_SCRIPT], capture_output=True, text=True, env=env, check=True)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1, digests

@@ -15,6 +15,7 @@ from factory.dataset.storage import Store
 from factory.image_prep import resize_to_patches, text_px_at_patches
 from factory.meta import unpack
 from factory.tools.preview import iter_shard, load_manifest
+from factory.tools.report import read_shard_stats
 from factory.tools.text_size import TextAtPatches, body_text_at_patches
 
 HAVE_CHROMIUM = os.access("/usr/bin/chromium", os.X_OK) or bool(os.environ.get("RENDER_FACTORY_CHROMIUM"))
@@ -116,6 +117,9 @@ def test_default_pages_keep_body_text_at_8_px_at_2048_patches(default_pages, cap
             for box in s["targets"]["boxes"]:
                 assert box["box"][3] <= height, (s["key"], box)
     assert cut  # the rule did cut some pages (tall desktop and tablet pages)
+    store, manifest = load_manifest(default_pages)
+    examples = [s["drop_examples"]["page_truncated"] for s in read_shard_stats(store, manifest) if "page_truncated" in (s.get("drop_examples") or {})]
+    assert examples and all("legible at 2048 patches" in e for e in examples)  # the drop says why, and what to change
     assert main(["report", default_pages, "--out", os.path.join(default_pages, "..", "report.html")]) == 0
     line = capsys.readouterr().out.splitlines()[-1]
     assert line.startswith("body text at 2,048 patches: median ") and "(0 of 24 below 8 px" in line

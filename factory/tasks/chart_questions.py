@@ -80,7 +80,8 @@ _VEGA_TABLEAU10 = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca
 def drawn_colours(engine: str, style: dict[str, Any]) -> list[str]:
     """The series (or slice) colours in drawing order: the spec's palette, or the engine's own
     where the spec leaves it to the engine (a Plotly template's colorway, plotly.js's D3 category10
-    for templates without one, Vega-Lite's default tableau10; other Vega themes: unknown, [])."""
+    for templates without one; a Vega theme's category range as vl-convert's vega-themes define it,
+    Vega-Lite's tableau10 for themes without one)."""
     colours = list(style.get("colors") or [])
     if colours:
         return colours
@@ -97,8 +98,18 @@ def drawn_colours(engine: str, style: dict[str, Any]) -> list[str]:
                 c = tuple(int(v) / 255 for v in c[4:-1].split(","))
             out.append(to_hex(c))
         return out
-    if engine == "vega_lite" and style.get("theme", "default") in ("default", None):
-        return list(_VEGA_TABLEAU10)
+    if engine == "vega_lite":
+        from matplotlib.colors import to_hex
+
+        from factory.vega_code import theme_config
+
+        theme = style.get("theme") or "default"
+        found = (theme_config(theme).get("range") or {}).get("category")
+        if found is None:
+            return list(_VEGA_TABLEAU10)
+        if isinstance(found, list) and found and all(isinstance(c, str) for c in found):
+            return [to_hex(c) for c in found]
+        return []  # a named scheme or anything else: not known here
     return []
 
 

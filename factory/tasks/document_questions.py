@@ -47,6 +47,8 @@ AMOUNTS: dict[str, list[tuple[str, str, bool]]] = {
                   ("total_debits", "the total of the debits", False), ("total_credits", "the total of the credits", False)],
 }  # fmt: skip
 DISPLAYS = ("symbol", "code", "none")
+# the genres `document_grid` reads a grid from (résumés and letters print no table, amounts or form)
+GRID_GENRES = (*TABLES, "form", "paper")
 
 
 def _get(fields: dict[str, Any], path: str) -> Any:
@@ -110,14 +112,18 @@ def document_grid(genre: str, locale: str, fields: dict[str, Any]) -> Grid | Non
     loc = doc_locale(locale, numbering(genre, fields))
     dec, group = separators(loc)
     if genre == "form":
-        rows = [f for f in fields.get("fields", []) if isinstance(f.get("value"), str)]
-        labels = [plain(f["label"]) for f in rows]
-        texts = [plain(f["value"]) or None for f in rows]
-        return Grid(labels, [], [TextColumn("entry", texts, countable=False)], DocumentWriter(loc, None, {}), "field", "fields")
+        rows = [(i, f) for i, f in enumerate(fields.get("fields", [])) if isinstance(f.get("value"), str)]
+        labels = [plain(f["label"]) for _, f in rows]
+        texts = [plain(f["value"]) or None for _, f in rows]
+        places = {("text", 0, r): f"fields.{i}.value" for r, (i, _) in enumerate(rows)}
+        places.update({("label", -1, r): f"fields.{i}.label" for r, (i, _) in enumerate(rows)})
+        return Grid(labels, [], [TextColumn("entry", texts, countable=False)], DocumentWriter(loc, None, {}), "field", "fields",
+                    places=places)  # fmt: skip
     if genre == "paper":
         table = fields.get("table") or {}
         header, body = table.get("header") or [], table.get("rows") or []
         numbers, kinds = [], {}
+        where: dict[tuple[str, int, int], str] = {}
         for j in range(1, len(header)):
             parsed = [parse(row[j], dec, group) for row in body]
             if not parsed or any(p is None for p in parsed) or len({p.decimals for p in parsed}) != 1:  # type: ignore[union-attr]
@@ -126,8 +132,11 @@ def document_grid(genre: str, locale: str, fields: dict[str, Any]) -> Grid | Non
             if any(loc.fixed(p.value, places) != row[j] for p, row in zip(parsed, body)):  # type: ignore[union-attr]
                 continue
             kinds[len(numbers)] = ("fixed", places)
+            where.update({("number", len(numbers), r): f"table.rows.{r}.{j}" for r in range(len(body))})
             numbers.append(NumberColumn(plain(header[j]), [p.value for p in parsed], places, False))  # type: ignore[union-attr]
-        return Grid([plain(row[0]) for row in body], numbers, [], DocumentWriter(loc, None, kinds), "method", "methods")
+        where.update({("label", -1, r): f"table.rows.{r}.0" for r in range(len(body))})
+        return Grid([plain(row[0]) for row in body], numbers, [], DocumentWriter(loc, None, kinds), "method", "methods",
+                    places=where)  # fmt: skip
     if genre not in TABLES:
         return None
     key, label_key, (dim, dims), spec = TABLES[genre]
@@ -136,6 +145,7 @@ def document_grid(genre: str, locale: str, fields: dict[str, Any]) -> Grid | Non
     money_texts += [t for path, _, _ in AMOUNTS.get(genre, []) if isinstance(t := _get(fields, path), str)]
     display = _display(loc, money_texts, dec, group)
     numbers, kinds = [], {}
+    where = {("label", -1, r): f"{key}.{r}.{label_key}" for r in range(len(rows))}
     for k, kind, name, additive in spec:
         texts = [row.get(k) for row in rows]
         if not any(texts):
@@ -145,6 +155,7 @@ def document_grid(genre: str, locale: str, fields: dict[str, Any]) -> Grid | Non
             continue  # a printed value the formatter does not write back: no question about the column
         places = loc.precision if kind == "money" else max((_places(v) for v in values if v is not None), default=0)
         kinds[len(numbers)] = (kind, places)
+        where.update({("number", len(numbers), r): f"{key}.{r}.{k}" for r, t in enumerate(texts) if t})
         numbers.append(NumberColumn(name, values, places, additive))
     amounts, names = {}, {}
     additive_fields = set()
@@ -159,7 +170,7 @@ def document_grid(genre: str, locale: str, fields: dict[str, Any]) -> Grid | Non
             additive_fields.add(path)
     labels = [plain(row.get(label_key, "")) for row in rows]
     return Grid(labels, numbers, [], DocumentWriter(loc, display, kinds), dim, dims, fields=amounts, field_names=names,
-                additive_fields=additive_fields)
+                additive_fields=additive_fields, places=where)
 
 
 def _places(value: Decimal) -> int:

@@ -37,6 +37,7 @@ from factory.components import Options, Render, Targets, Task
 from factory.errors import Dropped
 from factory.generators.doc_content import flatten
 from factory.generators.doc_locale import doc_locale, plain
+from factory.tasks.document_questions import GRID_GENRES
 from factory.tasks.page_tasks import check_text_fits
 
 PROMPTS = {
@@ -348,6 +349,7 @@ class DocumentTableQA(_DocumentTask):
 
     name: ClassVar[str] = "document_table_qa"
     options_model: ClassVar[type[Options]] = DocumentTableQAOptions
+    source_kinds: ClassVar[tuple[str, ...] | None] = GRID_GENRES  # a résumé or letter would only be dropped
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         from factory.tasks.document_questions import document_grid
@@ -359,6 +361,11 @@ class DocumentTableQA(_DocumentTask):
         pairs = make_table_questions(grid, rng, opts.questions, opts.rationale) if grid is not None else []
         if not pairs:
             raise Dropped("no_question", f"a {source.genre} has no table, amounts or form fields to ask about")
+        boxes = {item["field"]: item["box"] for item in extra["field_boxes"]}
+        for pair in pairs:  # an answer that is one printed field: its path and box, as document_qa's
+            path = pair.pop("answer_cell", None)
+            if path in boxes:
+                pair["field"], pair["box"] = path, boxes[path]
         extra["qa"] = pairs
         first = pairs[0]
         return Targets(text=first["rationale"] if opts.rationale else first["answer"], prompt=first["question"], secondary=extra)

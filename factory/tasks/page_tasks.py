@@ -97,10 +97,15 @@ def check_contrast(render: Render) -> None:
 def _require_whole_page(render: Render) -> None:
     page = render.facts.get("page") or {}
     if page.get("truncated"):
+        legible = getattr(render.source, "legible", None)
+        cut_for_text = legible and page.get("captured_height", 0) < getattr(render.source, "max_height", 0)
+        advice = (
+            f"cut where body text stays legible at {legible['max_patches']} patches: raise legible.max_patches, or legible: null"
+            if cut_for_text else "raise max_height, or use full_page: true"
+        )
         raise Dropped(
             "page_truncated",
-            f"document {page.get('document_height')} px tall, captured {page.get('captured_height')} px "
-            "(raise max_height, or use full_page: true)",
+            f"document {page.get('document_height')} px tall, captured {page.get('captured_height')} px ({advice})",
         )
 
 

@@ -91,6 +91,7 @@ class Env:
     categories: list[str] = field(default_factory=list)  # category column names (tables)
     fields: dict[str, Decimal] = field(default_factory=dict)  # a document's amounts outside its table
     writer: Any = None  # writes numbers as the image does (`number(value, series, places)`, `count(n)`); None: as charts
+    digits: str = "latn"  # the chart's numbering system (its value labels and ticks); answers are written in it
 
     def num(self, cell: Cell) -> Num:
         if cell not in self.values:
@@ -123,8 +124,9 @@ def table_env(table: Table, colours: dict[int, str] | None = None, axis_titles: 
             if d is not None:
                 values[(j, i)] = d
     series = [strip_unit(c.name) or f"series {j + 1}" for j, c in enumerate(table.series)]
+    digits = next((c.digits for c in table.series if c.digits != "latn"), "latn")
     return Env(table.labels(), series, list(table.series), values, dict(colours or {}), dict(axis_titles or {}),
-               dict(legend_names or {}))
+               dict(legend_names or {}), digits=digits)
 
 
 @dataclass
@@ -459,6 +461,10 @@ def execute(expr: list, fmt: str, env: Env) -> Result:
     run = _Run(env)
     value = run.ev(expr)
     answer = _format(value, fmt, env)
+    if env.writer is None and env.digits != "latn":  # a table's writer has its digits already
+        from factory.generators.locales import to_digits
+
+        answer = to_digits(answer, env.digits)
     cells = list(dict.fromkeys(run.cells))
     tolerance = Decimal(0)
     if isinstance(value, Num):

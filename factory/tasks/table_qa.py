@@ -77,6 +77,13 @@ def structure_grid(structure: dict[str, Any], digits: str = "latn") -> tuple[Gri
     numbers: list[NumberColumn] = []
     formats: list[NumberFormat] = []
     categories: list[TextColumn] = []
+    places: dict[tuple[str, int, int], str] = {}
+
+    def place(kind: str, index: int, c: int) -> None:
+        for r, i in enumerate(data_rows):
+            row, col = slots[i][c]
+            places[(kind, index, r)] = f"{row},{col}"
+
     names: set[str] = set()
     zero = 0x30
     for c in range(label_cols, n_cols):
@@ -91,19 +98,23 @@ def structure_grid(structure: dict[str, Any], digits: str = "latn") -> tuple[Gri
                 continue  # not read back exactly: no question about it
             fmt, values = learned
             it = iter(values)
+            place("number", len(numbers), c)
             numbers.append(NumberColumn(name, [next(it) if t else None for t in column], fmt.decimals, kinds[c] != "percent"))
             formats.append(fmt)
             zero = fmt.zero
         elif kinds[c] == "text":
+            place("text", len(categories), c)
             categories.append(TextColumn(name, [t or None for t in column]))
         else:
             continue
         names.add(name)
     if label_cols == 2 and header(0):
+        place("text", len(categories), 0)
         categories.append(TextColumn(header(0), [t or None for t in texts(0)]))
     shown_dec = next((f.decimal_sep for f in formats if f.decimal_sep), "")
     dim, dims = row_nouns(header(label_cols - 1))
-    grid = Grid(labels, numbers, categories, TableWriter(formats, zero, shown_dec), dim, dims)
+    place("label", -1, label_cols - 1)
+    grid = Grid(labels, numbers, categories, TableWriter(formats, zero, shown_dec), dim, dims, places=places)
     drawn_with = [list(dict.fromkeys(slots[i][c] for c in range(n_cols))) for i in data_rows]
     return grid, drawn_with
 
@@ -146,6 +157,10 @@ class TableQA(Task):
         grid.shown = {i for i, cells in enumerate(drawn_with) if all(p in drawn for p in cells)}
         opts: TableQAOptions = self.options  # type: ignore[assignment]
         pairs = make_table_questions(grid, rng, opts.questions, opts.rationale)
+        boxes = {f"{c['row']},{c['col']}": c["box"] for c in shown_cells}
+        for pair in pairs:  # an answer that is one drawn cell: where it is ("row,col" in the structure)
+            if pair.get("answer_cell") in boxes:
+                pair["box"] = boxes[pair["answer_cell"]]
         if not pairs:
             raise Dropped("no_question", "no question fits this table (no readable numeric or text column)")
         first = pairs[0]

@@ -64,6 +64,9 @@ class Grid:
     fields: dict[str, Decimal] = field(default_factory=dict)  # printed amounts outside the table
     field_names: dict[str, str] = field(default_factory=dict)  # field -> how a question names it ("the subtotal")
     additive_fields: set[str] = field(default_factory=set)  # amounts whose sum means something (subtotal + tax)
+    # ("number" | "text", column, row) or ("label", -1, row) -> where the page draws that cell (a table
+    # position "row,col", a document field path), so an answer that is one printed cell gets its box
+    places: dict[tuple[str, int, int], str] = field(default_factory=dict)
 
     def env(self) -> Env:
         values = {(s, r): v for s, c in enumerate(self.numbers) for r, v in enumerate(c.values) if v is not None}
@@ -548,11 +551,25 @@ BUILDERS: dict[str, tuple[str, float, Callable[[_Table, np.random.Generator], _Q
 COMPOSITIONAL |= {"sum_filtered", "mean_filtered", "field_difference"}
 
 
+def _answer_cell(q: _Q, result: Any, env: Env) -> tuple[str, int, int] | None:
+    """The one printed cell a question's answer is (a lookup, a text, a label), or None (computed)."""
+    if q.fmt == "label":
+        return ("label", -1, result.value.r)
+    if q.expr[0] == "cell":
+        s, r = result.cells[-1]  # a row given by a program reads its column first, the answer's cell last
+        return ("number", s, r)
+    if q.expr[0] == "text":
+        row = q.expr[2] if isinstance(q.expr[2], int) else execute(q.expr[2], "label", env).value.r
+        return ("text", q.expr[1], row)
+    return None
+
+
 def make_table_questions(grid: Grid, rng: np.random.Generator, n: int, with_rationale: bool = False) -> list[dict[str, Any]]:
     """Up to n distinct QA pairs about `grid`, deterministic from rng (see the module docstring).
 
     Each pair: question, answer, template (the operation), answer_type, steps and program ({op,
-    expr, format, cells, named}); with `with_rationale`, the program's working ending in the answer.
+    expr, format, cells, named}); `answer_cell` (the grid's `places` entry) when the answer is one
+    printed cell; with `with_rationale`, the program's working ending in the answer.
     """
     t = _Table(grid)
     if n <= 0 or not t.labels or (not t.usable and not t.cats and len(grid.fields) < 2):
@@ -594,6 +611,9 @@ def make_table_questions(grid: Grid, rng: np.random.Generator, n: int, with_rati
         program = {"op": q.op, "expr": q.expr, "format": q.fmt, "cells": [list(c) for c in result.cells], "named": q.named}
         pair: dict[str, Any] = {"template": q.op, "question": question, "answer": result.answer, "answer_type": answer_type,
                                 "steps": steps(q.expr), "program": program}  # fmt: skip
+        cell = _answer_cell(q, result, t.env)
+        if cell is not None and cell in grid.places:
+            pair["answer_cell"] = grid.places[cell]
         if with_rationale:
             pair["rationale"] = rationale(q.expr, q.fmt, t.env)
         out.append(pair)

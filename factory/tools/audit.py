@@ -52,6 +52,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
 from factory.errors import FactoryError
+from factory.generators.locales import to_digits
 from factory.tools.html_page import page_head
 from factory.tools.preview import iter_shard, load_manifest, sample_kind
 
@@ -429,7 +430,8 @@ def _cell_text(rows: list, columns: list, cell: list[int]) -> str | None:
     shown = f"{float(value):.{int(column.get('decimals', 0))}f}"
     if shown.startswith("-") and float(shown) == 0:
         shown = shown[1:]
-    return shown + ("%" if column.get("percent") else "")
+    shown += "%" if column.get("percent") else ""
+    return to_digits(shown, column.get("digits") or "latn")  # as the chart prints it: ৫৩২, ١٢٫٥ stays '.'
 
 
 def qa_problems(meta: dict[str, Any]) -> tuple[int, list[str]]:
