@@ -100,6 +100,13 @@ class Generator:
         """The generator's own checks of a rendered source (raise Dropped); returns quality facts."""
         return {}
 
+    @classmethod
+    def for_kinds(cls, options: Options, kinds: tuple[str, ...]) -> Options:
+        """Options that make only sources of these kinds (`Task.source_kinds`), so that a task is
+        never handed a source it must drop; raise ValueError when the options allow none of them.
+        By default unchanged: the generator's sources have no kinds."""
+        return options
+
 
 class RecordGenerator(Generator):
     """A generator whose sources are the records of a user's corpus, not random draws.
@@ -171,6 +178,9 @@ class Task:
     generator: ClassVar[str]
     options_model: ClassVar[type[Options]] = Options
     profiles: ClassVar[tuple[str, ...]] = ("native",)
+    # The kinds of source the task can pair targets with (document genres...), or None for any:
+    # the recipe asks the generator for these only (`Generator.for_kinds`), before anything renders.
+    source_kinds: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, options: Options):
         self.options = options

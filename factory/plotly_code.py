@@ -21,6 +21,7 @@ from factory.generators.engine_specs import callout_above, logo_label, note_gap_
 from factory.tabular import Table, format_value
 
 PLOTLY_CONFIG = {"staticPlot": True, "displayModeBar": False}
+HISTOGRAM_MARGIN = 0.05  # of the bins' span each side, as Matplotlib's default axes margins
 # plotly.js's colorway when a template names none (the "presentation" and "none" templates)
 _D3 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
@@ -431,7 +432,10 @@ class _Figure:
                        "cliponaxis": False, "textangle": 0})  # fmt: skip
         self.add(tr, "bar", 0)
         self.axes(category=False)
-        self.layout["xaxis"].update({"tickvals": edges, "ticktext": texts, "tickformat": None})
+        # bars autorange flush with the plot's edges, which puts the first edge's tick under the
+        # y axis's 0 at the corner: the margins Matplotlib gives a histogram keep them apart
+        pad = HISTOGRAM_MARGIN * (edges[-1] - edges[0])
+        self.layout["xaxis"].update({"tickvals": edges, "ticktext": texts, "tickformat": None, "range": [edges[0] - pad, edges[-1] + pad]})
         self.layout["xaxis"].pop("tickformat")
 
     def _draw_box(self) -> None:

@@ -214,6 +214,19 @@ class ResolvedRecipe:
             cls = registry.generator_class(gen)
             raw = recipe.generators.get(gen, {}) or {}
             self.generator_options[gen] = _validate(cls.options_model, raw, f"generators.{gen}")
+        # A task that pairs targets with some kinds of source only gets its generator's options narrowed
+        # to them (the same options object when nothing is left out: one generator serves all).
+        self.task_generator_options: dict[str, Any] = {}
+        for name, gen in self.task_generator.items():
+            kinds = getattr(registry.task_class(name), "source_kinds", None)
+            options = self.generator_options[gen]
+            if kinds is not None:
+                try:
+                    options = registry.generator_class(gen).for_kinds(options, tuple(kinds))
+                except ValueError as exc:
+                    raise RecipeError(f"recipe field 'generators.{gen}': task {name} has nothing to ask about: {exc}; "
+                                      f"add one of them or drop the task") from None
+            self.task_generator_options[name] = options
         corpus = [g for g in self.generator_options if getattr(registry.generator_class(g), "reads_records", False)]
         if corpus and len(self.generator_options) > 1:
             others = ", ".join(t for t, g in self.task_generator.items() if g != corpus[0])

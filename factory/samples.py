@@ -74,6 +74,12 @@ class Workshop:
         self.generators: dict[str, Generator] = {
             name: registry.generator_class(name)(opts) for name, opts in resolved.generator_options.items()
         }
+        # each task's generator: the recipe's, or one narrowed to the kinds of source the task uses
+        self.task_generators: dict[str, Generator] = {}
+        for name, gen in resolved.task_generator.items():
+            opts = resolved.task_generator_options[name]
+            same = opts is resolved.generator_options[gen]
+            self.task_generators[name] = self.generators[gen] if same else registry.generator_class(gen)(opts)
         self._renderers: dict[str, Renderer] = {}
         self._degraders: dict[str, Any] = {}  # task -> Degrader, or None when its samples are kept clean
         self.holdout = Holdout(resolved.recipe.holdout)
@@ -151,7 +157,7 @@ def clean_sample(
     rng = rng_for(seed)
     task_name = workshop.choose_task(float(rng.random()))
     task = workshop.tasks[task_name]
-    generator = workshop.generators[workshop.resolved.task_generator[task_name]]
+    generator = workshop.task_generators[task_name]
     try:
         t0 = time.perf_counter()
         source = generator.sample(rng, seed) if item is None else generator.from_record(item, rng, seed)

@@ -179,6 +179,14 @@ class DocumentsGenerator(Generator):
         if "paper" in options.genres and MATH_FAMILY not in fonts:
             raise FactoryError(f"font family {MATH_FAMILY} not installed (paper equations need it): apt-get install fonts-noto-core")
 
+    @classmethod
+    def for_kinds(cls, options: DocumentsOptions, kinds: tuple[str, ...]) -> DocumentsOptions:
+        """The recipe's genres that are among `kinds`, in the recipe's order."""
+        genres = [g for g in options.genres if g in kinds]
+        if not genres:
+            raise ValueError(f"genres {', '.join(options.genres)} hold none of {', '.join(kinds)}")
+        return options if genres == options.genres else options.model_copy(update={"genres": genres})
+
     def sample(self, rng: np.random.Generator, seed: int) -> DocumentSource:
         opts = self.options
         r = random.Random(int(rng.integers(0, 2**63)))

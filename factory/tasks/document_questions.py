@@ -47,6 +47,8 @@ AMOUNTS: dict[str, list[tuple[str, str, bool]]] = {
                   ("total_debits", "the total of the debits", False), ("total_credits", "the total of the credits", False)],
 }  # fmt: skip
 DISPLAYS = ("symbol", "code", "none")
+# the genres `document_grid` reads a grid from (résumés and letters print no table, amounts or form)
+GRID_GENRES = (*TABLES, "form", "paper")
 
 
 def _get(fields: dict[str, Any], path: str) -> Any:

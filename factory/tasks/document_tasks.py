@@ -37,6 +37,7 @@ from factory.components import Options, Render, Targets, Task
 from factory.errors import Dropped
 from factory.generators.doc_content import flatten
 from factory.generators.doc_locale import doc_locale, plain
+from factory.tasks.document_questions import GRID_GENRES
 from factory.tasks.page_tasks import check_text_fits
 
 PROMPTS = {
@@ -348,6 +349,7 @@ class DocumentTableQA(_DocumentTask):
 
     name: ClassVar[str] = "document_table_qa"
     options_model: ClassVar[type[Options]] = DocumentTableQAOptions
+    source_kinds: ClassVar[tuple[str, ...] | None] = GRID_GENRES  # a résumé or letter would only be dropped
 
     def targets(self, source: Any, render: Render, rng: np.random.Generator) -> Targets:
         from factory.tasks.document_questions import document_grid
