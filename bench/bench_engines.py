@@ -23,7 +23,8 @@ times steady-state work only.
 Rounds interleave engines; within a round the two sides take turns in steps of one shard per
 process (a few seconds each), the order alternating step by step (a step that times the limit
 first draws the previous step's charts), because this machine's speed drifts within seconds.
-Each round prints both rates and its ratio; the summary gives totals, the per-round spread of
+Each round prints both rates and its ratio, and both sides' CPU per chart (the worker and every
+process under it: Playwright's driver, Chromium; steadier than rates on a shared machine); the summary gives totals, the per-round spread of
 factory/limit (target >= 0.85) and each engine's milliseconds per chart per process.
 """
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import tempfile
@@ -65,8 +67,46 @@ def recipe_for(engine: str, charts: int, shard: int, seed: int) -> dict:
     return resolved.as_dict()
 
 
-def factory_task(engine: str, recipe_data: dict, out_url: str, shard) -> int:
-    """One shard, as the local executor's worker writes it; returns the samples kept."""
+def tree_cpu() -> float:
+    """CPU seconds used so far by this process and every process under it (Playwright's driver,
+    the browsers and their helpers), from /proc: the machine is shared, so wall rates drift
+    with other people's work while CPU per chart does much less."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, used = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(entry)] = int(fields[1])
+        used[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    mine, total = {os.getpid()}, 0.0
+    for pid in sorted(parent):  # children have larger pids but not always: walk up instead
+        p, seen = pid, 0
+        while p in parent and p not in mine and seen < 64:
+            p, seen = parent[p], seen + 1
+        if p in mine:
+            mine.add(pid)
+    for pid in mine:
+        total += used.get(pid, 0.0)
+    return total
+
+
+def timed_cpu(fn, *args):
+    c0 = tree_cpu()
+    out = fn(*args)
+    return out, tree_cpu() - c0
+
+
+def factory_task(engine: str, recipe_data: dict, out_url: str, shard) -> tuple[int, float]:
+    """One shard, as the local executor's worker writes it; returns the samples kept and the CPU seconds."""
+    return timed_cpu(_factory_shard, engine, recipe_data, out_url, shard)
+
+
+def _factory_shard(engine: str, recipe_data: dict, out_url: str, shard) -> int:
     from factory.dataset.shards import write_shard
     from factory.dataset.storage import Store
     from factory.recipe import recipe_from_dict
@@ -79,8 +119,12 @@ def factory_task(engine: str, recipe_data: dict, out_url: str, shard) -> int:
     return int(stats["samples"])
 
 
-def limit_task(engine: str, jobs: list) -> int:
-    """Draw and encode prepared charts with the engine alone; returns the bytes made."""
+def limit_task(engine: str, jobs: list) -> tuple[int, float]:
+    """Draw and encode prepared charts with the engine alone; returns the bytes made and the CPU seconds."""
+    return timed_cpu(_limit_charts, engine, jobs)
+
+
+def _limit_charts(engine: str, jobs: list) -> int:
     from factory.images import encode
 
     total = 0
@@ -170,15 +214,18 @@ class Engine:
     def factory(self, pool: ProcessPoolExecutor, index: int, shards: list | None = None) -> tuple[int, float]:
         shards = self.rounds[index] if shards is None else shards
         t0 = time.perf_counter()
-        kept = sum(pool.map(factory_task, [self.name] * len(shards), [self.recipe] * len(shards), [str(self.out)] * len(shards), shards))
+        done = list(pool.map(factory_task, [self.name] * len(shards), [self.recipe] * len(shards), [str(self.out)] * len(shards), shards))
         elapsed = time.perf_counter() - t0
+        kept = sum(k for k, _ in done)
+        self.cpu = sum(c for _, c in done)
         self.current = limit_jobs(self.name, read_sources(self.out, [s.filename for s in shards]))
         return kept, elapsed
 
     def limit(self, pool: ProcessPoolExecutor, jobs: list, workers: int) -> tuple[int, float]:
         chunks = [jobs[i::workers] for i in range(workers)]
         t0 = time.perf_counter()
-        list(pool.map(limit_task, [self.name] * workers, chunks))
+        done = list(pool.map(limit_task, [self.name] * workers, chunks))
+        self.cpu = sum(c for _, c in done)
         return len(jobs), time.perf_counter() - t0
 
     def round(self, pool: ProcessPoolExecutor, index: int, workers: int) -> dict:
@@ -187,21 +234,26 @@ class Engine:
         step by step (a step first timing the limit draws the previous step's charts). Steps of a
         few seconds: this machine's drift falls on both sides alike."""
         shards = self.rounds[index]
-        row = {"kept": 0, "factory": 0.0, "drawn": 0, "limit": 0.0}
+        row = {"kept": 0, "factory": 0.0, "drawn": 0, "limit": 0.0, "factory_cpu": 0.0, "limit_cpu": 0.0}
         for k in range(0, len(shards), workers):
             step = shards[k : k + workers]
             if (k // workers) % 2 == 0 or not self.previous:
                 kept, ft = self.factory(pool, index, step)
+                row["factory_cpu"] += self.cpu
                 n, lt = self.limit(pool, self.current, workers)
+                row["limit_cpu"] += self.cpu
             else:
                 n, lt = self.limit(pool, self.previous, workers)
+                row["limit_cpu"] += self.cpu
                 kept, ft = self.factory(pool, index, step)
+                row["factory_cpu"] += self.cpu
             self.previous = self.current
             row["kept"] += kept
             row["factory"] += ft
             row["drawn"] += n
             row["limit"] += lt
         row["ratio"] = (row["kept"] / row["factory"]) / (row["drawn"] / row["limit"])
+        row["cpu_ratio"] = (row["limit_cpu"] / row["drawn"]) / (row["factory_cpu"] / row["kept"])
         return row
 
 
@@ -232,7 +284,8 @@ def main() -> int:
                 st.rows.append(row)
                 kept, ft, n, lt = row["kept"], row["factory"], row["drawn"], row["limit"]
                 print(f"round {r} {e:<10} factory {kept / ft:6.1f}/s ({kept} kept in {ft:5.1f} s)  limit {n / lt:6.1f}/s ({n} in {lt:5.1f} s)"
-                      f"  factory/limit {row['ratio']:.2f}", flush=True)  # fmt: skip
+                      f"  factory/limit {row['ratio']:.2f}  CPU ms/chart {1000 * row['factory_cpu'] / kept:.0f} vs {1000 * row['limit_cpu'] / n:.0f}"
+                      f" ({row['cpu_ratio']:.2f})  load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     print(f"\n{'engine':<10} {'factory/s':>9} {'limit/s':>8} {'factory/limit':>13} {'rounds (min-max)':>17} {'limit ms/chart':>15} {'factory ms/chart':>17}")
     for e in engines:
         rows = state[e].rows
@@ -241,6 +294,11 @@ def main() -> int:
         ratios = [r["ratio"] for r in rows]
         print(f"{e:<10} {f_rate:9.1f} {l_rate:8.1f} {f_rate / l_rate:13.2f} {min(ratios):8.2f}-{max(ratios):.2f} (median {statistics.median(ratios):.2f})"
               f" {1000 * args.workers / l_rate:8.0f} {1000 * args.workers / f_rate:17.0f}")  # fmt: skip
+    for e in engines:
+        rows = state[e].rows
+        f_cpu = sum(r["factory_cpu"] for r in rows) / sum(r["kept"] for r in rows)
+        l_cpu = sum(r["limit_cpu"] for r in rows) / sum(r["drawn"] for r in rows)
+        print(f"{e:<10} CPU per chart (worker, driver, browser): factory {1000 * f_cpu:.0f} ms, limit {1000 * l_cpu:.0f} ms: limit/factory {l_cpu / f_cpu:.2f}")
     print("ms/chart are per process (N processes draw at once); target factory/limit >= 0.85 per engine")
     return 0
 

@@ -58,6 +58,7 @@ import re
 import signal
 import struct
 import threading
+import time
 from typing import Any
 from urllib.parse import unquote
 
@@ -470,32 +471,69 @@ class _Watchdog:
     """Kills the browser's process group if a render overruns; the stuck Playwright call then fails.
 
     Playwright's sync calls (evaluate, CDP sends) take no timeout, and a page spinning in a
-    script answers nothing, so the only reliable bound is from outside: a timer thread.
+    script answers nothing, so the only reliable bound is from outside: a timer thread. One
+    thread per process serves every watchdog (`_Watcher`): starting a `threading.Timer` per
+    render cost ~4 ms a chart on the loaded build machine, waiting for the new thread to run.
     """
 
     def __init__(self, seconds: float, pid: int | None):
         self.pid = pid
         self.fired = False
-        self._done = False
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._done or self.pid is None:
-                return
-            self.fired = True
-            _kill_group(self.pid)
+        self.seconds = seconds
+        self.deadline = 0.0
 
     def __enter__(self) -> "_Watchdog":
-        self._timer.start()
+        _Watcher.get().arm(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._done = True
-        self._timer.cancel()
+        _Watcher.get().disarm(self)
+
+
+class _Watcher:
+    """The one daemon thread that fires overrunning watchdogs (a new one in a forked child)."""
+
+    _current: "_Watcher | None" = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self._cond = threading.Condition()
+        self._armed: dict[int, _Watchdog] = {}
+        threading.Thread(target=self._run, name="chromium-watchdog", daemon=True).start()
+
+    @classmethod
+    def get(cls) -> "_Watcher":
+        with cls._lock:
+            if cls._current is None or cls._current.pid != os.getpid():
+                cls._current = cls()
+            return cls._current
+
+    def arm(self, dog: _Watchdog) -> None:
+        with self._cond:
+            dog.deadline = time.monotonic() + dog.seconds
+            self._armed[id(dog)] = dog
+            self._cond.notify()
+
+    def disarm(self, dog: _Watchdog) -> None:
+        with self._cond:  # after this no kill can start for `dog`: firing holds the same lock
+            self._armed.pop(id(dog), None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                if not self._armed:
+                    self._cond.wait()
+                    continue
+                dog = min(self._armed.values(), key=lambda d: d.deadline)
+                left = dog.deadline - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                del self._armed[id(dog)]
+                if dog.pid is not None:
+                    dog.fired = True
+                    _kill_group(dog.pid)
 
 
 def _kill_group(pid: int) -> None:
