@@ -33,3 +33,9 @@ def test_readme_names_every_builtin_recipe():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     line = next(line for line in readme.splitlines() if line.startswith("A recipe is YAML. Built-in ones are used by name"))
     assert set(re.findall(r"`(\w+)`", line)) == set(builtin_recipes())
+
+
+def test_pages_mixed_and_demo_keep_body_text_legible_at_2048_patches():
+    for name in ("pages", "mixed", "demo"):
+        legible = load_recipe(name).generator_options["pages"].legible
+        assert legible is not None and (legible.max_patches, legible.min_text_px) == (2048, 8), name
