@@ -156,3 +156,27 @@ def test_audit_reads_single_character_marks_in_their_own_box():
     marks = [m for m in result.missing if len(m.split(" ")[0]) == 1]
     assert len(marks) <= 1, result.missing
     assert result.found >= result.tokens - 1
+
+
+def test_audit_reads_text_between_table_rules():
+    """A statement's row: its text's crop (3 px of room) holds the rules above and below the row.
+    Most of the crop's border is rule, yet the background is the row's white (the border's median
+    made it grey and the text faint: 'Tarifa de manutenção' read as nothing)."""
+    font = ImageFont.truetype(font_manager.findfont("Liberation Serif"), 13)
+    image = Image.new("RGB", (400, 140), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    rows = ["2 de dez. de 2023", "Tarifa de manutenção", "Compra no cartão Pastor"]
+    boxes = []
+    for i, text in enumerate(rows):
+        top = 20 + 22 * i  # each rule 4 px above its row: the next one 2 px under the row's box
+        draw.line([10, top - 4, 390, top - 4], fill="#ccccc2", width=2)
+        draw.text((20, top), text, fill="#222222", font=font)
+        x1 = draw.textbbox((20, top), text, font=font)[2]
+        boxes.append({"kind": "text", "text": text, "box": [20, top - 1, x1, top + 16]})
+    draw.line([10, 20 + 22 * len(rows) - 4, 390, 20 + 22 * len(rows) - 4], fill="#ccccc2", width=2)
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "statement", "locale": "pt_BR"},
+            "render": {"boxes": boxes}}
+    result = audit_sample("rules", buf.getvalue(), meta)
+    assert result.found == result.tokens, result.missing

@@ -185,3 +185,46 @@ def test_truncated_page_cuts_between_texts_and_lists_no_slivers(chromium):
         if cut_pages == 4:
             break
     assert cut_pages == 4
+
+
+@pytest.mark.chromium
+@pytest.mark.parametrize("archetype", ["documentation", "product"])
+def test_breadcrumb_separators_are_drawn_legibly_in_a_display_face(archetype):
+    """A breadcrumb's '/' in Noto Serif Display (a face for large sizes) is a hairline: the audit
+    read it at 1.2-1.5:1, invisible, on mobile pages. Its glyph contrast is read from the pixels:
+    the background (the crop's most common colour) against the glyph cores (99th percentile)."""
+    import io
+    import math
+
+    import numpy as np
+    from PIL import Image
+
+    from renderers.chromium import ChromiumRenderer
+
+    def luminance(rgb):
+        c = np.asarray(rgb, dtype=np.float64) / 255.0
+        return np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) @ np.array([0.2126, 0.7152, 0.0722])
+
+    gen = PagesGenerator(PagesOptions(archetypes=[archetype], viewports=["mobile"], dark_fraction=0.0, max_height=1600, max_sections=2))
+    renderer = ChromiumRenderer({})
+    ratios = []
+    try:
+        for seed in range(3):
+            src = gen.sample(rng_for(seed), seed)
+            src.html = re.sub(r"--font-body: [^;]*;", "--font-body: Noto Serif Display, Noto Serif, serif;", src.html)
+            render = renderer.render(src)
+            pixels = np.asarray((render.image or Image.open(io.BytesIO(render.encoded))).convert("RGB"))
+            for box in render.facts["boxes"]:
+                if box.get("kind") == "text" and box.get("text", "").strip() == "/":
+                    x0, y0, x1, y1 = box["box"]
+                    crop = pixels[int(y0) : int(math.ceil(y1)), int(x0) : int(math.ceil(x1))].reshape(-1, 3).astype(np.int64)
+                    packed = (crop[:, 0] << 16) | (crop[:, 1] << 8) | crop[:, 2]
+                    values, counts = np.unique(packed, return_counts=True)
+                    top = int(values[np.argmax(counts)])
+                    bg = luminance([(top >> 16) & 255, (top >> 8) & 255, top & 255])
+                    lum = luminance(crop)
+                    ink = np.sort(((np.maximum(lum, bg) + 0.05) / (np.minimum(lum, bg) + 0.05))[lum != bg])
+                    ratios.append(float(ink[int(len(ink) * 0.99)]) if len(ink) else 1.0)
+    finally:
+        renderer.close()
+    assert ratios and min(ratios) >= 4.5, ratios

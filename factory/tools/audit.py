@@ -298,8 +298,9 @@ def _prepare(image: Image.Image, item: TextItem) -> Image.Image | None:
     if box[2] - box[0] < 2 or box[3] - box[1] < 2:
         return None
     rgb = np.asarray(image.crop(box).convert("RGB"), dtype=np.float64)
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    distance = np.linalg.norm(rgb - np.median(border, axis=0), axis=2)
+    # the background is the crop's most common colour: its border can be mostly a table's rules
+    # (a row's top and bottom lines), whose median made a white row read as grey ink
+    distance = np.linalg.norm(rgb - _background(rgb.reshape(-1, 3).astype(np.uint8)), axis=2)
     # dark ink on white, as far from white as the pixel is from the crop's background, whatever the colours
     ink = np.clip(distance / max(float(distance.max()), 40.0), 0.0, 1.0)
     if mark and item.kind == "text":  # a fraction bar running through a short text's box, edge to edge, is no glyph of it
