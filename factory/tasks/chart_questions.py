@@ -671,6 +671,24 @@ _DRAW_TABLES = (list(ANSWER_TYPES), _cdf(list(ANSWER_TYPES.values())),
                      _cdf([w for kt, w, _ in BUILDERS.values() if kt == t])) for t in ANSWER_TYPES})  # fmt: skip
 
 
+def _reading(reads: dict[tuple[str, str], Any], key: str, q: _Q, env: Env, view: ChartView) -> dict[str, Any] | None | object:
+    """`readable` for candidate q, _UNRUN where it raises Invalid. Past its two checks of the
+    candidate itself (its named rows printed; counted), readable runs the program twice on the
+    chart's fixed env and view: that part is kept per program (expr and format)."""
+    if q.counted or any(r not in view.printed_rows for r in q.named):
+        try:
+            return readable(q.expr, q.fmt, env, view, q.named, q.counted)
+        except Invalid:
+            return _UNRUN
+    if (key, q.fmt) not in reads:
+        try:
+            reads[(key, q.fmt)] = readable(q.expr, q.fmt, env, view, [], False)
+        except Invalid:
+            reads[(key, q.fmt)] = _UNRUN
+    how = reads[(key, q.fmt)]
+    return dict(how) if isinstance(how, dict) else how
+
+
 def make_questions(table: Table, rng: np.random.Generator, n: int, view: ChartView | None = None,
                    facts: ChartFacts | None = None, with_rationale: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """Up to n distinct QA pairs, deterministic from rng.
@@ -690,6 +708,7 @@ def make_questions(table: Table, rng: np.random.Generator, n: int, view: ChartVi
     seen: set[str] = set()
     types, type_cdf, builders = _DRAW_TABLES
     runs: dict[tuple[str, str], Any] = {}  # a program comes up again and again; its run (or its failure) does not change
+    reads: dict[tuple[str, str], Any] = {}  # nor does how the image lets a reader find its answer
     attempts = 0
     while len(out) < n and attempts < 40 * n:
         attempts += 1
@@ -709,9 +728,8 @@ def make_questions(table: Table, rng: np.random.Generator, n: int, view: ChartVi
             runs[(key, q.fmt)] = result
         if result is None:
             continue
-        try:
-            how = readable(q.expr, q.fmt, ch.env, view, q.named, q.counted) if view is not None else None
-        except Invalid:
+        how = _reading(reads, key, q, ch.env, view) if view is not None else None
+        if how is _UNRUN:
             continue
         if q.fmt == "label" and result.value.r not in q.named:
             q.named.append(result.value.r)  # the answer's label must be printed too
