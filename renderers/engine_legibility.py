@@ -101,19 +101,26 @@ def _behind(crop: np.ndarray, ink: tuple[float, float, float]) -> list[np.ndarra
     return out
 
 
-def text_contrast(pixels: np.ndarray, text: dict[str, Any]) -> float | None:
-    """The lowest WCAG contrast of a text against what is behind it (None: no colour or no box)."""
-    if text.get("color") is None:
-        return None
+def _text_crop(pixels: np.ndarray, box: list[float]) -> np.ndarray | None:
+    """The pixels under a text's box, clipped to the picture; None when under 2 px either way."""
     h, w = pixels.shape[:2]
-    x0, y0, x1, y1 = text["box"]
+    x0, y0, x1, y1 = box
     a, b = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
     c, d = min(int(np.ceil(x1)), w), min(int(np.ceil(y1)), h)
     if c - a < 2 or d - b < 2:
         return None
+    return pixels[b:d, a:c]
+
+
+def text_contrast(pixels: np.ndarray, text: dict[str, Any]) -> float | None:
+    """The lowest WCAG contrast of a text against what is behind it (None: no colour or no box)."""
+    if text.get("color") is None:
+        return None
+    crop = _text_crop(pixels, text["box"])
+    if crop is None:
+        return None
     ink = tuple(float(v) for v in text["color"])
     alpha = float(text.get("alpha", 1.0))
-    crop = pixels[b:d, a:c]
     worst = None
     for bg in _behind(crop, ink):
         if not (np.abs(crop.astype(int) - bg.astype(int)).sum(axis=-1) > 40).any():
@@ -155,13 +162,10 @@ def drawn_contrast(pixels: np.ndarray, text: dict[str, Any]) -> float | None:
     against the 98th percentile (by contrast) of the pixels that differ from it, i.e. the glyph
     cores, not their antialiased edges nor a stray pixel. Small thin text never reaches its nominal
     colour (no stroke covers a whole pixel), so a colour at 4.6:1 can draw at 3.5:1. None: no box."""
-    h, w = pixels.shape[:2]
-    x0, y0, x1, y1 = text["box"]
-    a, b = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
-    c, d = min(int(np.ceil(x1)), w), min(int(np.ceil(y1)), h)
-    if c - a < 2 or d - b < 2:
+    crop = _text_crop(pixels, text["box"])
+    if crop is None:
         return None
-    crop = pixels[b:d, a:c].reshape(-1, 3).astype(np.float64)
+    crop = crop.reshape(-1, 3).astype(np.float64)
     packed = (crop[:, 0].astype(np.int64) << 16) | (crop[:, 1].astype(np.int64) << 8) | crop[:, 2].astype(np.int64)
     values, counts = np.unique(packed, return_counts=True)
     top = int(values[np.argmax(counts)])
