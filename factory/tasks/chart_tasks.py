@@ -90,22 +90,16 @@ def table_header(spec: Any, elements: dict[str, Any], mode: str = "deplot") -> l
 
 
 def _answers_in_digits(pairs: list[dict[str, Any]], digits: str) -> list[dict[str, Any]]:
-    """Questions and answers (and the rationale's closing answer line) in the chart's native digits,
-    as its value labels and ticks print numbers (a threshold, 'the top 3'); its labels are in them
-    already. Western digits: unchanged."""
+    """Questions and answers in the chart's native digits, as its value labels and ticks print
+    numbers (a threshold, 'the top 3'); its labels are in them already. Program answers and their
+    rationales come in them from `execute` (the env's digits); the template answers do not.
+    Western digits: unchanged."""
     if digits == "latn":
         return pairs
     from factory.generators.locales import to_digits
 
-    out = []
-    for pair in pairs:
-        answer = str(pair["answer"])
-        native = to_digits(answer, digits)
-        pair = {**pair, "question": to_digits(str(pair["question"]), digits), "answer": native}
-        if isinstance(pair.get("rationale"), str) and pair["rationale"].endswith(f"answer: {answer}"):
-            pair["rationale"] = pair["rationale"][: -len(answer)] + native
-        out.append(pair)
-    return out
+    return [{**pair, "question": to_digits(str(pair["question"]), digits), "answer": to_digits(str(pair["answer"]), digits)}
+            for pair in pairs]  # fmt: skip
 
 
 def chart_secondary(spec: Any, rng: np.random.Generator, questions: int, elements: dict[str, Any] | None = None,
