@@ -27,8 +27,29 @@ from factory.generators.table_request import lower_first
 from factory.tabular import Table
 from factory.tasks.answerability import ChartView
 from factory.tasks.chart_qa import _time_order
-from factory.tasks.qa_phrasing import CMP, DOWNWARD_FROM, ORDINALS, ask_slots, fill, hi_slots, pick, plural
-from factory.tasks.qa_programs import Draft, Env, Invalid, execute, fmt_number, rationale, readable, round_between, steps, strip_unit, table_env
+from factory.tasks.qa_phrasing import (
+    CMP,
+    DOWNWARD_FROM,
+    ORDINALS,
+    ask_slots,
+    fill,
+    hi_slots,
+    pick,
+    plural,
+)
+from factory.tasks.qa_programs import (
+    Draft,
+    Env,
+    Invalid,
+    execute,
+    fmt_number,
+    rationale,
+    readable,
+    round_between,
+    steps,
+    strip_unit,
+    table_env,
+)
 
 # operations whose program chains two or more steps (the issue's "compositional" questions)
 COMPOSITIONAL = {"diff_extremes", "count_threshold", "count_mean", "rank", "sum_top", "share", "change", "mean_filtered",
@@ -270,34 +291,27 @@ class _Chart:
         return round_between([self.env.values[(s.index, r)] for r in s.rows], self.table.series[s.index].decimals, rng)
 
 
-_Q = Draft
-
-
 def _S(ch: _Chart, rng: np.random.Generator, s: _Series, refs: list) -> dict[str, Any]:
     ref, bare = ch.series_refs(rng, s, refs, colour_p=0.35)
     return {"S": ref, "S_bare": bare, "dim": ch.dim, "dims": ch.dims}
 
 
-_hi = hi_slots
-_ask = ask_slots
-
-
 # number answers ----------------------------------------------------------------------------------
 
 
-def b_lookup(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_lookup(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     r = int(pick(rng, s.rows))
     refs, named = [], []
     cell = ch.cell_ref(rng, s, r, refs, named)
-    return _Q("lookup", ["cell", s.index, r], f"col:{s.index}", {**_ask(rng), "cell": cell}, named, refs)
+    return Draft("lookup", ["cell", s.index, r], f"col:{s.index}", {**ask_slots(rng), "cell": cell}, named, refs)
 
 
-def b_extreme_value(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_extreme_value(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s, high = pick(rng, ch.usable), rng.random() < 0.5
     refs: list = []
-    return _Q("extreme_value", [("max" if high else "min"), ["col", s.index]], f"col:{s.index}",
-              {**_S(ch, rng, s, refs), **_hi(rng, high), **_ask(rng)}, [], refs)  # fmt: skip
+    return Draft("extreme_value", [("max" if high else "min"), ["col", s.index]], f"col:{s.index}",
+              {**_S(ch, rng, s, refs), **hi_slots(rng, high), **ask_slots(rng)}, [], refs)  # fmt: skip
 
 
 def _two_cells(ch: _Chart, rng: np.random.Generator, s: _Series, k: int = 2) -> tuple[list[int], list[str], list, list] | None:
@@ -309,44 +323,41 @@ def _two_cells(ch: _Chart, rng: np.random.Generator, s: _Series, k: int = 2) -> 
     return rows, texts, refs, named
 
 
-def b_difference(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_difference(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     rows, texts, refs, named = _two_cells(ch, rng, s)
     expr = ["absdiff", ["cell", s.index, rows[0]], ["cell", s.index, rows[1]]]
-    return _Q("difference", expr, f"col:{s.index}", {"cell": texts[0], "cell2": texts[1]}, named, refs)
+    return Draft("difference", expr, f"col:{s.index}", {"cell": texts[0], "cell2": texts[1]}, named, refs)
 
 
-def b_sum(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_sum(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     if ch.additive and s in ch.full and rng.random() < 0.5:
         refs: list = []
-        return _Q("total", ["sum", ["col", s.index]], f"col:{s.index}", _S(ch, rng, s, refs), [], refs)
+        return Draft("total", ["sum", ["col", s.index]], f"col:{s.index}", _S(ch, rng, s, refs), [], refs)
     rows, texts, refs, named = _two_cells(ch, rng, s)
     expr = ["add", ["cell", s.index, rows[0]], ["cell", s.index, rows[1]]]
-    return _Q("sum", expr, f"col:{s.index}", {"cell": texts[0], "cell2": texts[1]}, named, refs)
+    return Draft("sum", expr, f"col:{s.index}", {"cell": texts[0], "cell2": texts[1]}, named, refs)
 
 
-def b_average(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_average(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.full or ch.usable)
     refs: list = []
-    return _Q("average", ["mean", ["col", s.index]], f"mean:{s.index}", _S(ch, rng, s, refs), [], refs)
+    return Draft("average", ["mean", ["col", s.index]], f"mean:{s.index}", _S(ch, rng, s, refs), [], refs)
 
 
-def b_ratio(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_ratio(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     rows, texts, refs, named = _two_cells(ch, rng, s)
     expr = ["div", ["cell", s.index, rows[0]], ["cell", s.index, rows[1]]]
-    return _Q("ratio", expr, "ratio", {"cell": texts[0], "cell2": texts[1]}, named, refs)
+    return Draft("ratio", expr, "ratio", {"cell": texts[0], "cell2": texts[1]}, named, refs)
 
 
-def b_diff_extremes(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_diff_extremes(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     refs: list = []
     col = ["col", s.index]
-    return _Q("diff_extremes", ["sub", ["max", col], ["min", col]], f"col:{s.index}", _S(ch, rng, s, refs), [], refs)
-
-
-_CMP = CMP
+    return Draft("diff_extremes", ["sub", ["max", col], ["min", col]], f"col:{s.index}", _S(ch, rng, s, refs), [], refs)
 
 
 def _threshold_filter(ch: _Chart, rng: np.random.Generator):
@@ -358,19 +369,19 @@ def _threshold_filter(ch: _Chart, rng: np.random.Generator):
         return None
     above = rng.random() < 0.5
     refs: list = []
-    slots = {**_S(ch, rng, s, refs), "cmp": pick(rng, _CMP[above]), "t": fmt_number(t, ch.table.series[s.index])}
+    slots = {**_S(ch, rng, s, refs), "cmp": pick(rng, CMP[above]), "t": fmt_number(t, ch.table.series[s.index])}
     return s, t, above, refs, slots, ["above" if above else "below", ["col", s.index], ["num", str(t)]]
 
 
-def b_count_threshold(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_count_threshold(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     found = _threshold_filter(ch, rng)
     if found is None:
         return None
     _, _, _, refs, slots, inner = found
-    return _Q("count_threshold", ["count", inner], "int", slots, [], refs)
+    return Draft("count_threshold", ["count", inner], "int", slots, [], refs)
 
 
-def b_count_mean(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_count_mean(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     if len(s.rows) < 3:
         return None
@@ -378,63 +389,63 @@ def b_count_mean(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     refs: list = []
     col = ["col", s.index]
     expr = ["count", ["above" if above else "below", col, ["mean", col]]]
-    return _Q("count_mean", expr, "int", {**_S(ch, rng, s, refs), "cmp": pick(rng, _CMP[above])}, [], refs)
+    return Draft("count_mean", expr, "int", {**_S(ch, rng, s, refs), "cmp": pick(rng, CMP[above])}, [], refs)
 
 
-def b_count_rows(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_count_rows(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.full or ch.usable)
     refs: list = []
-    return _Q("count_rows", ["nrows"], "int", {**_S(ch, rng, s, refs), "marks": plural(ch.mark)}, [], refs, counted=True)
+    return Draft("count_rows", ["nrows"], "int", {**_S(ch, rng, s, refs), "marks": plural(ch.mark)}, [], refs, counted=True)
 
 
-def b_count_series(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_count_series(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     if not ch.multi:
         return None
     nouns = ("series", "data series", "lines") if ch.kind in ("multi_line", "slope") else ("series", "data series", "colours of bars") \
         if "bar" in ch.kind else ("series", "data series")  # fmt: skip
-    return _Q("count_series", ["nseries"], "int", {"series_noun": pick(rng, nouns), "dim": ch.dim, "dims": ch.dims}, counted=True)
+    return Draft("count_series", ["nseries"], "int", {"series_noun": pick(rng, nouns), "dim": ch.dim, "dims": ch.dims}, counted=True)
 
 
-def b_rank(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_rank(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     if len(s.rows) < 3:
         return None
     r = int(pick(rng, s.rows))
     refs: list = []
-    return _Q("rank", ["rank", ["col", s.index], r], "int", {**_S(ch, rng, s, refs), "L": ch.labels[r]}, [r], refs)
+    return Draft("rank", ["rank", ["col", s.index], r], "int", {**_S(ch, rng, s, refs), "L": ch.labels[r]}, [r], refs)
 
 
-def b_sum_top(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_sum_top(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     if len(s.rows) < 4:
         return None
     k, high = int(rng.integers(2, min(4, len(s.rows) - 1) + 1)), rng.random() < 0.75
     refs: list = []
-    slots = {**_S(ch, rng, s, refs), **_hi(rng, high), "k": pick(rng, (str(k), ("two", "three", "four")[k - 2]))}
-    return _Q("sum_top", ["sum", ["top" if high else "bottom", ["col", s.index], k]], f"col:{s.index}", slots, [], refs)
+    slots = {**_S(ch, rng, s, refs), **hi_slots(rng, high), "k": pick(rng, (str(k), ("two", "three", "four")[k - 2]))}
+    return Draft("sum_top", ["sum", ["top" if high else "bottom", ["col", s.index], k]], f"col:{s.index}", slots, [], refs)
 
 
-def b_share(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_share(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     if not ch.additive or not ch.full:
         return None
     s = pick(rng, ch.full)
     r = int(pick(rng, s.rows))
     refs: list = []
-    return _Q("share", ["share", ["cell", s.index, r], ["sum", ["col", s.index]]], "share", {**_S(ch, rng, s, refs), "L": ch.labels[r]}, [r], refs)
+    return Draft("share", ["share", ["cell", s.index, r], ["sum", ["col", s.index]]], "share", {**_S(ch, rng, s, refs), "L": ch.labels[r]}, [r], refs)
 
 
-def b_change(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_change(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     if not ch.time:
         return None
     s = pick(rng, ch.usable)
     a, b = sorted(int(i) for i in rng.choice(s.rows, size=2, replace=False))
     refs: list = []
     slots = {**_S(ch, rng, s, refs), "L": ch.labels[a], "L2": ch.labels[b]}
-    return _Q("change", ["sub", ["cell", s.index, b], ["cell", s.index, a]], f"col:{s.index}", slots, [a, b], refs)
+    return Draft("change", ["sub", ["cell", s.index, b], ["cell", s.index, a]], f"col:{s.index}", slots, [a, b], refs)
 
 
 def _filtered(op: str, agg: str, fmt: str):
-    def build(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+    def build(ch: _Chart, rng: np.random.Generator) -> Draft | None:
         found = _threshold_filter(ch, rng)
         if found is None:
             return None
@@ -442,7 +453,7 @@ def _filtered(op: str, agg: str, fmt: str):
         kept = [r for r in s.rows if (ch.env.values[(s.index, r)] > t) == above]
         if len(kept) < 2:
             return None  # an aggregate of one value is a lookup
-        return _Q(op, [agg, inner], fmt.format(s=s.index), slots, [], refs)
+        return Draft(op, [agg, inner], fmt.format(s=s.index), slots, [], refs)
 
     return build
 
@@ -450,30 +461,30 @@ def _filtered(op: str, agg: str, fmt: str):
 # label answers ----------------------------------------------------------------------------------
 
 
-def b_extreme_label(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_extreme_label(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s, high = pick(rng, ch.usable), rng.random() < 0.5
     refs: list = []
-    return _Q("extreme_label", ["argmax" if high else "argmin", ["col", s.index]], "label", {**_S(ch, rng, s, refs), **_hi(rng, high)}, [], refs)
+    return Draft("extreme_label", ["argmax" if high else "argmin", ["col", s.index]], "label", {**_S(ch, rng, s, refs), **hi_slots(rng, high)}, [], refs)
 
 
-def b_nth_label(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_nth_label(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s, high = pick(rng, ch.usable), rng.random() < 0.6
     if len(s.rows) < 4:
         return None
     k = int(rng.integers(2, 4))
     refs: list = []
-    slots = {**_S(ch, rng, s, refs), **_hi(rng, high), "nth": ORDINALS[k - 1]}
-    return _Q("nth_label", ["nth" if high else "nth_low", ["col", s.index], k], "label", slots, [], refs)
+    slots = {**_S(ch, rng, s, refs), **hi_slots(rng, high), "nth": ORDINALS[k - 1]}
+    return Draft("nth_label", ["nth" if high else "nth_low", ["col", s.index], k], "label", slots, [], refs)
 
 
-def b_compare_label(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_compare_label(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     a, b = (int(s.rows[int(i)]) for i in rng.choice(len(s.rows), size=2, replace=False))
     refs: list = []
-    return _Q("compare_label", ["argmax", ["pick", s.index, [a, b]]], "label", {**_S(ch, rng, s, refs), "L": ch.labels[a], "L2": ch.labels[b]}, [a, b], refs)
+    return Draft("compare_label", ["argmax", ["pick", s.index, [a, b]]], "label", {**_S(ch, rng, s, refs), "L": ch.labels[a], "L2": ch.labels[b]}, [a, b], refs)
 
 
-def b_gap_label(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_gap_label(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     pairs = [(s, t) for i, s in enumerate(ch.usable) for t in ch.usable[i + 1 :]
              if ch.table.series[s.index].unit == ch.table.series[t.index].unit and len(set(s.rows) & set(t.rows)) >= 3]  # fmt: skip
     if not pairs:
@@ -483,18 +494,18 @@ def b_gap_label(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     slots = {**_S(ch, rng, s, refs), "T": ch.series_ref(rng, t, refs, colour_p=0.35)}
     if slots["S"] == slots["T"]:
         return None
-    return _Q("gap_label", ["argmax", ["gap", ["col", s.index], ["col", t.index]]], "label", slots, [], refs)
+    return Draft("gap_label", ["argmax", ["gap", ["col", s.index], ["col", t.index]]], "label", slots, [], refs)
 
 
-def b_position_label(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_position_label(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     if ch.kind not in _POSITIONAL or ch.n < 3:
         return None
     r = int(rng.integers(ch.n))
     refs = [{"kind": "position", "row": r}]
-    return _Q("position_label", ["label", r], "label", {"pos": ch.position(rng, r), "dim": ch.dim}, [r], refs)
+    return Draft("position_label", ["label", r], "label", {"pos": ch.position(rng, r), "dim": ch.dim}, [r], refs)
 
 
-def b_colour_series(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_colour_series(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     options = [s for s in ch.facts.series_colours if s in ch.facts.legend_series] if ch.kind in _SERIES_COLOURED else []
     if not options or not ch.multi:
         return None
@@ -503,30 +514,30 @@ def b_colour_series(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     mark = _SERIES_COLOURED[ch.kind]
     refs = [ch.facts.colour_ref("series", s)]
     slots = {"colour": colour, "mark_of_series": mark, "marks": plural(mark)}
-    return _Q("colour_series", ["series", s], "text", slots, [], refs)
+    return Draft("colour_series", ["series", s], "text", slots, [], refs)
 
 
-def b_series_colour(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_series_colour(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     options = [s for s in ch.facts.series_colours if s in ch.facts.legend_series] if ch.kind in _SERIES_COLOURED else []
     if not options or not ch.multi:
         return None
     s = ch.series[int(pick(rng, options))]
     refs = [ch.facts.colour_ref("series", s.index)]
-    return _Q("series_colour", ["colour", s.index], "text", {"S": f"the {s.phrase}", "marks": plural(_SERIES_COLOURED[ch.kind])}, [], refs)
+    return Draft("series_colour", ["colour", s.index], "text", {"S": f"the {s.phrase}", "marks": plural(_SERIES_COLOURED[ch.kind])}, [], refs)
 
 
-def b_axis_title(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_axis_title(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     axes = sorted(ch.facts.axis_titles)
     if not axes:
         return None
     axis = str(pick(rng, axes))
-    return _Q("axis_title", ["axis_title", axis], "text", {"axis": axis, "dims": ch.dims})
+    return Draft("axis_title", ["axis_title", axis], "text", {"axis": axis, "dims": ch.dims})
 
 
 # yes/no answers ---------------------------------------------------------------------------------
 
 
-def b_compare_yesno(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_compare_yesno(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     want = rng.random() < 0.5
     a, b = (int(s.rows[int(i)]) for i in rng.choice(len(s.rows), size=2, replace=False))
@@ -540,10 +551,10 @@ def b_compare_yesno(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     refs, named = [], []
     cells = [ch.cell_ref(rng, s, a, refs, named), ch.cell_ref(rng, s, b, refs, named)]
     expr = ["lt" if downward else "gt", ["cell", s.index, a], ["cell", s.index, b]]
-    return _Q("compare_yesno", expr, "yesno", {"cell": cells[0], "cell2": cells[1]}, named, refs, template)
+    return Draft("compare_yesno", expr, "yesno", {"cell": cells[0], "cell2": cells[1]}, named, refs, template)
 
 
-def b_above_mean_yesno(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_above_mean_yesno(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.full or ch.usable)
     if len(s.rows) < 3:
         return None
@@ -562,10 +573,10 @@ def b_above_mean_yesno(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     slots["S_bare"] = s.phrase
     col = ["col", s.index]
     expr = ["lt" if downward else "gt", ["cell", s.index, r], ["mean", col]]
-    return _Q("above_mean_yesno", expr, "yesno", slots, named, refs, template)
+    return Draft("above_mean_yesno", expr, "yesno", slots, named, refs, template)
 
 
-def b_trend_yesno(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_trend_yesno(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     if not ch.time:
         return None
     s = pick(rng, ch.usable)
@@ -581,10 +592,10 @@ def b_trend_yesno(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     refs: list = []
     slots = {**_S(ch, rng, s, refs), "L": ch.labels[a], "L2": ch.labels[b]}
     expr = ["lt" if downward else "gt", ["cell", s.index, b], ["cell", s.index, a]]
-    return _Q("trend_yesno", expr, "yesno", slots, [a, b], refs, template)
+    return Draft("trend_yesno", expr, "yesno", slots, [a, b], refs, template)
 
 
-def b_is_extreme(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_is_extreme(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s, high = pick(rng, ch.usable), rng.random() < 0.5
     values = {r: ch.env.values[(s.index, r)] for r in s.rows}
     best = (max if high else min)(values.values())
@@ -594,11 +605,11 @@ def b_is_extreme(ch: _Chart, rng: np.random.Generator) -> _Q | None:
     want = rng.random() < 0.5
     r = winners[0] if want else int(pick(rng, [q for q in s.rows if q != winners[0]]))
     refs: list = []
-    slots = {**_S(ch, rng, s, refs), **_hi(rng, high), "L": ch.labels[r]}
-    return _Q("is_extreme", ["is", ["argmax" if high else "argmin", ["col", s.index]], r], "yesno", slots, [r], refs)
+    slots = {**_S(ch, rng, s, refs), **hi_slots(rng, high), "L": ch.labels[r]}
+    return Draft("is_extreme", ["is", ["argmax" if high else "argmin", ["col", s.index]], r], "yesno", slots, [r], refs)
 
 
-def b_sum_yesno(ch: _Chart, rng: np.random.Generator) -> _Q | None:
+def b_sum_yesno(ch: _Chart, rng: np.random.Generator) -> Draft | None:
     s = pick(rng, ch.usable)
     if len(s.rows) < 3:
         return None
@@ -614,10 +625,10 @@ def b_sum_yesno(ch: _Chart, rng: np.random.Generator) -> _Q | None:
         template, downward = (template + DOWNWARD_FROM) % 6, not downward
     op = "lt" if downward else "gt"
     expr = [op, ["add", ["cell", s.index, rows[0]], ["cell", s.index, rows[1]]], ["cell", s.index, rows[2]]]
-    return _Q("sum_yesno", expr, "yesno", {"cell": texts[0], "cell2": texts[1], "cell3": texts[2]}, named, refs, template)
+    return Draft("sum_yesno", expr, "yesno", {"cell": texts[0], "cell2": texts[1], "cell3": texts[2]}, named, refs, template)
 
 
-BUILDERS: dict[str, tuple[str, float, Callable[[_Chart, np.random.Generator], _Q | None]]] = {
+BUILDERS: dict[str, tuple[str, float, Callable[[_Chart, np.random.Generator], Draft | None]]] = {
     "lookup": ("number", 5, b_lookup),
     "extreme_value": ("number", 3, b_extreme_value),
     "difference": ("number", 2, b_difference),
@@ -671,7 +682,7 @@ _DRAW_TABLES = (list(ANSWER_TYPES), _cdf(list(ANSWER_TYPES.values())),
                      _cdf([w for kt, w, _ in BUILDERS.values() if kt == t])) for t in ANSWER_TYPES})  # fmt: skip
 
 
-def _reading(reads: dict[tuple[str, str], Any], key: str, q: _Q, env: Env, view: ChartView) -> dict[str, Any] | None | object:
+def _reading(reads: dict[tuple[str, str], Any], key: str, q: Draft, env: Env, view: ChartView) -> dict[str, Any] | None | object:
     """`readable` for candidate q, _UNRUN where it raises Invalid. Past its two checks of the
     candidate itself (its named rows printed; counted), readable runs the program twice on the
     chart's fixed env and view: that part is kept per program (expr and format)."""

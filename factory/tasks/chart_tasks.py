@@ -11,8 +11,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from factory.engine_code import chart_code, code_prompt
 from factory.components import Options, Render, Targets, Task
+from factory.engine_code import chart_code, code_prompt
 from factory.tasks.chart_qa import chart_view, make_qa
 from factory.tasks.chart_questions import chart_facts, drawn_view, make_questions
 from factory.tasks.deplot import bare_number, clean, linearize, linearize_published

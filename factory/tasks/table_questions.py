@@ -25,9 +25,26 @@ import numpy as np
 
 from factory.tabular import Column
 from factory.tasks.chart_questions import ANSWER_TYPES
-from factory.tasks.qa_phrasing import CMP, DOWNWARD_FROM, ORDINALS, TABLE_TEMPLATES, ask_slots, fill, hi_slots, pick, plural
-from factory.tasks.qa_programs import Draft as _Q
-from factory.tasks.qa_programs import Env, Invalid, execute, rationale, round_between, steps
+from factory.tasks.qa_phrasing import (
+    CMP,
+    DOWNWARD_FROM,
+    ORDINALS,
+    TABLE_TEMPLATES,
+    ask_slots,
+    fill,
+    hi_slots,
+    pick,
+    plural,
+)
+from factory.tasks.qa_programs import (
+    Draft,
+    Env,
+    Invalid,
+    execute,
+    rationale,
+    round_between,
+    steps,
+)
 
 COMPOSITIONAL = {"diff_extremes", "count_threshold", "count_mean", "count_match", "rank", "sum_top", "sum_where", "mean_where",
                  "nth_label", "extreme_text", "extreme_other", "above_mean_yesno", "sum_yesno", "is_extreme"}  # fmt: skip
@@ -143,17 +160,17 @@ def _quote(text: str) -> str:
 # number answers ----------------------------------------------------------------------------------
 
 
-def b_lookup(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_lookup(t: _Table, rng: np.random.Generator) -> Draft | None:
     c = pick(rng, t.usable)
     r = int(pick(rng, c.rows))
-    return _Q("lookup", ["cell", c.index, r], f"col:{c.index}", {**ask_slots(rng), "cell": t.cell(rng, c, r)}, [r])
+    return Draft("lookup", ["cell", c.index, r], f"col:{c.index}", {**ask_slots(rng), "cell": t.cell(rng, c, r)}, [r])
 
 
-def b_extreme_value(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_extreme_value(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c, high = pick(rng, t.whole), rng.random() < 0.5
-    return _Q("extreme_value", ["max" if high else "min", ["col", c.index]], f"col:{c.index}",
+    return Draft("extreme_value", ["max" if high else "min", ["col", c.index]], f"col:{c.index}",
               {**t.measure(rng, c), **hi_slots(rng, high), **ask_slots(rng)})  # fmt: skip
 
 
@@ -163,37 +180,37 @@ def _two(t: _Table, rng: np.random.Generator, c: _Col, k: int = 2) -> list[int] 
     return [int(c.rows[int(i)]) for i in rng.choice(len(c.rows), size=k, replace=False)]
 
 
-def b_difference(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_difference(t: _Table, rng: np.random.Generator) -> Draft | None:
     c = pick(rng, t.usable)
     a, b = _two(t, rng, c)  # type: ignore[misc]
     expr = ["absdiff", ["cell", c.index, a], ["cell", c.index, b]]
-    return _Q("difference", expr, f"col:{c.index}", {"cell": t.cell(rng, c, a), "cell2": t.cell(rng, c, b)}, [a, b])
+    return Draft("difference", expr, f"col:{c.index}", {"cell": t.cell(rng, c, a), "cell2": t.cell(rng, c, b)}, [a, b])
 
 
-def b_sum(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_sum(t: _Table, rng: np.random.Generator) -> Draft | None:
     c = pick(rng, t.usable)
     if not c.additive:
         return None  # two balances or unit prices added up mean nothing
     if c.whole and rng.random() < 0.5:
-        return _Q("total", ["sum", ["col", c.index]], f"col:{c.index}", t.measure(rng, c))
+        return Draft("total", ["sum", ["col", c.index]], f"col:{c.index}", t.measure(rng, c))
     a, b = _two(t, rng, c)  # type: ignore[misc]
     expr = ["add", ["cell", c.index, a], ["cell", c.index, b]]
-    return _Q("sum", expr, f"col:{c.index}", {"cell": t.cell(rng, c, a), "cell2": t.cell(rng, c, b)}, [a, b])
+    return Draft("sum", expr, f"col:{c.index}", {"cell": t.cell(rng, c, a), "cell2": t.cell(rng, c, b)}, [a, b])
 
 
-def b_average(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_average(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c = pick(rng, t.whole)
-    return _Q("average", ["mean", ["col", c.index]], f"mean:{c.index}", t.measure(rng, c))
+    return Draft("average", ["mean", ["col", c.index]], f"mean:{c.index}", t.measure(rng, c))
 
 
-def b_diff_extremes(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_diff_extremes(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c = pick(rng, t.whole)
     col = ["col", c.index]
-    return _Q("diff_extremes", ["sub", ["max", col], ["min", col]], f"col:{c.index}", t.measure(rng, c))
+    return Draft("diff_extremes", ["sub", ["max", col], ["min", col]], f"col:{c.index}", t.measure(rng, c))
 
 
 def _threshold(t: _Table, rng: np.random.Generator, c: _Col) -> tuple[Decimal, str] | None:
@@ -209,7 +226,7 @@ def c_decimals(t: _Table, c: _Col) -> int:
     return t.grid.numbers[c.index].decimals
 
 
-def b_count_threshold(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_count_threshold(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c = pick(rng, t.whole)
@@ -218,10 +235,10 @@ def b_count_threshold(t: _Table, rng: np.random.Generator) -> _Q | None:
         return None
     above = rng.random() < 0.5
     slots = {**t.measure(rng, c), "cmp": pick(rng, CMP[above]), "t": found[1]}
-    return _Q("count_threshold", ["count", ["above" if above else "below", ["col", c.index], ["num", str(found[0])]]], "int", slots)
+    return Draft("count_threshold", ["count", ["above" if above else "below", ["col", c.index], ["num", str(found[0])]]], "int", slots)
 
 
-def b_count_mean(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_count_mean(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c = pick(rng, t.whole)
@@ -229,7 +246,7 @@ def b_count_mean(t: _Table, rng: np.random.Generator) -> _Q | None:
         return None
     above = rng.random() < 0.5
     col = ["col", c.index]
-    return _Q("count_mean", ["count", ["above" if above else "below", col, ["mean", col]]], "int",
+    return Draft("count_mean", ["count", ["above" if above else "below", col, ["mean", col]]], "int",
               {**t.measure(rng, c), "cmp": pick(rng, CMP[above])})  # fmt: skip
 
 
@@ -243,16 +260,16 @@ def _category(t: _Table, rng: np.random.Generator) -> tuple[int, str, str] | Non
     return k, str(pick(rng, values)), col.name
 
 
-def b_count_match(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_count_match(t: _Table, rng: np.random.Generator) -> Draft | None:
     found = _category(t, rng)
     if found is None:
         return None
     k, v, name = found
-    return _Q("count_match", ["count", ["match", k, v]], "int", {"C": name, "v": _quote(v), "dim": t.dim, "dims": t.dims})
+    return Draft("count_match", ["count", ["match", k, v]], "int", {"C": name, "v": _quote(v), "dim": t.dim, "dims": t.dims})
 
 
 def _where(op: str, agg: str, fmt: str):
-    def build(t: _Table, rng: np.random.Generator) -> _Q | None:
+    def build(t: _Table, rng: np.random.Generator) -> Draft | None:
         found = _category(t, rng)
         if found is None or not t.whole:
             return None
@@ -264,13 +281,13 @@ def _where(op: str, agg: str, fmt: str):
         if len(kept) < 2:
             return None  # an aggregate of one value is a lookup
         slots = {**t.measure(rng, c), "C": name, "v": _quote(v)}
-        return _Q(op, [agg, ["where", ["col", c.index], k, v]], fmt.format(s=c.index), slots)
+        return Draft(op, [agg, ["where", ["col", c.index], k, v]], fmt.format(s=c.index), slots)
 
     return build
 
 
 def _filtered(op: str, agg: str, fmt: str):
-    def build(t: _Table, rng: np.random.Generator) -> _Q | None:
+    def build(t: _Table, rng: np.random.Generator) -> Draft | None:
         if not t.whole:
             return None
         c = pick(rng, t.whole)
@@ -285,28 +302,28 @@ def _filtered(op: str, agg: str, fmt: str):
             return None
         slots = {**t.measure(rng, c), "cmp": pick(rng, CMP[above]), "t": found[1]}
         inner = ["above" if above else "below", ["col", c.index], ["num", str(found[0])]]
-        return _Q(op, [agg, inner], fmt.format(s=c.index), slots)
+        return Draft(op, [agg, inner], fmt.format(s=c.index), slots)
 
     return build
 
 
-def b_count_rows(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_count_rows(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.complete or t.dim == "row":
         return None
-    return _Q("count_rows", ["nrows"], "int", {"dim": t.dim, "dims": t.dims}, counted=True)
+    return Draft("count_rows", ["nrows"], "int", {"dim": t.dim, "dims": t.dims}, counted=True)
 
 
-def b_rank(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_rank(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c = pick(rng, t.whole)
     if len(c.rows) < 3:
         return None
     r = int(pick(rng, c.rows))
-    return _Q("rank", ["rank", ["col", c.index], r], "int", {**t.measure(rng, c), "L": t.labels[r]}, [r])
+    return Draft("rank", ["rank", ["col", c.index], r], "int", {**t.measure(rng, c), "L": t.labels[r]}, [r])
 
 
-def b_sum_top(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_sum_top(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c = pick(rng, t.whole)
@@ -314,29 +331,29 @@ def b_sum_top(t: _Table, rng: np.random.Generator) -> _Q | None:
         return None
     k, high = int(rng.integers(2, min(4, len(c.rows) - 1) + 1)), rng.random() < 0.75
     slots = {**t.measure(rng, c), **hi_slots(rng, high), "k": pick(rng, (str(k), ("two", "three", "four")[k - 2]))}
-    return _Q("sum_top", ["sum", ["top" if high else "bottom", ["col", c.index], k]], f"col:{c.index}", slots)
+    return Draft("sum_top", ["sum", ["top" if high else "bottom", ["col", c.index], k]], f"col:{c.index}", slots)
 
 
-def b_extreme_other(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_extreme_other(t: _Table, rng: np.random.Generator) -> Draft | None:
     if len(t.whole) < 2:
         return None
     i, j = (int(x) for x in rng.choice(len(t.whole), size=2, replace=False))
     c, d = t.whole[i], t.whole[j]
     high = rng.random() < 0.5
     slots = {**t.measure(rng, c), **hi_slots(rng, high), "T_bare": d.bare}
-    return _Q("extreme_other", ["cell", d.index, ["argmax" if high else "argmin", ["col", c.index]]], f"col:{d.index}", slots)
+    return Draft("extreme_other", ["cell", d.index, ["argmax" if high else "argmin", ["col", c.index]]], f"col:{d.index}", slots)
 
 
-def b_field_sum(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_field_sum(t: _Table, rng: np.random.Generator) -> Draft | None:
     names = sorted(t.grid.additive_fields & set(t.grid.fields))
     if len(names) < 2:
         return None
     a, b = (names[int(i)] for i in rng.choice(len(names), size=2, replace=False))
     slots = {"F": t.grid.field_names[a], "F2": t.grid.field_names[b]}
-    return _Q("field_sum", ["add", ["field", a], ["field", b]], f"field:{a}", slots)
+    return Draft("field_sum", ["add", ["field", a], ["field", b]], f"field:{a}", slots)
 
 
-def b_field_difference(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_field_difference(t: _Table, rng: np.random.Generator) -> Draft | None:
     names = sorted(t.grid.fields)
     if len(names) < 2:
         return None
@@ -346,20 +363,20 @@ def b_field_difference(t: _Table, rng: np.random.Generator) -> _Q | None:
     if t.grid.fields[a] < t.grid.fields[b]:
         a, b = b, a  # "by how much does the larger exceed the smaller"
     slots = {"F": t.grid.field_names[a], "F2": t.grid.field_names[b]}
-    return _Q("field_difference", ["sub", ["field", a], ["field", b]], f"field:{a}", slots)
+    return Draft("field_difference", ["sub", ["field", a], ["field", b]], f"field:{a}", slots)
 
 
 # label answers -----------------------------------------------------------------------------------
 
 
-def b_extreme_label(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_extreme_label(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c, high = pick(rng, t.whole), rng.random() < 0.5
-    return _Q("extreme_label", ["argmax" if high else "argmin", ["col", c.index]], "label", {**t.measure(rng, c), **hi_slots(rng, high)})
+    return Draft("extreme_label", ["argmax" if high else "argmin", ["col", c.index]], "label", {**t.measure(rng, c), **hi_slots(rng, high)})
 
 
-def b_nth_label(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_nth_label(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c, high = pick(rng, t.whole), rng.random() < 0.6
@@ -367,32 +384,32 @@ def b_nth_label(t: _Table, rng: np.random.Generator) -> _Q | None:
         return None
     k = int(rng.integers(2, 4))
     slots = {**t.measure(rng, c), **hi_slots(rng, high), "nth": ORDINALS[k - 1]}
-    return _Q("nth_label", ["nth" if high else "nth_low", ["col", c.index], k], "label", slots)
+    return Draft("nth_label", ["nth" if high else "nth_low", ["col", c.index], k], "label", slots)
 
 
-def b_compare_label(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_compare_label(t: _Table, rng: np.random.Generator) -> Draft | None:
     c = pick(rng, t.usable)
     a, b = _two(t, rng, c)  # type: ignore[misc]
     slots = {**t.measure(rng, c), "L": t.labels[a], "L2": t.labels[b]}
-    return _Q("compare_label", ["argmax", ["pick", c.index, [a, b]]], "label", slots, [a, b])
+    return Draft("compare_label", ["argmax", ["pick", c.index, [a, b]]], "label", slots, [a, b])
 
 
-def b_text_lookup(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_text_lookup(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.cats:
         return None
     k, col = t.cats[int(rng.integers(len(t.cats)))]
     rows = [r for r in t.referable if col.texts[r]]
     r = int(pick(rng, rows))
-    return _Q("text_lookup", ["text", k, r], "text", {"C": col.name, "L": t.labels[r]}, [r])
+    return Draft("text_lookup", ["text", k, r], "text", {"C": col.name, "L": t.labels[r]}, [r])
 
 
-def b_extreme_text(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_extreme_text(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.cats or not t.whole:
         return None
     k, col = t.cats[int(rng.integers(len(t.cats)))]
     c, high = pick(rng, t.whole), rng.random() < 0.5
     slots = {**t.measure(rng, c), **hi_slots(rng, high), "C": col.name}
-    return _Q("extreme_text", ["text", k, ["argmax" if high else "argmin", ["col", c.index]]], "text", slots)
+    return Draft("extreme_text", ["text", k, ["argmax" if high else "argmin", ["col", c.index]]], "text", slots)
 
 
 # yes/no answers ----------------------------------------------------------------------------------
@@ -412,7 +429,7 @@ def _flip(template: int, truth_up: bool, want: bool) -> int:
     return template
 
 
-def b_compare_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_compare_yesno(t: _Table, rng: np.random.Generator) -> Draft | None:
     c = pick(rng, t.usable)
     want = _want(t, rng)
     a, b = _two(t, rng, c)  # type: ignore[misc]
@@ -422,10 +439,10 @@ def b_compare_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
     template = _flip(int(rng.integers(6)), va > vb, want)
     up = template < DOWNWARD_FROM
     expr = ["gt" if up else "lt", ["cell", c.index, a], ["cell", c.index, b]]
-    return _Q("compare_yesno", expr, "yesno", {"cell": t.cell(rng, c, a), "cell2": t.cell(rng, c, b)}, [a, b], template=template)
+    return Draft("compare_yesno", expr, "yesno", {"cell": t.cell(rng, c, a), "cell2": t.cell(rng, c, b)}, [a, b], template=template)
 
 
-def b_threshold_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_threshold_yesno(t: _Table, rng: np.random.Generator) -> Draft | None:
     c = pick(rng, t.usable)
     want = _want(t, rng)
     found = _threshold(t, rng, c)
@@ -435,10 +452,10 @@ def b_threshold_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
     template = _flip(int(rng.integers(6)), t.env.values[(c.index, r)] > found[0], want)
     up = template < DOWNWARD_FROM
     expr = ["gt" if up else "lt", ["cell", c.index, r], ["num", str(found[0])]]
-    return _Q("threshold_yesno", expr, "yesno", {"cell": t.cell(rng, c, r), "t": found[1]}, [r], template=template)
+    return Draft("threshold_yesno", expr, "yesno", {"cell": t.cell(rng, c, r), "t": found[1]}, [r], template=template)
 
 
-def b_above_mean_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_above_mean_yesno(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c = pick(rng, t.whole)
@@ -455,10 +472,10 @@ def b_above_mean_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
     r = int(pick(rng, fits))
     slots = {**t.measure(rng, c), "cell": t.cell(rng, c, r)}
     expr = ["gt" if up else "lt", ["cell", c.index, r], ["mean", ["col", c.index]]]
-    return _Q("above_mean_yesno", expr, "yesno", slots, [r], template=template)
+    return Draft("above_mean_yesno", expr, "yesno", slots, [r], template=template)
 
 
-def b_is_extreme(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_is_extreme(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.whole:
         return None
     c, high = pick(rng, t.whole), rng.random() < 0.5
@@ -470,10 +487,10 @@ def b_is_extreme(t: _Table, rng: np.random.Generator) -> _Q | None:
     want = _want(t, rng)
     r = winners[0] if want else int(pick(rng, [q for q in c.rows if q != winners[0]]))
     slots = {**t.measure(rng, c), **hi_slots(rng, high), "L": t.labels[r]}
-    return _Q("is_extreme", ["is", ["argmax" if high else "argmin", ["col", c.index]], r], "yesno", slots, [r])
+    return Draft("is_extreme", ["is", ["argmax" if high else "argmin", ["col", c.index]], r], "yesno", slots, [r])
 
 
-def b_sum_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_sum_yesno(t: _Table, rng: np.random.Generator) -> Draft | None:
     c = pick(rng, t.usable)
     rows = _two(t, rng, c, 3) if c.additive else None
     if rows is None:
@@ -486,10 +503,10 @@ def b_sum_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
     up = template < DOWNWARD_FROM
     expr = ["gt" if up else "lt", ["add", ["cell", c.index, rows[0]], ["cell", c.index, rows[1]]], ["cell", c.index, rows[2]]]
     slots = {"cell": t.cell(rng, c, rows[0]), "cell2": t.cell(rng, c, rows[1]), "cell3": t.cell(rng, c, rows[2])}
-    return _Q("sum_yesno", expr, "yesno", slots, rows, template=template)
+    return Draft("sum_yesno", expr, "yesno", slots, rows, template=template)
 
 
-def b_has_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_has_yesno(t: _Table, rng: np.random.Generator) -> Draft | None:
     if not t.cats:
         return None
     k, col = t.cats[int(rng.integers(len(t.cats)))]
@@ -497,10 +514,10 @@ def b_has_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
     r = int(pick(rng, [q for q in t.referable if col.texts[q]]))
     others = sorted({x for q, x in enumerate(col.texts) if x and q in t.referable and x != col.texts[r]})
     v = col.texts[r] if want else str(pick(rng, others))
-    return _Q("has_yesno", ["has", k, r, v], "yesno", {"C": col.name, "L": t.labels[r], "v": _quote(str(v))}, [r])
+    return Draft("has_yesno", ["has", k, r, v], "yesno", {"C": col.name, "L": t.labels[r], "v": _quote(str(v))}, [r])
 
 
-def b_field_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
+def b_field_yesno(t: _Table, rng: np.random.Generator) -> Draft | None:
     names = sorted(t.grid.fields)
     if len(names) < 2:
         return None
@@ -512,10 +529,10 @@ def b_field_yesno(t: _Table, rng: np.random.Generator) -> _Q | None:
     template = _flip(int(rng.integers(6)), va > vb, want)
     up = template < DOWNWARD_FROM
     slots = {"F": t.grid.field_names[a], "F2": t.grid.field_names[b]}
-    return _Q("field_yesno", ["gt" if up else "lt", ["field", a], ["field", b]], "yesno", slots, template=template)
+    return Draft("field_yesno", ["gt" if up else "lt", ["field", a], ["field", b]], "yesno", slots, template=template)
 
 
-BUILDERS: dict[str, tuple[str, float, Callable[[_Table, np.random.Generator], _Q | None]]] = {
+BUILDERS: dict[str, tuple[str, float, Callable[[_Table, np.random.Generator], Draft | None]]] = {
     "lookup": ("number", 5, b_lookup),
     "extreme_value": ("number", 3, b_extreme_value),
     "difference": ("number", 2, b_difference),
@@ -551,7 +568,7 @@ BUILDERS: dict[str, tuple[str, float, Callable[[_Table, np.random.Generator], _Q
 COMPOSITIONAL |= {"sum_filtered", "mean_filtered", "field_difference"}
 
 
-def _answer_cell(q: _Q, result: Any, env: Env) -> tuple[str, int, int] | None:
+def _answer_cell(q: Draft, result: Any, env: Env) -> tuple[str, int, int] | None:
     """The one printed cell a question's answer is (a lookup, a text, a label), or None (computed)."""
     if q.fmt == "label":
         return ("label", -1, result.value.r)
