@@ -135,3 +135,13 @@ def test_a_missed_text_is_read_again_without_english_or_with_it():
     ko = audit_sample("ko", *_sample([(f"{label} 김윤서", "Noto Sans CJK KR", None, "") for label in labels], "ko_KR"))
     assert ko.ocr_language == "kor"
     assert ko.found == ko.tokens, ko.missing
+
+
+def test_latin_and_native_digits_in_a_hindi_sample_are_read():
+    """Beside Hindi's model English lost every '1' to the danda '।' ('12.5' read '2.5', '2021' '202'):
+    a missed text with Latin digits is read again with English alone, and a number in Devanagari
+    digits is read digits-only with those digits allowed."""
+    _need("hin")
+    lines = ["12.5", "10", "15 मार्च 2021", "१५ मार्च २०२१", "₹2,31,881.16"]
+    hi = audit_sample("hi", *_sample([(line, "Noto Sans Devanagari", None, "") for line in lines], "hi_IN"))
+    assert hi.found == hi.tokens == 9, hi.missing

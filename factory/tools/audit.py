@@ -385,10 +385,10 @@ def _prepare(image: Image.Image, item: TextItem) -> Image.Image | None:
 DIGITS = "0123456789.,%-+kMGT"
 
 
-def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, lang: str = "eng") -> list[list[str]]:
+def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, lang: str = "eng", whitelist: str = DIGITS) -> list[list[str]]:
     """The OCR words read in each item's own crop (one Tesseract call per strip of crops) with the
     Tesseract language `lang` ('rus+eng'); `digits` reads numbers only (a second pass for numeric
-    texts the first pass missed)."""
+    texts the first pass missed, with `whitelist`'s characters)."""
     import pytesseract
 
     crops = [_prepare(image, item) for item in items]
@@ -414,7 +414,7 @@ def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, l
             canvas.paste(crop, (10, y))
             spans.append((y, y + crop.height, index))
             y += crop.height + GAP_PX
-        config = f"--psm {PSM}" + (f" -c tessedit_char_whitelist={DIGITS}" if digits else "")
+        config = f"--psm {PSM}" + (f" -c tessedit_char_whitelist={whitelist}" if digits else "")
         data = pytesseract.image_to_data(canvas, lang=lang, config=config, output_type=pytesseract.Output.DICT)
         for text, top, h in zip(data["text"], data["top"], data["height"]):
             if not text.strip():
@@ -649,16 +649,23 @@ def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: 
     return result
 
 
-def _retry_language(lang: str, text: str) -> str | None:
-    """The language a text OCR missed is read again with: its script's model alone when it was read
-    beside English (English's model took 'Σίγουρος' for 'Yiyoupoc', Bengali for 'Stat'), English
-    when a CJK model alone read a text with Latin letters ('Email' as '].104011')."""
+def _retry_languages(lang: str, text: str) -> list[str]:
+    """The languages a text OCR missed is read again with: its script's model alone when it was read
+    beside English (English's model took 'Σίγουρος' for 'Yiyoupoc', Bengali for 'Stat'), and English
+    alone for a text with Latin letters or digits (a CJK model alone read 'Email' as '].104011';
+    beside Hindi's, English lost every '1' of '12.5' and '2021' to the danda '।')."""
     models = lang.split("+")
-    if "eng" in models and len(models) > 1:
-        return "+".join(m for m in models if m != "eng")
-    if "eng" not in models and any("a" <= ch <= "z" for ch in text.casefold()):
-        return "eng"
-    return None
+    again = ["+".join(m for m in models if m != "eng")] if "eng" in models and len(models) > 1 else []
+    if models != ["eng"] and any("a" <= ch <= "z" or "0" <= ch <= "9" for ch in text.casefold()):
+        again.append("eng")
+    return again
+
+
+def _digit_whitelist(text: str) -> str:
+    """The characters a digits-only reading may write: Latin digits and signs, and all ten digits of each
+    other numbering system the text writes in (Devanagari १२३ read as 'श्२३' without them)."""
+    native = {chr(ord(ch) - unicodedata.decimal(ch)) for ch in text if unicodedata.category(ch) == "Nd" and not "0" <= ch <= "9"}
+    return DIGITS + "".join(chr(ord(zero) + d) for zero in sorted(native) for d in range(10))
 
 
 def read_texts(image: Image.Image, items: list[TextItem], lang: str, installed: frozenset[str], mono: bool) -> tuple[list[list[str]], str | None]:
@@ -681,14 +688,16 @@ def read_texts(image: Image.Image, items: list[TextItem], lang: str, installed: 
     def missed(i: int) -> bool:
         return not all(ok for _, ok in token_hits(items[i].text, read[i], mono))
 
-    numeric = [i for i, item in enumerate(items) if _fold(item.text).isdigit() and missed(i)]
-    if numeric:  # numbers the first pass missed: read again, digits only
-        for i, words in zip(numeric, ocr_items(image, [items[i] for i in numeric], digits=True, lang=lang)):
+    numeric: dict[str, list[int]] = defaultdict(list)  # numbers the first pass missed: read again, digits only
+    for i, item in enumerate(items):
+        if _fold(item.text).isdigit() and missed(i):
+            numeric[_digit_whitelist(item.text)].append(i)
+    for whitelist, members in sorted(numeric.items()):
+        for i, words in zip(members, ocr_items(image, [items[i] for i in members], digits=True, lang=lang, whitelist=whitelist)):
             read[i] = read[i] + words
     retry: dict[str, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
-        again = _retry_language(langs[i], item.text) if missed(i) else None
-        if again:
+        for again in _retry_languages(langs[i], item.text) if missed(i) else []:
             retry[again].append(i)
     for again, members in sorted(retry.items()):
         for i, words in zip(members, ocr_items(image, [items[i] for i in members], lang=again)):
