@@ -303,11 +303,12 @@ def summary(run: ScoreRun) -> dict[str, Any]:
             groups["split"][row.split].append(row)
             if row.held_out is not None:
                 groups["holdout"]["held-out values" if row.held_out else "seen values"].append(row)
+        scores = _rounded(_aggregate(task, rows))
         tasks[task] = {
             "samples": len(rows),
             "missing": run.missing.get(task, 0),
-            "metrics": list(run.metrics.get(task, ())),
-            "scores": _rounded(_aggregate(task, rows)),
+            "metrics": [m for m in run.metrics.get(task, ()) if m in scores],  # a QA task's program_match: rationales only
+            "scores": scores,
             "metric_source": run.sources.get(task, ""),
             "by": {name: {value: {"samples": len(g), "scores": _rounded(_aggregate(task, g))} for value, g in sorted(group.items())}
                    for name, group in groups.items() if group},  # fmt: skip
