@@ -39,8 +39,8 @@ from decimal import Decimal
 from factory.metrics.chart_qa import relaxed_correctness
 from factory.metrics.chart_table import to_float
 
-ANSWER_LINE = re.compile(r"^\s*answer\s*:(.*)$", re.IGNORECASE | re.MULTILINE)
-PROGRAM_LINE = re.compile(r"^\s*program\s*:(.*)$", re.IGNORECASE | re.MULTILINE)
+ANSWER_LINE = re.compile(r"^[ \t]*answer[ \t]*:(.*)$", re.IGNORECASE | re.MULTILINE)
+PROGRAM_LINE = re.compile(r"^[ \t]*program[ \t]*:(.*)$", re.IGNORECASE | re.MULTILINE)
 MINUS = frozenset("-\u2212\u2012\u2013\ufe63\uff0d")
 PERCENT = frozenset("%\u066a\ufe6a\uff05")
 SIGNS = MINUS | {"+"}

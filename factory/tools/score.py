@@ -249,6 +249,11 @@ def _zero_row(sample: Any, task: str, split: str, holdout: Holdout) -> Row:
         from factory.metrics.json_fields import field_counts, parse_json
 
         metrics.update(zip(("_tp", "_fp", "_fn"), field_counts(parse_json(sample.text), {})))
+    if "program_match" in metrics:  # a QA target that is not a rationale has no program to match
+        from factory.metrics.qa_answers import program_line
+
+        if program_line(sample.text) is None:
+            del metrics["program_match"]
     held = holdout.is_held_out(sample.meta.get("source") or {}) if holdout else None
     return Row("", task, sample_kind(sample.meta), split, held, metrics)
 
