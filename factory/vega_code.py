@@ -316,7 +316,7 @@ class _Spec:
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
         elif kind == "heatmap":
-            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0, "labelOverlap": False}},
+            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": -int(self.s.get("x_rotation", 0)), "labelOverlap": False}},
                    "y": {"field": "l", "type": "nominal", "sort": None, "title": None},
                    "color": {"field": "v", "type": "quantitative", "title": None,
                              "scale": {"domain": list(_span(t)), "range": list(HEAT_RANGE), "interpolate": "rgb", "zero": False, "nice": False}},
@@ -343,7 +343,7 @@ class _Spec:
                        "encoding": {"y": {"field": "l", "type": "nominal", "sort": None, "title": x_title}, "x": {"field": "a", "type": "quantitative", "title": y_title}, "x2": {"field": "b"}}}]  # fmt: skip
             layers += self.points(horizontal=True, size=(self.s["marker_size"] + 4) ** 2 * 1.4)
         elif kind == "slope":
-            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0}, "scale": {"padding": 0.6}},
+            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": -int(self.s.get("x_rotation", 0))}, "scale": {"padding": 0.6}},
                    "y": self.y_val(self.axis_titles()[1]), "color": self.color("l"), "description": {"field": "d"}}  # fmt: skip
             if self.s.get("colors") and len(self.s["colors"]) < len(t.rows):
                 enc["color"].pop("scale")

@@ -1,5 +1,5 @@
 """Vega-Lite bubbles and scatter points stay inside the plot, off the tick labels around it (the
-scale's domain is widened by the largest mark's radius), and a scatter's x tick labels turn when
+scale's domain is widened by the largest mark's radius), and x tick labels (scatter, bubble, heatmap, slope) turn when
 the legibility repair rotates them (what `source.style.x_rotation` records is what is drawn)."""
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ def test_marks_stay_inside_the_plot_and_off_every_text(renderer, chart_type, see
     assert faults == []
 
 
-def test_scatter_x_labels_turn_with_the_rotation_repair(renderer):
-    gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=["scatter"]))
+@pytest.mark.parametrize("chart_type", ["scatter", "bubble", "heatmap", "slope"])
+def test_x_labels_turn_with_the_rotation_repair(renderer, chart_type):
+    # these four drew level x labels whatever the repair recorded, and the audit read them turned
+    gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=[chart_type]))
     spec = gen.sample(rng_for(0), 0)
     spec.style["x_rotation"] = 90  # what `repair` sets after overlapping x tick labels
     render = renderer.render(spec)
