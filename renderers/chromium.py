@@ -372,7 +372,9 @@ _PAGE_JS = """async (o) => {
           if (child.data) sawSpace = true;
           continue;
         }
-        range.selectNodeContents(child);
+        // the box of the text itself: white space at a node's ends ("Total " before a <b>) draws
+        // a space's width of nothing that the box would otherwise claim
+        range.setStart(child, child.data.search(/\\S/)); range.setEnd(child, child.data.search(/\\s*$/));
         const tr = range.getBoundingClientRect();
         const visible = seen && shown && shows(tr);
         node.children.push({tag: "#text", text, visible, box: boxOf(tr)});

@@ -323,6 +323,23 @@ def test_boxes_are_where_the_pixels_are(renderer):
 
 @needs_chromium
 @pytest.mark.chromium
+def test_text_boxes_end_where_the_text_ends(renderer):
+    """A text node's trailing space ("Total " before <b>) draws nothing: its box stops at the 'l'."""
+    html = ('<!doctype html><html><body style="margin:20px">'
+            '<p style="font:20px monospace;margin:0">Total <b>12</b> <i> Net </i>7</p></body></html>')
+    out = renderer.render(Page(html, full_page=False))
+    box = {b["text"]: b["box"] for b in out.facts["boxes"] if b["kind"] == "text"}
+    space = box["12"][0] - box["Total"][2]  # a space of 20 px monospace is 12 px wide
+    assert 10 <= space <= 14, box
+    assert 10 <= box["Net"][0] - box["12"][2] <= 26 and 10 <= box["7"][0] - box["Net"][2] <= 14, box
+    pixels = np.asarray(image_of(out).convert("L"))
+    x0, y0, x1, y1 = box["Total"]
+    ink = np.flatnonzero((pixels[y0:y1, x0:x1] < 128).any(axis=0))
+    assert x1 - (x0 + ink[-1] + 1) <= 3  # the 'l' ends near the box's right edge
+
+
+@needs_chromium
+@pytest.mark.chromium
 def test_device_scale_factor_scales_image_and_boxes():
     r = ChromiumRenderer({"device_scale_factor": 2})
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 import unicodedata
 
@@ -258,3 +259,32 @@ def test_rtl_document_lines_read_right_to_left_and_draw_every_glyph(chromium, sc
                 assert b["box"][2] <= a["box"][0] + 1, f"{b['text']!r} {b['box']} is not left of {a['text']!r} {a['box']}"
                 pairs += 1
     assert pairs >= 10, pairs
+
+
+@pytest.mark.parametrize("engine", ["matplotlib", "plotly", "vega_lite"])
+def test_chart_subtitle_note_and_reference_label_are_in_the_locale(engine):
+    """A Thai or Arabic chart's source note, subtitle and 'Average:' label are the locale's words
+    and digits, as its title and headers are; only the unit stays as the table writes it."""
+    from factory.generators.chart_locale import FURNITURE, table_unit
+    from factory.seeding import rng_for, sample_seed
+
+    seen = 0
+    shaped = ("thai", "arabic", "devanagari", "han_simplified")  # only Plotly draws the shaped scripts
+    for script in shaped if engine == "plotly" else ("cyrillic", "greek", "han_simplified", "hangul"):
+        code = locales.SCRIPT_LOCALES[script]
+        gen = _generator("chart_to_table", "charts", {"locales": [code], "digits": "native", "engines": {engine: 1.0}})
+        for i in range(40):
+            spec = gen.sample(rng_for(sample_seed(5, 0, i)), sample_seed(5, 0, i))
+            style = spec.style if hasattr(spec, "style") else spec.spec.style
+            table = spec.table if hasattr(spec, "table") else spec.spec.table
+            unit = table_unit(table)
+            for key in FURNITURE:
+                text = style.get(key) or ""
+                if not text:
+                    continue
+                seen += 1
+                rest = text.replace(unit, "") if unit else text
+                assert not re.search("[A-Za-z]{2,}", rest), (code, key, text)
+                if locales.info(code).digits != "latn":
+                    assert not re.search("[0-9]", rest), (code, key, text)
+    assert seen >= 20

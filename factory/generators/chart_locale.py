@@ -99,3 +99,28 @@ def localize(table: Table, code: str, digits: str, rng: np.random.Generator) -> 
     rows = [[text(v) if isinstance(v, str) else v for v in row] for row in table.rows]
     facts = {**table.facts, "locale": code, "digits": digits}
     return Table(title=text(table.title), columns=columns, rows=rows, facts=facts)
+
+
+FURNITURE = ("subtitle", "note", "reference_text")
+
+
+def table_unit(table: Table) -> str:
+    """The unit a subtitle names ("Figures in USD m"), as `engine_specs.subtitle_axis` picks it."""
+    return (table.facts or {}).get("unit") or (table.series[0].unit if table.series else "")
+
+
+def localize_furniture(style: dict, code: str, digits: str, unit: str, rng: np.random.Generator) -> None:
+    """The chart's own lines (subtitle, source note, reference label) in the locale's words and
+    digits, as `localize` writes its table: a Thai chart's note is not English. The unit stays as
+    the table writes it; draws from `rng` only for a non-Latin script with such a line."""
+    latin = locales.info(code).script == "latin"
+    lines = [key for key in FURNITURE if style.get(key)]
+    if not lines or (latin and digits == "latn"):
+        return
+    words = None if latin else _Words(code, rng)
+    for key in lines:
+        text = style[key]
+        if words is not None:
+            parts = text.split(unit) if unit and unit in text else [text]
+            text = unit.join(words.text(part) if re.search("[A-Za-z]", part) else part for part in parts)
+        style[key] = locales.to_digits(text, digits)

@@ -479,6 +479,10 @@ class ChartGenerator(Generator):
         style: dict[str, Any] = {}
         for axis in STYLE_AXES:
             getattr(self, f"_style_{axis}")(rng, chart_type, table, style)
+        if self.options.locales:  # subtitle, note and reference label in the sample's words and digits
+            from factory.generators.chart_locale import localize_furniture, table_unit
+
+            localize_furniture(style, self.locale, self.digits, table_unit(table), rng)
         if not style["title_shown"]:
             table = dataclasses.replace(table, title="")
         style["label_kind"] = str(table.facts.get("label_kind", ""))

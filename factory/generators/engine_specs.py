@@ -129,10 +129,10 @@ def sample_spec(gen: Any, rng: np.random.Generator, seed: int, engine: str) -> C
     style["x_label"] = chart_type not in _NO_AXES and bool(rng.random() < 0.6)
     style["y_label"] = chart_type not in _NO_AXES and bool(rng.random() < 0.75)
     _furniture(rng, chart_type, table, style)
-    if gen.options.locales and gen.digits != "latn" and style.get("note"):  # the note's year in the sample's digits too
-        from factory.generators.locales import to_digits
+    if gen.options.locales:  # subtitle, note and reference label in the sample's words and digits
+        from factory.generators.chart_locale import localize_furniture, table_unit
 
-        style["note"] = to_digits(style["note"], gen.digits)
+        localize_furniture(style, gen.locale, gen.digits, table_unit(table), rng)
     if not style["title_shown"]:
         table = dataclasses.replace(table, title="")
     style["label_kind"] = str(table.facts.get("label_kind", ""))
