@@ -119,8 +119,9 @@ class _Spec:
             m["color"] = c
         return m
 
-    def values_layer(self, x: dict, y: dict, dy: float = -6, **enc) -> dict[str, Any]:
-        return {"name": "values", "mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
+    def values_layer(self, x: dict, y: dict, dy: float = -3, **enc) -> dict[str, Any]:
+        """Labels whose bottom stands `-dy` px above their point (a bar's end, a line's vertex)."""
+        return {"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
                 "encoding": {"x": x, "y": y, "text": {"field": "t"}, **enc}}  # fmt: skip
 
     def reference(self, horizontal: bool = False) -> list[dict[str, Any]]:
@@ -184,7 +185,7 @@ class _Spec:
             lab_enc = {k: v for k, v in enc.items() if k in ("x", "y", "xOffset", "yOffset")}
             layer = self.values_layer(lab_enc.pop("x"), lab_enc.pop("y"), **lab_enc)
             if horizontal:
-                layer["mark"].update({"dy": 0, "dx": 4, "align": "left"})
+                layer["mark"].update({"dy": 0, "dx": 4, "align": "left", "baseline": "middle"})
             if any(isinstance(v, (int, float)) and v < 0 for r in self.t.rows for v in r[1:]):
                 # a negative bar ends below (left of) its base: its label goes past that end, not onto the bar
                 below = {**json.loads(json.dumps(layer)), "name": "values_below"}  # layer names are unique; measured as values
@@ -224,7 +225,10 @@ class _Spec:
         mark = self.mark(kind, **base) if len(self.t.series) == 1 else {"type": kind, **base}
         layers = [{"mark": mark, "encoding": {**enc, "description": {"field": "d"}}}]
         if self.s["value_labels"]:
-            layers.append(self.values_layer(enc["x"], enc["y"]))
+            # clear of the line and its point markers; a label a neighbouring segment still runs
+            # through is measured by the renderer, which then leaves the labels out
+            gap = self.s["line_width"] / 2 + (3.5 if self.s["markers"] else 0) + 3
+            layers.append(self.values_layer(enc["x"], enc["y"], dy=-round(gap, 1)))
         return layers + self.reference() + self.callout()
 
     def points(self, horizontal=False, size=None):
@@ -312,7 +316,7 @@ class _Spec:
                    "x2": {"field": "b"}, "y": self.y_val(y_title), "description": {"field": "d"}}  # fmt: skip
             layers = [{"mark": self.mark("bar", stroke="white", strokeWidth=1), "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"name": "values", "mark": {"type": "text", "dy": -6, "fontSize": self.fs(self.s["value_scale"])},
+                layers.append({"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
         elif kind == "heatmap":
@@ -332,7 +336,7 @@ class _Spec:
             layers = [{"mark": {"type": "rule", "color": "#999999", "strokeWidth": 2}, "encoding": {"x": self.x_cat(self.axis_titles()[0]), "y": self.y_val(self.axis_titles()[1])}}]
             layers += self.points(size=(self.s["marker_size"] + 4) ** 2 * 1.4)
             if self.s["value_labels"]:
-                layers.append(self.values_layer(layers[0]["encoding"]["x"], layers[0]["encoding"]["y"], dy=-12))
+                layers.append(self.values_layer(layers[0]["encoding"]["x"], layers[0]["encoding"]["y"], dy=-(self.s["marker_size"] + 4) * 0.67 - 3))
             layers += self.reference() + self.callout()
         elif kind == "dot_plot":
             layers = self.points(horizontal=True)
