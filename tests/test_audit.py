@@ -233,3 +233,34 @@ def test_second_look_reads_a_name_the_lines_around_it_hid():
     result = audit_sample("ja-letter", (data / "audit_ja_letter.png").read_bytes(), meta)
     assert not [m for m in result.missing if "伊藤 花子" in m], result.missing
     assert result.found >= result.tokens - 1, result.missing
+
+
+def test_second_look_reads_latin_texts_of_a_cjk_sample_without_the_cjk_model():
+    """A Japanese paper's variables, an e-mail address and a date in digits: Tesseract's jpn model
+    reads a lone italic 'g' as '9', 'z' as 'と' and '1988/07/12' as '79880272'. The second look reads
+    texts with no Han or kana in them without it; a variable that is not drawn stays missing."""
+    from factory.tools.audit import installed_languages
+
+    if "jpn" not in installed_languages():
+        pytest.skip("Tesseract's jpn model is not installed (scripts/setup.sh installs it)")
+    latin = ImageFont.truetype(font_manager.findfont("DejaVu Serif:italic"), 13)
+    kanji = ImageFont.truetype(font_manager.findfont("Noto Serif CJK JP", fallback_to_default=False), 13)
+    texts = [("結果", kanji), ("g", latin), ("r", latin), ("n", latin), ("z", latin), ("info@gmail.com", latin),
+             ("1988/07/12", latin), ("図 1", kanji), ("k", None)]
+    image = Image.new("RGB", (420, 220), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    for i, (text, font) in enumerate(texts):
+        y = 14 + 22 * i
+        if font is None:  # in the json, not in the picture
+            boxes.append({"kind": "text", "text": text, "box": [20, y, 28, y + 18]})
+            continue
+        left, _, right, _ = draw.textbbox((20, y), text, font=font)
+        draw.text((20, y), text, fill="#111111", font=font)
+        boxes.append({"kind": "text", "text": text, "box": [left, y, right, y + 18]})
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "paper", "locale": "ja_JP"},
+            "render": {"boxes": boxes}}
+    result = audit_sample("ja-latin", buf.getvalue(), meta)
+    assert [m.split(" ")[0] for m in result.missing] == ["k"], result.missing

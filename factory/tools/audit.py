@@ -552,6 +552,17 @@ class SampleAudit:
         return missing + 0.2 * len(self.invisible) + 0.05 * (len(self.low_contrast) + len(self.outside) + len(self.crossed)) + 0.1 * len(self.unanswerable)
 
 
+def _second_language(text: str, lang: str) -> str:
+    """The second look's language: a text with no Han, kana or Hangul in a CJK sample (a paper's
+    variable 'g', an e-mail address, a date in digits) is read without the CJK model, which reads
+    a lone 'g' as 'に' and '1988/07/12' as '7988/0772'."""
+    models = lang.split("+")
+    if not set(models) & set(CJK_MODELS) or any(SCRIPT_MODELS.get(unicodedata.name(ch, "").split(" ")[0]) in CJK_MODELS for ch in text):
+        return lang
+    rest = [m for m in models if m not in CJK_MODELS]
+    return "+".join(rest + ([] if "eng" in rest else ["eng"]))
+
+
 def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: frozenset[str] | None = None) -> SampleAudit:
     """Read one sample the audit's way (see the module docstring), with the Tesseract model of its
     locale (`installed`: the models to choose from; default: those installed here)."""
@@ -602,7 +613,9 @@ def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: 
             read[i] = read[i] + words
     again: dict[str, list[int]] = defaultdict(list)  # texts with a token still missed: a second look without furniture
     for item_lang, members in groups.items():
-        again[item_lang] += [i for i in members if not all(found(t, read[i], mono) for t in tokens(inside[i].text))]
+        for i in members:
+            if not all(found(t, read[i], mono) for t in tokens(inside[i].text)):
+                again[_second_language(inside[i].text, item_lang)].append(i)
     for item_lang, members in sorted(again.items()):
         for i, words in zip(members, ocr_items(image, [inside[i] for i in members], lang=item_lang, clean=True)):
             read[i] = read[i] + words
