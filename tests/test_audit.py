@@ -264,3 +264,31 @@ def test_second_look_reads_latin_texts_of_a_cjk_sample_without_the_cjk_model():
             "render": {"boxes": boxes}}
     result = audit_sample("ja-latin", buf.getvalue(), meta)
     assert [m.split(" ")[0] for m in result.missing] == ["k"], result.missing
+
+
+def test_second_look_reads_latin_letters_of_a_russian_sample_without_the_cyrillic_model():
+    """A Russian paper's Latin variables and a language level: rus+eng reads an italic 'T' as
+    Cyrillic 'Т', 'u' as 'и', 'N' as 'М' and 'B1' as 'В1'. The second look reads a text with no
+    Cyrillic letter without the Cyrillic model; an undrawn variable stays missing."""
+    from factory.tools.audit import installed_languages
+
+    if "rus" not in installed_languages():
+        pytest.skip("Tesseract's rus model is not installed (scripts/setup.sh installs it)")
+    italic = ImageFont.truetype(font_manager.findfont("DejaVu Serif:italic"), 13)
+    upright = ImageFont.truetype(font_manager.findfont("DejaVu Serif"), 13)
+    texts = [("Результаты", upright), ("T", italic), ("k", italic), ("u", italic), ("N", italic), ("B1", upright), ("x", italic), ("q", None)]
+    image = Image.new("RGB", (420, 200), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    for i, (text, font) in enumerate(texts):
+        y = 14 + 22 * i
+        right = 28 if font is None else draw.textbbox((20, y), text, font=font)[2]
+        if font is not None:
+            draw.text((20, y), text, fill="#111111", font=font)
+        boxes.append({"kind": "text", "text": text, "box": [20, y, right, y + 18]})
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "paper", "locale": "ru_RU"},
+            "render": {"boxes": boxes}}
+    result = audit_sample("ru-latin", buf.getvalue(), meta)
+    assert [m.split(" ")[0] for m in result.missing] == ["q"], result.missing

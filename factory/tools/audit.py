@@ -553,14 +553,20 @@ class SampleAudit:
 
 
 def _second_language(text: str, lang: str) -> str:
-    """The second look's language: a text with no Han, kana or Hangul in a CJK sample (a paper's
-    variable 'g', an e-mail address, a date in digits) is read without the CJK model, which reads
-    a lone 'g' as 'に' and '1988/07/12' as '7988/0772'."""
-    models = lang.split("+")
-    if not set(models) & set(CJK_MODELS) or any(SCRIPT_MODELS.get(unicodedata.name(ch, "").split(" ")[0]) in CJK_MODELS for ch in text):
+    """The second look's language: the sample's models less those of a script the text does not
+    write in (a paper's variable 'g', an e-mail address, a date in digits in a Japanese or Russian
+    document): jpn read a lone 'g' as 'に' and '1988/07/12' as '7988/0772', rus a Latin 'T' as a
+    Cyrillic 'Т'. Models of Latin-script languages (pol, deu) stay; a text with native digits
+    keeps every model."""
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
         return lang
-    rest = [m for m in models if m not in CJK_MODELS]
-    return "+".join(rest + ([] if "eng" in rest else ["eng"]))
+    scripts = {SCRIPT_MODELS.get(unicodedata.name(ch, "").split(" ")[0]) for ch in text if unicodedata.category(ch).startswith("L")}
+    scripted = set(SCRIPT_MODELS.values()) | set(COVERED)
+    models = lang.split("+")
+    kept = [m for m in models if m not in scripted or m in scripts or COVERED.get(m, set()) & scripts]
+    if kept == models:  # a CJK text stays with its model alone (with eng beside it, kanji came out as Latin noise)
+        return lang
+    return "+".join(kept + ([] if "eng" in kept else ["eng"]))
 
 
 def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: frozenset[str] | None = None) -> SampleAudit:
