@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from typing import Any
 
 from factory.chart_code import balanced_lines, histogram_edges
@@ -21,6 +22,15 @@ from factory.tabular import Table, format_value
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the schema's name; nothing is fetched
 VL_VERSION = "5.21"
 _D3_FORMAT = {"thousands": ",.0f", "compact": "~s", "plain": "~r", "percent": ""}
+
+
+BUBBLE_AREA = (30, 1600)  # px²: a bubble's area from the smallest to the largest size value
+
+
+def edge_padding(area: float) -> int:
+    """Pixels a continuous scale's domain is widened by at each end (Vega's `scale.padding`) so that a
+    circle of `area` px² centred on the domain's end lies inside the plot: its radius and 2 px."""
+    return int(math.ceil(math.sqrt(area / math.pi))) + 2
 
 
 def _records(table: Table) -> list[dict[str, Any]]:
@@ -109,8 +119,9 @@ class _Spec:
             m["color"] = c
         return m
 
-    def values_layer(self, x: dict, y: dict, dy: float = -6, **enc) -> dict[str, Any]:
-        return {"name": "values", "mark": {"type": "text", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
+    def values_layer(self, x: dict, y: dict, dy: float = -3, **enc) -> dict[str, Any]:
+        """Labels whose bottom stands `-dy` px above their point (a bar's end, a line's vertex)."""
+        return {"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": dy, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
                 "encoding": {"x": x, "y": y, "text": {"field": "t"}, **enc}}  # fmt: skip
 
     def reference(self, horizontal: bool = False) -> list[dict[str, Any]]:
@@ -174,7 +185,7 @@ class _Spec:
             lab_enc = {k: v for k, v in enc.items() if k in ("x", "y", "xOffset", "yOffset")}
             layer = self.values_layer(lab_enc.pop("x"), lab_enc.pop("y"), **lab_enc)
             if horizontal:
-                layer["mark"].update({"dy": 0, "dx": 4, "align": "left"})
+                layer["mark"].update({"dy": 0, "dx": 4, "align": "left", "baseline": "middle"})
             if any(isinstance(v, (int, float)) and v < 0 for r in self.t.rows for v in r[1:]):
                 # a negative bar ends below (left of) its base: its label goes past that end, not onto the bar
                 below = {**json.loads(json.dumps(layer)), "name": "values_below"}  # layer names are unique; measured as values
@@ -214,7 +225,10 @@ class _Spec:
         mark = self.mark(kind, **base) if len(self.t.series) == 1 else {"type": kind, **base}
         layers = [{"mark": mark, "encoding": {**enc, "description": {"field": "d"}}}]
         if self.s["value_labels"]:
-            layers.append(self.values_layer(enc["x"], enc["y"]))
+            # clear of the line and its point markers; a label a neighbouring segment still runs
+            # through is measured by the renderer, which then leaves the labels out
+            gap = self.s["line_width"] / 2 + (3.5 if self.s["markers"] else 0) + 3
+            layers.append(self.values_layer(enc["x"], enc["y"], dy=-round(gap, 1)))
         return layers + self.reference() + self.callout()
 
     def points(self, horizontal=False, size=None):
@@ -267,15 +281,18 @@ class _Spec:
                         if row[j + 1] is not None:
                             data.append({"x": row[0], "v": row[j + 1], "s": col.name, "d": f"{i}|{j}"})
             x_title, y_title = self.axis_titles()
-            enc = {"x": {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False}, "axis": {"grid": self.s["grid"] == "both"}},
-                   "y": self.y_val(y_title, scale={"zero": False}), "description": {"field": "d"}}  # fmt: skip
+            area = BUBBLE_AREA[1] if kind == "bubble" else self.s["marker_size"] ** 2 * 1.6
+            pad = edge_padding(area)  # the largest mark stays inside the plot, off the tick labels around it
+            enc = {"x": {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False, "padding": pad},
+                         "axis": {"grid": self.s["grid"] == "both", "labelAngle": -int(self.s.get("x_rotation", 0))}},
+                   "y": self.y_val(y_title, scale={"zero": False, "padding": pad}), "description": {"field": "d"}}  # fmt: skip
             if kind == "bubble":
-                enc["size"] = {"field": "z", "type": "quantitative", "legend": None, "scale": {"range": [30, 1600]}}
+                enc["size"] = {"field": "z", "type": "quantitative", "legend": None, "scale": {"range": list(BUBBLE_AREA)}}
                 mark = self.mark("circle", opacity=0.7)
             else:
                 if len(t.series) > 1:
                     enc["color"] = self.color()
-                mark = self.mark("point", filled=True, size=self.s["marker_size"] ** 2 * 1.6)
+                mark = self.mark("point", filled=True, size=area)
             layers = [{"mark": mark, "encoding": enc}]
             assert x_col is not None
         elif kind in ("pie", "donut"):
@@ -299,11 +316,11 @@ class _Spec:
                    "x2": {"field": "b"}, "y": self.y_val(y_title), "description": {"field": "d"}}  # fmt: skip
             layers = [{"mark": self.mark("bar", stroke="white", strokeWidth=1), "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"name": "values", "mark": {"type": "text", "dy": -6, "fontSize": self.fs(self.s["value_scale"])},
+                layers.append({"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
         elif kind == "heatmap":
-            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0, "labelOverlap": False}},
+            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": -int(self.s.get("x_rotation", 0)), "labelOverlap": False}},
                    "y": {"field": "l", "type": "nominal", "sort": None, "title": None},
                    "color": {"field": "v", "type": "quantitative", "title": None,
                              "scale": {"domain": list(_span(t)), "range": list(HEAT_RANGE), "interpolate": "rgb", "zero": False, "nice": False}},
@@ -319,7 +336,7 @@ class _Spec:
             layers = [{"mark": {"type": "rule", "color": "#999999", "strokeWidth": 2}, "encoding": {"x": self.x_cat(self.axis_titles()[0]), "y": self.y_val(self.axis_titles()[1])}}]
             layers += self.points(size=(self.s["marker_size"] + 4) ** 2 * 1.4)
             if self.s["value_labels"]:
-                layers.append(self.values_layer(layers[0]["encoding"]["x"], layers[0]["encoding"]["y"], dy=-12))
+                layers.append(self.values_layer(layers[0]["encoding"]["x"], layers[0]["encoding"]["y"], dy=-(self.s["marker_size"] + 4) * 0.67 - 3))
             layers += self.reference() + self.callout()
         elif kind == "dot_plot":
             layers = self.points(horizontal=True)
@@ -330,7 +347,7 @@ class _Spec:
                        "encoding": {"y": {"field": "l", "type": "nominal", "sort": None, "title": x_title}, "x": {"field": "a", "type": "quantitative", "title": y_title}, "x2": {"field": "b"}}}]  # fmt: skip
             layers += self.points(horizontal=True, size=(self.s["marker_size"] + 4) ** 2 * 1.4)
         elif kind == "slope":
-            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": 0}, "scale": {"padding": 0.6}},
+            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": -int(self.s.get("x_rotation", 0))}, "scale": {"padding": 0.6}},
                    "y": self.y_val(self.axis_titles()[1]), "color": self.color("l"), "description": {"field": "d"}}  # fmt: skip
             if self.s.get("colors") and len(self.s["colors"]) < len(t.rows):
                 enc["color"].pop("scale")

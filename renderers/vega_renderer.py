@@ -26,6 +26,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.engine_specs import chart_texts
@@ -209,8 +211,35 @@ def _place_note(spec: Any, chart: SvgChart) -> bool:
     return True
 
 
+LABELS_BESIDE_BARS = {"bar", "negative_bar", "grouped_bar", "barh", "histogram"}  # value labels past the bar's end, never on a bar
+
+
+def crossed_value_labels(spec: Any, chart: SvgChart) -> list[str]:
+    """Value labels a line or area edge runs through, or (labels beside bars) that lie on a bar:
+    measured on the SVG's paths and boxes, on the part of each label's box its figures' ink fills
+    (Vega's em box less its descent below the baseline and the leading above the digits' tops)."""
+    from renderers.matplotlib_renderer import _segments_hit
+
+    paths = [(np.asarray(m["vertices"], dtype=float), m["half"]) for m in chart.marks if len(m.get("vertices", ())) > 1]
+    bars = [m["box"] for m in chart.marks if m["kind"] == "rect" and "box" in m] if spec.chart_type in LABELS_BESIDE_BARS else []
+    out = []
+    for t in chart.texts:
+        if t["kind"] != "value":
+            continue
+        x0, y0, x1, y1 = t["box"]
+        rect = np.array([x0 + 1, y0 + 0.1 * t["size"], x1 - 1, y1 - 0.21 * t["size"]])
+        if any(_segments_hit(rect, points, half) for points, half in paths) or any(
+            rect[0] < b[2] and rect[2] > b[0] and rect[1] < b[3] and rect[3] > b[1] for b in bars
+        ):
+            out.append(t["text"])
+    return out
+
+
 def _layout_problems(spec: Any, chart: SvgChart, target: tuple[int, int]) -> list[legibility.Problem]:
     out = []
+    crossed = crossed_value_labels(spec, chart) if spec.style.get("value_labels") else []
+    if crossed:  # repaired by leaving the value labels out (the table still holds every value)
+        out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(crossed)} value label(s) crossed by a mark, e.g. {crossed[0][:20]!r}"))
     if (chart.width, chart.height) != target:
         out.append(legibility.Problem("plot_too_small", frozenset({"layout"}), f"laid out at {chart.width}x{chart.height}, not {target[0]}x{target[1]}"))
     if chart.plot is not None and spec.chart_type != "small_multiples":

@@ -71,3 +71,17 @@ def test_every_locale_has_pools_and_words_in_its_own_script():
                 assert all(locales.in_script(v, loc.script) for v in pools[kind]), (code, kind)
         words = locales.word_list(code)
         assert len(words) >= 50 and sum(locales.in_script(w, loc.script) for w in words) >= 0.9 * len(words), code
+
+
+def test_armenian_companies_are_not_two_names_glued():
+    """Faker's hy_AM company formats miss a comma, so Python glued two formats into one and a suffix
+    ran into the next name ('Ծառուկյան ՀՁԳիմիշյան, Բագրատ'): every company name ends at its suffix."""
+    import re
+
+    from factory.generators.locales import new_faker
+
+    fake = new_faker("hy_AM")
+    fake.seed_instance(1)
+    names = [fake.company() for _ in range(300)]
+    assert not [n for n in names if re.search(r"(ՍՊԸ|ՀՁ|ՓԲԸ|ԲԲԸ|Գրուպ|Հոլդինգ)\w", n)]
+    assert any(", " in n for n in names)  # the three-name format is still drawn

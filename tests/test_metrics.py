@@ -180,3 +180,61 @@ def test_ssim_hand_worked():
     c1 = (0.01 * 255) ** 2
     assert close(ssim(np.full((40, 40), 100), np.full((40, 40), 120)), (2 * 100 * 120 + c1) / (100**2 + 120**2 + c1))
     assert ssim(noise, 255 - noise) < 0
+
+
+# --- chart_qa, table_qa, document_table_qa: the final answer, numbers as the sample writes them ----
+
+
+def test_qa_numbers_are_read_with_the_samples_conventions():
+    from factory.metrics.qa_answers import CHART, NumberStyle, relaxed_match
+
+    de = NumberStyle(",", ".", ("€", "EUR"))  # a de_DE document
+    ar = NumberStyle("\u066b", "\u066c")  # an ar_EG table image with native digits
+    fr = NumberStyle(",", " ", ("€", "EUR"))  # fr_FR: a narrow no-break space groups, written ' ' in targets
+    hi = NumberStyle(".", ",", ("₹", "INR"))
+    right = [
+        ("1.234,5", "1234.5", de), ("1.234,5", "1,234.5", de), ("1.234,5", "1.234,5", de), ("1.234", "1234", de),
+        ("37,50 EUR", "37.5", de), ("37,50 EUR", "37,50 €", de), ("-798,00 EUR", "(798)", de), ("1.057,50 EUR", "1.057,50", de),
+        ("١٢٫٥", "12.5", ar), ("١٢٫٥", "12٫5", ar), ("١٬٢٣٤", "1,234", ar), ("-٤٢٫٩٪", "-42.9%", ar), ("٠", "0", ar),
+        ("1 234,50 €", "1234,5", fr), ("1 234,50 €", "1\u202f234,50\u00a0€", fr), ("₹1,23,456.00", "123456", hi),
+        ("Ja", "ja.", de), ("Dipl.-Ing. Kensy", " dipl.-ing. kensy ", de), ("Nurse", '"Nurse"', CHART),
+    ]  # fmt: skip
+    wrong = [
+        ("1.234,5", "1.357,95", de),  # 10% off
+        ("1.234", "1.3", de),  # '1.3' is no German grouping: read as 1.3, not 1,300
+        ("١٢٫٥", "13.75", ar), ("١٢٫٥٪", "12.5", ar),  # '%' divides one side only, as published
+        ("٠٫٠", "0", ar),  # a 0 target: the same text, read in Western digits
+        ("1 234,50 €", "1 23", fr), ("Q1 2019", "Q1", CHART), ("12", "12 apples", CHART), ("12", "INV-12", de),
+    ]  # fmt: skip
+    assert [relaxed_match(t, p, s) for t, p, s in right] == [True] * len(right)
+    assert [relaxed_match(t, p, s) for t, p, s in wrong] == [False] * len(wrong)
+    assert relaxed_match("1.234", "1.234,5", de)  # 1234 against 1234.5: 0.04% off
+
+
+def test_qa_plain_latin_answers_score_as_published_bit_for_bit():
+    """Every pair of float()-readable ASCII answers gets exactly ChartQA's relaxed_correctness,
+    5% boundaries and 0 targets included, with the chart's and a table's conventions."""
+    import itertools
+
+    from factory.metrics.qa_answers import CHART, NumberStyle, relaxed_match
+
+    texts = ["0", "0.0", "-0", "12.5", "13", "13.125", "11.875", "13.2", "10%", "10.4%", "10.5%", "0%", "-12.5", "+12.5", "12.50",
+             "1e3", "1000", "1050", "1050.01", "nan", "inf", "2021", " 12.5 ", "1_000", ".5", "0.5", "5.", "3.1415", "3.2987"]  # fmt: skip
+    for style in (CHART, NumberStyle(".", ",")):
+        for target, prediction in itertools.product(texts, repeat=2):
+            assert relaxed_match(target, prediction, style) is relaxed_correctness(target, prediction), (target, prediction)
+
+
+def test_qa_scorer_takes_the_final_answer_of_a_rationale():
+    from factory.metrics import make_scorer
+
+    target = "program: mean(Revenue)\nvalues: Revenue A = 12.0; Revenue B = 13.0\nmean(Revenue) = 12.5\nanswer: 12.5"
+    scorer = make_scorer("chart_qa", {})
+    assert scorer.score("12.5", target, {}, b"") == {"relaxed_accuracy": 1.0, "exact_match": 1.0, "program_match": 0.0}
+    assert scorer.score("I think so.\nanswer: 12.9", target, {}, b"")["relaxed_accuracy"] == 1.0
+    assert scorer.score(target, target, {}, b"") == {"relaxed_accuracy": 1.0, "exact_match": 1.0, "program_match": 1.0}
+    assert scorer.score("answer: 14", target, {}, b"")["relaxed_accuracy"] == 0.0
+    assert scorer.score("Yes", "Yes", {}, b"") == {"relaxed_accuracy": 1.0, "exact_match": 1.0}  # no rationale: no program_match
+    rows = [scorer.score("12.5", target, {}, b""), scorer.score(target, target, {}, b"")]
+    assert scorer.aggregate(rows) == {"relaxed_accuracy": 100.0, "exact_match": 100.0, "program_match": 50.0}
+    assert "program_match" not in scorer.aggregate([*rows, scorer.score("Yes", "Yes", {}, b"")])

@@ -282,6 +282,11 @@ def new_faker(faker_locale: str):
         cities = provider.__dict__.get("cities", getattr(type(provider), "cities", None))
         if isinstance(cities, list):
             provider.cities = sorted(cities)
+        formats = getattr(type(provider), "formats", None)
+        if isinstance(formats, tuple) and any("{{company_suffix}}{{" in f for f in formats):
+            # Faker's hy_AM company formats lack a comma between two strings, so Python glued two formats
+            # into one: 'Ծառուկյան ՀՁԳիմիշյան, Բագրատ...' (a suffix run into the next name); split them again
+            provider.formats = tuple(part for f in formats for part in f.replace("{{company_suffix}}{{", "{{company_suffix}}\n{{").split("\n"))
     return fake
 
 

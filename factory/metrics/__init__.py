@@ -52,15 +52,69 @@ class ChartToTable(Scorer):
 
 
 class ChartQA(Scorer):
+    """ChartQA's relaxed accuracy on the final answer, numbers read as the sample writes them
+    (factory/metrics/qa_answers.py); table_qa and document_table_qa use it too."""
+
     task = "chart_qa"
-    metrics = ("relaxed_accuracy", "exact_match")
-    source = "ChartQA relaxed accuracy, 5% numeric tolerance (Masry et al. 2022; pix2struct/metrics.py)"
+    metrics = ("relaxed_accuracy", "exact_match", "program_match")  # program_match: rationale targets only
+    source = ("ChartQA relaxed accuracy, 5% numeric tolerance (Masry et al. 2022; pix2struct/metrics.py), on the final answer "
+              "(a rationale's last 'answer:' line); numbers float() cannot read are read with the sample's digits, separators, "
+              "signs, '%' and currency, text compared case-folded without surrounding punctuation; exact match of the final answer")
+
+    def style(self, meta: dict[str, Any]):
+        from factory.metrics.qa_answers import CHART
+
+        return CHART
 
     def score(self, prediction, target, meta, image):
-        from factory.metrics.chart_qa import relaxed_correctness
+        from factory.metrics.qa_answers import score_answer
 
-        return {"relaxed_accuracy": float(relaxed_correctness(target, prediction)),
-                "exact_match": float(prediction.strip() == target.strip())}  # fmt: skip
+        return score_answer(target, prediction, self.style(meta))
+
+    def aggregate(self, rows):
+        """Means as a percentage; program_match only when every row has one (rationale targets)."""
+        if not rows:
+            return {}
+        return {m: 100.0 * float(np.mean([r[m] for r in rows])) for m in self.metrics if all(m in r for r in rows)}
+
+
+class TableQA(ChartQA):
+    task = "table_qa"
+
+    def style(self, meta):
+        from factory.metrics.qa_answers import NumberStyle
+        from factory.tasks.table_qa import SEPARATORS
+
+        digits = ((_source(meta).get("theme") or {}).get("digits")) or "latn"
+        return NumberStyle(*SEPARATORS.get(digits, (".", ",")))
+
+
+class DocumentTableQA(ChartQA):
+    task = "document_table_qa"
+
+    def style(self, meta):
+        """The document's separators (`document_questions.separators`, its numbering read off its
+        printed digits as the task reads it) and its currency's symbol and code, from its json."""
+        from babel import numbers
+
+        from factory.generators.doc_locale import SUPPORTED, doc_locale
+        from factory.metrics.qa_answers import NumberStyle, clean
+        from factory.tasks.document_questions import numbering, separators
+
+        source = _source(meta)
+        genre, locale, fields = str(source.get("genre", "")), str(source.get("locale", "")), source.get("fields") or {}
+        if locale not in SUPPORTED:
+            return NumberStyle(".", ",")
+        loc = doc_locale(locale, numbering(genre, fields))
+        decimal, group = separators(loc)
+        symbol = numbers.get_currency_symbol(loc.currency, locale=loc.babel)
+        currencies = tuple(sorted({clean(symbol), loc.currency} - {""}, key=len, reverse=True))
+        return NumberStyle(clean(decimal), clean(group) or " ", currencies)  # a space-like group separator: ' ', as targets write it
+
+
+def _source(meta: dict[str, Any]) -> dict[str, Any]:
+    source = meta.get("source") or {}
+    return json.loads(source) if isinstance(source, str) else source
 
 
 class TableToHtml(Scorer):
@@ -260,7 +314,9 @@ class TextFallback(Scorer):
 
 
 SCORERS: dict[str, type[Scorer]] = {
-    cls.task: cls for cls in (ChartToTable, ChartQA, ChartToCode, TableToHtml, Parsing, DocumentParsing, DocumentToJson, ScreenshotToHtml)
+    cls.task: cls
+    for cls in (ChartToTable, ChartQA, TableQA, DocumentTableQA, ChartToCode, TableToHtml, Parsing, DocumentParsing, DocumentToJson,
+                ScreenshotToHtml)
 }
 
 

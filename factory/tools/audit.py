@@ -284,8 +284,65 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text.casefold() if _kept(ch))
 
 
+# Scripts written without spaces between words: a phrase there is no word, so each grapheme cluster
+# (a letter with the marks written on it) is a token of its own, in the target and in what OCR read.
+UNSPACED = ("THAI", "LAO", "KHMER", "MYANMAR")
+
+
+def _unspaced(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LM" and unicodedata.name(ch, "").split(" ")[0] in UNSPACED
+
+
+def _clusters(text: str) -> list[str]:
+    """Grapheme clusters of a folded text: a letter with the marks that follow it."""
+    out: list[str] = []
+    for ch in text:
+        if out and unicodedata.category(ch)[0] == "M":
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def _units(text: str) -> tuple[list[str], list[str]]:
+    """(words between spaces, clusters of the runs in scripts written without spaces) of a text, folded.
+    A Thai word's digits and Latin letters stay a word of their own: 'ปี2020' is the cluster 'ปี' and the word '2020'."""
+    words: list[str] = []
+    clusters: list[str] = []
+    for raw in text.split():
+        folded = _fold(raw)
+        start = 0
+        for i in range(1, len(folded) + 1):
+            if i == len(folded) or _unspaced(folded[i]) != _unspaced(folded[start]):
+                run = folded[start:i]
+                if _unspaced(run[0]):
+                    clusters.extend(_clusters(run))
+                else:
+                    words.append(run)
+                start = i
+    return words, clusters
+
+
 def tokens(text: str) -> list[str]:
-    return [t for t in (_fold(w) for w in text.split()) if t]
+    words, clusters = _units(text)
+    return words + clusters
+
+
+def token_hits(text: str, read: list[str], mono: bool = False) -> list[tuple[str, bool]]:
+    """Each target token of a text and whether OCR read it (`read`: the words OCR read in its crop).
+    Clusters of scripts without spaces are aligned in order with the clusters OCR read (a
+    cluster found elsewhere in the line, out of order, is not found)."""
+    from difflib import SequenceMatcher
+
+    words, clusters = _units(text)
+    hits = [(t, found(t, read, mono)) for t in words]
+    if clusters:
+        seen = _clusters("".join(ch for ch in _fold("".join(read)) if _unspaced(ch)))
+        matched: set[int] = set()
+        for a, _, size in SequenceMatcher(None, clusters, seen, autojunk=False).get_matching_blocks():
+            matched.update(range(a, a + size))
+        hits += [(c, i in matched) for i, c in enumerate(clusters)]
+    return hits
 
 
 def _prepare(image: Image.Image, item: TextItem, clean: bool = False) -> Image.Image | None:
@@ -319,8 +376,9 @@ def _prepare(image: Image.Image, item: TextItem, clean: bool = False) -> Image.I
         inked = (np.asarray(crop) < 160).any(axis=1)
         edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.astype(np.int8), [0]])))
         runs = edges[1::2] - edges[::2]
-        if clean:  # a run of a dot or two (a stray speck, a diacritic) is no line
-            runs = runs[runs >= 3] if (runs >= 3).any() else runs
+        # rows of marks apart from their line (Thai vowels and tone marks, Arabic dots, an i's dot) are no
+        # line: as runs of their own they halved the median and scaled the text up to 4x
+        runs = runs[runs >= 0.4 * runs.max()] if len(runs) else runs
         line = float(np.median(runs)) if len(runs) else float(crop.height)
         scale = min(4.0, max(0.5, OCR_INK_PX / max(line, 1.0)))
     if scale != 1.0:
@@ -351,10 +409,11 @@ def _without_furniture(ink: np.ndarray, pads: tuple[int, int]) -> np.ndarray:
     return ink
 
 
-def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, lang: str = "eng", clean: bool = False) -> list[list[str]]:
+def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, lang: str = "eng", whitelist: str = DIGITS,
+              clean: bool = False) -> list[list[str]]:
     """The OCR words read in each item's own crop (one Tesseract call per strip of crops) with the
     Tesseract language `lang` ('rus+eng'); `digits` reads numbers only (a second pass for numeric
-    texts the first pass missed)."""
+    texts the first pass missed, with `whitelist`'s characters)."""
     import pytesseract
 
     crops = [_prepare(image, item, clean) for item in items]
@@ -380,7 +439,7 @@ def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, l
             canvas.paste(crop, (10, y))
             spans.append((y, y + crop.height, index))
             y += crop.height + GAP_PX
-        config = f"--psm {PSM}" + (f" -c tessedit_char_whitelist={DIGITS}" if digits else "")
+        config = f"--psm {PSM}" + (f" -c tessedit_char_whitelist={whitelist}" if digits else "")
         data = pytesseract.image_to_data(canvas, lang=lang, config=config, output_type=pytesseract.Output.DICT)
         for text, top, h in zip(data["text"], data["top"], data["height"]):
             if not text.strip():
@@ -398,7 +457,9 @@ def ocr_items(image: Image.Image, items: list[TextItem], digits: bool = False, l
 # differing character is such a slip (a token cut short, "9.9" for "69.99", never matches).
 # Letters drawn with the same glyph in Latin, Cyrillic and Greek: no image tells 'РАО' from 'PAO',
 # so OCR's choice of script is no misreading. Both sides are compared with these folded to Latin.
-HOMOGLYPHS = str.maketrans("аеорсухіјѕο", "aeopcyxijso")  # the pairs alike in both cases (after casefold)
+# Arabic and Persian write yeh and kaf alike inside a word (ي/ی, ك/ک; final alef maksura ى is Persian's
+# ی) and their digits alike but for 4, 5 and 6 (٣/۳): which code point OCR picks is no misreading.
+HOMOGLYPHS = str.maketrans("аеорсухіјѕο" "يكى٠١٢٣٤٥٦٧٨٩", "aeopcyxijso" "یکی۰۱۲۳۴۵۶۷۸۹")  # Latin look-alikes: alike in both cases (after casefold)
 SLIPS = {"1": "il", "i": "1l", "l": "1i", "0": "o", "o": "0", "5": "s", "s": "5"}
 DOTTED_ZERO = "689qdø®"
 
@@ -545,6 +606,8 @@ class SampleAudit:
     locale: str = "en_US"
     ocr_language: str = "eng"
     ocr_note: str | None = None  # why the sample was read with another model than its locale's
+    image_misses: list[str] = field(default_factory=list)  # missed tokens the clean control read: the image's fault
+    beyond_reader: int = 0  # missed tokens the control missed too: beyond the reader
 
     @property
     def badness(self) -> float:
@@ -601,38 +664,24 @@ def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: 
             result.crossed.append(item.text[:60])
         inside.append(item)
     installed = installed_languages() if installed is None else installed
-    groups: dict[str, list[int]] = defaultdict(list)  # one Tesseract language, one strip
-    for i, item in enumerate(inside):
-        item_lang, note = item_language(item.text, lang, installed)
-        groups[item_lang].append(i)
-        result.ocr_note = result.ocr_note or note
-    read: list[list[str]] = [[] for _ in inside]
-    for item_lang, members in sorted(groups.items()):
-        for i, words in zip(members, ocr_items(image, [inside[i] for i in members], lang=item_lang)):
-            read[i] = words
     style = (meta.get("source") or {}).get("style")
     mono = isinstance(style, dict) and "Mono" in str(style.get("font_family", ""))
-    numeric = [i for i, item in enumerate(inside) if _fold(item.text).isdigit()
-               and not all(found(t, read[i], mono) for t in tokens(item.text))]
-    if numeric:  # numbers the first pass missed: read again, digits only
-        for i, words in zip(numeric, ocr_items(image, [inside[i] for i in numeric], digits=True, lang=lang)):
-            read[i] = read[i] + words
-    again: dict[str, list[int]] = defaultdict(list)  # texts with a token still missed: a second look without furniture
-    for item_lang, members in groups.items():
-        for i in members:
-            if not all(found(t, read[i], mono) for t in tokens(inside[i].text)):
-                again[_second_language(inside[i].text, item_lang)].append(i)
-    for item_lang, members in sorted(again.items()):
-        for i, words in zip(members, ocr_items(image, [inside[i] for i in members], lang=item_lang, clean=True)):
-            read[i] = read[i] + words
-    for item, words in zip(inside, read):
-        for token in tokens(item.text):
+    read, note = read_texts(image, inside, lang, installed, mono)
+    result.ocr_note = result.ocr_note or note
+    hits = [token_hits(item.text, words, mono) for item, words in zip(inside, read)]
+    controls = control_hits(image, inside, hits, result.locale, lang, installed, mono)
+    for item, words, item_hits, control in zip(inside, read, hits, controls):
+        for k, (token, ok) in enumerate(item_hits):
             result.tokens += 1
-            if found(token, words, mono):
+            if ok:
                 result.found += 1
+                continue
+            result.missing.append(f"{token} (in {item.text[:40]!r}, OCR: {' '.join(words)[:40]!r})")
+            result.missing_boxes.append(list(item.box))
+            if control is not None and control[k]:  # read in the clean control, not in the image: the image's miss
+                result.image_misses.append(result.missing[-1])
             else:
-                result.missing.append(f"{token} (in {item.text[:40]!r}, OCR: {' '.join(words)[:40]!r})")
-                result.missing_boxes.append(list(item.box))
+                result.beyond_reader += 1
     if (meta.get("generator") or {}).get("name") == "charts":
         result.questions, result.unanswerable = qa_problems(meta)
     if (meta.get("generator") or {}).get("name") == "table_images":
@@ -640,6 +689,185 @@ def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: 
         ink = (np.abs(pixels.astype(int) - background).sum(axis=2) > 30).any(axis=0)
         result.blank_width = round(1 - float(ink.mean()), 3)
     return result
+
+
+def _retry_languages(lang: str, text: str) -> list[str]:
+    """The languages a text OCR missed is read again with: its script's model alone when it was read
+    beside English (English's model took 'Σίγουρος' for 'Yiyoupoc', Bengali for 'Stat'), and English
+    alone for a text with Latin letters or digits (a CJK model alone read 'Email' as '].104011';
+    beside Hindi's, English lost every '1' of '12.5' and '2021' to the danda '।')."""
+    models = lang.split("+")
+    again = ["+".join(m for m in models if m != "eng")] if "eng" in models and len(models) > 1 else []
+    if models != ["eng"] and any("a" <= ch <= "z" or "0" <= ch <= "9" for ch in text.casefold()):
+        again.append("eng")
+    return again
+
+
+def _digit_whitelist(text: str) -> str:
+    """The characters a digits-only reading may write: Latin digits and signs, and all ten digits of each
+    other numbering system the text writes in (Devanagari १२३ read as 'श्२३' without them)."""
+    native = {chr(ord(ch) - unicodedata.decimal(ch)) for ch in text if unicodedata.category(ch) == "Nd" and not "0" <= ch <= "9"}
+    return DIGITS + "".join(chr(ord(zero) + d) for zero in sorted(native) for d in range(10))
+
+
+def read_texts(image: Image.Image, items: list[TextItem], lang: str, installed: frozenset[str], mono: bool) -> tuple[list[list[str]], str | None]:
+    """(the OCR words read in each item's crop, a note on a missing model): each item read with its
+    sample's language and its own script's models (one strip per language); then what that missed
+    read again: numbers digits only, other texts with `_retry_language`, and what is still missed from a crop
+    without furniture (`_without_furniture`) with `_second_language` (the words of every pass count)."""
+    groups: dict[str, list[int]] = defaultdict(list)  # one Tesseract language, one strip
+    langs: list[str] = []
+    note = None
+    for i, item in enumerate(items):
+        item_lang, item_note = item_language(item.text, lang, installed)
+        groups[item_lang].append(i)
+        langs.append(item_lang)
+        note = note or item_note
+    read: list[list[str]] = [[] for _ in items]
+    for item_lang, members in sorted(groups.items()):
+        for i, words in zip(members, ocr_items(image, [items[i] for i in members], lang=item_lang)):
+            read[i] = words
+
+    def missed(i: int) -> bool:
+        return not all(ok for _, ok in token_hits(items[i].text, read[i], mono))
+
+    numeric: dict[str, list[int]] = defaultdict(list)  # numbers the first pass missed: read again, digits only
+    for i, item in enumerate(items):
+        if _fold(item.text).isdigit() and missed(i):
+            numeric[_digit_whitelist(item.text)].append(i)
+    for whitelist, members in sorted(numeric.items()):
+        for i, words in zip(members, ocr_items(image, [items[i] for i in members], digits=True, lang=lang, whitelist=whitelist)):
+            read[i] = read[i] + words
+    retry: dict[str, list[int]] = defaultdict(list)
+    for i, item in enumerate(items):
+        for again in _retry_languages(langs[i], item.text) if missed(i) else []:
+            retry[again].append(i)
+    for again, members in sorted(retry.items()):
+        for i, words in zip(members, ocr_items(image, [items[i] for i in members], lang=again)):
+            read[i] = read[i] + words
+    clean: dict[str, list[int]] = defaultdict(list)  # still missed: a look without furniture, in a strip of their own
+    for i, item in enumerate(items):
+        if missed(i):
+            clean[_second_language(item.text, langs[i])].append(i)
+    for again, members in sorted(clean.items()):
+        for i, words in zip(members, ocr_items(image, [items[i] for i in members], lang=again, clean=True)):
+            read[i] = read[i] + words
+    return read, note
+
+
+# --- control reads: is a missed token the image's fault or beyond the reader? --------------------
+
+# The face a control text is set in, per script (the first word of a character's Unicode name):
+# Debian's Noto faces (fonts-noto-core, fonts-noto-cjk), Noto Sans for Latin, Cyrillic, Greek and the rest.
+CONTROL_FACES = {
+    "ARABIC": "Noto Sans Arabic", "ARABIC-INDIC": "Noto Sans Arabic", "EXTENDED": "Noto Sans Arabic", "HEBREW": "Noto Sans Hebrew",
+    "DEVANAGARI": "Noto Sans Devanagari", "BENGALI": "Noto Sans Bengali", "TAMIL": "Noto Sans Tamil", "THAI": "Noto Sans Thai",
+    "GEORGIAN": "Noto Sans Georgian", "ARMENIAN": "Noto Sans Armenian", "ETHIOPIC": "Noto Sans Ethiopic", "LAO": "Noto Sans Lao",
+    "KHMER": "Noto Sans Khmer", "MYANMAR": "Noto Sans Myanmar",
+}  # fmt: skip
+CJK_FACES = {"zh_CN": "Noto Sans CJK SC", "zh_SG": "Noto Sans CJK SC", "zh_TW": "Noto Sans CJK TC", "zh_HK": "Noto Sans CJK HK",
+             "ja": "Noto Sans CJK JP", "ko": "Noto Sans CJK KR", "zh": "Noto Sans CJK SC"}  # fmt: skip
+CJK_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "FULLWIDTH", "HALFWIDTH")
+CONTROL_PX = 64  # size the control's face is measured at before it is scaled to the image's ink height
+
+
+@functools.lru_cache(maxsize=None)
+def _face(family: str, size: int):
+    """A TrueType face by family name (fontconfig's file and index), with raqm layout (shaping, bidi)."""
+    import subprocess
+
+    from PIL import ImageFont
+
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", f"{family}:style=Regular"], capture_output=True, text=True,
+                             timeout=20, check=True).stdout
+        path, index = out.split("\t")
+        return ImageFont.truetype(path, size, index=int(index or 0), layout_engine=ImageFont.Layout.RAQM)
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        log.warning("control reads: no face for %s (%s); PIL's default face", family, exc)
+        return ImageFont.load_default(size)
+
+
+def _face_name(ch: str, locale: str, current: str) -> str:
+    script = unicodedata.name(ch, "").split(" ")[0]
+    if not ch.strip() or unicodedata.category(ch)[0] == "M" and script not in CONTROL_FACES:
+        return current  # spaces and combining accents stay in the run they are in
+    if script in CJK_SCRIPTS:
+        return CJK_FACES.get(locale) or CJK_FACES.get(locale.split("_")[0]) or "Noto Sans CJK SC"
+    return CONTROL_FACES.get(script, "Noto Sans")
+
+
+def _ink_height(image: Image.Image, item: TextItem) -> float:
+    """Height of one line's ink in an item's box (rows that hold ink, in runs: their median)."""
+    x0, y0, x1, y1 = (int(math.floor(item.box[0])), int(math.floor(item.box[1])), int(math.ceil(item.box[2])), int(math.ceil(item.box[3])))
+    rgb = np.asarray(image.crop((max(0, x0), max(0, y0), min(image.width, x1), min(image.height, y1))).convert("RGB"), dtype=np.float64)
+    if rgb.size == 0:
+        return max(1.0, y1 - y0)
+    ink = np.linalg.norm(rgb - _background(rgb.reshape(-1, 3).astype(np.uint8)), axis=2) > 60
+    if item.angle:  # measured across the turned line
+        ink = np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).rotate(-item.angle, expand=True)) > 127
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ink.any(axis=1).astype(np.int8), [0]])))
+    runs = edges[1::2] - edges[::2]
+    runs = runs[runs >= 0.4 * runs.max()] if len(runs) else runs  # as in _prepare: marks apart from their line are no line
+    return float(np.median(runs)) if len(runs) else max(1.0, y1 - y0)
+
+
+def _draw_line(text: str, locale: str, size: int) -> Image.Image:
+    """One line of text, black on white, each script's run in its Noto face (raqm shapes and orders it)."""
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        name = _face_name(ch, locale, runs[-1][0] if runs else "Noto Sans")
+        if runs and runs[-1][0] == name:
+            runs[-1] = (name, runs[-1][1] + ch)
+        else:
+            runs.append((name, ch))
+    widths = [_face(name, size).getlength(run) for name, run in runs]
+    canvas = Image.new("L", (int(sum(widths)) + size, 3 * size), 255)
+    draw = ImageDraw.Draw(canvas)
+    x = size / 2
+    for (name, run), width in zip(runs, widths):
+        draw.text((x, 2 * size), run, fill=0, font=_face(name, size), anchor="ls")
+        x += width
+    return canvas
+
+
+def control_image(texts: list[tuple[str, float]], locale: str) -> tuple[Image.Image, list[TextItem]]:
+    """The control: each (text, ink height) set on a line of its own, clean, black on white, in a Noto
+    face of its script at the image's ink height; with the items (text and box) the audit reads."""
+    lines = []
+    for text, height in texts:
+        flat = " ".join(text.split())
+        probe = _draw_line(flat, locale, CONTROL_PX)
+        ink = (np.asarray(probe) < 128).any(axis=1)
+        measured = max(1, int(ink.sum()))
+        size = max(6, round(CONTROL_PX * height / measured))
+        line = _draw_line(flat, locale, size)
+        lines.append(line.crop(ImageOps.invert(line).getbbox() or (0, 0, line.width, line.height)))
+    width = max((line.width for line in lines), default=1) + 2 * GAP_PX
+    canvas = Image.new("RGB", (width, sum(line.height + 2 * GAP_PX for line in lines) + GAP_PX), "#ffffff")
+    items = []
+    y = GAP_PX
+    for (text, _), line in zip(texts, lines):
+        canvas.paste(line.convert("RGB"), (GAP_PX, y))
+        items.append(TextItem(text, (GAP_PX - 1, y - 1, GAP_PX + line.width + 1, y + line.height + 1), "text"))
+        y += line.height + 2 * GAP_PX
+    return canvas, items
+
+
+def control_hits(image: Image.Image, items: list[TextItem], hits: list[list[tuple[str, bool]]], locale: str, lang: str,
+                 installed: frozenset[str], mono: bool) -> list[list[bool] | None]:
+    """Per item, whether each token is read in the control (None for items OCR missed nothing of):
+    a token missed in the image and read in the control is the image's miss; one missed in both is
+    beyond the reader (Tesseract does not read that text even clean)."""
+    missed = [i for i, item_hits in enumerate(hits) if not all(ok for _, ok in item_hits)]
+    out: list[list[bool] | None] = [None] * len(items)
+    if not missed:
+        return out
+    canvas, controls = control_image([(items[i].text, _ink_height(image, items[i])) for i in missed], locale)
+    read, _ = read_texts(canvas, controls, lang, installed, mono)
+    for i, control, words in zip(missed, controls, read):
+        out[i] = [ok for _, ok in token_hits(control.text, words, mono)]
+    return out
 
 
 def _audit_raw(args: tuple[str, bytes, bytes]) -> SampleAudit:
@@ -710,11 +938,24 @@ def run_audit(dataset: str, samples: int = 300, workers: int | None = None) -> t
     return summary, results, images
 
 
+def _image_figures(group: list[SampleAudit]) -> dict[str, Any]:
+    """Missed tokens split by the control read: the image's misses (read clean, not in the image) and
+    those beyond the reader (missed clean too); `tokens_found_or_beyond_reader` = 1 - image misses / tokens."""
+    tokens = sum(r.tokens for r in group)
+    misses = sum(len(r.image_misses) for r in group)
+    return {
+        "tokens_image_misses": misses,
+        "tokens_beyond_reader": sum(r.beyond_reader for r in group),
+        "tokens_found_or_beyond_reader": round(1 - misses / tokens, 4) if tokens else None,
+    }
+
+
 def _figures(group: list[SampleAudit]) -> dict[str, Any]:
     tokens = sum(r.tokens for r in group)
     return {
         "samples": len(group),
         "tokens_found": round(sum(r.found for r in group) / tokens, 4) if tokens else None,
+        **_image_figures(group),
         "samples_invisible_text": sum(bool(r.invisible) for r in group),
         "texts_low_contrast": sum(len(r.low_contrast) for r in group),
         "questions_unanswerable": sum(len(r.unanswerable) for r in group),
@@ -741,6 +982,7 @@ def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str
             "texts": sum(r.texts for r in group),
             "tokens": token_total,
             "tokens_found": round(sum(r.found for r in group) / token_total, 4) if token_total else None,
+            **_image_figures(group),
             "texts_low_contrast": sum(len(r.low_contrast) for r in group),
             "samples_low_contrast": sum(bool(r.low_contrast) for r in group),
             "texts_invisible": sum(len(r.invisible) for r in group),
@@ -751,7 +993,7 @@ def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str
             "questions_unanswerable": unanswerable,
             "tables_over_25pct_blank_width": sum(b > BLANK_WIDTH for b in blanks) if blanks else None,
             "worst": [{"key": r.key, "kind": r.kind, "badness": round(r.badness, 3), "tokens": r.tokens, "found": r.found,
-                       "missing": r.missing[:12], "low_contrast": r.low_contrast[:6], "invisible": r.invisible[:6],
+                       "missing": r.missing[:12], "image_misses": r.image_misses[:12], "low_contrast": r.low_contrast[:6], "invisible": r.invisible[:6],
                        "outside": r.outside[:6], "crossed": r.crossed[:6], "unanswerable": r.unanswerable[:6]} for r in worst],
         }
     token_total = sum(r.tokens for r in results)
@@ -763,6 +1005,7 @@ def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str
         "seconds": round(seconds, 1),
         "ocr": _ocr_version(),
         "tokens_found": round(sum(r.found for r in results) / token_total, 4) if token_total else None,
+        **_image_figures(results),
         "tasks": tasks,
         "renderers": {name: _figures(group) for name, group in sorted(by_renderer.items())},
         "locales": {locale: {"ocr_language": group[0].ocr_language, **_figures(group)} for locale, group in sorted(by_locale.items())},
@@ -802,16 +1045,19 @@ PAGE = jinja2.Template(
 <div class="muted">{{ s.samples_audited }} of {{ s.samples_in_dataset }} samples read in {{ s.seconds }} s with {{ s.ocr }}; dataset <code>{{ s.dataset }}</code>.
 Nothing in the dataset was changed.</div>
 <p>Every text the json gives a box for is cut out of the image and read by OCR; a token is found when the OCR of its own crop holds it.
+A missed token's text is then set again cleanly (black on white, a Noto face of its script, at the image's ink height) and read the same way:
+read there, it is the image's miss; missed there too, it is beyond the reader (Tesseract), not the image's fault.
 Contrast is measured from the pixels (WCAG: below 4.5:1 is low, 3:1 for large text; below 1.5:1 is invisible).
 Chart questions are re-checked against the drawn texts.</p>
 
 {% for note in s.ocr_notes %}<p class="warn">OCR: {{ note }}</p>{% endfor %}
 
 <h2>Per task</h2>
-<table><tr><th>task</th><th>samples</th><th>tokens</th><th>tokens found</th><th>low-contrast texts (samples)</th><th>invisible texts (samples)</th>
+<table><tr><th>task</th><th>samples</th><th>tokens</th><th>tokens found</th><th>image misses (beyond the reader)</th><th>found or beyond the reader</th><th>low-contrast texts (samples)</th><th>invisible texts (samples)</th>
 <th>boxes outside canvas</th><th>value labels crossed by marks</th><th>questions (unanswerable)</th><th>tables &gt;25% blank</th></tr>
 {% for task, t in s.tasks.items() %}<tr><td>{{ task }}</td><td class="num">{{ t.samples }}</td><td class="num">{{ t.tokens }}</td>
-<td class="num">{{ t.tokens_found }}</td><td class="num">{{ t.texts_low_contrast }} ({{ t.samples_low_contrast }})</td>
+<td class="num">{{ t.tokens_found }}</td><td class="num {{ 'warn' if t.tokens_image_misses else 'ok' }}">{{ t.tokens_image_misses }} ({{ t.tokens_beyond_reader }})</td>
+<td class="num">{{ t.tokens_found_or_beyond_reader }}</td><td class="num">{{ t.texts_low_contrast }} ({{ t.samples_low_contrast }})</td>
 <td class="num {{ 'warn' if t.texts_invisible else 'ok' }}">{{ t.texts_invisible }} ({{ t.samples_invisible_text }})</td>
 <td class="num">{{ t.boxes_outside_canvas }}</td><td class="num">{{ t.value_labels_crossed_by_marks }}</td>
 <td class="num {{ 'warn' if t.questions_unanswerable else '' }}">{{ t.questions }} ({{ t.questions_unanswerable }})</td>
@@ -826,8 +1072,9 @@ Chart questions are re-checked against the drawn texts.</p>
 
 <h2>Per locale</h2>
 <p class="muted">Each sample is read with the Tesseract model of its locale and English's (numbers and Latin names appear in every script).</p>
-<table><tr><th>locale</th><th>OCR language</th><th>samples</th><th>tokens found</th><th>samples with invisible text</th><th>low-contrast texts</th></tr>
+<table><tr><th>locale</th><th>OCR language</th><th>samples</th><th>tokens found</th><th>image misses (beyond the reader)</th><th>found or beyond the reader</th><th>samples with invisible text</th><th>low-contrast texts</th></tr>
 {% for name, r in s.locales.items() %}<tr><td>{{ name }}</td><td>{{ r.ocr_language }}</td><td class="num">{{ r.samples }}</td><td class="num">{{ r.tokens_found }}</td>
+<td class="num">{{ r.tokens_image_misses }} ({{ r.tokens_beyond_reader }})</td><td class="num">{{ r.tokens_found_or_beyond_reader }}</td>
 <td class="num">{{ r.samples_invisible_text }}</td><td class="num">{{ r.texts_low_contrast }}</td></tr>{% endfor %}
 </table>
 
@@ -837,7 +1084,7 @@ Chart questions are re-checked against the drawn texts.</p>
 <table><tr><th>sample</th><th>picture</th><th>what the audit found</th></tr>
 {% for w in t.worst %}<tr><td><code>{{ w.key }}</code><br>{{ w.kind }}<br>{{ w.found }} of {{ w.tokens }} tokens</td>
 <td>{% if thumbs.get(w.key) %}<img alt="{{ w.key }}" src="{{ thumbs[w.key] }}">{% endif %}</td>
-<td>{% for label, items in [("missing", w.missing), ("low contrast", w.low_contrast), ("invisible", w.invisible), ("outside the canvas", w.outside), ("crossed by a mark", w.crossed), ("unanswerable", w.unanswerable)] %}
+<td>{% for label, items in [("missing", w.missing), ("missed in the image, read in the control", w.image_misses), ("low contrast", w.low_contrast), ("invisible", w.invisible), ("outside the canvas", w.outside), ("crossed by a mark", w.crossed), ("unanswerable", w.unanswerable)] %}
 {% if items %}<b>{{ label }}</b>: {% for i in items %}<code>{{ i }}</code>{% if not loop.last %}; {% endif %}{% endfor %}<br>{% endif %}{% endfor %}</td></tr>{% endfor %}
 </table>{% endfor %}
 </body>
@@ -869,7 +1116,8 @@ def write_audit(dataset: str, out: str | Path, json_out: str | Path | None = Non
 def cmd_audit(args: argparse.Namespace) -> int:
     path, json_path, summary = write_audit(args.dataset, args.out, args.json, args.samples, args.workers)
     for task, t in summary["tasks"].items():
-        print(f"{task}: {t['samples']} samples, tokens found {t['tokens_found']}, invisible-text samples "
+        print(f"{task}: {t['samples']} samples, tokens found {t['tokens_found']} (image misses {t['tokens_image_misses']}, "
+              f"beyond the reader {t['tokens_beyond_reader']}), invisible-text samples "
               f"{t['samples_invisible_text']}, low-contrast texts {t['texts_low_contrast']}, questions unanswerable "
               f"{t['questions_unanswerable']} of {t['questions']}")
     for note in summary["ocr_notes"]:

@@ -249,6 +249,11 @@ def _zero_row(sample: Any, task: str, split: str, holdout: Holdout) -> Row:
         from factory.metrics.json_fields import field_counts, parse_json
 
         metrics.update(zip(("_tp", "_fp", "_fn"), field_counts(parse_json(sample.text), {})))
+    if "program_match" in metrics:  # a QA target that is not a rationale has no program to match
+        from factory.metrics.qa_answers import program_line
+
+        if program_line(sample.text) is None:
+            del metrics["program_match"]
     held = holdout.is_held_out(sample.meta.get("source") or {}) if holdout else None
     return Row("", task, sample_kind(sample.meta), split, held, metrics)
 
@@ -303,11 +308,12 @@ def summary(run: ScoreRun) -> dict[str, Any]:
             groups["split"][row.split].append(row)
             if row.held_out is not None:
                 groups["holdout"]["held-out values" if row.held_out else "seen values"].append(row)
+        scores = _rounded(_aggregate(task, rows))
         tasks[task] = {
             "samples": len(rows),
             "missing": run.missing.get(task, 0),
-            "metrics": list(run.metrics.get(task, ())),
-            "scores": _rounded(_aggregate(task, rows)),
+            "metrics": [m for m in run.metrics.get(task, ()) if m in scores],  # a QA task's program_match: rationales only
+            "scores": scores,
             "metric_source": run.sources.get(task, ""),
             "by": {name: {value: {"samples": len(g), "scores": _rounded(_aggregate(task, g))} for value, g in sorted(group.items())}
                    for name, group in groups.items() if group},  # fmt: skip

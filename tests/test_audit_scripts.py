@@ -1,0 +1,147 @@
+"""`render-factory audit` in scripts other than Latin: the token unit of scripts written without
+spaces, Arabic/Persian look-alike letters, a second reading when English's model took over, and the
+control read that tells the image's misses from the reader's (real Tesseract on images made here)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from factory.tools.audit import audit_sample, found, installed_languages, summarise, token_hits, tokens
+
+pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed (scripts/setup.sh)")
+
+
+def _font(family: str, size: int) -> ImageFont.FreeTypeFont:
+    out = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", f"{family}:style=Regular"], capture_output=True, text=True, check=True).stdout
+    path, index = out.split("\t")
+    if family.split(" ")[-1] not in path.replace("-", " ") and "CJK" not in family:
+        pytest.skip(f"{family} is not installed (fonts-noto-core)")
+    return ImageFont.truetype(path, size, index=int(index or 0), layout_engine=ImageFont.Layout.RAQM)
+
+
+def _sample(lines: list[tuple[str, str, str | None, str]], locale: str) -> tuple[bytes, dict]:
+    """A page with one line per (text, face, word, fault): the word is drawn in the background
+    colour ('painted'), drawn then covered ('erased'), or drawn with its top two thirds covered
+    ('clipped'); each line's box and text go into the json as a page's text node does."""
+    image = Image.new("RGB", (900, 70 * len(lines) + 30), "#fdfdf8")
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    for i, (text, family, word, fault) in enumerate(lines):
+        font = _font(family, 26)
+        x, y = 30, 30 + 70 * i
+        box = draw.textbbox((x, y), text, font=font)
+        draw.text((x, y), text, fill="#202020", font=font)
+        if word:
+            start = text.index(word)
+            left = x + font.getlength(text[:start])
+            right = x + font.getlength(text[: start + len(word)])
+            top, bottom = box[1] - 4, box[3] + 4
+            if fault == "painted":  # the word drawn again over itself in the background colour, as a hidden link would be
+                draw.rectangle([left, top, right, bottom], fill="#fdfdf8")
+                draw.text((left, y), word, fill="#fdfdf8", font=font)
+            elif fault == "erased":
+                draw.rectangle([left, top, right, bottom], fill="#fdfdf8")
+            elif fault == "clipped":
+                draw.rectangle([left, top, right, top + (bottom - top) * 0.7], fill="#fdfdf8")
+        boxes.append({"kind": "text", "text": text, "box": [box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1]})
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "screenshot_parsing", "generator": {"name": "pages"}, "source": {"theme": {"locale": locale}}, "render": {"boxes": boxes}}
+    return buf.getvalue(), meta
+
+
+def _need(*models: str) -> None:
+    if not set(models) <= installed_languages():
+        pytest.skip(f"Tesseract's {', '.join(models)} models are not installed (scripts/setup.sh installs them)")
+
+
+def test_audit_reports_erased_painted_and_clipped_words_as_the_images_misses():
+    """The control read must not make the audit blind: a word erased, painted in the background
+    colour or clipped is missed in the image, read in the clean control, and so reported as the
+    image's miss, in Cyrillic, Devanagari and Thai alike; the words around it are found."""
+    _need("rus", "hin", "tha")
+    ru = audit_sample("ru", *_sample([("Счёт на оплату покупателю Кудряшову", "Noto Sans", "оплату", "erased"),
+                                      ("Итого к оплате двенадцать тысяч", "Noto Sans", "двенадцать", "painted")], "ru_RU"))
+    hi = audit_sample("hi", *_sample([("भारत सरकार का बजट दस्तावेज", "Noto Sans Devanagari", "सरकार", "painted"),
+                                      ("नया बाजार मुंबई शहर", "Noto Sans Devanagari", "मुंबई", "clipped")], "hi_IN"))
+    th = audit_sample("th", *_sample([("ราคาสินค้าทั้งหมด", "Noto Sans Thai", "สินค้า", "erased"),
+                                      ("โรงเรียนประถมศึกษา", "Noto Sans Thai", None, "")], "th_TH"))
+    for result, gone in ((ru, {"оплату", "двенадцать"}), (hi, {"सरकार", "मुंबई"})):
+        missed = {m.split(" ")[0] for m in result.image_misses}
+        assert gone <= missed, (result.image_misses, result.missing)
+        assert len(result.missing) <= len(gone) + 1, result.missing  # the words around them are read
+    # Thai: the erased word's clusters (สิ, น, ค้, า) are the image's misses; the intact line is read
+    thai_missed = [m.split(" ")[0] for m in th.image_misses]
+    assert {"สิ", "ค้"} <= set(thai_missed), (th.image_misses, th.missing)
+    assert len(th.missing) <= 4 + 1 and all("โรงเรียน" not in m for m in th.missing), th.missing
+    summary = summarise([ru, hi, th], {}, "memory", 0.0)
+    task = summary["tasks"]["screenshot_parsing"]
+    assert task["tokens_image_misses"] >= 4 + 3
+    assert task["tokens_found_or_beyond_reader"] < 1.0
+    assert summary["locales"]["th_TH"]["tokens_image_misses"] == len(th.image_misses)
+
+
+def test_thai_tokens_are_grapheme_clusters_aligned_in_order():
+    """Thai is written without spaces: a phrase is no word, so a misread letter failed the whole
+    phrase ('แถมธน-อุ่นอก' counted 0 of 1). Each grapheme cluster is a token now, in the target and in
+    OCR's reading, aligned in order (a cluster read elsewhere in the line does not count)."""
+    assert tokens("แถมธน-อุ่นอก") == ["แ", "ถ", "ม", "ธ", "น", "อุ่", "น", "อ", "ก"]
+    assert tokens("ปี2020 H๑ ๖๐.๔%") == ["2020", "h๑", "๖๐๔", "ปี"]  # digits and Latin stay words
+    hits = token_hits("แถมธน-อุ่นอก", ["แถม", "ร", "น", "-", "อ", "น", "อ", "ก"])
+    assert [ok for _, ok in hits] == [True, True, True, False, True, False, True, True, True]
+    assert sum(ok for _, ok in token_hits("สินค้า", ["าค้นสิ"])) <= 1  # the same clusters in reverse: one at most
+    assert tokens("Сдача 12 450,00") == ["сдача", "12", "45000"]  # spaced scripts keep their words
+
+
+def test_thai_sample_counts_clusters():
+    _need("tha")
+    th = audit_sample("th", *_sample([("ราคาสินค้าทั้งหมด", "Noto Sans Thai", None, "")], "th_TH"))
+    assert th.tokens == len(tokens("ราคาสินค้าทั้งหมด")) == 13
+    assert th.found >= th.tokens - 1, th.missing
+
+
+def test_marks_apart_from_their_line_do_not_scale_it_up():
+    """A Thai line whose tone marks sit apart from its letters had its ink height measured as the
+    median of two runs of inked rows (marks, letters), so it was scaled up to 4x, and in a strip
+    beside a line without such marks Tesseract lost the other line: 8 of 29 clusters read."""
+    from factory.tools.audit import OCR_INK_PX, _prepare, sample_texts
+
+    _need("tha")
+    image, meta = _sample([("ราคา ทั้งหมด", "Noto Sans Thai", None, ""), ("โรงเรียนประถมศึกษา", "Noto Sans Thai", None, "")], "th_TH")
+    crop = _prepare(Image.open(io.BytesIO(image)).convert("RGB"), sample_texts(meta)[0])
+    assert crop.height < 3.5 * OCR_INK_PX, crop.size  # letters about OCR_INK_PX tall, marks above and below (was 156 px: 6x)
+    th = audit_sample("th", image, meta)
+    assert th.found >= th.tokens - 1, th.missing
+
+
+def test_arabic_and_persian_look_alike_letters_and_digits_match():
+    """Persian ی and ک are drawn like Arabic ي and ك inside a word, and ۱۲۳ like ١٢٣: OCR choosing the
+    Arabic code point read the word right ('ریشه' read 'ريشه' was a miss)."""
+    assert found("ریشه", ["ريشه"]) and found("کتاب", ["كتاب"]) and found("۱۲۳", ["١٢٣"])
+    assert not found("ریشه", ["رسته"]) and not found("۱۲۳", ["١٢٤"])
+
+
+def test_a_missed_text_is_read_again_without_english_or_with_it():
+    """Beside English's model a script's own model lost short native words to Latin look-alikes, and
+    a CJK model alone read Latin labels as noise ('Email' as '].104011'): a text the first reading
+    missed is read again with its script's model alone, or with English when it has Latin letters."""
+    _need("kor")
+    labels = ["Email", "Profile", "Experience", "Education", "Languages"]
+    ko = audit_sample("ko", *_sample([(f"{label} 김윤서", "Noto Sans CJK KR", None, "") for label in labels], "ko_KR"))
+    assert ko.ocr_language == "kor"
+    assert ko.found == ko.tokens, ko.missing
+
+
+def test_latin_and_native_digits_in_a_hindi_sample_are_read():
+    """Beside Hindi's model English lost every '1' to the danda '।' ('12.5' read '2.5', '2021' '202'):
+    a missed text with Latin digits is read again with English alone, and a number in Devanagari
+    digits is read digits-only with those digits allowed."""
+    _need("hin")
+    lines = ["12.5", "10", "15 मार्च 2021", "१५ मार्च २०२१", "₹2,31,881.16"]
+    hi = audit_sample("hi", *_sample([(line, "Noto Sans Devanagari", None, "") for line in lines], "hi_IN"))
+    assert hi.found == hi.tokens == 9, hi.missing
