@@ -235,6 +235,24 @@ def test_second_look_reads_a_name_the_lines_around_it_hid():
     assert result.found >= result.tokens - 1, result.missing
 
 
+def _paper(texts, locale, height):
+    """A paper's lines drawn one under another (a None font: in the json, not in the picture): PNG bytes and json."""
+    image = Image.new("RGB", (420, height), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    for i, (text, font) in enumerate(texts):
+        y = 14 + 22 * i
+        left, _, right, _ = (20, y, 28, y) if font is None else draw.textbbox((20, y), text, font=font)
+        if font is not None:
+            draw.text((20, y), text, fill="#111111", font=font)
+        boxes.append({"kind": "text", "text": text, "box": [left, y, right, y + 18]})
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "paper", "locale": locale},
+            "render": {"boxes": boxes}}
+    return buf.getvalue(), meta
+
+
 def test_second_look_reads_latin_texts_of_a_cjk_sample_without_the_cjk_model():
     """A Japanese paper's variables, an e-mail address and a date in digits: Tesseract's jpn model
     reads a lone italic 'g' as '9', 'z' as 'と' and '1988/07/12' as '79880272'. The second look reads
@@ -247,22 +265,7 @@ def test_second_look_reads_latin_texts_of_a_cjk_sample_without_the_cjk_model():
     kanji = ImageFont.truetype(font_manager.findfont("Noto Serif CJK JP", fallback_to_default=False), 13)
     texts = [("結果", kanji), ("g", latin), ("r", latin), ("n", latin), ("z", latin), ("info@gmail.com", latin),
              ("1988/07/12", latin), ("図 1", kanji), ("k", None)]
-    image = Image.new("RGB", (420, 220), "#ffffff")
-    draw = ImageDraw.Draw(image)
-    boxes = []
-    for i, (text, font) in enumerate(texts):
-        y = 14 + 22 * i
-        if font is None:  # in the json, not in the picture
-            boxes.append({"kind": "text", "text": text, "box": [20, y, 28, y + 18]})
-            continue
-        left, _, right, _ = draw.textbbox((20, y), text, font=font)
-        draw.text((20, y), text, fill="#111111", font=font)
-        boxes.append({"kind": "text", "text": text, "box": [left, y, right, y + 18]})
-    buf = io.BytesIO()
-    image.save(buf, "PNG")
-    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "paper", "locale": "ja_JP"},
-            "render": {"boxes": boxes}}
-    result = audit_sample("ja-latin", buf.getvalue(), meta)
+    result = audit_sample("ja-latin", *_paper(texts, "ja_JP", 220))
     assert [m.split(" ")[0] for m in result.missing] == ["k"], result.missing
 
 
@@ -277,18 +280,5 @@ def test_second_look_reads_latin_letters_of_a_russian_sample_without_the_cyrilli
     italic = ImageFont.truetype(font_manager.findfont("DejaVu Serif:italic"), 13)
     upright = ImageFont.truetype(font_manager.findfont("DejaVu Serif"), 13)
     texts = [("Результаты", upright), ("T", italic), ("k", italic), ("u", italic), ("N", italic), ("B1", upright), ("x", italic), ("q", None)]
-    image = Image.new("RGB", (420, 200), "#ffffff")
-    draw = ImageDraw.Draw(image)
-    boxes = []
-    for i, (text, font) in enumerate(texts):
-        y = 14 + 22 * i
-        right = 28 if font is None else draw.textbbox((20, y), text, font=font)[2]
-        if font is not None:
-            draw.text((20, y), text, fill="#111111", font=font)
-        boxes.append({"kind": "text", "text": text, "box": [20, y, right, y + 18]})
-    buf = io.BytesIO()
-    image.save(buf, "PNG")
-    meta = {"task": "document_parsing", "generator": {"name": "documents"}, "source": {"genre": "paper", "locale": "ru_RU"},
-            "render": {"boxes": boxes}}
-    result = audit_sample("ru-latin", buf.getvalue(), meta)
+    result = audit_sample("ru-latin", *_paper(texts, "ru_RU", 200))
     assert [m.split(" ")[0] for m in result.missing] == ["q"], result.missing
