@@ -238,3 +238,18 @@ def test_total_rows_add_up_their_columns():
                 assert round(sum(number(t) for t in above), decimals) == number(cell["text"]), (seed, cell, above)
                 checked += 1
     assert checked >= 20
+
+
+def test_table_cells_and_page_body_are_never_set_in_a_display_cut():
+    """Noto Serif Display's hairlines vanish at 13-16 px: an academic table's 'H1 2025' read '111 2025'.
+    Cells and a page's body take the text cut (headings may keep the display cut)."""
+    import random
+
+    from factory.generators.page_theme import sample_theme
+    from factory.generators.table_layouts import STYLE_FONTS, sample_table_theme
+
+    assert "noto_serif_display" in STYLE_FONTS["academic"]  # offered, then set in its text cut
+    keys = {sample_table_theme(random.Random(seed), "academic", "en_US")["font_key"] for seed in range(200)}
+    assert "noto_serif" in keys and "noto_serif_display" not in keys, keys
+    bodies = {sample_theme(random.Random(seed), "desktop", "en_US", 0.2)["font_keys"]["body"] for seed in range(400)}
+    assert "noto_serif" in bodies and "noto_serif_display" not in bodies, bodies

@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 from factory.errors import Dropped
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, FontStack, stacks_for
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, FontStack, stacks_for, text_cut
 from factory.generators.page_theme import contrast, hex_color
 
 # Sheets in CSS px at 96 dpi (1 mm = 96 / 25.4 px).
@@ -34,11 +34,6 @@ RECEIPT_TONES = ("#ffffff", "#fafaf7", "#f7f5ef", "#f4f4f2")
 TABLE_STYLES = ("lines", "grid", "zebra", "minimal")
 HEADER_STYLES = ("band", "rule", "plain")
 MIN_CONTRAST = 4.5
-# A display cut's hairlines are thinner than a pixel at a document's sizes (body 10-14 px, h2/h3
-# 1.1-1.25 em): Noto Serif Display drew an 'п' without its bar ('Осипов' read 'Осиıов'), an 'е'
-# without its crossbar ('bloem' read 'blocm') and an en dash at 1.4:1 (a zh_CN statement's period).
-# Documents set such a face in the text cut of the same design.
-TEXT_CUTS = {"noto_serif_display": "noto_serif"}
 
 STYLE_AXES = {
     "layout": "block arrangement, three per genre (e.g. invoice: classic, banner, split)",
@@ -108,7 +103,7 @@ def sample_style(r: random.Random, genre: str, locale: str, chars: str, dpi_choi
         body_key = heading_key = r.choice(mono)
     if genre == "paper" and r.random() < 0.7:
         body_key = r.choice(serif)
-    body_key, heading_key = TEXT_CUTS.get(body_key, body_key), TEXT_CUTS.get(heading_key, heading_key)
+    body_key, heading_key = text_cut(body_key), text_cut(heading_key)  # a document's headings are text sizes too
     paper_tone = r.choice(RECEIPT_TONES if receipt else PAPER_TONES)
     ink = r.choice(INKS)
     zebra = hex_color(r.randrange(360), r.randint(10, 40), r.randint(94, 96))

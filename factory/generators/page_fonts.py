@@ -58,6 +58,15 @@ MONO = {
     "liberation_mono": FontStack(("Liberation Mono",), "monospace"),
 }
 STACKS: dict[str, FontStack] = {**SANS, **SERIF, **MONO}
+# A display cut's hairlines are thinner than a pixel at text sizes (10-16 px): Noto Serif Display
+# drew an 'п' without its bar, an 'e' without its crossbar, an 'H' without its bar ('H1' read '111')
+# and an en dash at 1.4:1. Text set at such sizes (a document, a table's cells, a page's body)
+# takes the text cut of the same design; headings keep the display cut.
+TEXT_CUTS = {"noto_serif_display": "noto_serif"}
+
+
+def text_cut(key: str) -> str:
+    return TEXT_CUTS.get(key, key)
 
 # Scripts the Latin stacks lack get their own Noto face in every stack of the page
 # (`FontStack.for_locale`, from the table in factory.generators.locales).

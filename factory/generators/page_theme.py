@@ -11,7 +11,7 @@ import colorsys
 import functools
 import random
 
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, stacks_for
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, stacks_for, text_cut
 from factory.generators.page_text import locale_chars
 
 VIEWPORTS = {
@@ -144,6 +144,7 @@ def sample_theme(r: random.Random, viewport: str, locale: str, dark_fraction: fl
     sans, serif, mono_keys = usable_stacks(locale)
     body_key = r.choice(sans) if r.random() < 0.75 or not serif else r.choice(serif)
     heading_key = body_key if r.random() < 0.5 else r.choice(sans + serif)
+    body_key = text_cut(body_key)  # the display cut stays for headings only
     mono_key = r.choice(mono_keys)
     body, heading, mono = STACKS[body_key], STACKS[heading_key], STACKS[mono_key]
 

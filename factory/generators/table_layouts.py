@@ -20,7 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from factory.components import Generator, Options, check_choices
 from factory.generators import locales
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, stacks_for
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, stacks_for, text_cut
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer, locale_chars
 from factory.generators.page_theme import hex_color, readable_on
 from factory.generators.pages import environment
@@ -339,7 +339,7 @@ STYLE_SIZES = {"dense": (11, 12, 13), "spreadsheet": (12, 13, 14)}
 
 
 def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, Any]:
-    font_key = r.choice(stacks_for(STYLE_FONTS[style], locale_chars(locale), locale) or STYLE_FONTS[style])
+    font_key = text_cut(r.choice(stacks_for(STYLE_FONTS[style], locale_chars(locale), locale) or STYLE_FONTS[style]))
     stack = STACKS[font_key]
     hue = r.randrange(360)
     theme = {
