@@ -77,24 +77,29 @@ def tokens(text: str) -> list[str]:
     return words + clusters
 
 
-def token_hits(text: str, read: list[str], mono: bool = False) -> list[tuple[str, bool]]:
-    """Each target token of a text and whether OCR read it (`read`: the words OCR read in its crop).
-    Clusters of scripts without spaces are aligned in order with the clusters OCR read (a
-    cluster found elsewhere in the line, out of order, is not found)."""
+def token_hits(text: str, read: list[str] | list[list[str]], mono: bool = False) -> list[tuple[str, bool]]:
+    """Each target token of a text and whether OCR read it (`read`: the words OCR read in its crop,
+    or a list of such words per reading of it). A word is found among the words of every reading;
+    clusters of scripts without spaces are aligned in order with the clusters one reading read (a
+    cluster found elsewhere in the line, out of order, is not found) and found when a reading
+    holds them so (a first reading's '人床花子' and a second's '伊朋花子' hold '伊藤花子''s 伊 and 花子)."""
+    readings: list[list[str]] = read if read and isinstance(read[0], list) else [read]  # type: ignore[assignment,list-item]
     words, clusters = _units(text)
-    hits = [(t, found(t, read, mono)) for t in words]
+    every = [w for reading in readings for w in reading]
+    hits = [(t, found(t, every, mono)) for t in words]
     if clusters:
-        folded = fold("".join(read))
-        seen = _clusters("".join(ch for ch, flag in zip(folded, _flags(folded)) if flag).translate(HOMOGLYPHS))
-        matched: set[int] = set()
         target = [c.translate(HOMOGLYPHS) for c in clusters]
-        for a, _, size in SequenceMatcher(None, target, seen, autojunk=False).get_matching_blocks():
-            matched.update(range(a, a + size))
+        matched: set[int] = set()
+        for reading in readings:
+            folded = fold("".join(reading))
+            seen = _clusters("".join(ch for ch, flag in zip(folded, _flags(folded)) if flag).translate(HOMOGLYPHS))
+            for a, _, size in SequenceMatcher(None, target, seen, autojunk=False).get_matching_blocks():
+                matched.update(range(a, a + size))
         hits += [(c, i in matched) for i, c in enumerate(clusters)]
     return hits
 
 
-def all_found(text: str, read: list[str], mono: bool = False) -> bool:
+def all_found(text: str, read: list[str] | list[list[str]], mono: bool = False) -> bool:
     return all(ok for _, ok in token_hits(text, read, mono))
 
 
