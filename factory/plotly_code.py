@@ -577,7 +577,10 @@ class _Figure:
             if self.color(j):
                 tr["line"]["color"] = self.color(j)
             self.add(tr, "point", j, list(range(len(t.rows))) + [0])
-        self.layout["polar"] = {"radialaxis": {"visible": True, "tickfont": {"size": self.font(0.8)}},
+        radial: dict[str, Any] = {"visible": True, "tickfont": {"size": self.font(0.8)}}
+        if s.get("hidden_ticks"):  # numbers a line runs through, left out by the renderer
+            radial["labelalias"] = {text: "" for text in s["hidden_ticks"]}
+        self.layout["polar"] = {"radialaxis": radial,
                                 "angularaxis": {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}}}  # fmt: skip
 
     def _draw_rose(self) -> None:
@@ -586,8 +589,18 @@ class _Figure:
         colour = self.drawn_color(0)  # a light fill in a full outline: the radial tick labels over the wedges stay readable
         tr["marker"] = {"color": _rgba(colour, 0.4), "line": {"color": colour, "width": 1.5}}
         self.add(tr, "wedge", 0)
+        # the radial axis runs along the middle of the longest wedge, its numbers set level beside
+        # it: clear of the other wedges' edges and of that wedge's own arc but near the centre (where
+        # every outline meets) and its end; the renderer leaves out a number an outline still
+        # crosses (`hidden_ticks`)
+        values = [v if v is not None else float("-inf") for v in t.values(0)]
+        longest = max(range(len(values)), key=lambda i: values[i]) if values else 0
+        angle = round((90 - longest * 360 / max(len(values), 1) + 180) % 360 - 180, 3)
+        radial: dict[str, Any] = {"tickfont": {"size": self.font(0.8)}, "angle": angle, "tickangle": angle}
+        if s.get("hidden_ticks"):
+            radial["labelalias"] = {text: "" for text in s["hidden_ticks"]}
         # category: labels such as '2018-08' would otherwise make a date axis and draw no wedge at all
-        self.layout["polar"] = {"radialaxis": {"tickfont": {"size": self.font(0.8)}},
+        self.layout["polar"] = {"radialaxis": radial,
                                 "angularaxis": {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}, "direction": "clockwise",
                                                 "rotation": 90}}  # fmt: skip
 

@@ -71,6 +71,7 @@ _DRAW_JS = """async (a) => {
     for (let e = t; e && e !== el; e = e.parentElement) { const o = parseFloat(getComputedStyle(e).opacity); if (!isNaN(o)) alpha *= o; }
     const weight = parseInt(cs.fontWeight, 10) || (cs.fontWeight === 'bold' ? 700 : 400);
     const entry = {kind, text: shown, box: R(r), fill: cs.fill, alpha, bold: weight >= 600, size: parseFloat(cs.fontSize)};
+    if (t.closest('.radial-axis')) entry.radial = true;
     if (kind === 'value') {  // which trace and point a value label belongs to (a bar's or a line's point)
       const own = t.closest('.point, .textpoint'), tg = t.closest('.trace'), td = tg && tg.__data__;
       const pd = own && own.__data__;
@@ -124,13 +125,15 @@ _DRAW_JS = """async (a) => {
   // every drawn line a value label must stand clear of: traces' lines and the layout's shapes
   // (a reference line), as page-pixel polylines (SVG path data and the matrix to the page)
   const lines = [];
-  for (const p of el.querySelectorAll('.trace path.js-line, .shapelayer path')) {
+  // (a reference line), and a rose's wedge outlines (the radial axis numbers must clear them)
+  for (const p of el.querySelectorAll('.trace path.js-line, .shapelayer path, .trace.bars .point path')) {
     const m = p.getScreenCTM(), d = p.getAttribute('d');
     if (!m || !d || d === 'M0,0Z') continue;
+    const tg = p.closest('.trace'), td = tg && tg.__data__, tr = Array.isArray(td) && td[0] ? td[0].trace : null;
+    const wedge = !!(tr && tr.type === 'barpolar');
+    if (p.closest('.point') && !wedge) continue;  // a cartesian bar: its own label sits on it
     const width = parseFloat(getComputedStyle(p).strokeWidth) || 0;
-    const tg = p.closest('.trace'), td = tg && tg.__data__;
-    lines.push({d, m: [m.a, m.b, m.c, m.d, m.e, m.f], half: width / 2, shape: !tg,
-                trace: (Array.isArray(td) && td[0] && td[0].trace) ? td[0].trace.index : -1});
+    lines.push({d, m: [m.a, m.b, m.c, m.d, m.e, m.f], half: width / 2, shape: !tg, wedge, trace: tr ? tr.index : -1});
   }
   const legend = el.querySelector('.legend .bg');
   const sz = gd._fullLayout._size;
@@ -295,6 +298,8 @@ class PlotlyRenderer(ChromiumRenderer):
                 continue
             if _place_note(spec, measured):
                 continue
+            if _hide_crossed_ticks(spec, measured):
+                continue
             _name_texts(spec, measured["texts"])
             problems = legibility.find_problems(measured["texts"], spec.width_px, spec.height_px)
             problems += crossed_problems(spec, measured, mark_meta)
@@ -331,18 +336,21 @@ def _kept(spec: Any, learn: bool, meta: list[dict[str, Any] | None], measured: d
     (~30 ms) was wasted on 10-17% of draws."""
     if learn and measured["ticks"]:
         return False
-    if _note_gap(spec, measured) is not None:
+    if _note_gap(spec, measured) is not None or set(crossed_ticks(measured)) - set(spec.style.get("hidden_ticks", [])):
         return False
     texts = [dict(t) for t in measured["texts"]]
     _name_texts(spec, texts)
     return not legibility.find_problems(texts, spec.width_px, spec.height_px) and not crossed_problems(spec, measured, meta)
 
 
-def _polylines(measured: dict[str, Any]) -> list[tuple[np.ndarray, float, bool]]:
+def _polylines(measured: dict[str, Any], wedges: bool = False) -> list[tuple[np.ndarray, float, bool]]:
     """Every drawn line as (page-pixel points, half its width, whether it is a layout shape: the
-    reference line). A curve's control points stand for it (they bound it)."""
+    reference line). A curve's control points stand for it (they bound it), an arc its points.
+    `wedges`: a rose's wedge outlines instead."""
     out = []
     for line in measured.get("lines") or ():
+        if bool(line.get("wedge")) != wedges:
+            continue
         pts, _ = path_points(line["d"])
         if len(pts) < 2:
             continue
@@ -351,6 +359,34 @@ def _polylines(measured: dict[str, Any]) -> list[tuple[np.ndarray, float, bool]]
         page = np.column_stack([a * xy[:, 0] + c * xy[:, 1] + e, b * xy[:, 0] + d * xy[:, 1] + f])
         out.append((page, float(line["half"]), bool(line["shape"])))
     return out
+
+
+def crossed_ticks(measured: dict[str, Any]) -> list[str]:
+    """A polar chart's radial axis numbers a wedge outline (a rose: every outline meets at the
+    centre, over the '0'; an arc may end on a number) or a radar's line runs through, each on its
+    box less a pixel."""
+    if not any(t.get("radial") for t in measured["texts"]):
+        return []
+    wedges = _polylines(measured, wedges=True) + [line for line in _polylines(measured) if not line[2]]  # a radar's lines too
+    out = []
+    for t in measured["texts"]:
+        if t.get("radial") and t["text"].strip():
+            x0, y0, x1, y1 = t["box"]
+            rect = np.array([x0 + 1, y0 + 1, x1 - 1, y1 - 1])
+            if any(_segments_hit(rect, points, half) for points, half, _ in wedges):
+                out.append(t["text"])
+    return out
+
+
+def _hide_crossed_ticks(spec: Any, measured: dict[str, Any]) -> bool:
+    """Leave out the radial numbers an outline crosses (`style.hidden_ticks`, drawn as '' by the
+    axis's labelalias: neither image nor targets then hold them). True to redraw."""
+    hidden = set(spec.style.get("hidden_ticks", []))
+    crossed = set(crossed_ticks(measured)) - hidden
+    if not crossed:
+        return False
+    spec.style["hidden_ticks"] = sorted(hidden | crossed)
+    return True
 
 
 def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
