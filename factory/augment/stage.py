@@ -54,7 +54,12 @@ JPEG_QUALITY_SMALL_TEXT = 70  # JPEG quality floor for text of JPEG_SMALL_TEXT_P
 JPEG_SMALL_TEXT_PX = 11.0
 JPEG_QUALITY_PER_PX = 10  # ... falling by this much per px of text above it (45 at 13.5 px, none from 18 px)
 BLUR_SIGMA_PER_TEXT_PX = 0.08  # Gaussian sigma <= this x text size (0.8 px on 10 px text)
-MOTION_PER_TEXT_PX = 0.35  # motion blur length <= this x text size
+# Motion blur length <= this x text size. Its shortest kernel (3 px) draws a faint second copy of
+# every stroke 2 px off (a diagonal one doubles digits): alone on the degraded recipe's charts it
+# cost 16% of the short texts' (tick labels, 1-3 characters) OCR tokens at 9.7-11.7 px text (17 of
+# 108, 7% of longer ones) and none from 12.5 px (0 of 29); after the photo preset's resize it cost
+# the most of any op (5 of 111 lost, scale alone 2 of 116). 0.24: 3 px needs 12.5 px text.
+MOTION_PER_TEXT_PX = 0.24
 MIN_SIGMA = 0.2  # below this a blur changes nothing worth recording: skipped
 LEGIBLE_CONTRAST = 2.5  # on lightly smoothed luma of the degraded pixels, where thin antialiased strokes read lower than their colours do (WCAG asks 3:1 of large text colours)
 CONTRAST_KEPT = 0.7  # or this share of the clean image's measured contrast, whichever is lower
