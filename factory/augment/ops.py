@@ -59,6 +59,45 @@ def versions() -> dict[str, str]:
 # --- albumentations --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _fast_transforms():
+    """RandomShadow and GaussNoise with the library's own parameters (shadow polygons, noise field,
+    drawn from the transform's seeded generators as before) but a cheaper `apply` that writes the
+    same bytes (tests/test_augment.py compares them): the stock shadow darkens through float64
+    copies of the shaded pixels, the stock noise broadcasts its one luminance field to three
+    float32 channels and adds in float. On uint8 both are integer maps: a 256-entry table under a
+    polygon mask, and a saturating add of the field truncated to int16."""
+    A = _albumentations()
+    cv2 = _cv2()
+
+    class Shadow(A.RandomShadow):
+        def apply(self, img: np.ndarray, vertices_list, intensities, **params: Any) -> np.ndarray:
+            if img.dtype != np.uint8 or img.ndim != 3:
+                return super().apply(img, vertices_list, intensities, **params)
+            out = img.copy()
+            levels = np.arange(256, dtype=np.float64)
+            for vertices, intensity in zip(vertices_list, intensities):
+                mask = np.zeros(img.shape[:2], dtype=np.uint8)
+                cv2.fillPoly(mask, [vertices], (255,))
+                x, y, w, h = cv2.boundingRect(mask)
+                if not w or not h:
+                    continue
+                table = (levels * (1 - intensity)).astype(np.uint8)  # the stock code's float64 product, truncated
+                region = out[y : y + h, x : x + w]
+                np.copyto(region, cv2.LUT(region, table), where=mask[y : y + h, x : x + w, None].view(bool))
+            return out
+
+    class Noise(A.GaussNoise):
+        def apply(self, img: np.ndarray, noise_map: np.ndarray, **params: Any) -> np.ndarray:
+            shared = noise_map.ndim == 3 and (noise_map.shape[2] == 1 or noise_map.strides[2] == 0)  # one field, broadcast
+            if img.dtype != np.uint8 or img.ndim != 3 or not shared:
+                return super().apply(img, noise_map, **params)
+            field = noise_map[:, :, 0].astype(np.int16)  # truncated towards zero, as the stock add does
+            return cv2.add(img, cv2.merge([field] * img.shape[2]), dtype=cv2.CV_8U)
+
+    return Shadow, Noise
+
+
 def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[int, int]):
     A = _albumentations()
     cv2 = _cv2()
@@ -67,7 +106,7 @@ def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[in
     if name == "shadow":
         n = int(params["count"])
         i = float(params["intensity"])
-        return A.RandomShadow(shadow_roi=(0, 0, 1, 1), num_shadows_limit=(n, n), shadow_dimension=5, shadow_intensity_range=(i, i), p=1)
+        return _fast_transforms()[0](shadow_roi=(0, 0, 1, 1), num_shadows_limit=(n, n), shadow_dimension=5, shadow_intensity_range=(i, i), p=1)
     if name == "glare":
         i, r = float(params["intensity"]), float(params["radius"])
         return A.Illumination(mode="gaussian", intensity_range=(i, i), effect_type="brighten", sigma_range=(r, r), center_range=(0.15, 0.85), p=1)
@@ -107,7 +146,7 @@ def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[in
         return A.ColorJitter(brightness=(1, 1), contrast=(1, 1), saturation=(s, s), hue=(h, h), p=1)
     if name == "noise":
         s = float(params["std"])
-        return A.GaussNoise(std_range=(s, s), per_channel=False, p=1)  # one field for all channels: 3x cheaper
+        return _fast_transforms()[1](std_range=(s, s), per_channel=False, p=1)  # one field for all channels: 3x cheaper
     if name == "jpeg":
         q = int(params["quality"])
         return A.ImageCompression(compression_type="jpeg", quality_range=(q, q), p=1)
