@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from factory.augment import resample
 from factory.errors import require
 
 # albumentations asks PyPI for a newer version at import time unless told not to: a network call
@@ -44,10 +45,14 @@ def _cv2():
     return require("cv2", "augment", "The augment stage")
 
 
-def libraries_available() -> None:
-    """Import both libraries now (raises MissingExtraError with the pip command if one is missing)."""
+def libraries_available(names=()) -> None:
+    """Import both libraries now (raises MissingExtraError with the pip command if one is missing),
+    and load the compiled area resize if op `scale` may run (~0.3 s once per process, not in the
+    first sample's time)."""
     _albumentations()
     require("augraphy", "augment", "The augment stage")
+    if "scale" in names and resample.available():
+        resample.area_downscale(np.zeros((2, 2, 3), dtype=np.uint8), 1, 1)
 
 
 def versions() -> dict[str, str]:
@@ -95,7 +100,17 @@ def _fast_transforms():
             field = noise_map[:, :, 0].astype(np.int16)  # truncated towards zero, as the stock add does
             return cv2.add(img, cv2.merge([field] * img.shape[2]), dtype=cv2.CV_8U)
 
-    return Shadow, Noise
+    class AreaResize(A.Resize):
+        """Resize whose area-average downscale runs as two vectorised passes
+        (factory/augment/resample.py) instead of OpenCV's scalar loop; the keypoints are the library's."""
+
+        def apply(self, img: np.ndarray, **params: Any) -> np.ndarray:
+            shrinks = self.height <= img.shape[0] and self.width <= img.shape[1] and (self.height, self.width) != img.shape[:2]
+            if self.interpolation == cv2.INTER_AREA and shrinks and img.dtype == np.uint8 and img.ndim == 3 and resample.available():
+                return resample.area_downscale(img, self.width, self.height)
+            return super().apply(img, **params)
+
+    return Shadow, Noise, AreaResize
 
 
 def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[int, int]):
@@ -125,7 +140,7 @@ def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[in
     if name == "scale":
         f = float(params["factor"])
         size = (max(1, round(height * f)), max(1, round(width * f)))
-        return A.Resize(*size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR, p=1)
+        return _fast_transforms()[2](*size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR, p=1)
     if name == "downscale":
         f = float(params["factor"])
         return A.Downscale(scale_range=(f, f), interpolation_pair={"downscale": cv2.INTER_AREA, "upscale": cv2.INTER_LINEAR}, p=1)

@@ -161,7 +161,7 @@ class Degrader:
         self.p = plan.p
         self.ops = plan.resolved_ops()
         self.keep_clean = keep_clean
-        op_calls.libraries_available()
+        op_calls.libraries_available(self.ops)
 
     def draw(self, seed: int) -> list[Drawn]:
         """Every op's parameters for this sample; which run. A fixed number of draws per op."""
