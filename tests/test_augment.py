@@ -214,13 +214,15 @@ def _page_like(seed: int, height: int = 300, width: int = 411) -> np.ndarray:
     return pixels
 
 
-def test_fast_shadow_and_noise_write_the_stock_bytes():
-    """ops.py's shadow and noise keep the library's seeded parameters and only apply them
-    cheaper: the bytes must be albumentations' own."""
+def test_fast_shadow_noise_and_perspective_write_the_stock_bytes():
+    """ops.py's shadow, noise and perspective keep the library's seeded parameters and only apply
+    them cheaper: the bytes must be albumentations' own."""
+    import cv2
+
     from factory.augment import ops
 
     A = ops._albumentations()
-    shadow, noise, _ = ops._fast_transforms()
+    shadow, noise, _, perspective = ops._fast_transforms()
     for seed in range(8):
         image = _page_like(seed)
         for count, intensity in ((1, 0.3), (3, 0.75)):
@@ -232,6 +234,12 @@ def test_fast_shadow_and_noise_write_the_stock_bytes():
             assert np.array_equal(stock(image=image)["image"], fast(image=image)["image"])
         for std in (0.02, 0.3):
             stock, fast = A.GaussNoise(std_range=(std, std), per_channel=False, p=1), noise(std_range=(std, std), per_channel=False, p=1)
+            stock.set_random_seed(seed)
+            fast.set_random_seed(seed)
+            assert np.array_equal(stock(image=image)["image"], fast(image=image)["image"])
+        for scale, fill in ((0.02, 90), (0.15, 250)):
+            kwargs = dict(scale=(scale, scale), keep_size=False, fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=(fill,) * 3, p=1)
+            stock, fast = A.Perspective(**kwargs), perspective(**kwargs)
             stock.set_random_seed(seed)
             fast.set_random_seed(seed)
             assert np.array_equal(stock(image=image)["image"], fast(image=image)["image"])

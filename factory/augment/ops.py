@@ -110,7 +110,18 @@ def _fast_transforms():
                 return resample.area_downscale(img, self.width, self.height)
             return super().apply(img, **params)
 
-    return Shadow, Noise, AreaResize
+    class Perspective(A.Perspective):
+        """Perspective warping four channels: OpenCV's bilinear warp of 8-bit RGBA runs ~40% faster
+        than of RGB (vectorised for four channels), more than the two conversions cost; each channel
+        is interpolated alone with the same weights, so the RGB bytes are the same."""
+
+        def apply(self, img: np.ndarray, matrix: np.ndarray, max_height: int, max_width: int, **params: Any) -> np.ndarray:
+            if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+                return super().apply(img, matrix, max_height, max_width, **params)
+            rgba = cv2.cvtColor(img, cv2.COLOR_RGB2RGBA)
+            return cv2.cvtColor(super().apply(rgba, matrix, max_height, max_width, **params), cv2.COLOR_RGBA2RGB)
+
+    return Shadow, Noise, AreaResize, Perspective
 
 
 def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[int, int]):
@@ -133,7 +144,7 @@ def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[in
         return A.Affine(shear={"x": (d, d), "y": (0, 0)}, fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
     if name == "perspective":
         s = float(params["scale"])
-        return A.Perspective(scale=(s, s), keep_size=False, fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
+        return _fast_transforms()[3](scale=(s, s), keep_size=False, fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
     if name == "crop_pad":
         top, right, bottom, left = (int(v) for v in params["px"])
         return A.CropAndPad(px=(top, right, bottom, left), keep_size=False, sample_independently=False, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
