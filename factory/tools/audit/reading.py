@@ -169,7 +169,7 @@ def readings(text: str, lang: str) -> list[Reading]:
 
     0. the crop as drawn, with `lang` (the sample's models and those of the scripts the text writes in);
     1. a number, digits only, its native digits allowed;
-    2. without English, when the text writes letters the other models read (`without_english`);
+    2. without English, when the text writes letters or digits the other models read (`without_english`);
     3. English alone, when the text holds Latin letters or digits (a CJK model alone read 'Email'
        as '].104011'; beside Hindi's, English lost every '1' of '12.5' and '2021' to the danda '।');
     4. the clean crop, in a strip of missed texts, with the models of the scripts the text writes in
