@@ -273,6 +273,9 @@ LABEL_PLACES = {
 }
 
 
+PLACED_LINES = ("line", "multi_line", "area")  # chart types whose value labels take a side of their line
+
+
 def label_sides(spec: Any, index: int) -> list[str]:
     """Where each value label of line series `index` goes: away from the line through its point
     (below a dip, above a peak, upper left on a rise, upper right on a fall); an area's fill lies

@@ -16,6 +16,7 @@ import json
 import math
 from typing import Any
 
+from factory.chart_code import PLACED_LINES, drawn_value_texts, label_sides
 from factory.chart_colours import ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
@@ -45,8 +46,16 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _texts(table: Table, j: int) -> list[str]:
-    return [format_value(v, table.series[j]) for v in table.values(j)]
+# where a line's value label sits against its point (factory.chart_code.label_sides) in Plotly's words
+LABEL_POSITIONS = {"above": "top center", "below": "bottom center", "left": "top left", "right": "top right"}
+
+
+def label_positions(spec: Any, j: int) -> list[str] | str:
+    """Plotly textposition of series j's value labels: a side per point on a line or area (a step
+    line's label stands over the level it starts; a stacked area's over its stack)."""
+    if spec.chart_type in PLACED_LINES:
+        return [LABEL_POSITIONS[side] for side in label_sides(spec, j)]
+    return "top right" if spec.chart_type == "step_line" else "top center"
 
 
 def _tick_format(fmt: str, table: Table) -> dict[str, Any]:
@@ -110,6 +119,11 @@ class _Figure:
             self.marks.append(None)
         else:
             self.marks.append({"kind": kind, "series": series, "rows": rows if rows is not None else list(range(len(self.t.rows)))})
+
+    def value_texts(self, j: int) -> list[str]:
+        """Series j's value labels as drawn: blank where the renderer found a mark crossing one
+        (`style["hidden_values"]`), so neither the image nor the targets claim it."""
+        return drawn_value_texts(self.spec, j)
 
     def font(self, scale: float = 1.0) -> float:
         return round(self.s["font_px"] * scale, 1)
@@ -298,7 +312,7 @@ class _Figure:
             if colors:
                 tr["marker"] = {"color": colors}
             if s["value_labels"]:
-                tr["text"] = [esc(x) for x in _texts(t, j)]
+                tr["text"] = [esc(x) for x in self.value_texts(j)]
                 if mode == "stack":
                     tr["insidetextfont"] = self.inside_font([self.drawn_color(j)])
                 tr["textposition"] = "inside" if mode == "stack" else "outside"
@@ -355,8 +369,18 @@ class _Figure:
                 tr["stackgroup"] = "one"
             if s["value_labels"]:
                 tr["mode"] = mode + "+text"
-                tr["text"] = [esc(x) for x in _texts(t, j)]
-                tr["textposition"] = "top center"
+                if not s["markers"]:
+                    # plotly.js sets a label mrc/0.8 + 1 px from its point only when the point has a
+                    # marker (else on the point, where the line runs): a clear one keeps the label
+                    # half the line's width and 3.5 px off it
+                    tr["mode"] = "lines+markers+text"
+                    tr["marker"] = {"size": round(1.6 * (s["line_width"] / 2 + 2.5), 1), "color": "rgba(0,0,0,0)"}
+                    tr["line"]["color"] = self.drawn_color(j)  # else the line takes the marker's colour
+                tr["text"] = [esc(x) for x in self.value_texts(j)]
+                # away from the line through its point (above a peak, below a dip, upper left on
+                # a rise, upper right on a fall), as Matplotlib's; the renderer moves or hides one
+                # a line still crosses
+                tr["textposition"] = label_positions(self.spec, j)
                 tr["textfont"] = self.value_font()
                 tr["cliponaxis"] = False
             self.add(tr, "point", j)
@@ -406,7 +430,7 @@ class _Figure:
         if s.get("colors"):
             tr["marker"] = {"colors": list(s["colors"])}
         if s["value_labels"]:
-            tr["text"] = [esc(x) for x in _texts(t, 0)]
+            tr["text"] = [esc(x) for x in self.value_texts(0)]
             tr["textinfo"] = "text" if s["legend"] != "none" else "label+text"
         else:
             tr["textinfo"] = "none" if s["legend"] != "none" else "label"
@@ -428,7 +452,7 @@ class _Figure:
         tr = {"type": "bar", "x": centres, "y": t.values(0), "width": widths, "name": esc(t.series[0].name),
               "marker": self.marker(0, line={"width": 1, "color": "white"})}  # fmt: skip
         if s["value_labels"]:
-            tr.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "outside", "textfont": self.value_font(),
+            tr.update({"text": [esc(x) for x in self.value_texts(0)], "textposition": "outside", "textfont": self.value_font(),
                        "cliponaxis": False, "textangle": 0})  # fmt: skip
         self.add(tr, "bar", 0)
         self.axes(category=False)
@@ -494,7 +518,7 @@ class _Figure:
             bar["marker"] = {"color": self.color(0)}
             line["line"]["color"] = self.color(1)
         if s["value_labels"]:
-            bar.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "inside", "textfont": self.value_font(), "textangle": 0,
+            bar.update({"text": [esc(x) for x in self.value_texts(0)], "textposition": "inside", "textfont": self.value_font(), "textangle": 0,
                         "insidetextfont": self.inside_font([self.drawn_color(0)])})
         self.add(bar, "bar", 0)
         self.add(line, "point", 1)
@@ -509,7 +533,7 @@ class _Figure:
         tr: dict[str, Any] = {"type": "waterfall", "x": self.labels(), "y": t.values(0), "name": esc(t.series[0].name),
                               "measure": ["relative"] * (n - 1) + ["total"], "connector": {"line": {"width": 1}}}  # fmt: skip
         if s["value_labels"]:
-            tr.update({"text": [esc(x) for x in _texts(t, 0)], "textposition": "outside", "textfont": self.value_font(), "cliponaxis": False})
+            tr.update({"text": [esc(x) for x in self.value_texts(0)], "textposition": "outside", "textfont": self.value_font(), "cliponaxis": False})
         self.add(tr, "bar", 0)
         self.axes()
 
@@ -518,7 +542,7 @@ class _Figure:
         tr: dict[str, Any] = {"type": "funnel", "y": self.labels(), "x": t.values(0), "name": esc(t.series[0].name)}
         if self.color(0):
             tr["marker"] = {"color": self.color(0)}
-        tr["text"] = [esc(x) for x in _texts(t, 0)] if s["value_labels"] else None
+        tr["text"] = [esc(x) for x in self.value_texts(0)] if s["value_labels"] else None
         tr["textinfo"] = "text" if s["value_labels"] else "none"
         if tr["text"] is None:
             del tr["text"]
@@ -535,7 +559,7 @@ class _Figure:
         if s.get("colors"):
             tr["marker"]["colors"] = list(s["colors"])
         if s["value_labels"]:
-            tr["text"] = [esc(x) for x in _texts(t, 0)]
+            tr["text"] = [esc(x) for x in self.value_texts(0)]
             tr["textinfo"] = "label+text"
         else:
             tr["textinfo"] = "label"
@@ -553,7 +577,10 @@ class _Figure:
             if self.color(j):
                 tr["line"]["color"] = self.color(j)
             self.add(tr, "point", j, list(range(len(t.rows))) + [0])
-        self.layout["polar"] = {"radialaxis": {"visible": True, "tickfont": {"size": self.font(0.8)}},
+        radial: dict[str, Any] = {"visible": True, "tickfont": {"size": self.font(0.8)}}
+        if s.get("hidden_ticks"):  # numbers a line runs through, left out by the renderer
+            radial["labelalias"] = {text: "" for text in s["hidden_ticks"]}
+        self.layout["polar"] = {"radialaxis": radial,
                                 "angularaxis": {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}}}  # fmt: skip
 
     def _draw_rose(self) -> None:
@@ -562,8 +589,18 @@ class _Figure:
         colour = self.drawn_color(0)  # a light fill in a full outline: the radial tick labels over the wedges stay readable
         tr["marker"] = {"color": _rgba(colour, 0.4), "line": {"color": colour, "width": 1.5}}
         self.add(tr, "wedge", 0)
+        # the radial axis runs along the middle of the longest wedge, its numbers set level beside
+        # it: clear of the other wedges' edges and of that wedge's own arc but near the centre (where
+        # every outline meets) and its end; the renderer leaves out a number an outline still
+        # crosses (`hidden_ticks`)
+        values = [v if v is not None else float("-inf") for v in t.values(0)]
+        longest = max(range(len(values)), key=lambda i: values[i]) if values else 0
+        angle = round((90 - longest * 360 / max(len(values), 1) + 180) % 360 - 180, 3)
+        radial: dict[str, Any] = {"tickfont": {"size": self.font(0.8)}, "angle": angle, "tickangle": angle}
+        if s.get("hidden_ticks"):
+            radial["labelalias"] = {text: "" for text in s["hidden_ticks"]}
         # category: labels such as '2018-08' would otherwise make a date axis and draw no wedge at all
-        self.layout["polar"] = {"radialaxis": {"tickfont": {"size": self.font(0.8)}},
+        self.layout["polar"] = {"radialaxis": radial,
                                 "angularaxis": {"type": "category", "tickfont": {"size": self.font(s["tick_scale"])}, "direction": "clockwise",
                                                 "rotation": 90}}  # fmt: skip
 
@@ -590,7 +627,7 @@ class _Figure:
         tr: dict[str, Any] = {"type": "scatter", "mode": "markers", "x": labels, "y": vals, "name": esc(t.series[0].name),
                               "marker": self.marker(0, size=s["marker_size"] + 4)}  # fmt: skip
         if s["value_labels"]:
-            tr.update({"mode": "markers+text", "text": [esc(v) for v in _texts(t, 0)], "textposition": "top center",
+            tr.update({"mode": "markers+text", "text": [esc(v) for v in self.value_texts(0)], "textposition": "top center",
                        "textfont": self.value_font(), "cliponaxis": False})  # fmt: skip
         self.add(tr, "point", 0)
         self.axes()

@@ -131,7 +131,8 @@ class _Spec:
         v = self.s["reference_value"]
         colour = self.accent()
         return [
-            {"data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": colour}, "encoding": {ch: {"datum": v}}},
+            {"name": "reference_rule", "data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": colour},
+             "encoding": {ch: {"datum": v}}},  # measured by the renderer: no value label under it
             {"name": "reference", "data": {"values": [{}]},  # outside the plot: never on a mark
              "mark": {"type": "text", "align": "center" if horizontal else "left", "baseline": "bottom" if horizontal else "middle",
                       "dx": 0 if horizontal else 4, "dy": -4 if horizontal else 0, "color": colour, "fontSize": self.fs(0.8)},

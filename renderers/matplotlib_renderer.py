@@ -395,8 +395,15 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
                                                                          line.get_linewidth() * drawn.figure.dpi / 72.0 / 2):  # fmt: skip
                     furniture.append(Problem("text_overlap", frozenset({"reference"}), f"a line crosses {box.text[:30]!r}", ("reference", "mark")))
                     break
+    # an average line (axhline/axvline: not in data coordinates) under a bar's or any other label
+    # that the line branch below does not see: it goes first, as furniture
+    rules = [line for line in ax.get_lines() if line.get_transform() is not ax.transData] \
+        if spec.style.get("reference_line", "none") != "none" and kind not in ("line", "multi_line", "area") else []  # fmt: skip
     for box in labels:
         rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
+        if any(_segments_hit(rect, line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float)),
+                             line.get_linewidth() * drawn.figure.dpi / 72.0 / 2) for line in rules):  # fmt: skip
+            furniture.append(Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses {box.text[:30]!r}", ("value", "reference")))
         if kind in ("line", "multi_line", "area"):
             for line in ax.get_lines():
                 # each line in its own coordinates: a reference line (axhline) is x in axes fraction, y in data

@@ -24,6 +24,8 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from factory.components import Render
 from factory.errors import Dropped
 from factory.generators.engine_specs import PLOTLY_TEMPLATES, chart_texts, logo_label
@@ -31,6 +33,8 @@ from factory.plotly_code import PLOTLY_CONFIG, native_digits, plotly_figure
 from renderers import chromium
 from renderers import engine_legibility as legibility
 from renderers.chromium import ChromiumRenderer, _Crashed, _Hung, _png_size, _Watchdog
+from renderers.matplotlib_renderer import _segments_hit
+from renderers.vega_svg import path_points
 
 log = logging.getLogger(__name__)
 LOAD_TIMEOUT_MS = 60000  # loading the plotly.js page, once per browser
@@ -67,6 +71,12 @@ _DRAW_JS = """async (a) => {
     for (let e = t; e && e !== el; e = e.parentElement) { const o = parseFloat(getComputedStyle(e).opacity); if (!isNaN(o)) alpha *= o; }
     const weight = parseInt(cs.fontWeight, 10) || (cs.fontWeight === 'bold' ? 700 : 400);
     const entry = {kind, text: shown, box: R(r), fill: cs.fill, alpha, bold: weight >= 600, size: parseFloat(cs.fontSize)};
+    if (t.closest('.radial-axis')) entry.radial = true;
+    if (kind === 'value') {  // which trace and point a value label belongs to (a bar's or a line's point)
+      const own = t.closest('.point, .textpoint'), tg = t.closest('.trace'), td = tg && tg.__data__;
+      const pd = own && own.__data__;
+      if (pd && typeof pd.i === 'number' && Array.isArray(td) && td[0] && td[0].trace) { entry.trace = td[0].trace.index; entry.i = pd.i; }
+    }
     const ctm = t.getCTM();
     const angle = ctm ? Math.atan2(ctm.b, ctm.a) * 180 / Math.PI : 0;
     if (Math.abs(angle - 90 * Math.round(angle / 90)) >= 0.01) { const bb = t.getBBox(); entry.angle = angle; entry.extent = [bb.width, bb.height]; }
@@ -112,6 +122,19 @@ _DRAW_JS = """async (a) => {
       }
     }
   }
+  // every drawn line a value label must stand clear of: traces' lines and the layout's shapes
+  // (a reference line), as page-pixel polylines (SVG path data and the matrix to the page)
+  const lines = [];
+  // (a reference line), and a rose's wedge outlines (the radial axis numbers must clear them)
+  for (const p of el.querySelectorAll('.trace path.js-line, .shapelayer path, .trace.bars .point path')) {
+    const m = p.getScreenCTM(), d = p.getAttribute('d');
+    if (!m || !d || d === 'M0,0Z') continue;
+    const tg = p.closest('.trace'), td = tg && tg.__data__, tr = Array.isArray(td) && td[0] ? td[0].trace : null;
+    const wedge = !!(tr && tr.type === 'barpolar');
+    if (p.closest('.point') && !wedge) continue;  // a cartesian bar: its own label sits on it
+    const width = parseFloat(getComputedStyle(p).strokeWidth) || 0;
+    lines.push({d, m: [m.a, m.b, m.c, m.d, m.e, m.f], half: width / 2, shape: !tg, wedge, trace: tr ? tr.index : -1});
+  }
   const legend = el.querySelector('.legend .bg');
   const sz = gd._fullLayout._size;
   // a.ticks: the numbers plotly.js chose for each numeric axis, as [layout path, [[value, text], ...]]
@@ -141,7 +164,7 @@ _DRAW_JS = """async (a) => {
     }
     ticks = Object.entries(found);
   }
-  return JSON.stringify({texts, marks, legend: legend ? R(legend.getBoundingClientRect()) : null, plot_bottom: sz.t + sz.h,
+  return JSON.stringify({texts, marks, lines, legend: legend ? R(legend.getBoundingClientRect()) : null, plot_bottom: sz.t + sz.h,
                          plot: [sz.l, sz.t, sz.l + sz.w, sz.t + sz.h], ticks});
 }"""
 
@@ -269,14 +292,17 @@ class PlotlyRenderer(ChromiumRenderer):
         for attempt in range(1, draws + 1):
             fig, mark_meta = plotly_figure(spec)
             learn = native and "native_ticks" not in spec.style
-            keep = functools.partial(_kept, spec, learn)
+            keep = functools.partial(_kept, spec, learn, mark_meta)
             png, measured, blocked = self.draw_figure(fig, spec.width_px, spec.height_px, ticks=learn, keep=keep)
             if learn and _learn_ticks(spec, measured["ticks"]):
                 continue
             if _place_note(spec, measured):
                 continue
+            if _hide_crossed_ticks(spec, measured):
+                continue
             _name_texts(spec, measured["texts"])
             problems = legibility.find_problems(measured["texts"], spec.width_px, spec.height_px)
+            problems += crossed_problems(spec, measured, mark_meta)
             if not problems:
                 assert png is not None, "a draw with no layout problem is always captured (_kept)"
                 pixels = images.decode(png)
@@ -302,7 +328,7 @@ class PlotlyRenderer(ChromiumRenderer):
         return Render(source=spec, image=pixels, encoded=png, encoded_format="png", width=spec.width_px, height=spec.height_px, facts=facts)
 
 
-def _kept(spec: Any, learn: bool, measured: dict[str, Any]) -> bool:
+def _kept(spec: Any, learn: bool, meta: list[dict[str, Any] | None], measured: dict[str, Any]) -> bool:
     """Whether `render` can keep this draw, judged before its screenshot is taken: not when it only
     taught the axes' ticks, placed the note, or showed a layout problem (all redrawn or dropped
     without a look at the pixels). Reads the spec and the measurements and changes neither: the
@@ -310,11 +336,96 @@ def _kept(spec: Any, learn: bool, measured: dict[str, Any]) -> bool:
     (~30 ms) was wasted on 10-17% of draws."""
     if learn and measured["ticks"]:
         return False
-    if _note_gap(spec, measured) is not None:
+    if _note_gap(spec, measured) is not None or set(crossed_ticks(measured)) - set(spec.style.get("hidden_ticks", [])):
         return False
     texts = [dict(t) for t in measured["texts"]]
     _name_texts(spec, texts)
-    return not legibility.find_problems(texts, spec.width_px, spec.height_px)
+    return not legibility.find_problems(texts, spec.width_px, spec.height_px) and not crossed_problems(spec, measured, meta)
+
+
+def _polylines(measured: dict[str, Any], wedges: bool = False) -> list[tuple[np.ndarray, float, bool]]:
+    """Every drawn line as (page-pixel points, half its width, whether it is a layout shape: the
+    reference line). A curve's control points stand for it (they bound it), an arc its points.
+    `wedges`: a rose's wedge outlines instead."""
+    out = []
+    for line in measured.get("lines") or ():
+        if bool(line.get("wedge")) != wedges:
+            continue
+        pts, _ = path_points(line["d"])
+        if len(pts) < 2:
+            continue
+        a, b, c, d, e, f = line["m"]
+        xy = np.asarray(pts, dtype=float)
+        page = np.column_stack([a * xy[:, 0] + c * xy[:, 1] + e, b * xy[:, 0] + d * xy[:, 1] + f])
+        out.append((page, float(line["half"]), bool(line["shape"])))
+    return out
+
+
+def crossed_ticks(measured: dict[str, Any]) -> list[str]:
+    """A polar chart's radial axis numbers a wedge outline (a rose: every outline meets at the
+    centre, over the '0'; an arc may end on a number) or a radar's line runs through, each on its
+    box less a pixel."""
+    if not any(t.get("radial") for t in measured["texts"]):
+        return []
+    wedges = _polylines(measured, wedges=True) + [line for line in _polylines(measured) if not line[2]]  # a radar's lines too
+    out = []
+    for t in measured["texts"]:
+        if t.get("radial") and t["text"].strip():
+            x0, y0, x1, y1 = t["box"]
+            rect = np.array([x0 + 1, y0 + 1, x1 - 1, y1 - 1])
+            if any(_segments_hit(rect, points, half) for points, half, _ in wedges):
+                out.append(t["text"])
+    return out
+
+
+def _hide_crossed_ticks(spec: Any, measured: dict[str, Any]) -> bool:
+    """Leave out the radial numbers an outline crosses (`style.hidden_ticks`, drawn as '' by the
+    axis's labelalias: neither image nor targets then hold them). True to redraw."""
+    hidden = set(spec.style.get("hidden_ticks", []))
+    crossed = set(crossed_ticks(measured)) - hidden
+    if not crossed:
+        return False
+    spec.style["hidden_ticks"] = sorted(hidden | crossed)
+    return True
+
+
+def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
+    """Value labels a drawn line runs through (a trace's line, the reference line), tested on each
+    label's whole box less a pixel (what a reader's crop of it holds): the reference line at fault
+    goes first (furniture); a data line's labels are moved or hidden one by one (`labels`)."""
+    if not spec.style.get("value_labels"):
+        return []
+    lines = _polylines(measured)
+    if not lines:
+        return []
+    cells: list[tuple[int, int]] = []
+    reference: list[str] = []
+    for t in measured["texts"]:
+        if t["kind"] != "value":
+            continue
+        x0, y0, x1, y1 = t["box"]
+        rect = np.array([x0 + 1, y0 + 1, x1 - 1, y1 - 1])
+        for points, half, shape in lines:
+            if not _segments_hit(rect, points, half):
+                continue
+            if shape:
+                reference.append(t["text"])
+                continue
+            info = meta[t["trace"]] if isinstance(t.get("trace"), int) and 0 <= t["trace"] < len(meta) else None
+            i = t.get("i")
+            if info is not None and isinstance(i, int) and 0 <= i < len(info["rows"]) and info["series"] >= 0:
+                cells.append((info["series"], info["rows"][i]))
+            else:
+                cells.append((-1, -1))  # a label of no known point: the labels go as a whole
+            break
+    out = []
+    if reference:
+        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {reference[0][:20]!r}"))
+    known = tuple(sorted({c for c in cells if c[0] >= 0}))
+    if cells:
+        out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(cells)} value label(s) crossed by a line",
+                                      known if len(known) == len(cells) else ()))  # fmt: skip
+    return out
 
 
 def _learn_ticks(spec: Any, ticks: list[list[Any]]) -> bool:

@@ -214,20 +214,25 @@ def _place_note(spec: Any, chart: SvgChart) -> bool:
 LABELS_BESIDE_BARS = {"bar", "negative_bar", "grouped_bar", "barh", "histogram"}  # value labels past the bar's end, never on a bar
 
 
-def crossed_value_labels(spec: Any, chart: SvgChart) -> list[str]:
+def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False) -> list[str]:
     """Value labels a line or area edge runs through, or (labels beside bars) that lie on a bar:
     measured on the SVG's paths and boxes, on the part of each label's box its figures' ink fills
-    (Vega's em box less its descent below the baseline and the leading above the digits' tops)."""
+    (Vega's em box less its descent below the baseline and the leading above the digits' tops).
+    `rules`: the labels the reference line runs through instead."""
     from renderers.matplotlib_renderer import _segments_hit
 
-    paths = [(np.asarray(m["vertices"], dtype=float), m["half"]) for m in chart.marks if len(m.get("vertices", ())) > 1]
+    lines = chart.rules if rules else chart.marks
+    paths = [(np.asarray(m["vertices"], dtype=float), m["half"]) for m in lines if len(m.get("vertices", ())) > 1]
+    if rules:
+        # the label's whole box less a pixel (a reader's crop of it): a rule under the figures still runs through it
+        boxes = [(t["text"], np.asarray(t["box"], dtype=float) + [1, 1, -1, -1]) for t in chart.texts if t["kind"] == "value"]
+        return [text for text, rect in boxes if any(_segments_hit(rect, p, h) for p, h in paths)]
     bars = [m["box"] for m in chart.marks if m["kind"] == "rect" and "box" in m] if spec.chart_type in LABELS_BESIDE_BARS else []
     out = []
     for t in chart.texts:
         if t["kind"] != "value":
             continue
-        x0, y0, x1, y1 = t["box"]
-        rect = np.array([x0 + 1, y0 + 0.1 * t["size"], x1 - 1, y1 - 0.21 * t["size"]])
+        rect = _ink_rect(t)
         if any(_segments_hit(rect, points, half) for points, half in paths) or any(
             rect[0] < b[2] and rect[2] > b[0] and rect[1] < b[3] and rect[3] > b[1] for b in bars
         ):
@@ -235,8 +240,16 @@ def crossed_value_labels(spec: Any, chart: SvgChart) -> list[str]:
     return out
 
 
+def _ink_rect(text: dict[str, Any]) -> np.ndarray:
+    x0, y0, x1, y1 = text["box"]
+    return np.array([x0 + 1, y0 + 0.1 * text["size"], x1 - 1, y1 - 0.21 * text["size"]])
+
+
 def _layout_problems(spec: Any, chart: SvgChart, target: tuple[int, int]) -> list[legibility.Problem]:
     out = []
+    under_rule = crossed_value_labels(spec, chart, rules=True) if spec.style.get("value_labels") else []
+    if under_rule:  # repaired by dropping the reference line (furniture goes first), as Matplotlib does
+        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {under_rule[0][:20]!r}"))
     crossed = crossed_value_labels(spec, chart) if spec.style.get("value_labels") else []
     if crossed:  # repaired by leaving the value labels out (the table still holds every value)
         out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(crossed)} value label(s) crossed by a mark, e.g. {crossed[0][:20]!r}"))

@@ -30,6 +30,7 @@ _DESCRIBED = re.compile(r"^(\d+)\|(-?\d+)$")
 _NS = "{http://www.w3.org/2000/svg}"
 # Layer names the spec gives its text layers -> the kind of text (furniture is named by role).
 NAMED_TEXT = {"values": "value", "note": "note", "logo": "logo", "reference": "reference", "callout": "callout"}
+RULE_LAYERS = {"reference_rule"}  # rule layers (SVG <line>s) whose lines are measured: texts must stand clear of them
 _ROLE_KIND = {"axis-title": "axis_title", "title-text": "title", "title-subtitle": "subtitle", "legend-label": "legend",
               "legend-title": "legend", "header-label": "label", "header-title": "label"}  # fmt: skip
 
@@ -42,6 +43,7 @@ class SvgChart:
     texts: list[dict[str, Any]] = field(default_factory=list)
     marks: list[dict[str, Any]] = field(default_factory=list)
     legend_symbols: list[list[float]] = field(default_factory=list)
+    rules: list[dict[str, Any]] = field(default_factory=list)  # named rule layers' lines (the reference line): name, ends, half width
 
 
 def _mul(m: Matrix, n: Matrix) -> Matrix:
@@ -273,6 +275,10 @@ def measure_svg(svg: str, family: str, text_width) -> SvgChart:
                 box = _box_of(pts, cm, stroke / 2)
                 if box is not None:
                     out.marks.append({"row": row, "series": series, "kind": kind, "box": box, "name": ctx.get("name", "")})
+            elif tag == "line" and ctx.get("role") == "mark" and ctx.get("name") in RULE_LAYERS:
+                ends = [_apply(cm, _px(child.get("x1"), 0.0), _px(child.get("y1"), 0.0)), _apply(cm, _px(child.get("x2"), 0.0), _px(child.get("y2"), 0.0))]
+                width = _px(child.get("stroke-width"), 1.0) if child.get("stroke") not in (None, "none") else 0.0
+                out.rules.append({"name": ctx["name"], "vertices": ends, "half": width / 2 + 1})
             elif tag == "text":
                 _text(child, cm, ctx, a, family, text_width, out)
 

@@ -282,3 +282,42 @@ def test_second_look_reads_latin_letters_of_a_russian_sample_without_the_cyrilli
     texts = [("Результаты", upright), ("T", italic), ("k", italic), ("u", italic), ("N", italic), ("B1", upright), ("x", italic), ("q", None)]
     result = audit_sample("ru-latin", *_paper(texts, "ru_RU", 200))
     assert [m.split(" ")[0] for m in result.missing] == ["q"], result.missing
+
+
+def test_one_retry_policy_orders_the_readings_of_a_missed_text():
+    """One ordered list of readings per text: digits only for a number, the script's models without
+    English only for a text that writes their letters, English alone for Latin letters or digits,
+    then the crop without furniture with the models of the scripts it writes in; none twice."""
+    from factory.tools.audit import readings
+
+    def plan(text, lang):
+        return [(r.lang, r.whitelist is not None, r.clean) for r in readings(text, lang)]
+
+    assert plan("12.5", "hin+eng") == [("hin+eng", False, False), ("hin+eng", True, False), ("eng", False, False), ("eng", False, True)]
+    assert plan("Σίγουρος", "ell+eng") == [("ell+eng", False, False), ("ell", False, False), ("ell+eng", False, True)]
+    assert plan("Email", "kor") == [("kor", False, False), ("eng", False, False), ("eng", False, True)]
+    assert plan("T", "rus+eng") == [("rus+eng", False, False), ("eng", False, False), ("eng", False, True)]  # no Cyrillic: no rus alone
+    assert plan("Zahlung", "deu+eng") == [("deu+eng", False, False), ("deu", False, False), ("eng", False, False), ("deu+eng", False, True)]
+    assert plan("Invoice", "eng") == [("eng", False, False), ("eng", False, True)]
+
+
+def test_a_missed_text_is_not_read_again_from_the_same_pixels(monkeypatch):
+    """An erased word on plain paper: its crop has no rules or neighbours' ink to take out, so the
+    clean reading would read the very pixels the first did. It is skipped: two Tesseract calls (the
+    image, the control), not three; the word stays missing, the image's miss."""
+    import pytesseract
+
+    calls = []
+    real = pytesseract.image_to_data
+    monkeypatch.setattr(pytesseract, "image_to_data", lambda *a, **k: calls.append(k.get("lang")) or real(*a, **k))
+    image, meta = _page_sample([("Invoice Wellington Harbour", "#1a1a1a")])
+    erased = Image.open(io.BytesIO(image)).convert("RGB")
+    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 20)
+    draw = ImageDraw.Draw(erased)
+    left = 20 + draw.textlength("Invoice ", font=font)
+    draw.rectangle([left, 18, left + draw.textlength("Wellington", font=font), 48], fill="#ffffff")
+    buf = io.BytesIO()
+    erased.save(buf, "PNG")
+    result = audit_sample("erased", buf.getvalue(), meta)
+    assert [m.split(" ")[0] for m in result.missing] == ["wellington"] and len(result.image_misses) == 1
+    assert calls == ["eng", "eng"]

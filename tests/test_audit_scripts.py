@@ -109,11 +109,11 @@ def test_marks_apart_from_their_line_do_not_scale_it_up():
     """A Thai line whose tone marks sit apart from its letters had its ink height measured as the
     median of two runs of inked rows (marks, letters), so it was scaled up to 4x, and in a strip
     beside a line without such marks Tesseract lost the other line: 8 of 29 clusters read."""
-    from factory.tools.audit import OCR_INK_PX, _prepare, sample_texts
+    from factory.tools.audit import OCR_INK_PX, prepare, sample_texts
 
     _need("tha")
     image, meta = _sample([("ราคา ทั้งหมด", "Noto Sans Thai", None, ""), ("โรงเรียนประถมศึกษา", "Noto Sans Thai", None, "")], "th_TH")
-    crop = _prepare(Image.open(io.BytesIO(image)).convert("RGB"), sample_texts(meta)[0])
+    crop = prepare(Image.open(io.BytesIO(image)).convert("RGB"), sample_texts(meta)[0])
     assert crop.height < 3.5 * OCR_INK_PX, crop.size  # letters about OCR_INK_PX tall, marks above and below (was 156 px: 6x)
     th = audit_sample("th", image, meta)
     assert th.found >= th.tokens - 1, th.missing
@@ -150,11 +150,12 @@ def test_latin_and_native_digits_in_a_hindi_sample_are_read():
 def test_control_is_set_in_the_serif_cut_of_a_serif_sample():
     """A serif sample's control in a sans face was easier to read than any clean serif text: Amharic
     papers in Noto Serif Ethiopic counted 449 'image misses' that were the face, not the image."""
-    from factory.tools.audit import _face_name, sample_serif
+    from factory.tools.audit import sample_serif
+    from factory.tools.audit.control import face_name
 
     paper = {"source": {"style": {"fonts": {"body": "Noto Serif Ethiopic, Noto Serif, serif"}}}}
     page = {"source": {"theme": {"fonts": {"body": "Noto Sans Arabic, Noto Sans Display, Noto Sans, sans-serif"}}}}
     assert sample_serif(paper) and not sample_serif(page) and not sample_serif({})
-    assert _face_name("ሀ", "am_ET", "Noto Sans", serif=True) == "Noto Serif Ethiopic"
-    assert _face_name("ب", "ar_EG", "Noto Sans", serif=True) == "Noto Naskh Arabic"
-    assert _face_name("ሀ", "am_ET", "Noto Sans") == "Noto Sans Ethiopic"
+    assert face_name("ሀ", "am_ET", "Noto Sans", serif=True) == "Noto Serif Ethiopic"
+    assert face_name("ب", "ar_EG", "Noto Sans", serif=True) == "Noto Naskh Arabic"
+    assert face_name("ሀ", "am_ET", "Noto Sans") == "Noto Sans Ethiopic"
