@@ -12,7 +12,8 @@ first sample of each way (imports, browser start) is made before the clock start
 Printed per kind: the degradation stage's share of the degraded samples' time (augment stage
 seconds / wall seconds of make_sample, the figure the issue bounds at 15%), its per-round
 range, ms per sample both ways, and degraded/clean (which also holds the dearer PNG encoding of
-a noisy image and the extra drops). Totals are over all rounds.
+a noisy image and the extra drops), and this process's CPU per attempt both ways (steadier than
+wall time on a loaded machine; the browser's CPU is not in it). Totals are over all rounds.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ def workshop(kind: str, preset: str | None) -> tuple[Workshop, object]:
     return Workshop(resolved), plan_shards(resolved)[0]
 
 
-def run(shop: Workshop, shard, attempts: range, timings: Timings) -> tuple[float, int, int]:
-    """Wall seconds, samples kept, drops over `attempts`."""
+def run(shop: Workshop, shard, attempts: range, timings: Timings) -> tuple[float, int, int, float]:
+    """Wall seconds, samples kept, drops, CPU seconds of this process over `attempts`."""
     kept = drops = 0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for attempt in attempts:
         try:
@@ -54,7 +56,7 @@ def run(shop: Workshop, shard, attempts: range, timings: Timings) -> tuple[float
             kept += 1
         except Dropped:
             drops += 1
-    return time.perf_counter() - t0, kept, drops
+    return time.perf_counter() - t0, kept, drops, time.process_time() - c0
 
 
 def bench(kind: str, per_round: int, rounds: int, preset: str) -> None:
@@ -64,6 +66,7 @@ def bench(kind: str, per_round: int, rounds: int, preset: str) -> None:
         for shop in (clean, degraded):  # warm-up: imports, browser, caches
             run(shop, shard, range(10**6, 10**6 + 1), Timings())
         wall = {"clean": 0.0, "degraded": 0.0}
+        cpu = {"clean": 0.0, "degraded": 0.0}
         kept = {"clean": 0, "degraded": 0}
         drops = {"clean": 0, "degraded": 0}
         stage = 0.0
@@ -74,8 +77,9 @@ def bench(kind: str, per_round: int, rounds: int, preset: str) -> None:
             round_stage = round_wall = 0.0
             for way in order:
                 timings = Timings()
-                seconds, k, d = run(clean if way == "clean" else degraded, shard, attempts, timings)
+                seconds, k, d, cpu_seconds = run(clean if way == "clean" else degraded, shard, attempts, timings)
                 wall[way] += seconds
+                cpu[way] += cpu_seconds
                 kept[way] += k
                 drops[way] += d
                 if way == "degraded":
@@ -85,11 +89,14 @@ def bench(kind: str, per_round: int, rounds: int, preset: str) -> None:
             shares.append(round_stage / round_wall if round_wall else 0.0)
         per_clean = wall["clean"] / max(kept["clean"] + drops["clean"], 1) * 1000
         per_degraded = wall["degraded"] / max(kept["degraded"] + drops["degraded"], 1) * 1000
+        cpu_clean = cpu["clean"] / max(kept["clean"] + drops["clean"], 1) * 1000
+        cpu_degraded = cpu["degraded"] / max(kept["degraded"] + drops["degraded"], 1) * 1000
         print(
             f"{kind:7s} {preset}: stage share {stage / wall['degraded']:.1%} of the degraded samples' time "
             f"(rounds {min(shares):.1%}..{max(shares):.1%}); {per_clean:.0f} ms/attempt clean, "
             f"{per_degraded:.0f} ms/attempt degraded, degraded/clean {per_degraded / per_clean:.2f}; "
-            f"kept {kept['degraded']}/{kept['degraded'] + drops['degraded']} degraded, {kept['clean']}/{kept['clean'] + drops['clean']} clean"
+            f"kept {kept['degraded']}/{kept['degraded'] + drops['degraded']} degraded, {kept['clean']}/{kept['clean'] + drops['clean']} clean; "
+            f"this process's CPU {cpu_clean:.0f} ms/attempt clean, {cpu_degraded:.0f} degraded (the browser's is not in it)"
         )
     finally:
         clean.close()

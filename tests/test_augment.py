@@ -201,6 +201,71 @@ def test_same_seed_same_pixels_and_global_state_untouched():
     assert not np.array_equal(np.asarray(a), np.asarray(c))
 
 
+def _page_like(seed: int, height: int = 300, width: int = 411) -> np.ndarray:
+    """Text-like dark strokes on a light page, plus pure black and white: noise must saturate both ways."""
+    rng = np.random.default_rng(seed)
+    pixels = np.full((height, width, 3), 250, dtype=np.uint8)
+    for _ in range(60):
+        y, x = int(rng.integers(0, height - 3)), int(rng.integers(0, width - 40))
+        pixels[y : y + int(rng.integers(1, 3)), x : x + int(rng.integers(5, 40))] = rng.integers(0, 120, 3)
+    pixels[:20, :20] = 0
+    pixels[-20:, -20:] = 255
+    pixels[100:140] = rng.integers(0, 256, (40, width, 3))
+    return pixels
+
+
+def test_fast_shadow_noise_and_perspective_write_the_stock_bytes():
+    """ops.py's shadow, noise and perspective keep the library's seeded parameters and only apply
+    them cheaper: the bytes must be albumentations' own."""
+    import cv2
+
+    from factory.augment import ops
+
+    A = ops._albumentations()
+    shadow, noise, _, perspective = ops._fast_transforms()
+    for seed in range(8):
+        image = _page_like(seed)
+        for count, intensity in ((1, 0.3), (3, 0.75)):
+            kwargs = dict(shadow_roi=(0, 0, 1, 1), num_shadows_limit=(count, count), shadow_dimension=5,
+                          shadow_intensity_range=(intensity, intensity), p=1)
+            stock, fast = A.RandomShadow(**kwargs), shadow(**kwargs)
+            stock.set_random_seed(seed)
+            fast.set_random_seed(seed)
+            assert np.array_equal(stock(image=image)["image"], fast(image=image)["image"])
+        for std in (0.02, 0.3):
+            stock, fast = A.GaussNoise(std_range=(std, std), per_channel=False, p=1), noise(std_range=(std, std), per_channel=False, p=1)
+            stock.set_random_seed(seed)
+            fast.set_random_seed(seed)
+            assert np.array_equal(stock(image=image)["image"], fast(image=image)["image"])
+        for scale, fill in ((0.02, 90), (0.15, 250)):
+            kwargs = dict(scale=(scale, scale), keep_size=False, fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=(fill,) * 3, p=1)
+            stock, fast = A.Perspective(**kwargs), perspective(**kwargs)
+            stock.set_random_seed(seed)
+            fast.set_random_seed(seed)
+            assert np.array_equal(stock(image=image)["image"], fast(image=image)["image"])
+
+
+def test_area_downscale_is_opencvs_area_average():
+    """The compiled area resize averages the same footprints as OpenCV's INTER_AREA: at most one
+    level apart, and that rarely (float rounding)."""
+    import cv2
+
+    from factory.augment import resample
+
+    assert resample.available()
+    rng = np.random.default_rng(3)
+    noisy = rng.integers(0, 256, (237, 301, 3), dtype=np.uint8)
+    for pixels in (_page_like(1, 517, 733), noisy):
+        height, width = pixels.shape[:2]
+        for factor in (0.99, 0.752, 0.6, 0.5, 0.31, 0.1):
+            size = (max(1, round(width * factor)), max(1, round(height * factor)))
+            ours = resample.area_downscale(pixels, *size).astype(int)
+            theirs = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA).astype(int)
+            assert ours.shape == theirs.shape
+            differ = np.abs(ours - theirs)
+            assert differ.max() <= 1 and (differ > 0).mean() < 0.002, (factor, differ.max(), (differ > 0).mean())
+
+
 def _shard_hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.tar"))}
 
