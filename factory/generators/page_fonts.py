@@ -8,6 +8,7 @@ installed font (fontconfig), and `check_glyphs` drops a sample whose text a stac
 from __future__ import annotations
 
 import functools
+import math
 import re
 import shutil
 import subprocess
@@ -120,6 +121,35 @@ def family_coverage(family: str) -> frozenset[int]:
         return frozenset((font.getBestCmap() or {}).keys())
     finally:
         font.close()
+
+
+@functools.lru_cache(maxsize=None)
+def line_extent(family: str) -> float:
+    """The family's ascent plus descent in em, as Chromium lays a line out (hhea; OS/2's typo metrics when
+    the face sets USE_TYPO_METRICS): the height a line needs to hold its glyphs, stacked marks included.
+    Noto Serif Thai spans 1.60 em and Noto Serif Devanagari 1.56, so at line height 1.25 a line's
+    tone marks and vowel signs met the next line's (the multilingual audit's Thai and Hindi letters)."""
+    from fontTools.ttLib import TTFont
+
+    require_families([family])
+    path, index = installed_fonts()[family]
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        em = font["head"].unitsPerEm
+        os2 = font["OS/2"]
+        if os2.fsSelection & (1 << 7):  # USE_TYPO_METRICS
+            return (os2.sTypoAscender - os2.sTypoDescender) / em
+        return (font["hhea"].ascent - font["hhea"].descent) / em
+    finally:
+        font.close()
+
+
+def script_leading(locale: str, *keys: str) -> float:
+    """The smallest line height (em, rounded up to 0.05) whose lines hold the locale's script face of each
+    stack key (`line_extent`): Thai, Indic, Arabic... marks stack above and below the letters. 0 where the
+    Latin or CJK faces draw the text (a Latin line holds them)."""
+    extents = [line_extent(face) for key in keys for face in script_families(locale, STACKS[key].generic)[0]]
+    return math.ceil(max(extents) * 20 - 1e-6) / 20 if extents else 0.0
 
 
 @functools.lru_cache(maxsize=None)
