@@ -321,8 +321,10 @@ class _Spec:
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
         elif kind == "heatmap":
-            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": -int(self.s.get("x_rotation", 0)), "labelOverlap": False}},
-                   "y": {"field": "l", "type": "nominal", "sort": None, "title": None},
+            # no grid: a theme's band grid runs through the middle of every cell, over its number
+            enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None,
+                         "axis": {"labelAngle": -int(self.s.get("x_rotation", 0)), "labelOverlap": False, "grid": False}},
+                   "y": {"field": "l", "type": "nominal", "sort": None, "title": None, "axis": {"grid": False}},
                    "color": {"field": "v", "type": "quantitative", "title": None,
                              "scale": {"domain": list(_span(t)), "range": list(HEAT_RANGE), "interpolate": "rgb", "zero": False, "nice": False}},
                    "description": {"field": "d"}}  # fmt: skip

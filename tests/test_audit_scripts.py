@@ -159,3 +159,31 @@ def test_control_is_set_in_the_serif_cut_of_a_serif_sample():
     assert face_name("ሀ", "am_ET", "Noto Sans", serif=True) == "Noto Serif Ethiopic"
     assert face_name("ب", "ar_EG", "Noto Sans", serif=True) == "Noto Naskh Arabic"
     assert face_name("ሀ", "am_ET", "Noto Sans") == "Noto Sans Ethiopic"
+
+
+def test_cjk_tokens_are_characters_aligned_in_order():
+    """Chinese and Japanese write no spaces: a phrase was one token, so one misread kanji failed a name
+    of nine, or a phrase four fifths read passed whole. Each character is a token now (kana with its
+    voicing mark), aligned in order like Thai's clusters; digits and Latin stay words, Korean keeps
+    its spaced words, and kanji drawn like katakana (口/ロ) count as the same."""
+    assert tokens("請求書番号 1024") == ["1024", "請", "求", "書", "番", "号"]
+    assert tokens("データ2020年") == ["2020", "テ\u3099", "ー", "タ", "年"]  # デ folded: テ with its voicing mark
+    assert len(tokens("김윤서 이메일")) == 2
+    assert [ok for _, ok in token_hits("株式会社", ["株式会杜"])] == [True, True, True, False]
+    assert [ok for _, ok in token_hits("データ", ["テータ"])] == [False, True, True]
+    assert all(ok for _, ok in token_hits("ロール", ["口一ル"]))
+    assert sum(ok for _, ok in token_hits("山田", ["田山"])) <= 1  # the same characters in reverse: one at most
+
+
+def test_cjk_phrase_counts_each_character_and_an_erased_one_stays_missing():
+    """A Japanese name with one kanji erased counts 8 of 9 (it counted 0 or 1 of 1), a Chinese address
+    with one erased 8 of 9; a phrase erased whole stays missing, character by character, as the
+    image's misses (read in the control)."""
+    _need("jpn", "chi_sim")
+    ja = audit_sample("ja", *_sample([("株式会社山田製作所", "Noto Sans CJK JP", "山", "erased"),
+                                      ("請求書番号 合計金額", "Noto Sans CJK JP", "合計金額", "erased")], "ja_JP"))
+    zh = audit_sample("zh", *_sample([("北京市朝阳区建国路", "Noto Sans CJK SC", "阳", "erased")], "zh_CN"))
+    assert ja.tokens == 9 + 9 and zh.tokens == 9
+    assert sorted(m.split(" ")[0] for m in ja.image_misses) == sorted("山合計金額"), (ja.image_misses, ja.missing)
+    assert ja.found == ja.tokens - 5, ja.missing
+    assert [m.split(" ")[0] for m in zh.image_misses] == ["阳"] and zh.found == 8, (zh.image_misses, zh.missing)

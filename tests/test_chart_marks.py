@@ -142,3 +142,15 @@ def test_plotly_rose_numbers_clear_of_every_wedge_outline():
         assert not hidden & {e["text"] for e in numbers}, (seed, hidden)
     assert not found, found[:8]
     assert shown >= 18, shown  # most numbers are still drawn
+
+
+def test_vega_heatmap_numbers_have_no_grid_line_through_them():
+    """A theme's band grid ran through the middle of every heatmap cell, over its number (8 of
+    257 numbers in 24 heatmaps read as crossed): the heatmap's axes draw no grid."""
+    found, drawn = [], 0
+    for seed, render in _renders("vega_lite", "heatmap", range(2, 10)):
+        crossed, n = _crossed(render)
+        found += [(seed, text) for text in crossed]
+        drawn += n
+    assert not found, found[:8]
+    assert drawn >= 40, drawn

@@ -88,13 +88,15 @@ def item_language(text: str, base: str, installed: frozenset[str]) -> tuple[str,
 
 def without_english(lang: str, text: str) -> str | None:
     """`lang` less English, for a text read beside English that writes letters those models read
-    (English's model took 'Σίγουρος' for 'Yiyoupoc', a Bengali word for 'Stat'); None when there
-    is no such reading (English alone, or a text without such letters: a number, a Latin word in a
-    Russian sample, which English alone reads)."""
+    (English's model took 'Σίγουρος' for 'Yiyoupoc', a Bengali word for 'Stat') or digits other than
+    Latin (٣, ৫, ७); None when there is no such reading (English alone, or a text with Latin letters
+    and digits only: a Latin word in a Russian sample, a number, which English alone reads)."""
     models = lang.split("+")
     own = [m for m in models if m != "eng"]
     if "eng" not in models or not own:
         return None
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
+        return "+".join(own)
     scripts = _scripts(text)
     reads = any(m in scripts or COVERED.get(m, set()) & scripts or (m not in SCRIPTED and None in scripts) for m in own)
     return "+".join(own) if reads else None

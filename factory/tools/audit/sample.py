@@ -96,7 +96,7 @@ def audit_sample(key: str, image_bytes: bytes, meta: dict[str, Any], installed: 
             if ok:
                 result.found += 1
                 continue
-            result.missing.append(f"{token} (in {item.text[:40]!r}, OCR: {' '.join(words)[:40]!r})")
+            result.missing.append(f"{token} (in {item.text[:40]!r}, OCR: {' '.join(w for reading in words for w in reading)[:40]!r})")
             result.missing_boxes.append(list(item.box))
             if control is not None and control[k]:  # read in the clean control, not in the image: the image's miss
                 result.image_misses.append(result.missing[-1])

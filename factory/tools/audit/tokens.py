@@ -22,11 +22,22 @@ def fold(text: str) -> str:
 
 # Scripts written without spaces between words: a phrase there is no word, so each grapheme cluster
 # (a letter with the marks written on it) is a token of its own, in the target and in what OCR read.
-UNSPACED = ("THAI", "LAO", "KHMER", "MYANMAR")
+# Chinese and Japanese (Han, kana, the long-vowel and iteration marks) are counted so, by character:
+# one misread kanji in a name of six costs one token, not the name. Korean spaces its words: words.
+UNSPACED = ("THAI", "LAO", "KHMER", "MYANMAR", "CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "IDEOGRAPHIC", "BOPOMOFO")
 
 
 def _unspaced(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LM" and unicodedata.name(ch, "").split(" ")[0] in UNSPACED
+
+
+def _flags(folded: str) -> list[bool]:
+    """Whether each character of a folded text belongs to a script written without spaces; a mark
+    belongs to the letter it is written on (kana's voicing mark, split off by NFKD, to its kana)."""
+    flags: list[bool] = []
+    for ch in folded:
+        flags.append(flags[-1] if flags and unicodedata.category(ch)[0] == "M" else _unspaced(ch))
+    return flags
 
 
 def _clusters(text: str) -> list[str]:
@@ -42,16 +53,18 @@ def _clusters(text: str) -> list[str]:
 
 def _units(text: str) -> tuple[list[str], list[str]]:
     """(words between spaces, clusters of the runs in scripts written without spaces) of a text, folded.
-    A Thai word's digits and Latin letters stay a word of their own: 'ปี2020' is the cluster 'ปี' and the word '2020'."""
+    A Thai or Japanese word's digits and Latin letters stay a word of their own: 'ปี2020' is the
+    cluster 'ปี' and the word '2020'."""
     words: list[str] = []
     clusters: list[str] = []
     for raw in text.split():
         folded = fold(raw)
+        flags = _flags(folded)
         start = 0
         for i in range(1, len(folded) + 1):
-            if i == len(folded) or _unspaced(folded[i]) != _unspaced(folded[start]):
+            if i == len(folded) or flags[i] != flags[start]:
                 run = folded[start:i]
-                if _unspaced(run[0]):
+                if flags[start]:
                     clusters.extend(_clusters(run))
                 else:
                     words.append(run)
@@ -64,22 +77,29 @@ def tokens(text: str) -> list[str]:
     return words + clusters
 
 
-def token_hits(text: str, read: list[str], mono: bool = False) -> list[tuple[str, bool]]:
-    """Each target token of a text and whether OCR read it (`read`: the words OCR read in its crop).
-    Clusters of scripts without spaces are aligned in order with the clusters OCR read (a
-    cluster found elsewhere in the line, out of order, is not found)."""
+def token_hits(text: str, read: list[str] | list[list[str]], mono: bool = False) -> list[tuple[str, bool]]:
+    """Each target token of a text and whether OCR read it (`read`: the words OCR read in its crop,
+    or a list of such words per reading of it). A word is found among the words of every reading;
+    clusters of scripts without spaces are aligned in order with the clusters one reading read (a
+    cluster found elsewhere in the line, out of order, is not found) and found when a reading
+    holds them so (a first reading's '人床花子' and a second's '伊朋花子' hold '伊藤花子''s 伊 and 花子)."""
+    readings: list[list[str]] = read if read and isinstance(read[0], list) else [read]  # type: ignore[assignment,list-item]
     words, clusters = _units(text)
-    hits = [(t, found(t, read, mono)) for t in words]
+    every = [w for reading in readings for w in reading]
+    hits = [(t, found(t, every, mono)) for t in words]
     if clusters:
-        seen = _clusters("".join(ch for ch in fold("".join(read)) if _unspaced(ch)))
+        target = [c.translate(HOMOGLYPHS) for c in clusters]
         matched: set[int] = set()
-        for a, _, size in SequenceMatcher(None, clusters, seen, autojunk=False).get_matching_blocks():
-            matched.update(range(a, a + size))
+        for reading in readings:
+            folded = fold("".join(reading))
+            seen = _clusters("".join(ch for ch, flag in zip(folded, _flags(folded)) if flag).translate(HOMOGLYPHS))
+            for a, _, size in SequenceMatcher(None, target, seen, autojunk=False).get_matching_blocks():
+                matched.update(range(a, a + size))
         hits += [(c, i in matched) for i, c in enumerate(clusters)]
     return hits
 
 
-def all_found(text: str, read: list[str], mono: bool = False) -> bool:
+def all_found(text: str, read: list[str] | list[list[str]], mono: bool = False) -> bool:
     return all(ok for _, ok in token_hits(text, read, mono))
 
 
@@ -90,7 +110,10 @@ def all_found(text: str, read: list[str], mono: bool = False) -> bool:
 # so OCR's choice of script is no misreading. Both sides are compared with these folded to Latin.
 # Arabic and Persian write yeh and kaf alike inside a word (ي/ی, ك/ک; final alef maksura ى is Persian's
 # ی) and their digits alike but for 4, 5 and 6 (٣/۳): which code point OCR picks is no misreading.
-HOMOGLYPHS = str.maketrans("аеорсухіјѕο" "يكى٠١٢٣٤٥٦٧٨٩", "aeopcyxijso" "یکی۰۱۲۳۴۵۶۷۸۹")  # Latin look-alikes: alike in both cases (after casefold)
+# Kanji and katakana drawn alike (一/ー, 口/ロ, 力/カ, 工/エ, 夕/タ, 二/ニ, 八/ハ, 卜/ト), and hiragana
+# and katakana he (へ/ヘ), likewise.
+HOMOGLYPHS = str.maketrans("аеорсухіјѕο" "يكى٠١٢٣٤٥٦٧٨٩" "一口力工夕二八卜へ",
+                           "aeopcyxijso" "یکی۰۱۲۳۴۵۶۷۸۹" "ーロカエタニハトヘ")  # Latin look-alikes: alike in both cases (after casefold)
 SLIPS = {"1": "il", "i": "1l", "l": "1i", "0": "o", "o": "0", "5": "s", "s": "5"}
 DOTTED_ZERO = "689qdø®"
 
