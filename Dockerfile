@@ -27,7 +27,7 @@ COPY pyproject.toml README.md ./
 COPY factory ./factory
 COPY renderers ./renderers
 COPY html_templates ./html_templates
-RUN pip install '.[augment,corpus]' \
+RUN pip install '.[augment,corpus,audit]' \
  && python -c "import matplotlib.pyplot"  # build the font cache once, in the image
 
 # Chromium runs with --no-sandbox when it runs as root, which is the case here.

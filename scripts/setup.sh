@@ -60,7 +60,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 PY=.venv/bin/python
 EXTRAS="."
-[[ $WANT_TEST == 1 ]] && EXTRAS=".[test,hf,ray,eval,corpus]"
+[[ $WANT_TEST == 1 ]] && EXTRAS=".[test,hf,ray,eval,corpus,audit]"
 STAMP=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$WANT_TEST"
 if [[ ! -f "$STAMP" ]]; then
   say "installing Python packages ($EXTRAS)"
