@@ -303,6 +303,36 @@ def label_sides(spec: Any, index: int) -> list[str]:
     return sides
 
 
+_OTHER_SIDE = {"above": "below", "below": "above", "left": "below", "right": "below"}
+
+
+def place_crossed_labels(spec: Any, cells: list[tuple[int, int]]) -> str:
+    """Value labels a mark crosses (series, row), placed again the same way by every engine: a line's
+    label moves to the other side of its point once (an area's never into its fill), then it is left
+    out of the picture (`hidden_values`: the targets and questions then treat it as not printed)."""
+    s = spec.style
+    lines = spec.chart_type in PLACED_LINES
+    sides = [label_sides(spec, j) for j in range(len(spec.table.series))] if lines else []
+    hidden = [list(pair) for pair in s.get("hidden_values", [])]
+    flipped = {tuple(pair) for pair in s.get("flipped_labels", [])}
+    moved = 0
+    for series, row in cells:
+        if lines and (series, row) not in flipped and series < len(sides) and row < len(sides[series]):
+            other = _OTHER_SIDE[sides[series][row]]
+            if spec.chart_type != "area" or other != "below":
+                sides[series][row] = other
+                flipped.add((series, row))
+                moved += 1
+                continue
+        if [series, row] not in hidden:
+            hidden.append([series, row])
+    if lines:
+        s["label_sides"] = sides
+        s["flipped_labels"] = sorted(list(pair) for pair in flipped)
+    s["hidden_values"] = sorted(hidden)
+    return f"value_labels_placed:{moved}_moved_{len(hidden)}_hidden"
+
+
 def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
     """Bin edges and their tick texts (the same texts the bin labels "10-20" are made of)."""
     edges = [float(e) for e in spec.style["bin_edges"]]

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from factory.chart_code import place_crossed_labels
 from factory.chart_colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
 from renderers.matplotlib_renderer import TextBox, _unshaped, fall_back_font, missing_glyphs, overlapping_pairs
@@ -245,38 +246,6 @@ def repair(spec: Any, problems: list[Problem]) -> str | None:
         s["font_px"] = max(MIN_FONT_PX, round(s["font_px"] * 0.85, 1))
         return f"smaller_font:{s['font_px']}"
     return None
-
-
-_OTHER_SIDE = {"above": "below", "below": "above", "left": "below", "right": "below"}
-
-
-def place_crossed_labels(spec: Any, cells: list[tuple[int, int]]) -> str:
-    """Value labels a mark crosses, as Matplotlib places them: a line's label moves to the other
-    side of its point once (an area's never into its fill), then it is left out of the picture
-    (`hidden_values`: the targets and questions then treat it as not printed)."""
-    from factory.chart_code import PLACED_LINES, label_sides
-
-    s = spec.style
-    lines = spec.chart_type in PLACED_LINES
-    sides = [label_sides(spec, j) for j in range(len(spec.table.series))] if lines else []
-    hidden = [list(pair) for pair in s.get("hidden_values", [])]
-    flipped = {tuple(pair) for pair in s.get("flipped_labels", [])}
-    moved = 0
-    for series, row in cells:
-        if lines and (series, row) not in flipped and series < len(sides) and row < len(sides[series]):
-            other = _OTHER_SIDE[sides[series][row]]
-            if spec.chart_type != "area" or other != "below":
-                sides[series][row] = other
-                flipped.add((series, row))
-                moved += 1
-                continue
-        if [series, row] not in hidden:
-            hidden.append([series, row])
-    if lines:
-        s["label_sides"] = sides
-        s["flipped_labels"] = sorted(list(pair) for pair in flipped)
-    s["hidden_values"] = sorted(hidden)
-    return f"value_labels_placed:{moved}_moved_{len(hidden)}_hidden"
 
 
 def mark_entry(kind: str, row: int, series: int, value: Any, box: list[float], table: Any) -> dict[str, Any]:

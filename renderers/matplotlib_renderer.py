@@ -35,7 +35,7 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from factory.chart_code import chart_texts, figure_code
+from factory.chart_code import chart_texts, figure_code, place_crossed_labels
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.charts import SEQUENTIAL_KINDS, ChartSpec, exact_px
@@ -705,30 +705,8 @@ def _repair_label_marks(spec: ChartSpec, problems: list[Problem]) -> str | None:
     crossed = sorted({i for p in problems for i in p.labels})
     if not crossed or not spec.style.get("value_labels"):
         return None
-    from factory.chart_code import label_sides
-
     rows = max(len(spec.table.rows), 1)
-    hidden = [list(pair) for pair in spec.style.get("hidden_values", [])]
-    flipped = {tuple(pair) for pair in spec.style.get("flipped_labels", [])}
-    lines = spec.chart_type in ("line", "multi_line", "area")
-    sides = [label_sides(spec, i) for i in range(len(spec.table.series))] if lines else []
-    moved = 0
-    for index in crossed:
-        series, row = divmod(index, rows)
-        if lines and (series, row) not in flipped and series < len(sides):
-            other = {"above": "below", "below": "above", "left": "below", "right": "below"}[sides[series][row]]
-            if spec.chart_type != "area" or other != "below":
-                sides[series][row] = other
-                flipped.add((series, row))
-                moved += 1
-                continue
-        if [series, row] not in hidden:
-            hidden.append([series, row])
-    if lines:
-        spec.style["label_sides"] = sides
-        spec.style["flipped_labels"] = sorted(list(pair) for pair in flipped)
-    spec.style["hidden_values"] = sorted(hidden)
-    return f"value_labels_placed:{moved}_moved_{len(hidden)}_hidden"
+    return place_crossed_labels(spec, [divmod(index, rows) for index in crossed])
 
 
 def _repair_values(spec: ChartSpec, problems: list[Problem]) -> str | None:

@@ -416,43 +416,55 @@ def test_builtin_degraded_recipe_is_the_readme_example():
 CHART_SEED = 7  # a Matplotlib line chart with 18 tick labels, the smallest text 11.7 px
 
 
-def test_small_chart_text_stays_readable_through_scale_and_jpeg():
-    """A photographed-and-compressed chart keeps the tick labels OCR reads on its clean twin: the
-    scale stops at LEGIBLE_TEXT_PX and JPEG quality at `jpeg_floor` of the text size. Before these
-    bounds (an 8 px floor, quality as drawn) its ticks at 8 px and quality 40 lost 4 ('Mar 11', '18', '20', ...)."""
+def _clean_chart():
+    """The CHART_SEED chart drawn clean: its render, RGB image and the render facts a degrader may move."""
     import shutil
 
-    from factory.augment.stage import jpeg_floor
     from factory.generators.charts import ChartGenerator, ChartOptions
     from factory.seeding import rng_for
-    from factory.tools import audit
     from renderers.matplotlib_renderer import MatplotlibRenderer
 
     if shutil.which("tesseract") is None:
         pytest.skip("tesseract-ocr is not installed (scripts/setup.sh)")
     spec = ChartGenerator(ChartOptions(chart_types=["bar", "line"])).sample(rng_for(CHART_SEED), CHART_SEED)
     render = MatplotlibRenderer().render(spec)
-    image = render.image.convert("RGB")
-    px = render.facts["quality"]["min_text_px"]
     parts = {"render": copy.deepcopy(render.facts)}
     parts["render"].pop("quality")
-    plan = AugmentPlan(ops={"scale": {"p": 1, "factor": [0.5, 0.5]}, "jpeg": {"p": 1, "quality": [40, 40]}})
-    out, record = Degrader(plan).degrade(image, parts, seed=1, min_text_px=px)
-    ops = {o["op"]: o for o in record["ops"]}
-    assert record["text_px"]["after"] >= LEGIBLE_TEXT_PX - 1e-6 and ops["jpeg"]["quality"] == jpeg_floor(record["text_px"]["after"]) >= 70
+    return render, render.image.convert("RGB"), parts
 
-    def ticks(elements):  # as the audit reads them: x labels turned level by the angle they were drawn at
-        meta = {"generator": {"name": "charts"}, "source": {"style": render.source.style, "chart_type": spec.chart_type}, "render": {"elements": elements}}
-        return [item for item in audit.sample_texts(meta) if item.kind.endswith("tick_labels")]
+
+def _ticks_lost(render, image, degraded, elements) -> tuple[int, list[str]]:
+    """Tick labels OCR reads on the clean image (their number) and those of them it misses on the
+    degraded one, as the audit reads them (x labels turned level by the angle they were drawn at)."""
+    from factory.tools import audit
+
+    meta = {"generator": {"name": "charts"}, "source": {"style": render.source.style, "chart_type": render.source.chart_type}}
+
+    def ticks(facts):
+        return [item for item in audit.sample_texts({**meta, "render": facts}) if item.kind.endswith("tick_labels")]
 
     def readable(img, items):
         return [all(audit.found(t, words) for t in audit.tokens(item.text)) for item, words in zip(items, audit.ocr_items(img, items))]
 
-    clean = readable(image, ticks(render.facts["elements"]))
-    degraded = readable(Image.fromarray(out), ticks(parts["render"]["elements"]))
-    assert sum(clean) >= 15
-    lost = [item.text for item, a, b in zip(ticks(render.facts["elements"]), clean, degraded) if a and not b]
-    assert lost == []
+    items = ticks(render.facts)
+    clean = readable(image, items)
+    after = readable(degraded, ticks(elements))
+    return sum(clean), [item.text for item, a, b in zip(items, clean, after) if a and not b]
+
+
+def test_small_chart_text_stays_readable_through_scale_and_jpeg():
+    """A photographed-and-compressed chart keeps the tick labels OCR reads on its clean twin: the
+    scale stops at LEGIBLE_TEXT_PX and JPEG quality at `jpeg_floor` of the text size. Before these
+    bounds (an 8 px floor, quality as drawn) its ticks at 8 px and quality 40 lost 4 ('Mar 11', '18', '20', ...)."""
+    from factory.augment.stage import jpeg_floor
+
+    render, image, parts = _clean_chart()
+    plan = AugmentPlan(ops={"scale": {"p": 1, "factor": [0.5, 0.5]}, "jpeg": {"p": 1, "quality": [40, 40]}})
+    out, record = Degrader(plan).degrade(image, parts, seed=1, min_text_px=render.facts["quality"]["min_text_px"])
+    ops = {o["op"]: o for o in record["ops"]}
+    assert record["text_px"]["after"] >= LEGIBLE_TEXT_PX - 1e-6 and ops["jpeg"]["quality"] == jpeg_floor(record["text_px"]["after"]) >= 70
+    read, lost = _ticks_lost(render, image, Image.fromarray(out), parts["render"])
+    assert read >= 15 and lost == []
 
 
 def test_short_chart_text_is_not_doubled_by_motion_blur():
@@ -460,34 +472,11 @@ def test_short_chart_text_is_not_doubled_by_motion_blur():
     labels it cost OCR 5 of 18 that the clean twin reads ('Mar 11', '21', '24', ...). Its length is
     bounded at 0.24 x the text size, so the stage leaves it out below 12.5 px text; from 12.5 px it
     runs as drawn. Fails before (the bound was 0.35 x: 3 px ran on 8.6 px text)."""
-    import shutil
-
-    from factory.generators.charts import ChartGenerator, ChartOptions
-    from factory.seeding import rng_for
-    from factory.tools import audit
-    from renderers.matplotlib_renderer import MatplotlibRenderer
-
-    if shutil.which("tesseract") is None:
-        pytest.skip("tesseract-ocr is not installed (scripts/setup.sh)")
-    spec = ChartGenerator(ChartOptions(chart_types=["bar", "line"])).sample(rng_for(CHART_SEED), CHART_SEED)
-    render = MatplotlibRenderer().render(spec)
-    image = render.image.convert("RGB")
-    px = render.facts["quality"]["min_text_px"]
-    parts = {"render": copy.deepcopy(render.facts)}
-    parts["render"].pop("quality")
+    render, image, parts = _clean_chart()
     plan = AugmentPlan(ops={"motion_blur": {"p": 1, "length": [3, 3]}})
-    out, record = Degrader(plan).degrade(image, parts, seed=3, min_text_px=px)
-    meta = {"generator": {"name": "charts"}, "source": {"style": render.source.style, "chart_type": spec.chart_type}}
-    items = [item for item in audit.sample_texts({**meta, "render": render.facts}) if item.kind.endswith("tick_labels")]
-    moved = [item for item in audit.sample_texts({**meta, "render": parts["render"]}) if item.kind.endswith("tick_labels")]
-
-    def readable(img, texts):
-        return [all(audit.found(t, words) for t in audit.tokens(item.text)) for item, words in zip(texts, audit.ocr_items(img, texts))]
-
-    clean = readable(image, items)
-    degraded = readable(Image.fromarray(out), moved)
-    assert sum(clean) >= 15
-    assert [item.text for item, a, b in zip(items, clean, degraded) if a and not b] == []
+    out, record = Degrader(plan).degrade(image, parts, seed=3, min_text_px=render.facts["quality"]["min_text_px"])
+    read, lost = _ticks_lost(render, image, Image.fromarray(out), parts["render"])
+    assert read >= 15 and lost == []
     assert "skipped" in record["ops"][0]
     big = Degrader(plan).degrade(image, copy.deepcopy({"render": render.facts}), seed=3, min_text_px=12.5)[1]
     assert big["ops"][0]["length"] == 3 and "skipped" not in big["ops"][0]
