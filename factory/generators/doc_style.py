@@ -9,10 +9,12 @@ rows, the accent band), which `check_contrast` re-checks on the finished style.
 from __future__ import annotations
 
 import functools
+import math
 import random
 from typing import Any
 
 from factory.errors import Dropped
+from factory.generators.locales import info
 from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, FontStack, script_leading, stacks_for, text_cut
 from factory.generators.page_theme import contrast, hex_color
 
@@ -167,6 +169,8 @@ def sample_style(r: random.Random, genre: str, locale: str, chars: str, dpi_choi
     # text_overflow) and met the next line's. Lines and headings hold the script's face (same draws).
     style["leading"] = script_leading(locale, body_key, heading_key)
     style["line_height"] = max(style["line_height"], style["leading"])
+    # Han and kana: body text at least the script's smallest legible size once drawn at the sheet's dpi (same draws)
+    style["font_size"] = max(style["font_size"], math.ceil(info(locale).writing.min_body_px * 96 / style["dpi"]))
     return style
 
 

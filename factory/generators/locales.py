@@ -51,6 +51,9 @@ class Script:
     # Latin ones (0: the theme's own): Noto Sans Arabic's ascent and descent span 2.11 em, so a heading at
     # line height 1.25 sticks out 0.43 em above and below its element (pages dropped as text_overflow).
     leading: float = 0.0
+    # Smallest body text (image px) a document sets in this script: kanji and hanzi of 15-20 strokes at
+    # 12 px merge their strokes (Tesseract and a reader alike took 藤 for 滕, 憲 for 意 in a 12 px letter).
+    min_body_px: float = 0.0
 
 
 SCRIPTS: dict[str, Script] = {
@@ -58,11 +61,11 @@ SCRIPTS: dict[str, Script] = {
     "cyrillic": Script("Cyrillic", ((0x400, 0x52F),)),
     "greek": Script("Greek", ((0x370, 0x3FF), (0x1F00, 0x1FFF))),
     "han_simplified": Script("Han (simplified)", ((0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFF65)),
-                             "Noto Sans CJK SC", "Noto Serif CJK SC", "fonts-noto-cjk", fallback_after=True, spaced=False, full_stop="。"),
+                             "Noto Sans CJK SC", "Noto Serif CJK SC", "fonts-noto-cjk", fallback_after=True, spaced=False, full_stop="。", min_body_px=14),
     "han_traditional": Script("Han (traditional)", ((0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFF65)),
-                              "Noto Sans CJK TC", "Noto Serif CJK TC", "fonts-noto-cjk", fallback_after=True, spaced=False, full_stop="。"),
+                              "Noto Sans CJK TC", "Noto Serif CJK TC", "fonts-noto-cjk", fallback_after=True, spaced=False, full_stop="。", min_body_px=14),
     "japanese": Script("Japanese (kana and kanji)", ((0x3000, 0x30FF), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xFF00, 0xFF9F)),
-                       "Noto Sans CJK JP", "Noto Serif CJK JP", "fonts-noto-cjk", fallback_after=True, spaced=False, full_stop="。"),
+                       "Noto Sans CJK JP", "Noto Serif CJK JP", "fonts-noto-cjk", fallback_after=True, spaced=False, full_stop="。", min_body_px=14),
     "hangul": Script("Hangul", ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF)),
                      "Noto Sans CJK KR", "Noto Serif CJK KR", "fonts-noto-cjk", fallback_after=True),
     "arabic": Script("Arabic", ((0x600, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
