@@ -12,7 +12,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig libgl1 libglib2.0-0 \
+      chromium fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-cjk fontconfig libgl1 libglib2.0-0 curl ca-certificates \
       tesseract-ocr tesseract-ocr-eng \
       tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-nld tesseract-ocr-pol \
       tesseract-ocr-ces tesseract-ocr-dan tesseract-ocr-por tesseract-ocr-vie tesseract-ocr-rus tesseract-ocr-ukr \
@@ -27,8 +27,11 @@ COPY pyproject.toml README.md ./
 COPY factory ./factory
 COPY renderers ./renderers
 COPY html_templates ./html_templates
+COPY scripts/tessdata.sh ./scripts/
 RUN pip install '.[augment,corpus,audit]' \
  && python -c "import matplotlib.pyplot"  # build the font cache once, in the image
+# the audit's Tesseract models folder (4.0.0_best_int ara, ben, hye; Debian's for the rest), where it looks for it
+RUN bash scripts/tessdata.sh "$(python -c 'import sys; print(sys.prefix)')/share/render-factory/tessdata"
 
 # Chromium runs with --no-sandbox when it runs as root, which is the case here.
 ENTRYPOINT ["render-factory"]

@@ -221,3 +221,23 @@ def test_small_han_text_tesseract_misses_is_read_by_rapidocr_and_an_erased_kanji
     assert with_rapid.tokens == 8 and with_rapid.found == 8, with_rapid.missing
     assert tesseract_alone.found < 8  # why RapidOCR is there; if Tesseract reads it one day, pick a smaller size
     assert "啤" in [m.split(" ")[0] for m in erased.image_misses] and erased.found <= 7, (erased.missing, erased.image_misses)
+
+
+def test_short_arabic_words_debians_model_reads_as_nothing_are_read_with_best_int(monkeypatch):
+    """Debian's ara model reads nothing of 'البينية' or 'البنجابية' at 14 px, whatever the retries;
+    Tesseract's 4.0.0_best_int ara (scripts/setup.sh --test puts it in the environment's tessdata
+    folder, `languages.tessdata`) reads both."""
+    import sys
+    from pathlib import Path
+
+    from factory.tools.audit import reading
+
+    model = Path(sys.prefix) / "share" / "render-factory" / "tessdata" / "ara.traineddata"
+    if not model.is_file() or model.is_symlink():
+        pytest.skip(f"Tesseract's 4.0.0_best_int ara model is not in {model.parent} (scripts/setup.sh --test puts it there)")
+    words = ["البينية", "البنجابية"]
+    best = [audit_sample("ar", *_small_line(word, 14, "ar_EG", "Noto Sans Arabic")) for word in words]
+    monkeypatch.setattr(reading, "tessdata", lambda: ("", "Debian's models"))
+    debian = [audit_sample("ar", *_small_line(word, 14, "ar_EG", "Noto Sans Arabic")) for word in words]
+    assert [s.found for s in best] == [1, 1], [s.missing for s in best]
+    assert [s.found for s in debian] == [0, 0]  # why best_int is there; if Debian's reads them one day, pick other words

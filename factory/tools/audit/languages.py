@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import shlex
+import sys
 import unicodedata
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +37,25 @@ SCRIPTED = set(SCRIPT_MODELS.values()) | set(COVERED)  # models of a script othe
 
 
 @functools.lru_cache(maxsize=1)
+def tessdata() -> tuple[str, str]:
+    """(Tesseract option, note) for the models folder scripts/tessdata.sh fills in this
+    environment (sys.prefix/share/render-factory/tessdata: Tesseract's 4.0.0_best_int models for
+    ara, ben and hye, which read short lines Debian's missed, and symlinks to Debian's for the
+    rest): '--tessdata-dir <folder>' and which models it holds; ('', "Debian's models") without it."""
+    folder = Path(sys.prefix) / "share" / "render-factory" / "tessdata"
+    if not (folder / "eng.traineddata").exists():
+        return "", "Debian's models"
+    own = sorted(p.name.split(".")[0] for p in folder.glob("*.traineddata") if not p.is_symlink())
+    return f"--tessdata-dir {shlex.quote(str(folder))}", f"4.0.0_best_int models for {', '.join(own) or 'none'}, Debian's for the rest ({folder})"
+
+
+@functools.lru_cache(maxsize=1)
 def installed_languages() -> frozenset[str]:
-    """The Tesseract models installed here (`tesseract --list-langs`)."""
+    """The Tesseract models installed here (`tesseract --list-langs`, in `tessdata`'s folder when there is one)."""
     import pytesseract
 
     try:
-        return frozenset(pytesseract.get_languages(config=""))
+        return frozenset(pytesseract.get_languages(config=tessdata()[0]))
     except (OSError, RuntimeError) as exc:  # TesseractNotFoundError is an OSError
         log.warning("cannot list Tesseract's languages (%s); reading with eng", exc)
         return frozenset({"eng"})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from factory.tools.audit.languages import item_language, own_scripts, without_english
+from factory.tools.audit.languages import item_language, own_scripts, tessdata, without_english
 from factory.tools.audit.pixels import background
 from factory.tools.audit.texts import TextItem
 from factory.tools.audit.tokens import all_found, fold
@@ -122,7 +122,7 @@ def read_crops(crops: list[Image.Image | None], lang: str = "eng", whitelist: st
             canvas.paste(crop, (10, y))
             spans.append((y, y + crop.height, index))
             y += crop.height + GAP_PX
-        config = f"--psm {PSM}" + (f" -c tessedit_char_whitelist={whitelist}" if whitelist else "")
+        config = f"{tessdata()[0]} --psm {PSM}" + (f" -c tessedit_char_whitelist={whitelist}" if whitelist else "")
         data = pytesseract.image_to_data(canvas, lang=lang, config=config, output_type=pytesseract.Output.DICT)
         for text, top, h in zip(data["text"], data["top"], data["height"]):
             if not text.strip():

@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from factory.errors import FactoryError
+from factory.tools.audit.languages import tessdata
 from factory.tools.audit.sample import SampleAudit, audit_sample
 from factory.tools.preview import iter_shard, load_manifest
 
@@ -165,6 +166,6 @@ def _ocr_version() -> str:
     import pytesseract
 
     try:
-        return f"tesseract {pytesseract.get_tesseract_version()}"
+        return f"tesseract {pytesseract.get_tesseract_version()}; {tessdata()[1]}"
     except (OSError, RuntimeError) as exc:  # pytesseract raises its own TesseractNotFoundError (an OSError)
         return f"tesseract unavailable ({exc})"
