@@ -24,7 +24,7 @@ def _font(family: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=int(index or 0), layout_engine=ImageFont.Layout.RAQM)
 
 
-def _sample(lines: list[tuple[str, str, str | None, str]], locale: str) -> tuple[bytes, dict]:
+def _sample(lines: list[tuple[str, str, str | None, str]], locale: str, size: int = 26) -> tuple[bytes, dict]:
     """A page with one line per (text, face, word, fault): the word is drawn in the background
     colour ('painted'), drawn then covered ('erased'), or drawn with its top two thirds covered
     ('clipped'); each line's box and text go into the json as a page's text node does."""
@@ -32,7 +32,7 @@ def _sample(lines: list[tuple[str, str, str | None, str]], locale: str) -> tuple
     draw = ImageDraw.Draw(image)
     boxes = []
     for i, (text, family, word, fault) in enumerate(lines):
-        font = _font(family, 26)
+        font = _font(family, size)
         x, y = 30, 30 + 70 * i
         box = draw.textbbox((x, y), text, font=font)
         draw.text((x, y), text, fill="#202020", font=font)
@@ -189,22 +189,6 @@ def test_cjk_phrase_counts_each_character_and_an_erased_one_stays_missing():
     assert [m.split(" ")[0] for m in zh.image_misses] == ["阳"] and zh.found == 8, (zh.image_misses, zh.missing)
 
 
-def _small_line(text: str, size: int, locale: str, family: str, erase: str | None = None) -> tuple[bytes, dict]:
-    font = _font(family, size)
-    image = Image.new("RGB", (420, 60), "#fdfdf8")
-    draw = ImageDraw.Draw(image)
-    box = draw.textbbox((20, 20), text, font=font)
-    draw.text((20, 20), text, fill="#202020", font=font)
-    if erase:
-        left = 20 + font.getlength(text[: text.index(erase)])
-        draw.rectangle([left, box[1] - 2, left + font.getlength(erase), box[3] + 2], fill="#fdfdf8")
-    buf = io.BytesIO()
-    image.save(buf, "PNG")
-    node = {"kind": "text", "text": text, "box": [box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1]}
-    return buf.getvalue(), {"task": "screenshot_parsing", "generator": {"name": "pages"},
-                            "source": {"theme": {"locale": locale}}, "render": {"boxes": [node]}}
-
-
 def test_small_han_text_tesseract_misses_is_read_by_rapidocr_and_an_erased_kanji_stays_missing(monkeypatch):
     """Tesseract's jpn model reads 5 of the 8 characters of '麒麟啤酒株式会社' at 11 px; RapidOCR's
     PP-OCR model, asked only for what Tesseract missed, reads all 8. It reads what is drawn, not the
@@ -213,11 +197,11 @@ def test_small_han_text_tesseract_misses_is_read_by_rapidocr_and_an_erased_kanji
     pytest.importorskip("rapidocr_onnxruntime", reason="rapidocr-onnxruntime is not installed (scripts/setup.sh --test)")
     from factory.tools.audit import reading
 
-    line = ("麒麟啤酒株式会社", 11, "ja_JP", "Noto Sans CJK JP")
-    with_rapid = audit_sample("ja", *_small_line(*line))
-    erased = audit_sample("ja", *_small_line(*line, erase="啤"))
+    text, face = "麒麟啤酒株式会社", "Noto Sans CJK JP"
+    with_rapid = audit_sample("ja", *_sample([(text, face, None, "")], "ja_JP", size=11))
+    erased = audit_sample("ja", *_sample([(text, face, "啤", "erased")], "ja_JP", size=11))
     monkeypatch.setattr(reading, "_han_reader", lambda: None)
-    tesseract_alone = audit_sample("ja", *_small_line(*line))
+    tesseract_alone = audit_sample("ja", *_sample([(text, face, None, "")], "ja_JP", size=11))
     assert with_rapid.tokens == 8 and with_rapid.found == 8, with_rapid.missing
     assert tesseract_alone.found < 8  # why RapidOCR is there; if Tesseract reads it one day, pick a smaller size
     assert "啤" in [m.split(" ")[0] for m in erased.image_misses] and erased.found <= 7, (erased.missing, erased.image_misses)
@@ -236,8 +220,8 @@ def test_short_arabic_words_debians_model_reads_as_nothing_are_read_with_best_in
     if not model.is_file() or model.is_symlink():
         pytest.skip(f"Tesseract's 4.0.0_best_int ara model is not in {model.parent} (scripts/setup.sh --test puts it there)")
     words = ["البينية", "البنجابية"]
-    best = [audit_sample("ar", *_small_line(word, 14, "ar_EG", "Noto Sans Arabic")) for word in words]
+    best = [audit_sample("ar", *_sample([(word, "Noto Sans Arabic", None, "")], "ar_EG", size=14)) for word in words]
     monkeypatch.setattr(reading, "tessdata", lambda: ("", "Debian's models"))
-    debian = [audit_sample("ar", *_small_line(word, 14, "ar_EG", "Noto Sans Arabic")) for word in words]
+    debian = [audit_sample("ar", *_sample([(word, "Noto Sans Arabic", None, "")], "ar_EG", size=14)) for word in words]
     assert [s.found for s in best] == [1, 1], [s.missing for s in best]
     assert [s.found for s in debian] == [0, 0]  # why best_int is there; if Debian's reads them one day, pick other words
