@@ -169,15 +169,31 @@ def test_crop_never_cuts_text():
 def test_washed_out_text_is_redrawn_milder_or_dropped():
     image, parts = text_image(grey=150)  # light grey text: little contrast to lose
     washed = AugmentPlan(ops={"brightness_contrast": {"p": 1, "brightness": [0.2, 0.2], "contrast": [0.0, 0.0]}})
-    _, record = Degrader(washed).degrade(image, copy.deepcopy(parts), seed=1, min_text_px=12.0)
+    _, record = Degrader(washed).degrade(image, copy.deepcopy(parts), seed=1, min_text_px=16.0)
     assert record["strength"] == 0.5 and record["ops"][0]["brightness"] == 0.1  # drawn again, halfway back
     bright = AugmentPlan(ops={"brightness_contrast": {"p": 1, "brightness": [0.4, 0.4], "contrast": [0.0, 0.0]}})
     with pytest.raises(Dropped) as info:
-        Degrader(bright).degrade(image, copy.deepcopy(parts), seed=1, min_text_px=12.0)
+        Degrader(bright).degrade(image, copy.deepcopy(parts), seed=1, min_text_px=16.0)
     assert info.value.reason == "augment_illegible"
     dark_text, parts = text_image(grey=0)  # the same op leaves black text legible
-    _, record = Degrader(bright).degrade(dark_text, parts, seed=1, min_text_px=12.0)
+    _, record = Degrader(bright).degrade(dark_text, parts, seed=1, min_text_px=16.0)
     assert "strength" not in record
+
+
+def test_small_text_takes_every_op_after_the_resize_milder():
+    """Text under COMFORT_TEXT_PX (after the resize) takes every later op halfway to no change,
+    and the record says so; the resize itself is bounded by LEGIBLE_TEXT_PX, not made milder."""
+    image, parts = text_image(grey=0)
+    plan = AugmentPlan(ops={"scale": {"p": 1, "factor": [0.9, 0.9]}, "brightness_contrast": {"p": 1, "brightness": [0.2, 0.2], "contrast": [0.0, 0.0]}})
+    _, record = Degrader(plan).degrade(image, copy.deepcopy(parts), seed=1, min_text_px=15.0)  # 13.5 px after the resize
+    scale, bc = record["ops"]
+    assert scale["factor"] == 0.9 and "bounded" not in scale
+    assert bc["brightness"] == 0.1 and "text under 14 px" in bc["bounded"] and "strength" not in record
+    _, record = Degrader(plan).degrade(image, copy.deepcopy(parts), seed=1, min_text_px=16.0)  # 14.4 px: as drawn
+    assert record["ops"][1]["brightness"] == 0.2 and "bounded" not in record["ops"][1]
+    near = AugmentPlan(ops={"scale": {"p": 1, "factor": [0.6, 0.6]}})  # raised to 0.98 for 12.2 px text: a resample, no more
+    _, record = Degrader(near).degrade(image, copy.deepcopy(parts), seed=1, min_text_px=12.2)
+    assert "skipped" in record["ops"][0]
 
 
 # --- reproducible --------------------------------------------------------------------------------
@@ -462,7 +478,8 @@ def test_small_chart_text_stays_readable_through_scale_and_jpeg():
     plan = AugmentPlan(ops={"scale": {"p": 1, "factor": [0.5, 0.5]}, "jpeg": {"p": 1, "quality": [40, 40]}})
     out, record = Degrader(plan).degrade(image, parts, seed=1, min_text_px=render.facts["quality"]["min_text_px"])
     ops = {o["op"]: o for o in record["ops"]}
-    assert record["text_px"]["after"] >= LEGIBLE_TEXT_PX - 1e-6 and ops["jpeg"]["quality"] == jpeg_floor(record["text_px"]["after"]) >= 70
+    after = record["text_px"]["after"]
+    assert after >= min(LEGIBLE_TEXT_PX, record["text_px"]["before"]) - 1e-6 and ops["jpeg"]["quality"] >= max(jpeg_floor(after), 70)
     read, lost = _ticks_lost(render, image, Image.fromarray(out), parts["render"])
     assert read >= 15 and lost == []
 
@@ -480,3 +497,22 @@ def test_short_chart_text_is_not_doubled_by_motion_blur():
     assert "skipped" in record["ops"][0]
     big = Degrader(plan).degrade(image, copy.deepcopy({"render": render.facts}), seed=3, min_text_px=12.5)[1]
     assert big["ops"][0]["length"] == 3 and "skipped" not in big["ops"][0]
+
+
+def test_the_whole_photo_chain_keeps_small_chart_text_readable():
+    """Ops that each cost OCR little compound: resize, rotation, perspective, blur, noise and JPEG
+    together on the 11.7 px tick labels lost 10 of the 144 (8 seeds x 18) the clean twin reads
+    when each op was bounded alone (a 10 px floor; text near it took every op as drawn). Text stays
+    at 12 px or more and, under 14 px, takes every op after the resize halfway to no change."""
+    render, image, parts = _clean_chart()
+    strongest = {op: {"p": 1} for op in ("scale", "perspective", "gaussian_blur", "noise")}
+    plan = AugmentPlan(preset="photo", ops={**strongest, "rotate": {"p": 1, "degrees": [-2, 2]}, "jpeg": {"p": 1, "quality": [40, 75]},
+                                            "shadow": False, "motion_blur": False, "color_jitter": False})
+    read = lost = 0
+    for seed in range(8):
+        sample_parts = copy.deepcopy(parts)
+        out, record = Degrader(plan).degrade(image, sample_parts, seed=seed, min_text_px=render.facts["quality"]["min_text_px"])
+        assert {"rotate", "perspective", "gaussian_blur", "noise", "jpeg"} <= {o["op"] for o in record["ops"] if "skipped" not in o}
+        n, missed = _ticks_lost(render, image, Image.fromarray(out), sample_parts["render"])
+        read, lost = read + n, lost + len(missed)
+    assert read >= 8 * 15 and lost <= 2
