@@ -697,6 +697,8 @@ class _Figure:
             tick = {"size": self.font(s["tick_scale"] * 0.9)}
             self.layout[f"xaxis{suffix}"] = {"domain": [round(x0, 4), round(x1, 4)], "anchor": f"y{suffix}", "type": "category",
                                              "tickfont": tick, "showgrid": False, "nticks": 4}  # fmt: skip
+            if s.get("x_rotation"):  # as every category axis: the style's angle (a repair's) is the one drawn, not plotly's own
+                self.layout[f"xaxis{suffix}"]["tickangle"] = -int(s["x_rotation"])
             self.layout[f"yaxis{suffix}"] = {"domain": [round(y0, 4), round(y1, 4)], "anchor": f"x{suffix}", "tickfont": dict(tick),
                                              "showgrid": s["grid"] != "none", **_tick_format(s["number_format"], t)}  # fmt: skip
             self.annotations.append({"text": esc(col.name), "xref": "paper", "yref": "paper", "x": (x0 + x1) / 2, "y": y1,

@@ -25,7 +25,7 @@ from factory.components import Generator, Options, check_choices
 from factory.generators.page_assets import ICONS, PictureBox
 from factory.generators import locales
 from factory.generators.page_components import ARCHETYPES, COMPONENT_KINDS, Composer, Composition
-from factory.generators.page_fonts import check_glyphs
+from factory.generators.page_fonts import check_glyphs, element_leading
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer
 from factory.generators.page_theme import VIEWPORTS, sample_theme
 from factory.generators.user_templates import TemplatesOption, loader
@@ -202,9 +202,10 @@ class PagesGenerator(Generator):
         digits = locales.digit_system(locale, opts.digits, r)
         if digits != "latn":  # only where the locale has native digits: other samples draw as before
             theme["digits"] = digits
-        leading = locales.info(locale).writing.leading
-        if leading:  # tall faces (Arabic script): headings, buttons and figures get lines that hold them
+        leading = element_leading(locale, theme["font_keys"]["body"], theme["font_keys"]["heading"])
+        if leading:  # tall faces (Arabic, Thai, Indic, Ethiopic...): headings, buttons, figures and paragraphs get lines that hold them
             theme["leading"] = leading
+            theme["line_height"] = max(theme["line_height"], leading)
         writer = Writer(locale, seed)
         composer = Composer(r, writer, PictureBox(r), theme, viewport)
         composition = composer.compose(archetype, opts.max_sections)

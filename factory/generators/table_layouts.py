@@ -20,7 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from factory.components import Generator, Options, check_choices
 from factory.generators import locales
-from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, stacks_for, text_cut
+from factory.generators.page_fonts import MONO, SANS, SERIF, STACKS, check_glyphs, element_leading, stacks_for, text_cut
 from factory.generators.page_text import SUPPORTED_LOCALES, Writer, locale_chars
 from factory.generators.page_theme import hex_color, readable_on
 from factory.generators.pages import environment
@@ -361,6 +361,9 @@ def sample_table_theme(r: random.Random, style: str, locale: str) -> dict[str, A
     }
     # the accent is header text on white (zebra): it must read as text (WCAG AA)
     theme["accent"] = readable_on(theme["accent"], ["#ffffff", theme["accent_soft"]])
+    leading = element_leading(locale, font_key)
+    if leading:  # cells' lines hold the script's face (Thai, Indic, Ethiopic, Arabic...); no key, no change elsewhere
+        theme["leading"] = leading
     return theme
 
 
