@@ -19,6 +19,8 @@ RUN apt-get update \
       tesseract-ocr-ell tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-jpn tesseract-ocr-kor tesseract-ocr-ara \
       tesseract-ocr-heb tesseract-ocr-fas tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-tam tesseract-ocr-tha \
       tesseract-ocr-kat tesseract-ocr-hye tesseract-ocr-amh \
+      tesseract-ocr-script-ethi tesseract-ocr-script-thai tesseract-ocr-script-arab tesseract-ocr-script-armn \
+      tesseract-ocr-script-beng tesseract-ocr-script-deva \
       fonts-dkg-handwriting fonts-comic-neue fonts-dancingscript fonts-humor-sans \
  && rm -rf /var/lib/apt/lists/*
 

@@ -28,6 +28,10 @@ APT_PACKAGES+=(tesseract-ocr-ces tesseract-ocr-dan tesseract-ocr-por tesseract-o
 APT_PACKAGES+=(tesseract-ocr-ell tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-jpn tesseract-ocr-kor tesseract-ocr-ara)
 APT_PACKAGES+=(tesseract-ocr-heb tesseract-ocr-fas tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-tam tesseract-ocr-tha)
 APT_PACKAGES+=(tesseract-ocr-kat tesseract-ocr-hye tesseract-ocr-amh)
+# Tesseract's script models, the audit's last reading of tokens a language's model misses (Noto Serif
+# Ethiopic, which amh barely reads; factory/tools/audit/languages.py SCRIPT_WIDE_MODELS).
+APT_PACKAGES+=(tesseract-ocr-script-ethi tesseract-ocr-script-thai tesseract-ocr-script-arab tesseract-ocr-script-armn)
+APT_PACKAGES+=(tesseract-ocr-script-beng tesseract-ocr-script-deva)
 # A browser: keep whatever is there (RENDER_FACTORY_CHROMIUM, Playwright's, Chrome); else Debian's chromium.
 if [[ -z "${RENDER_FACTORY_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
    && ! command -v google-chrome >/dev/null && ! ls "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium-*/ >/dev/null 2>&1; then

@@ -291,7 +291,7 @@ def test_one_retry_policy_orders_the_readings_of_a_missed_text():
     """One ordered list of readings per text: digits only for a number, the script's models without
     English only for a text that writes their letters, English alone for Latin letters or digits,
     then the crop without furniture with the models of the scripts it writes in; none twice."""
-    from factory.tools.audit import readings
+    from factory.tools.audit import Reading, readings
 
     def plan(text, lang):
         return [(r.lang, r.whitelist is not None, r.clean) for r in readings(text, lang)]
@@ -302,6 +302,13 @@ def test_one_retry_policy_orders_the_readings_of_a_missed_text():
     assert plan("T", "rus+eng") == [("rus+eng", False, False), ("eng", False, False), ("eng", False, True)]  # no Cyrillic: no rus alone
     assert plan("Zahlung", "deu+eng") == [("deu+eng", False, False), ("deu", False, False), ("eng", False, False), ("deu+eng", False, True)]
     assert plan("Invoice", "eng") == [("eng", False, False), ("eng", False, True)]
+    # Tesseract's script model last, when one is installed for the text's script
+    from factory.tools.audit import script_models
+
+    assert readings("ሰላም", "amh+eng", "Ethiopic")[-1] == Reading(5, "Ethiopic")
+    assert script_models("ሰላም ዓለም", frozenset({"amh", "Ethiopic"})) == "Ethiopic"
+    assert script_models("ሰላም", frozenset({"amh"})) is None and script_models("Invoice", frozenset({"Ethiopic"})) is None
+    assert script_models("Երևան القاهرة", frozenset({"Arabic", "Armenian"})) == "Arabic+Armenian"
 
 
 

@@ -225,3 +225,19 @@ def test_short_arabic_words_debians_model_reads_as_nothing_are_read_with_best_in
     debian = [audit_sample("ar", *_sample([(word, "Noto Sans Arabic", None, "")], "ar_EG", size=14)) for word in words]
     assert [s.found for s in best] == [1, 1], [s.missing for s in best]
     assert [s.found for s in debian] == [0, 0]  # why best_int is there; if Debian's reads them one day, pick other words
+
+
+def test_ethiopic_serif_words_amh_misses_are_read_by_the_script_model():
+    """amh barely reads Noto Serif Ethiopic (the helper's paragraph: 21 of 35 words, Noto Sans
+    Ethiopic 35 of 35): Tesseract's Ethiopic script model reads the missed words once more. The
+    script models are listed (pytesseract's list leaves out their capitalised names)."""
+    _need("amh", "Ethiopic")
+    words = ("ስኮልት ጫማ ዓረብ ማርሻል ሞናኮ የሴይንት የዛምቢያ ጉዊአና የአሜሪካ የላቲን ሜቄዶንኛ ፈሎን ነበሴሜ ሞሃውክ ካራት ድንጋይ ዳኮታ ሻርዲ "
+             "ስሎቬኒያ ንገምባይ ካረሊያን ከባቢ ማልዲቭስ ካሬ የኢራን ሎጅባን ሊላንጊኒ የግብጽ ናማ እስያ ስሎቬንኛ ቻጋታይ ኽርድ ኤምሬትስ ኮትዲቯር").split()
+    lines = [(" ".join(words[i : i + 5]), "Noto Serif Ethiopic", None, "") for i in range(0, len(words), 5)]
+    sample = _sample(lines, "am_ET", size=20)
+    installed = installed_languages()
+    without = audit_sample("am-serif", *sample, installed=installed - {"Ethiopic"})
+    with_script = audit_sample("am-serif", *sample, installed=installed)
+    assert without.tokens == with_script.tokens == 35
+    assert with_script.found >= without.found + 2, (without.found, with_script.found)

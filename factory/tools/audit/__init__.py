@@ -9,7 +9,7 @@ what the target claims, with its own code (nothing of the generators, renderers 
   (dark backgrounds inverted, small text scaled up, rotated tick labels turned level) so a
   sample costs one Tesseract call. A text with a token still missed is read again by the steps
   of one retry policy (`reading.readings`: digits only, without English, English alone, a crop
-  without the rules and the neighbouring lines' ink), each only while a token is missing; the
+  without the rules and the neighbouring lines' ink, Tesseract's script models), each only while a token is missing; the
   words of every reading count, the matching is the same.
 - **control reads**: a missed token's text is set again cleanly and read the same way: read
   there, it is the image's miss; missed there too, it is beyond the reader.
@@ -36,7 +36,7 @@ page-segmentation modes for sparse text, and no ONNX runtime or OpenCV wheels to
 """
 
 from factory.tools.audit.control import control_hits, control_image
-from factory.tools.audit.languages import installed_languages, item_language, ocr_language
+from factory.tools.audit.languages import installed_languages, item_language, ocr_language, script_models
 from factory.tools.audit.page import add_parser, cmd_audit, write_audit
 from factory.tools.audit.pixels import crop_contrast, foreign_share, relative_luminance
 from factory.tools.audit.qa import qa_problems
@@ -49,6 +49,6 @@ from factory.tools.audit.tokens import found, token_hits, tokens
 __all__ = [
     "OCR_INK_PX", "Reading", "SampleAudit", "TextItem", "add_parser", "audit_sample", "cmd_audit", "control_hits", "control_image",
     "crop_contrast", "foreign_share", "found", "installed_languages", "item_language", "ocr_items", "ocr_language", "prepare",
-    "qa_problems", "read_texts", "readings", "relative_luminance", "run_audit", "sample_locale", "sample_serif", "sample_texts",
+    "qa_problems", "read_texts", "readings", "relative_luminance", "run_audit", "sample_locale", "sample_serif", "sample_texts", "script_models",
     "summarise", "token_hits", "tokens", "write_audit",
 ]  # fmt: skip

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from factory.tools.audit.languages import item_language, own_scripts, tessdata, without_english
+from factory.tools.audit.languages import item_language, own_scripts, script_models, tessdata, without_english
 from factory.tools.audit.pixels import background
 from factory.tools.audit.texts import TextItem
 from factory.tools.audit.tokens import all_found, fold
@@ -167,7 +167,7 @@ def digit_whitelist(text: str) -> str:
     return DIGITS + "".join(chr(ord(zero) + d) for zero in sorted(native) for d in range(10))
 
 
-def readings(text: str, lang: str) -> list[Reading]:
+def readings(text: str, lang: str, script: str | None = None) -> list[Reading]:
     """Every reading of a text, in the order they are tried; each after the first only while a token
     of the text is still missing (a token counts as found when any reading holds it):
 
@@ -177,7 +177,9 @@ def readings(text: str, lang: str) -> list[Reading]:
     3. English alone, when the text holds Latin letters or digits (a CJK model alone read 'Email'
        as '].104011'; beside Hindi's, English lost every '1' of '12.5' and '2021' to the danda '।');
     4. the clean crop, in a strip of missed texts, with the models of the scripts the text writes in
-       (`own_scripts`): a Japanese letter's sender read as nothing beside the address line's tops.
+       (`own_scripts`): a Japanese letter's sender read as nothing beside the address line's tops;
+    5. with `script`, Tesseract's models of the text's scripts (`script_models`): faces the
+       language's model barely reads (Noto Serif Ethiopic).
 
     A reading the text already had is not repeated. The clean crop is read even where it holds the
     very pixels of the crop as drawn: in a strip of missed texts Tesseract reads them otherwise (46 of
@@ -191,6 +193,8 @@ def readings(text: str, lang: str) -> list[Reading]:
     if lang != "eng" and any("a" <= ch <= "z" or "0" <= ch <= "9" for ch in text.casefold()):
         steps.append(Reading(3, "eng"))
     steps.append(Reading(4, own_scripts(text, lang), clean=True))
+    if script:
+        steps.append(Reading(5, script))
     out: list[Reading] = []
     for reading in steps:
         if all(reading.how != r.how for r in out):
@@ -198,7 +202,7 @@ def readings(text: str, lang: str) -> list[Reading]:
     return out
 
 
-STEPS = 5
+STEPS = 6
 
 
 def read_texts(image: Image.Image, items: list[TextItem], lang: str, installed: frozenset[str], mono: bool) -> tuple[list[list[list[str]]], str | None]:
@@ -210,7 +214,7 @@ def read_texts(image: Image.Image, items: list[TextItem], lang: str, installed: 
     for item in items:
         item_lang, item_note = item_language(item.text, lang, installed)
         note = note or item_note
-        plans.append(readings(item.text, item_lang))
+        plans.append(readings(item.text, item_lang, script_models(item.text, installed)))
     read: list[list[list[str]]] = [[] for _ in items]
     for step in range(STEPS):
         groups: dict[Reading, list[int]] = defaultdict(list)
