@@ -309,6 +309,8 @@ def test_one_retry_policy_orders_the_readings_of_a_missed_text():
     assert script_models("ሰላም ዓለም", frozenset({"amh", "Ethiopic"})) == "Ethiopic"
     assert script_models("ሰላም", frozenset({"amh"})) is None and script_models("Invoice", frozenset({"Ethiopic"})) is None
     assert script_models("Երևան القاهرة", frozenset({"Arabic", "Armenian"})) == "Arabic+Armenian"
+    assert script_models("١٢٣", frozenset({"Arabic"})) == script_models("۱۲۳", frozenset({"Arabic"})) == "Arabic"  # native digits too
+    assert script_models("१.०११", frozenset({"Devanagari"})) == "Devanagari" and script_models("2024", frozenset({"Arabic"})) is None
 
 
 

@@ -111,10 +111,20 @@ def item_language(text: str, base: str, installed: frozenset[str]) -> tuple[str,
     return "+".join(head + extra + ["eng"]), note
 
 
+def _script_of(ch: str) -> str:
+    """A letter's or digit's script, as SCRIPT_WIDE_MODELS names it ('٣' and '۳': ARABIC)."""
+    name = unicodedata.name(ch, "")
+    if unicodedata.category(ch) == "Nd":
+        name = name.replace("EXTENDED ", "").replace("ARABIC-INDIC", "ARABIC")
+    return name.split(" ")[0]
+
+
 def script_models(text: str, installed: frozenset[str]) -> str | None:
-    """The installed script models (SCRIPT_WIDE_MODELS) of the scripts a text writes letters in,
-    as one Tesseract language ('Ethiopic', 'Arabic+Armenian'); None when there is none."""
-    wanted = {SCRIPT_WIDE_MODELS.get(unicodedata.name(ch, "").split(" ")[0]) for ch in text if unicodedata.category(ch).startswith("L")}
+    """The installed script models (SCRIPT_WIDE_MODELS) of the scripts a text writes letters or
+    native digits in, as one Tesseract language ('Ethiopic', 'Arabic+Armenian'); None when there is
+    none. Native digits count: ara read a Plotly tick's '٢' as '1' (300 multilingual samples: ar_EG
+    0.855 -> 0.867 of the tokens found with digits read by the Arabic model, hi_IN 0.988 -> 0.998)."""
+    wanted = {SCRIPT_WIDE_MODELS.get(_script_of(ch)) for ch in text if unicodedata.category(ch).startswith("L") or unicodedata.category(ch) == "Nd"}
     have = sorted(m for m in wanted - {None} if m in installed)
     return "+".join(have) or None
 
