@@ -24,6 +24,11 @@ VL_VERSION = "5.21"
 _D3_FORMAT = {"thousands": ",.0f", "compact": "~s", "plain": "~r", "percent": ""}
 
 
+# where a line's value label sits against its point (factory.chart_code.label_sides) in Vega's words:
+# dx and dy in gaps (the label's distance from its point), align, baseline
+_VEGA_PLACES = {"above": (0, -1, "center", "bottom"), "below": (0, 1, "center", "top"), "left": (-1, -1, "right", "bottom"), "right": (1, -1, "left", "bottom")}
+
+
 BUBBLE_AREA = (30, 1600)  # px²: a bubble's area from the smallest to the largest size value
 
 
@@ -227,10 +232,31 @@ class _Spec:
         layers = [{"mark": mark, "encoding": {**enc, "description": {"field": "d"}}}]
         if self.s["value_labels"]:
             # clear of the line and its point markers; a label a neighbouring segment still runs
-            # through is measured by the renderer, which then leaves the labels out
+            # through is measured by the renderer, which moves it below its point or leaves it out
             gap = self.s["line_width"] / 2 + (3.5 if self.s["markers"] else 0) + 3
-            layers.append(self.values_layer(enc["x"], enc["y"], dy=-round(gap, 1)))
+            layer = self.values_layer(enc["x"], enc["y"], dy=-round(gap, 1))
+            self.place_line_labels(layer, round(gap, 1))
+            layers.append(layer)
         return layers + self.reference() + self.callout()
+
+    def place_line_labels(self, layer: dict[str, Any], gap: float) -> None:
+        """The renderer's placement of crossed labels (`label_sides`, `hidden_values`) as the layer's
+        own filter and per-label expressions; untouched when nothing was crossed, so those specs stay as they were."""
+        hidden = sorted(f"{row}|{series}" for series, row in self.s.get("hidden_values", ()))
+        if hidden:
+            layer["transform"] = [{"filter": f"indexof({json.dumps(hidden)}, datum.d) < 0"}]
+        sides = self.s.get("label_sides")
+        if not sides:
+            return
+        cells = {side: sorted(f"{row}|{j}" for j, column in enumerate(sides) for row, s in enumerate(column) if s == side) for side in _VEGA_PLACES}
+        mark = layer["mark"]
+        for key, default in (("dx", 0), ("dy", -gap), ("align", "center"), ("baseline", "bottom")):
+            expr = json.dumps(default)
+            for side, (dx, dy, align, baseline) in _VEGA_PLACES.items():
+                value = {"dx": dx * gap, "dy": dy * gap, "align": align, "baseline": baseline}[key]
+                if cells[side] and value != default:
+                    expr = f"indexof({json.dumps(cells[side])}, datum.d) >= 0 ? {json.dumps(value)} : {expr}"
+            mark[key] = {"expr": expr} if expr != json.dumps(default) else default
 
     def points(self, horizontal=False, size=None):
         x_title, y_title = self.axis_titles()

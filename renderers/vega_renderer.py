@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from factory.chart_code import PLACED_LINES
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.engine_specs import chart_texts
@@ -138,6 +139,9 @@ class VegaLiteRenderer(Renderer):
                 problems = problems or legibility.drawn_contrast_check(pixels, chart.texts)
                 if not problems:
                     break
+            if spec.chart_type in PLACED_LINES and any(p.labels for p in problems) and not spec.style.get("label_sides"):
+                # Vega draws every line label above its point: the crossed ones move from there
+                spec.style["label_sides"] = [["above"] * len(spec.table.rows) for _ in spec.table.series]
             done = legibility.repair(spec, problems) if attempt < legibility.MAX_DRAWS else None
             if done is None:
                 first = next((p for p in problems if p.reason != "text_clipped"), problems[0])
@@ -214,11 +218,12 @@ def _place_note(spec: Any, chart: SvgChart) -> bool:
 LABELS_BESIDE_BARS = {"bar", "negative_bar", "grouped_bar", "barh", "histogram"}  # value labels past the bar's end, never on a bar
 
 
-def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False) -> list[str]:
+def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False) -> list[tuple[int, str]]:
     """Value labels a line or area edge runs through, or (labels beside bars) that lie on a bar:
     measured on the SVG's paths and boxes, on the part of each label's box its figures' ink fills
     (Vega's em box less its descent below the baseline and the leading above the digits' tops).
-    `rules`: the labels the reference line runs through instead."""
+    `rules`: the labels the reference line runs through instead. Each label as (its place among
+    the value labels in drawing order, its text)."""
     from renderers.matplotlib_renderer import _segments_hit
 
     lines = chart.rules if rules else chart.marks
@@ -226,18 +231,35 @@ def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False) -> lis
     if rules:
         # the label's whole box less a pixel (a reader's crop of it): a rule under the figures still runs through it
         boxes = [(t["text"], np.asarray(t["box"], dtype=float) + [1, 1, -1, -1]) for t in chart.texts if t["kind"] == "value"]
-        return [text for text, rect in boxes if any(_segments_hit(rect, p, h) for p, h in paths)]
+        return [(k, text) for k, (text, rect) in enumerate(boxes) if any(_segments_hit(rect, p, h) for p, h in paths)]
     bars = [m["box"] for m in chart.marks if m["kind"] == "rect" and "box" in m] if spec.chart_type in LABELS_BESIDE_BARS else []
     out = []
-    for t in chart.texts:
-        if t["kind"] != "value":
-            continue
+    for k, t in enumerate(t for t in chart.texts if t["kind"] == "value"):
         rect = _ink_rect(t)
         if any(_segments_hit(rect, points, half) for points, half in paths) or any(
             rect[0] < b[2] and rect[2] > b[0] and rect[1] < b[3] and rect[3] > b[1] for b in bars
         ):
-            out.append(t["text"])
+            out.append((k, t["text"]))
     return out
+
+
+LINE_LABELS = {"line", "multi_line", "step_line", "area", "stacked_area"}  # one values layer in data order (factory.vega_code lines)
+
+
+def value_label_cells(spec: Any, chart: SvgChart) -> list[tuple[int, int]] | None:
+    """(series, row) of each value label drawn, in drawing order: a line chart's values layer draws
+    the data's records in order, less the hidden ones. None when the texts drawn are not those
+    records' (another chart type, or the count or a text differs): no label is then named."""
+    if spec.chart_type not in LINE_LABELS:
+        return None
+    hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
+    table = spec.table
+    expected = [((j, i), format_value(row[j + 1], column)) for i, row in enumerate(table.rows) for j, column in enumerate(table.series)
+                if row[j + 1] is not None and (j, i) not in hidden]  # fmt: skip
+    drawn = [t["text"] for t in chart.texts if t["kind"] == "value"]
+    if len(drawn) != len(expected) or any(text.strip() != want.strip() for text, (_, want) in zip(drawn, expected)):
+        return None
+    return [cell for cell, _ in expected]
 
 
 def _ink_rect(text: dict[str, Any]) -> np.ndarray:
@@ -249,10 +271,14 @@ def _layout_problems(spec: Any, chart: SvgChart, target: tuple[int, int]) -> lis
     out = []
     under_rule = crossed_value_labels(spec, chart, rules=True) if spec.style.get("value_labels") else []
     if under_rule:  # repaired by dropping the reference line (furniture goes first), as Matplotlib does
-        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {under_rule[0][:20]!r}"))
+        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {under_rule[0][1][:20]!r}"))
     crossed = crossed_value_labels(spec, chart) if spec.style.get("value_labels") else []
-    if crossed:  # repaired by leaving the value labels out (the table still holds every value)
-        out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(crossed)} value label(s) crossed by a mark, e.g. {crossed[0][:20]!r}"))
+    if crossed:
+        # a line chart's crossed labels are named, then moved or hidden one by one (as Matplotlib and
+        # Plotly do); any other chart's are left out together (the table still holds every value)
+        cells = value_label_cells(spec, chart)
+        named = tuple(cells[k] for k, _ in crossed) if cells is not None else ()
+        out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(crossed)} value label(s) crossed by a mark, e.g. {crossed[0][1][:20]!r}", named))
     if (chart.width, chart.height) != target:
         out.append(legibility.Problem("plot_too_small", frozenset({"layout"}), f"laid out at {chart.width}x{chart.height}, not {target[0]}x{target[1]}"))
     if chart.plot is not None and spec.chart_type != "small_multiples":
