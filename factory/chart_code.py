@@ -472,6 +472,27 @@ class _Builder:
         extra = "".join(f", {k}={v}" for k, v in kw.items())
         self.emit(f"ax.bar_label({bars}, labels={texts}, padding=2, fontsize={self.vsize}{extra})")
 
+    def _inside_labels(self, horizontal: bool = False) -> None:
+        """Value labels an average line ran through (`style["inside_labels"]`: rows), moved inside
+        their bar against its end, in black or white, whichever reads on the bar's colour."""
+        from factory.generators.charts import contrast_text
+
+        rows = [int(r) for r in self.s.get("inside_labels", ())]
+        if not rows:
+            return
+        hi = int(self.s.get("highlight", -1))
+        values = self.table.values(0)
+        inside = {}
+        for r in rows:
+            fill = self.s["colors"][0] if hi < 0 or r == hi else HIGHLIGHT_REST
+            inside[r] = (contrast_text(fill), 1 if (values[r] or 0) < 0 else -1)
+        self.emit(f"for i, (color, sign) in {inside!r}.items():  # inside the bar, against its end")
+        if horizontal:
+            self.emit('    value_texts[i].xyann = (3 * sign, 0)', '    value_texts[i].set_ha("right" if sign < 0 else "left")')
+        else:
+            self.emit('    value_texts[i].xyann = (0, 3 * sign)', '    value_texts[i].set_va("top" if sign < 0 else "bottom")')
+        self.emit("    value_texts[i].set_color(color)")
+
     def _titles(self) -> None:
         title = title_text(self.spec)
         if title and self.s.get("subtitle"):  # the subtitle sits between the title and the plot
@@ -588,8 +609,15 @@ class _Builder:
         )
         self._category_ticks()
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
+            self._value_bar_labels()
+            self._inside_labels()
             self.emit("ax.margins(y=0.1)")
+
+    def _value_bar_labels(self) -> None:
+        if self.s.get("inside_labels"):
+            self.emit(f"value_texts = ax.bar_label(bars, labels={_strs(drawn_value_texts(self.spec, 0))}, padding=2, fontsize={self.vsize})")
+        else:
+            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
 
     def _draw_negative_bar(self) -> None:
         s = self.s
@@ -614,7 +642,8 @@ class _Builder:
         self._category_ticks("y")
         self.emit("ax.invert_yaxis()")
         if s["value_labels"]:
-            self._bar_labels("bars", _strs(drawn_value_texts(self.spec, 0)))
+            self._value_bar_labels()
+            self._inside_labels(horizontal=True)
             self.emit("ax.margins(x=0.15)")
 
     def _draw_grouped_bar(self) -> None:

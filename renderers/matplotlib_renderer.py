@@ -387,6 +387,7 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
     hit: list[int] = []
     shrink = 1.0
     furniture: list[Problem] = []
+    inside = {int(r) for r in spec.style.get("inside_labels", ())}
     if kind in ("line", "multi_line", "area"):  # the reference label: no data line through it (its own line runs under it)
         for box in (b for b in boxes if b.kind == "reference"):
             rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
@@ -403,7 +404,8 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
         rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
         if any(_segments_hit(rect, line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float)),
                              line.get_linewidth() * drawn.figure.dpi / 72.0 / 2) for line in rules):  # fmt: skip
-            furniture.append(Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses {box.text[:30]!r}", ("value", "reference")))
+            furniture.append(Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses {box.text[:30]!r}", ("value", "reference"),
+                                     (box.index,) if kind in INSIDE_KINDS else ()))  # fmt: skip
         if kind in ("line", "multi_line", "area"):
             for line in ax.get_lines():
                 # each line in its own coordinates: a reference line (axhline) is x in axes fraction, y in data
@@ -432,6 +434,11 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
             corners = np.array([[rect[0], rect[1]], [rect[2], rect[1]], [rect[2], rect[3]], [rect[0], rect[3]]])
             if not isinstance(wedge, Wedge) or not _inside_wedge(wedge, corners, ax):
                 hit.append(box.index)
+        elif kind in INSIDE_KINDS and box.index in inside:  # moved inside its bar: all of it there, clear of the others
+            own = ax.patches[box.index].get_window_extent() if box.index < len(ax.patches) else None
+            if own is None or rect[0] < own.x0 or rect[2] > own.x1 or rect[1] < own.y0 or rect[3] > own.y1:
+                furniture.append(Problem("text_overlap", frozenset({"value", "reference"}), f"{box.text[:30]!r} does not fit inside its bar",
+                                         ("value", "reference"), (box.index,)))  # fmt: skip
         else:  # bars: a label stands clear of every bar
             for patch in ax.patches:
                 bb = patch.get_window_extent()
@@ -569,6 +576,27 @@ def _xtick_crowding(problems: list[Problem]) -> bool:
     )
 
 
+INSIDE_KINDS = ("bar", "barh")  # chart types whose value labels an average line crosses move inside their bar
+
+
+def _repair_reference_labels(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    """An average line through a bar's value label: the label moves inside its bar, against its
+    end (`style["inside_labels"]`), once; a label still crossed there, or too big for its bar,
+    leaves the line out instead (furniture goes first) and every label back where it was."""
+    if spec.chart_type not in INSIDE_KINDS or spec.style.get("reference_line", "none") == "none":
+        return None
+    crossed = {i for p in problems if p.pair == ("value", "reference") for i in p.labels}
+    if not crossed:
+        return None
+    inside = {int(r) for r in spec.style.get("inside_labels", ())}
+    if crossed & inside:
+        spec.style.pop("inside_labels", None)
+        spec.style["reference_line"] = "none"
+        return "drop_reference"
+    spec.style["inside_labels"] = sorted(inside | crossed)
+    return f"labels_inside:{len(crossed)}"
+
+
 _FURNITURE_STYLE = {"callout": ("callout", "none"), "reference": ("reference_line", "none"), "logo": ("logo", "none"),
                     "note": ("note", ""), "subtitle": ("subtitle", "")}  # fmt: skip
 
@@ -702,7 +730,7 @@ def _repair_legend(spec: ChartSpec, problems: list[Problem]) -> str | None:
 def _repair_label_marks(spec: ChartSpec, problems: list[Problem]) -> str | None:
     """Labels a mark crosses: a line's label moves to the other side of its point once, then it
     (or a label wider than its bar segment or slice) is left out of the picture."""
-    crossed = sorted({i for p in problems for i in p.labels})
+    crossed = sorted({i for p in problems if p.pair != ("value", "reference") for i in p.labels})
     if not crossed or not spec.style.get("value_labels"):
         return None
     rows = max(len(spec.table.rows), 1)
@@ -739,6 +767,7 @@ class MatplotlibRenderer(Renderer):
     def repairs(self) -> list[Callable[[ChartSpec, list[Problem]], str | None]]:
         """The fixed order in which repairs are tried; the first that applies is made."""
         return [
+            _repair_reference_labels,
             _repair_furniture,
             _repair_label_marks,
             _repair_corner,
