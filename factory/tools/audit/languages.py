@@ -36,7 +36,7 @@ SCRIPT_MODELS = {
 # Tesseract's script models (Debian's tesseract-ocr-script-*), trained on every language and many
 # faces of one script: a last reading of the tokens the locale's model still misses. amh barely reads
 # Noto Serif Ethiopic (a paragraph: 21 of 35 words; Noto Sans Ethiopic 35 of 35); on 300 multilingual
-# samples the script models found am_ET 0.774 -> 0.818 of the tokens, th, hi, hy 0.5-0.7 points more.
+# samples the script models found am_ET 0.774 -> 0.819 of the tokens, th, hi, hy 0.5-0.7 points more.
 SCRIPT_WIDE_MODELS = {
     "ETHIOPIC": "Ethiopic", "THAI": "Thai", "ARABIC": "Arabic", "ARMENIAN": "Armenian", "BENGALI": "Bengali",
     "DEVANAGARI": "Devanagari",
@@ -90,9 +90,17 @@ def ocr_language(locale: str, installed: frozenset[str] | None = None) -> tuple[
     return f"{model}+eng", None
 
 
+def _script_of(ch: str) -> str:
+    """A letter's or digit's script, as SCRIPT_MODELS and SCRIPT_WIDE_MODELS name it ('٣' and '۳': ARABIC)."""
+    name = unicodedata.name(ch, "")
+    if unicodedata.category(ch) == "Nd":
+        name = name.replace("EXTENDED ", "").replace("ARABIC-INDIC", "ARABIC")
+    return name.split(" ")[0]
+
+
 def _scripts(text: str) -> set[str | None]:
     """The models of the scripts a text writes letters in (None: Latin, or a script no model is listed for)."""
-    return {SCRIPT_MODELS.get(unicodedata.name(ch, "").split(" ")[0]) for ch in text if unicodedata.category(ch).startswith("L")}
+    return {SCRIPT_MODELS.get(_script_of(ch)) for ch in text if unicodedata.category(ch).startswith("L")}
 
 
 def item_language(text: str, base: str, installed: frozenset[str]) -> tuple[str, str | None]:
@@ -109,14 +117,6 @@ def item_language(text: str, base: str, installed: frozenset[str]) -> tuple[str,
         return base, note
     head = [m for m in base.split("+") if m != "eng"]
     return "+".join(head + extra + ["eng"]), note
-
-
-def _script_of(ch: str) -> str:
-    """A letter's or digit's script, as SCRIPT_WIDE_MODELS names it ('٣' and '۳': ARABIC)."""
-    name = unicodedata.name(ch, "")
-    if unicodedata.category(ch) == "Nd":
-        name = name.replace("EXTENDED ", "").replace("ARABIC-INDIC", "ARABIC")
-    return name.split(" ")[0]
 
 
 def script_models(text: str, installed: frozenset[str]) -> str | None:
