@@ -475,8 +475,6 @@ class _Builder:
     def _inside_labels(self, horizontal: bool = False) -> None:
         """Value labels an average line ran through (`style["inside_labels"]`: rows), moved inside
         their bar against its end, in black or white, whichever reads on the bar's colour."""
-        from factory.generators.charts import contrast_text
-
         rows = [int(r) for r in self.s.get("inside_labels", ())]
         if not rows:
             return
@@ -485,7 +483,7 @@ class _Builder:
         inside = {}
         for r in rows:
             fill = self.s["colors"][0] if hi < 0 or r == hi else HIGHLIGHT_REST
-            inside[r] = (contrast_text(fill), 1 if (values[r] or 0) < 0 else -1)
+            inside[r] = (ink_for(fill), 1 if (values[r] or 0) < 0 else -1)
         self.emit(f"for i, (color, sign) in {inside!r}.items():  # inside the bar, against its end")
         if horizontal:
             self.emit('    value_texts[i].xyann = (3 * sign, 0)', '    value_texts[i].set_ha("right" if sign < 0 else "left")')
@@ -664,15 +662,13 @@ class _Builder:
             self.emit("ax.margins(y=0.1)")
 
     def _draw_stacked_bar(self) -> None:
-        from factory.generators.charts import contrast_text
-
         s = self.s
         colors = s["colors"][: len(self.table.series)]
         self._categories()
         self._series_dict()
         if s["value_labels"]:
             self._value_label_dict()
-            self.emit(f"text_colors = {[contrast_text(c) for c in colors]!r}")
+            self.emit(f"text_colors = {[ink_for(c) for c in colors]!r}")
         self.emit(f"colors = {colors!r}")
         self.emit("bottom = np.zeros(len(labels))")
         self.emit("for i, (name, values) in enumerate(series.items()):")
@@ -797,8 +793,6 @@ class _Builder:
             self.emit("ax.margins(y=0.1)")
 
     def _draw_pie(self, donut: bool = False) -> None:
-        from factory.generators.charts import contrast_text
-
         s = self.s
         n = len(self.table.rows)
         colors = s["colors"][:n]
@@ -817,7 +811,7 @@ class _Builder:
         if s["value_labels"]:
             radius = round(1 - s["donut_width"] / 2, 3) if donut else 0.65
             self.emit(f"value_labels = {_strs(drawn_value_texts(self.spec, 0))}")
-            self.emit(f"text_colors = {[contrast_text(c) for c in colors]!r}")
+            self.emit(f"text_colors = {[ink_for(c) for c in colors]!r}")
             self.emit(
                 "for wedge, text, color in zip(wedges, value_labels, text_colors):",
                 "    angle = np.deg2rad((wedge.theta1 + wedge.theta2) / 2)",

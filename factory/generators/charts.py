@@ -337,14 +337,6 @@ def _luminance(hex_color: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def contrast_text(hex_color: str) -> str:
-    """Black or white, whichever has the higher WCAG contrast on `hex_color` (one of them always
-    reaches 4.58:1)."""
-    from factory.generators.page_theme import contrast
-
-    return "#000000" if contrast("#000000", hex_color) >= contrast("#ffffff", hex_color) else "#ffffff"
-
-
 def _choice(rng: np.random.Generator, options, p=None):
     options = list(options)
     return options[int(rng.choice(len(options), p=p))]
