@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from factory.chart_colours import ink_for, readable
+from factory.chart_colours import TEXT_AIM, ink_for, readable
 from factory.tabular import Column, Table, format_value
 
 SALT = "render-factory"
@@ -509,16 +509,17 @@ class _Builder:
 
     def _furniture(self) -> None:
         """Subtitle, reference line, callout, note and brand mark; each text named by its gid so
-        the renderer knows it (and a repair can drop it). Colours reach 4.6:1 on their background."""
+        the renderer knows it (and a repair can drop it). Colours reach 7:1 on their background
+        (chart_colours.TEXT_AIM: small text draws lighter than its colour)."""
         s, spec = self.s, self.spec
         paper, plot = backgrounds(spec)
         if s.get("subtitle") and title_text(spec):
             x, ha = ("0", "left") if s["title_loc"] == "left" else ("0.5", "center")
             self.emit(f'ax.annotate({escape(s["subtitle"])!r}, ({x}, 1), xycoords="axes fraction", xytext=(0, {SUBTITLE_GAP_PT}), '
                       f'textcoords="offset points", ha="{ha}", va="bottom", fontsize={font_points(spec, SUBTITLE_SCALE)}, '
-                      f'color="{readable("#555555", (paper,))}", gid="subtitle")')  # fmt: skip
+                      f'color="{readable("#555555", (paper,), TEXT_AIM)}", gid="subtitle")')  # fmt: skip
         if s.get("reference_line", "none") == "average":
-            accent = readable("#d62728", (paper, plot))
+            accent = readable("#d62728", (paper, plot), TEXT_AIM)
             v, text, size = s["reference_value"], escape(s["reference_text"]), font_points(spec, 0.8)
             box = f'{{"boxstyle": "square,pad=0.15", "fc": "{plot}", "ec": "none"}}'  # readable over a bar
             if spec.chart_type == "barh":
@@ -541,7 +542,7 @@ class _Builder:
                       f'fontweight="bold", color="{ink}", arrowprops={{"arrowstyle": "-|>", "color": "{ink}", "lw": 1.0, "shrinkA": 0, "shrinkB": 3}}, '
                       f'bbox={{"boxstyle": "round,pad=0.2", "fc": "{plot}", "ec": "none"}}, gid="callout")')  # fmt: skip
         note, logo = s.get("note") or "", s.get("logo", "none")
-        muted = readable("#6b6b6b", (paper,))
+        muted = readable("#6b6b6b", (paper,), TEXT_AIM)
         small = font_points(spec, 0.8)
         if note:  # the figure's bottom line, space kept for it by the constrained layout
             self.emit(f'fig.supxlabel({escape(note)!r}, x=0.01, ha="left", fontsize={small}, color="{muted}", gid="note")')

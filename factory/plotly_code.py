@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from factory.chart_code import PLACED_LINES, drawn_value_texts, label_sides
-from factory.chart_colours import ink_for, readable
+from factory.chart_colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
@@ -105,10 +105,10 @@ class _Figure:
         return ink_for(backgrounds(self.s)[0])
 
     def accent(self) -> str:
-        return readable("#d62728", backgrounds(self.s))
+        return readable("#d62728", backgrounds(self.s), TEXT_AIM)
 
     def muted(self) -> str:
-        return readable("#6b6b6b", (backgrounds(self.s)[0],))
+        return readable("#6b6b6b", (backgrounds(self.s)[0],), TEXT_AIM)
 
     def labels(self) -> list[str]:
         return [esc(x) for x in self.t.labels()]

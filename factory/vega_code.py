@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from factory.chart_code import balanced_lines, histogram_edges
-from factory.chart_colours import ink_for, readable
+from factory.chart_colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
@@ -523,12 +523,6 @@ class _Spec:
             cfg.setdefault("text", {})["color"] = self.ink()
 
 
-# What the theme's text colours aim at: WCAG AAA (7:1) rather than 4.5:1. resvg draws small text
-# (tick labels of 10-12 px, thin serif and narrow faces) with strokes under a pixel wide, so no pixel
-# of a glyph reaches its nominal colour: themes' greys moved to 4.6:1 (quartz, fivethirtyeight,
-# ggplot2) were drawn at 3.3-4.4:1. At 7:1 their glyph cores read 4.5:1 and above; the renderer's
-# drawn-contrast check catches what is still below (`engine_legibility.drawn_contrast_check`).
-TEXT_AIM = 7.0
 _TEXT_COLOURS = {"axis": ("labelColor", "titleColor"), "legend": ("labelColor", "titleColor"), "title": ("color", "subtitleColor"),
                  "header": ("labelColor", "titleColor")}  # fmt: skip
 _VEGA_TEXT_DEFAULT = {"labelColor": "#000000", "titleColor": "#000000", "color": "#000000", "subtitleColor": "#000000"}

@@ -73,12 +73,14 @@ _DRAW_JS = """async (a) => {
     const entry = {kind, text: shown, box: R(r), fill: cs.fill, alpha, bold: weight >= 600, size: parseFloat(cs.fontSize)};
     if (t.closest('.radial-axis')) entry.radial = true;
     if (kind === 'value') {  // which trace and point a value label belongs to (a bar's or a line's point)
-      const own = t.closest('.point, .textpoint'), tg = t.closest('.trace'), td = tg && tg.__data__;
+      const own = t.closest('.point, .textpoint, .slice'), tg = t.closest('.trace'), td = tg && tg.__data__;
       const pd = own && own.__data__;
       if (pd && typeof pd.i === 'number' && Array.isArray(td) && td[0] && td[0].trace) { entry.trace = td[0].trace.index; entry.i = pd.i; }
     }
     const ctm = t.getCTM();
     const angle = ctm ? Math.atan2(ctm.b, ctm.a) * 180 / Math.PI : 0;
+    const scale = ctm ? Math.hypot(ctm.a, ctm.b) : 1;  // plotly.js shrinks text inside a bar or slice to fit it
+    if (scale < 0.999) { entry.size *= scale; entry.scale = scale; }
     if (Math.abs(angle - 90 * Math.round(angle / 90)) >= 0.01) { const bb = t.getBBox(); entry.angle = angle; entry.extent = [bb.width, bb.height]; }
     texts.push(entry);
   }
@@ -302,11 +304,12 @@ class PlotlyRenderer(ChromiumRenderer):
                 continue
             _name_texts(spec, measured["texts"])
             problems = legibility.find_problems(measured["texts"], spec.width_px, spec.height_px)
-            problems += crossed_problems(spec, measured, mark_meta)
+            problems += crossed_problems(spec, measured, mark_meta) + shrunk_problems(spec, measured, mark_meta)
             if not problems:
                 assert png is not None, "a draw with no layout problem is always captured (_kept)"
                 pixels = images.decode(png)
                 problems, lowest = legibility.contrast_check(pixels, measured["texts"])
+                problems = problems or drawn_problems(spec, pixels, measured["texts"], mark_meta)
                 if not problems:
                     break
             done = legibility.repair(spec, problems) if attempt < draws else None
@@ -340,7 +343,8 @@ def _kept(spec: Any, learn: bool, meta: list[dict[str, Any] | None], measured: d
         return False
     texts = [dict(t) for t in measured["texts"]]
     _name_texts(spec, texts)
-    return not legibility.find_problems(texts, spec.width_px, spec.height_px) and not crossed_problems(spec, measured, meta)
+    return not (legibility.find_problems(texts, spec.width_px, spec.height_px) or crossed_problems(spec, measured, meta)
+                or shrunk_problems(spec, measured, meta))
 
 
 def _polylines(measured: dict[str, Any], wedges: bool = False) -> list[tuple[np.ndarray, float, bool]]:
@@ -411,12 +415,7 @@ def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, A
             if shape:
                 reference.append(t["text"])
                 continue
-            info = meta[t["trace"]] if isinstance(t.get("trace"), int) and 0 <= t["trace"] < len(meta) else None
-            i = t.get("i")
-            if info is not None and isinstance(i, int) and 0 <= i < len(info["rows"]) and info["series"] >= 0:
-                cells.append((info["series"], info["rows"][i]))
-            else:
-                cells.append((-1, -1))  # a label of no known point: the labels go as a whole
+            cells.append(_cell(t, meta) or (-1, -1))  # a label of no known point: the labels go as a whole
             break
     out = []
     if reference:
@@ -426,6 +425,58 @@ def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, A
         out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(cells)} value label(s) crossed by a line",
                                       known if len(known) == len(cells) else ()))  # fmt: skip
     return out
+
+
+def _cell(t: dict[str, Any], meta: list[dict[str, Any] | None]) -> tuple[int, int] | None:
+    """The (series, row) a measured value label belongs to, or None when its point is not known."""
+    info = meta[t["trace"]] if isinstance(t.get("trace"), int) and 0 <= t["trace"] < len(meta) else None
+    i = t.get("i")
+    if info is not None and isinstance(i, int) and 0 <= i < len(info["rows"]) and info["series"] >= 0:
+        return info["series"], info["rows"][i]
+    return None
+
+
+SHRUNK = 0.85  # a value label plotly.js drew under this share of its font size to fit its mark: hidden
+
+
+def _named(reason: str, detail: str, cells: list[tuple[int, int] | None]) -> list[legibility.Problem]:
+    """One problem for value labels that go one by one (hidden_values), or as a whole when one
+    of them belongs to no known point."""
+    if not cells:
+        return []
+    known = tuple(sorted({c for c in cells if c is not None}))
+    return [legibility.Problem(reason, frozenset({"value"}), detail, known if len(known) == len(set(cells)) else ())]
+
+
+def shrunk_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
+    """Value labels plotly.js shrank to fit inside a bar segment or slice (a 12 px "0.4" drawn 3 px
+    high on a thin segment): a reader cannot read them, so they are hidden one by one, as Matplotlib
+    leaves out a label wider than its segment."""
+    if not spec.style.get("value_labels"):
+        return []
+    cells = [_cell(t, meta) for t in measured["texts"] if t["kind"] == "value" and t.get("scale", 1.0) < SHRUNK]
+    return _named("text_overlap", f"{len(cells)} value label(s) shrunk to fit their mark", cells)
+
+
+def drawn_problems(spec: Any, pixels: Any, texts: list[dict[str, Any]], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
+    """Texts whose glyphs are drawn below their WCAG ratio (`drawn_contrast`: small thin text never
+    reaches its colour). A value label on a mark (white on a mid red slice) is hidden on its own;
+    any other text takes the engine's repairs (plain ink colours, then smaller fonts...)."""
+    from factory.chart_colours import needed_ratio
+
+    rgb = np.asarray(pixels.convert("RGB") if getattr(pixels, "mode", "RGB") != "RGB" else pixels)
+    out: list[legibility.Problem] = []
+    cells: list[tuple[int, int] | None] = []
+    for t in texts:
+        ratio = legibility.drawn_contrast(rgb, t)
+        need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
+        if ratio is None or ratio >= need:
+            continue
+        if t["kind"] == "value" and spec.style.get("value_labels"):
+            cells.append(_cell(t, meta))
+        else:
+            out.append(legibility.Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"))
+    return out + _named("low_contrast", f"{len(cells)} value label(s) drawn below their contrast", cells)
 
 
 def _learn_ticks(spec: Any, ticks: list[list[Any]]) -> bool:
