@@ -198,6 +198,10 @@ class _Spec:
                 below["mark"].update({"dx": -4, "align": "right"} if horizontal else {"dy": 3, "baseline": "top"})
                 layer["transform"], below["transform"] = [{"filter": "datum.v >= 0"}], [{"filter": "datum.v < 0"}]
                 layers.append(below)
+            hidden = self.hidden_filter()
+            if hidden:  # labels a bar or another label would cross, left out on their own
+                for labels in [layer] + layers[1:]:  # and the negative bars' labels (values_below)
+                    labels.setdefault("transform", []).append(hidden)
             self.place_inside_labels(layer, horizontal)
             self_axis = layer
             layers.append(self_axis)
@@ -243,9 +247,9 @@ class _Spec:
     def place_line_labels(self, layer: dict[str, Any], gap: float) -> None:
         """The renderer's placement of crossed labels (`label_sides`, `hidden_values`) as the layer's
         own filter and per-label expressions; untouched when nothing was crossed, so those specs stay as they were."""
-        hidden = sorted(f"{row}|{series}" for series, row in self.s.get("hidden_values", ()))
+        hidden = self.hidden_filter()
         if hidden:
-            layer["transform"] = [{"filter": f"indexof({json.dumps(hidden)}, datum.d) < 0"}]
+            layer["transform"] = [hidden]
         sides = self.s.get("label_sides")
         if not sides:
             return
@@ -258,6 +262,11 @@ class _Spec:
                 if cells[side] and value != default:
                     expr = f"indexof({json.dumps(cells[side])}, datum.d) >= 0 ? {json.dumps(value)} : {expr}"
             mark[key] = {"expr": expr} if expr != json.dumps(default) else default
+
+    def hidden_filter(self) -> dict[str, str] | None:
+        """The labels the renderer left out on their own (`style["hidden_values"]`) as a filter."""
+        hidden = sorted(f"{row}|{series}" for series, row in self.s.get("hidden_values", ()))
+        return {"filter": f"indexof({json.dumps(hidden)}, datum.d) < 0"} if hidden else None
 
     def place_inside_labels(self, layer: dict[str, Any], horizontal: bool) -> None:
         """The value labels the renderer moved inside their bar, against its end, off an average line
@@ -380,6 +389,8 @@ class _Spec:
                 layers.append({"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
+                if self.hidden_filter():  # labels a neighbouring bar would cross, left out on their own
+                    layers[-1]["transform"].append(self.hidden_filter())
         elif kind == "heatmap":
             # no grid: a theme's band grid runs through the middle of every cell, over its number
             enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None,

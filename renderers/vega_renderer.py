@@ -35,6 +35,7 @@ from factory.generators.engine_specs import chart_texts
 from factory.tabular import format_value
 from factory.vega_code import VL_VERSION, vega_spec
 from renderers import engine_legibility as legibility
+from renderers.matplotlib_renderer import overlapping_pairs
 from renderers.plotly_renderer import elements
 from renderers.vega_svg import SvgChart, measure_svg
 
@@ -129,7 +130,7 @@ class VegaLiteRenderer(Renderer):
             if _place_note(spec, chart):
                 svg, chart, n = self._sized(spec, target)
                 draws += n
-            problems = legibility.find_problems(chart.texts, *target)
+            problems = _name_value_overlaps(spec, chart, legibility.find_problems(chart.texts, *target))
             problems += _layout_problems(spec, chart, target)
             png = pixels = None
             if not problems:
@@ -245,24 +246,44 @@ def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False, on_bar
 
 
 LINE_LABELS = {"line", "multi_line", "step_line", "area", "stacked_area"}  # one values layer in data order (factory.vega_code lines)
-NAMED_LABELS = LINE_LABELS | set(INSIDE_KINDS)  # bar and barh: one series, one values layer in data order (no negative bar)
+NAMED_LABELS = LINE_LABELS | LABELS_BESIDE_BARS  # bars: a negative bar's labels are a second layer, drawn first
 
 
 def value_label_cells(spec: Any, chart: SvgChart) -> list[tuple[int, int]] | None:
-    """(series, row) of each value label drawn, in drawing order: a line chart's (or a bar or barh
-    chart's) values layer draws the data's records in order, less the hidden ones. None when the
-    texts drawn are not those records' (another chart type, or the count or a text differs): no
-    label is then named."""
+    """(series, row) of each value label drawn, in drawing order: a line chart's values layer draws
+    the data's records in order, less the hidden ones (a bar chart's too, the layer of labels below
+    negative bars first). None when the texts drawn are not those records' (another chart type, or
+    the count or a text differs): no label is then named."""
     if spec.chart_type not in NAMED_LABELS:
         return None
     hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
     table = spec.table
-    expected = [((j, i), format_value(row[j + 1], column)) for i, row in enumerate(table.rows) for j, column in enumerate(table.series)
+    expected = [((j, i), row[j + 1], format_value(row[j + 1], column)) for i, row in enumerate(table.rows) for j, column in enumerate(table.series)
                 if row[j + 1] is not None and (j, i) not in hidden]  # fmt: skip
+    if spec.chart_type in LABELS_BESIDE_BARS:
+        expected.sort(key=lambda e: not (isinstance(e[1], (int, float)) and e[1] < 0))  # stable: each layer in data order
     drawn = [t["text"] for t in chart.texts if t["kind"] == "value"]
-    if len(drawn) != len(expected) or any(text.strip() != want.strip() for text, (_, want) in zip(drawn, expected)):
+    if len(drawn) != len(expected) or any(text.strip() != want.strip() for text, (_, _, want) in zip(drawn, expected)):
         return None
-    return [cell for cell, _ in expected]
+    return [cell for cell, _, _ in expected]
+
+
+def _name_value_overlaps(spec: Any, chart: SvgChart, problems: list[legibility.Problem]) -> list[legibility.Problem]:
+    """Two value labels on each other (a label moved below its point onto its neighbour) named by
+    (series, row): of each pair the moved one, else the later, then goes on its own through
+    `place_crossed_labels` instead of every label. Unchanged when the labels cannot be named."""
+    cells = value_label_cells(spec, chart) if spec.style.get("value_labels") else None
+    if cells is None:
+        return problems
+    texts = [t for t in chart.texts if t["kind"] == "value"]
+    pairs = overlapping_pairs([legibility.text_box("value", t["text"], t["box"], -1, t.get("angle", 0.0), t.get("extent")) for t in texts])
+    if not pairs:
+        return problems
+    moved = {tuple(pair) for pair in spec.style.get("flipped_labels", ())}
+    named = sorted({cells[i] if cells[i] in moved and cells[j] not in moved else cells[j] for i, j in pairs})
+    a, b = (texts[k]["text"][:20] for k in pairs[0])
+    rest = [p for p in problems if not (p.reason == "text_overlap" and p.kinds == {"value"})]
+    return rest + [legibility.Problem("text_overlap", frozenset({"value"}), f"value label {a!r} overlaps {b!r}", tuple(named))]
 
 
 def _ink_rect(text: dict[str, Any]) -> np.ndarray:
@@ -308,9 +329,9 @@ def _layout_problems(spec: Any, chart: SvgChart, target: tuple[int, int]) -> lis
     out += inside
     crossed = crossed_value_labels(spec, chart, on_bars=on_bars) if labelled else []
     if crossed:
-        # a line chart's crossed labels are named, then moved or hidden one by one (as Matplotlib and
-        # Plotly do); any other chart's are left out together (the table still holds every value)
-        named = tuple(cells[k] for k, _ in crossed) if cells is not None and spec.chart_type in LINE_LABELS else ()
+        # a line's or bar's crossed labels are named, then moved or hidden one by one (as Matplotlib
+        # and Plotly do); any other chart's are left out together (the table still holds every value)
+        named = tuple(cells[k] for k, _ in crossed) if cells is not None else ()
         out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(crossed)} value label(s) crossed by a mark, e.g. {crossed[0][1][:20]!r}", named))
     if (chart.width, chart.height) != target:
         out.append(legibility.Problem("plot_too_small", frozenset({"layout"}), f"laid out at {chart.width}x{chart.height}, not {target[0]}x{target[1]}"))
