@@ -333,6 +333,22 @@ def place_crossed_labels(spec: Any, cells: list[tuple[int, int]]) -> str:
     return f"value_labels_placed:{moved}_moved_{len(hidden)}_hidden"
 
 
+INSIDE_KINDS = ("bar", "barh")  # chart types whose value labels an average line crosses move inside their bar
+
+
+def labels_inside_or_no_reference(spec: Any, rows: set[int]) -> str:
+    """Bar value labels (rows) an average line runs through, the same way in every engine: they move
+    inside their bar, against its end (`style["inside_labels"]`), once; a label still crossed there,
+    or too big for its bar, leaves the line out instead and every label back where it was."""
+    inside = {int(r) for r in spec.style.get("inside_labels", ())}
+    if rows & inside:
+        spec.style.pop("inside_labels", None)
+        spec.style["reference_line"] = "none"
+        return "drop_reference"
+    spec.style["inside_labels"] = sorted(inside | rows)
+    return f"labels_inside:{len(rows)}"
+
+
 def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
     """Bin edges and their tick texts (the same texts the bin labels "10-20" are made of)."""
     edges = [float(e) for e in spec.style["bin_edges"]]

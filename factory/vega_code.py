@@ -181,7 +181,7 @@ class _Spec:
             if group:
                 enc["xOffset" if not horizontal else "yOffset"] = {"field": "s", "sort": None}
         elif self.s.get("highlight", -1) >= 0:
-            enc["color"] = {"condition": {"test": f"datum.o == {self.s['highlight']}", "value": "#d62728"}, "value": "#b0b0b0"}
+            enc["color"] = {"condition": {"test": f"datum.o == {self.s['highlight']}", "value": HIGHLIGHT}, "value": HIGHLIGHT_REST}
         mark = self.mark("bar", width={"band": self.s["bar_width"]} if not horizontal else None)
         if horizontal:
             mark.pop("width")
@@ -198,6 +198,11 @@ class _Spec:
                 below["mark"].update({"dx": -4, "align": "right"} if horizontal else {"dy": 3, "baseline": "top"})
                 layer["transform"], below["transform"] = [{"filter": "datum.v >= 0"}], [{"filter": "datum.v < 0"}]
                 layers.append(below)
+            hidden = self.hidden_filter()
+            if hidden:  # labels a bar or another label would cross, left out on their own
+                for labels in [layer] + layers[1:]:  # and the negative bars' labels (values_below)
+                    labels.setdefault("transform", []).append(hidden)
+            self.place_inside_labels(layer, horizontal)
             self_axis = layer
             layers.append(self_axis)
         elif self.s["value_labels"]:
@@ -242,9 +247,9 @@ class _Spec:
     def place_line_labels(self, layer: dict[str, Any], gap: float) -> None:
         """The renderer's placement of crossed labels (`label_sides`, `hidden_values`) as the layer's
         own filter and per-label expressions; untouched when nothing was crossed, so those specs stay as they were."""
-        hidden = sorted(f"{row}|{series}" for series, row in self.s.get("hidden_values", ()))
+        hidden = self.hidden_filter()
         if hidden:
-            layer["transform"] = [{"filter": f"indexof({json.dumps(hidden)}, datum.d) < 0"}]
+            layer["transform"] = [hidden]
         sides = self.s.get("label_sides")
         if not sides:
             return
@@ -257,6 +262,44 @@ class _Spec:
                 if cells[side] and value != default:
                     expr = f"indexof({json.dumps(cells[side])}, datum.d) >= 0 ? {json.dumps(value)} : {expr}"
             mark[key] = {"expr": expr} if expr != json.dumps(default) else default
+
+    def hidden_filter(self) -> dict[str, str] | None:
+        """The labels the renderer left out on their own (`style["hidden_values"]`) as a filter."""
+        hidden = sorted(f"{row}|{series}" for series, row in self.s.get("hidden_values", ()))
+        return {"filter": f"indexof({json.dumps(hidden)}, datum.d) < 0"} if hidden else None
+
+    def place_inside_labels(self, layer: dict[str, Any], horizontal: bool) -> None:
+        """The value labels the renderer moved inside their bar, against its end, off an average line
+        (`style["inside_labels"]`: rows), as per-label expressions on the layer's mark, in black or
+        white on the bar's colour; untouched when no label moved, so those specs stay as they were."""
+        rows = sorted(int(r) for r in self.s.get("inside_labels", ()))
+        if not rows:
+            return
+        mark = layer["mark"]
+
+        def where(cells: list[int]) -> str:
+            return f"indexof({json.dumps([f'{r}|0' for r in cells])}, datum.d) >= 0"
+
+        inside = {"dx": -mark["dx"], "align": "right"} if horizontal else {"dy": -mark["dy"], "baseline": "top"}
+        for key, value in inside.items():
+            mark[key] = {"expr": f"{where(rows)} ? {json.dumps(value)} : {json.dumps(mark[key])}"}
+        inks = {r: ink_for(self.bar_fill(r)) for r in rows}
+        colour = json.dumps(mark["color"])
+        for ink in sorted(set(inks.values())):
+            colour = f"{where([r for r in rows if inks[r] == ink])} ? {json.dumps(ink)} : {colour}"
+        mark["color"] = {"expr": colour}
+
+    def bar_fill(self, row: int) -> str:
+        """A single-series bar's fill as Vega draws it: the highlight's, the palette's, the theme's
+        bar colour, or Vega-Lite's own."""
+        hi = int(self.s.get("highlight", -1))
+        if hi >= 0:
+            return HIGHLIGHT if row == hi else HIGHLIGHT_REST
+        if self.single_color():
+            return str(self.single_color())
+        theme = theme_config(self.s.get("theme", "default"))
+        found = (theme.get("bar") or {}).get("fill") or (theme.get("mark") or {}).get("color")
+        return found if isinstance(found, str) else _TABLEAU10[0]
 
     def points(self, horizontal=False, size=None):
         x_title, y_title = self.axis_titles()
@@ -346,6 +389,8 @@ class _Spec:
                 layers.append({"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
+                if self.hidden_filter():  # labels a neighbouring bar would cross, left out on their own
+                    layers[-1]["transform"].append(self.hidden_filter())
         elif kind == "heatmap":
             # no grid: a theme's band grid runs through the middle of every cell, over its number
             enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None,
@@ -550,6 +595,7 @@ def _theme_colour(theme: dict[str, Any], section: str, key: str) -> str:
 
 
 _TABLEAU10 = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac")
+HIGHLIGHT, HIGHLIGHT_REST = "#d62728", "#b0b0b0"  # a highlighted bar and the others
 HEAT_RANGE = ("#f7fbff", "#08306b")  # a heatmap's colours, interpolated in RGB: each cell's colour is known
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code import place_crossed_labels
+from factory.chart_code import INSIDE_KINDS, labels_inside_or_no_reference, place_crossed_labels
 from factory.chart_colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
 from renderers.matplotlib_renderer import TextBox, _unshaped, fall_back_font, missing_glyphs, overlapping_pairs
@@ -212,6 +212,9 @@ def repair(spec: Any, problems: list[Problem]) -> str | None:
     """The first repair that applies, made on `spec` (its name), or None when none is left."""
     s = spec.style
     kinds = set().union(*(p.kinds for p in problems))
+    under_rule = {row for p in problems if p.kinds == {"value", "reference"} for _, row in p.labels}
+    if under_rule and spec.chart_type in INSIDE_KINDS and s.get("reference_line", "none") != "none":
+        return labels_inside_or_no_reference(spec, under_rule)
     done = _drop_furniture(s, kinds)
     if done:
         return done

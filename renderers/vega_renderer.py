@@ -28,13 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code import PLACED_LINES
+from factory.chart_code import INSIDE_KINDS, PLACED_LINES
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.engine_specs import chart_texts
 from factory.tabular import format_value
 from factory.vega_code import VL_VERSION, vega_spec
 from renderers import engine_legibility as legibility
+from renderers.matplotlib_renderer import overlapping_pairs
 from renderers.plotly_renderer import elements
 from renderers.vega_svg import SvgChart, measure_svg
 
@@ -129,7 +130,7 @@ class VegaLiteRenderer(Renderer):
             if _place_note(spec, chart):
                 svg, chart, n = self._sized(spec, target)
                 draws += n
-            problems = legibility.find_problems(chart.texts, *target)
+            problems = _name_value_overlaps(spec, chart, legibility.find_problems(chart.texts, *target))
             problems += _layout_problems(spec, chart, target)
             png = pixels = None
             if not problems:
@@ -218,11 +219,12 @@ def _place_note(spec: Any, chart: SvgChart) -> bool:
 LABELS_BESIDE_BARS = {"bar", "negative_bar", "grouped_bar", "barh", "histogram"}  # value labels past the bar's end, never on a bar
 
 
-def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False) -> list[tuple[int, str]]:
+def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False, on_bars: frozenset[int] = frozenset()) -> list[tuple[int, str]]:
     """Value labels a line or area edge runs through, or (labels beside bars) that lie on a bar:
     measured on the SVG's paths and boxes, on the part of each label's box its figures' ink fills
     (Vega's em box less its descent below the baseline and the leading above the digits' tops).
-    `rules`: the labels the reference line runs through instead. Each label as (its place among
+    `rules`: the labels the reference line runs through instead. `on_bars`: labels (places) moved
+    inside their own bar, checked by `_inside_problems` instead. Each label as (its place among
     the value labels in drawing order, its text)."""
     from renderers.matplotlib_renderer import _segments_hit
 
@@ -236,7 +238,7 @@ def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False) -> lis
     out = []
     for k, t in enumerate(t for t in chart.texts if t["kind"] == "value"):
         rect = _ink_rect(t)
-        if any(_segments_hit(rect, points, half) for points, half in paths) or any(
+        if any(_segments_hit(rect, points, half) for points, half in paths) or k not in on_bars and any(
             rect[0] < b[2] and rect[2] > b[0] and rect[1] < b[3] and rect[3] > b[1] for b in bars
         ):
             out.append((k, t["text"]))
@@ -244,22 +246,44 @@ def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False) -> lis
 
 
 LINE_LABELS = {"line", "multi_line", "step_line", "area", "stacked_area"}  # one values layer in data order (factory.vega_code lines)
+NAMED_LABELS = LINE_LABELS | LABELS_BESIDE_BARS  # bars: a negative bar's labels are a second layer, drawn first
 
 
 def value_label_cells(spec: Any, chart: SvgChart) -> list[tuple[int, int]] | None:
     """(series, row) of each value label drawn, in drawing order: a line chart's values layer draws
-    the data's records in order, less the hidden ones. None when the texts drawn are not those
-    records' (another chart type, or the count or a text differs): no label is then named."""
-    if spec.chart_type not in LINE_LABELS:
+    the data's records in order, less the hidden ones (a bar chart's too, the layer of labels below
+    negative bars first). None when the texts drawn are not those records' (another chart type, or
+    the count or a text differs): no label is then named."""
+    if spec.chart_type not in NAMED_LABELS:
         return None
     hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
     table = spec.table
-    expected = [((j, i), format_value(row[j + 1], column)) for i, row in enumerate(table.rows) for j, column in enumerate(table.series)
+    expected = [((j, i), row[j + 1], format_value(row[j + 1], column)) for i, row in enumerate(table.rows) for j, column in enumerate(table.series)
                 if row[j + 1] is not None and (j, i) not in hidden]  # fmt: skip
+    if spec.chart_type in LABELS_BESIDE_BARS:
+        expected.sort(key=lambda e: not (isinstance(e[1], (int, float)) and e[1] < 0))  # stable: each layer in data order
     drawn = [t["text"] for t in chart.texts if t["kind"] == "value"]
-    if len(drawn) != len(expected) or any(text.strip() != want.strip() for text, (_, want) in zip(drawn, expected)):
+    if len(drawn) != len(expected) or any(text.strip() != want.strip() for text, (_, _, want) in zip(drawn, expected)):
         return None
-    return [cell for cell, _ in expected]
+    return [cell for cell, _, _ in expected]
+
+
+def _name_value_overlaps(spec: Any, chart: SvgChart, problems: list[legibility.Problem]) -> list[legibility.Problem]:
+    """Two value labels on each other (a label moved below its point onto its neighbour) named by
+    (series, row): of each pair the moved one, else the later, then goes on its own through
+    `place_crossed_labels` instead of every label. Unchanged when the labels cannot be named."""
+    cells = value_label_cells(spec, chart) if spec.style.get("value_labels") else None
+    if cells is None:
+        return problems
+    texts = [t for t in chart.texts if t["kind"] == "value"]
+    pairs = overlapping_pairs([legibility.text_box("value", t["text"], t["box"], -1, t.get("angle", 0.0), t.get("extent")) for t in texts])
+    if not pairs:
+        return problems
+    moved = {tuple(pair) for pair in spec.style.get("flipped_labels", ())}
+    named = sorted({cells[i] if cells[i] in moved and cells[j] not in moved else cells[j] for i, j in pairs})
+    a, b = (texts[k]["text"][:20] for k in pairs[0])
+    rest = [p for p in problems if not (p.reason == "text_overlap" and p.kinds == {"value"})]
+    return rest + [legibility.Problem("text_overlap", frozenset({"value"}), f"value label {a!r} overlaps {b!r}", tuple(named))]
 
 
 def _ink_rect(text: dict[str, Any]) -> np.ndarray:
@@ -267,16 +291,46 @@ def _ink_rect(text: dict[str, Any]) -> np.ndarray:
     return np.array([x0 + 1, y0 + 0.1 * text["size"], x1 - 1, y1 - 0.21 * text["size"]])
 
 
+def _inside_problems(spec: Any, chart: SvgChart, cells: list[tuple[int, int]] | None) -> tuple[list[legibility.Problem], frozenset[int]]:
+    """Labels moved inside their bar (`style["inside_labels"]`) must lie wholly inside it (their box
+    less a pixel): one that does not is named, and the repair then leaves the average line out.
+    Also the places of those labels, which the bar check then leaves alone."""
+    rows = {int(r) for r in spec.style.get("inside_labels", ())}
+    if not rows or not spec.style.get("value_labels"):
+        return [], frozenset()
+    texts = [t for t in chart.texts if t["kind"] == "value"]
+    bars = {m["row"]: m["box"] for m in chart.marks if m["kind"] == "rect" and "box" in m and m["series"] == 0}
+    out, places = [], set()
+    for row in sorted(rows):
+        k = cells.index((0, row)) if cells is not None and (0, row) in cells else None
+        bar = bars.get(row)
+        box = np.asarray(texts[k]["box"], dtype=float) + [1, 1, -1, -1] if k is not None else None
+        if k is not None:
+            places.add(k)
+        if box is None or bar is None or box[0] < bar[0] or box[1] < bar[1] or box[2] > bar[2] or box[3] > bar[3]:
+            out.append(legibility.Problem("text_overlap", REFERENCE_ON_VALUE, f"value label {row} does not fit inside its bar", ((0, row),)))
+    return out, frozenset(places)
+
+
+REFERENCE_ON_VALUE = frozenset({"value", "reference"})
+
+
 def _layout_problems(spec: Any, chart: SvgChart, target: tuple[int, int]) -> list[legibility.Problem]:
     out = []
-    under_rule = crossed_value_labels(spec, chart, rules=True) if spec.style.get("value_labels") else []
-    if under_rule:  # repaired by dropping the reference line (furniture goes first), as Matplotlib does
-        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {under_rule[0][1][:20]!r}"))
-    crossed = crossed_value_labels(spec, chart) if spec.style.get("value_labels") else []
+    labelled = bool(spec.style.get("value_labels"))
+    cells = value_label_cells(spec, chart) if labelled else None
+    under_rule = crossed_value_labels(spec, chart, rules=True) if labelled else []
+    if under_rule:
+        # a bar's label is named and moves inside its bar (as Matplotlib's does); any other is
+        # repaired by dropping the reference line (furniture goes first)
+        named = tuple(cells[k] for k, _ in under_rule) if cells is not None and spec.chart_type in INSIDE_KINDS else ()
+        out.append(legibility.Problem("text_overlap", REFERENCE_ON_VALUE, f"the reference line crosses value label {under_rule[0][1][:20]!r}", named))
+    inside, on_bars = _inside_problems(spec, chart, cells)
+    out += inside
+    crossed = crossed_value_labels(spec, chart, on_bars=on_bars) if labelled else []
     if crossed:
-        # a line chart's crossed labels are named, then moved or hidden one by one (as Matplotlib and
-        # Plotly do); any other chart's are left out together (the table still holds every value)
-        cells = value_label_cells(spec, chart)
+        # a line's or bar's crossed labels are named, then moved or hidden one by one (as Matplotlib
+        # and Plotly do); any other chart's are left out together (the table still holds every value)
         named = tuple(cells[k] for k, _ in crossed) if cells is not None else ()
         out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(crossed)} value label(s) crossed by a mark, e.g. {crossed[0][1][:20]!r}", named))
     if (chart.width, chart.height) != target:
