@@ -304,7 +304,7 @@ class PlotlyRenderer(ChromiumRenderer):
                 continue
             _name_texts(spec, measured["texts"])
             problems = legibility.find_problems(measured["texts"], spec.width_px, spec.height_px)
-            problems += crossed_problems(spec, measured, mark_meta) + shrunk_problems(spec, measured, mark_meta)
+            problems += crossed_problems(spec, measured, mark_meta)
             if not problems:
                 assert png is not None, "a draw with no layout problem is always captured (_kept)"
                 pixels = images.decode(png)
@@ -343,8 +343,7 @@ def _kept(spec: Any, learn: bool, meta: list[dict[str, Any] | None], measured: d
         return False
     texts = [dict(t) for t in measured["texts"]]
     _name_texts(spec, texts)
-    return not (legibility.find_problems(texts, spec.width_px, spec.height_px) or crossed_problems(spec, measured, meta)
-                or shrunk_problems(spec, measured, meta))
+    return not legibility.find_problems(texts, spec.width_px, spec.height_px) and not crossed_problems(spec, measured, meta)
 
 
 def _polylines(measured: dict[str, Any], wedges: bool = False) -> list[tuple[np.ndarray, float, bool]]:
@@ -436,47 +435,38 @@ def _cell(t: dict[str, Any], meta: list[dict[str, Any] | None]) -> tuple[int, in
     return None
 
 
-SHRUNK = 0.85  # a value label plotly.js drew under this share of its font size to fit its mark: hidden
-
-
-def _named(reason: str, detail: str, cells: list[tuple[int, int] | None]) -> list[legibility.Problem]:
-    """One problem for value labels that go one by one (hidden_values), or as a whole when one
-    of them belongs to no known point."""
-    if not cells:
-        return []
-    known = tuple(sorted({c for c in cells if c is not None}))
-    return [legibility.Problem(reason, frozenset({"value"}), detail, known if len(known) == len(set(cells)) else ())]
-
-
-def shrunk_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
-    """Value labels plotly.js shrank to fit inside a bar segment or slice (a 12 px "0.4" drawn 3 px
-    high on a thin segment): a reader cannot read them, so they are hidden one by one, as Matplotlib
-    leaves out a label wider than its segment."""
-    if not spec.style.get("value_labels"):
-        return []
-    cells = [_cell(t, meta) for t in measured["texts"] if t["kind"] == "value" and t.get("scale", 1.0) < SHRUNK]
-    return _named("text_overlap", f"{len(cells)} value label(s) shrunk to fit their mark", cells)
+SHRUNK = 0.85  # a value label plotly.js drew under this share of its font size to fit its mark is hidden
 
 
 def drawn_problems(spec: Any, pixels: Any, texts: list[dict[str, Any]], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
-    """Texts whose glyphs are drawn below their WCAG ratio (`drawn_contrast`: small thin text never
-    reaches its colour). A value label on a mark (white on a mid red slice) is hidden on its own;
-    any other text takes the engine's repairs (plain ink colours, then smaller fonts...)."""
+    """Texts a reader cannot read though the layout is sound: glyphs drawn below their WCAG ratio
+    (`drawn_contrast`: small thin text never reaches its colour), and value labels plotly.js
+    shrank to fit inside a bar segment or slice (a 12 px "0.4" drawn 3 px high on a thin segment).
+    Such value labels are hidden one by one, all in one redraw (as Matplotlib leaves out a label
+    wider than its segment); any other text takes the engine's repairs (plain ink colours, ...)."""
     from factory.chart_colours import needed_ratio
 
     rgb = np.asarray(pixels.convert("RGB") if getattr(pixels, "mode", "RGB") != "RGB" else pixels)
+    labels = bool(spec.style.get("value_labels"))
     out: list[legibility.Problem] = []
     cells: list[tuple[int, int] | None] = []
     for t in texts:
+        if labels and t["kind"] == "value" and t.get("scale", 1.0) < SHRUNK:
+            cells.append(_cell(t, meta))
+            continue
         ratio = legibility.drawn_contrast(rgb, t)
         need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
         if ratio is None or ratio >= need:
             continue
-        if t["kind"] == "value" and spec.style.get("value_labels"):
+        if labels and t["kind"] == "value":
             cells.append(_cell(t, meta))
         else:
             out.append(legibility.Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"))
-    return out + _named("low_contrast", f"{len(cells)} value label(s) drawn below their contrast", cells)
+    if cells:
+        known = tuple(sorted({c for c in cells if c is not None}))
+        out.append(legibility.Problem("low_contrast", frozenset({"value"}), f"{len(cells)} value label(s) shrunk or drawn below their contrast",
+                                      known if None not in cells else ()))  # fmt: skip
+    return out
 
 
 def _learn_ticks(spec: Any, ticks: list[list[Any]]) -> bool:
