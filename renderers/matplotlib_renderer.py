@@ -36,10 +36,12 @@ from matplotlib.text import Text
 from PIL import Image
 
 from factory.chart_code import INSIDE_KINDS, chart_texts, figure_code, labels_inside_or_no_reference, place_crossed_labels
+from factory.chart_colours import needed_ratio
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.charts import SEQUENTIAL_KINDS, ChartSpec, exact_px
 from renderers import agg_caches, matplotlib_marks
+from renderers.glyph_contrast import drawn_contrast
 from renderers.matplotlib_settings import MatplotlibSettings
 
 log = logging.getLogger(__name__)
@@ -388,6 +390,17 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
     shrink = 1.0
     furniture: list[Problem] = []
     inside = {int(r) for r in spec.style.get("inside_labels", ())}
+    pixels: list[np.ndarray] = []
+
+    def faint(box: TextBox) -> bool:
+        """A label on its mark whose glyphs draw below its WCAG ratio (white on a mid red slice
+        drew 3.9:1 at 11 px, its colour 5:1): left out on its own, as one that spills off."""
+        if not pixels:
+            pixels.append(np.asarray(drawn.canvas.buffer_rgba())[..., :3])
+        height = pixels[0].shape[0]
+        ratio = drawn_contrast(pixels[0], {"box": [box.x0, height - box.y1, box.x1, height - box.y0]})
+        return ratio is not None and ratio < needed_ratio(box.font_px, False)
+
     if kind in ("line", "multi_line", "area"):  # the reference label: no data line through it (its own line runs under it)
         for box in (b for b in boxes if b.kind == "reference"):
             rect = np.array([box.x0 + shrink, box.y0 + shrink, box.x1 - shrink, box.y1 - shrink])
@@ -427,12 +440,12 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
         elif kind == "stacked_bar":
             patch = ax.patches[box.index] if box.index < len(ax.patches) else None
             bb = patch.get_window_extent() if patch is not None else None
-            if bb is None or rect[0] < bb.x0 or rect[2] > bb.x1 or rect[1] < bb.y0 or rect[3] > bb.y1:
+            if bb is None or rect[0] < bb.x0 or rect[2] > bb.x1 or rect[1] < bb.y0 or rect[3] > bb.y1 or faint(box):
                 hit.append(box.index)
         elif kind in ("pie", "donut"):
             wedge = ax.patches[box.index] if box.index < len(ax.patches) else None
             corners = np.array([[rect[0], rect[1]], [rect[2], rect[1]], [rect[2], rect[3]], [rect[0], rect[3]]])
-            if not isinstance(wedge, Wedge) or not _inside_wedge(wedge, corners, ax):
+            if not isinstance(wedge, Wedge) or not _inside_wedge(wedge, corners, ax) or faint(box):
                 hit.append(box.index)
         elif kind in INSIDE_KINDS and box.index in inside:  # moved inside its bar: all of it there, clear of the others
             own = ax.patches[box.index].get_window_extent() if box.index < len(ax.patches) else None
