@@ -333,6 +333,26 @@ def place_crossed_labels(spec: Any, cells: list[tuple[int, int]]) -> str:
     return f"value_labels_placed:{moved}_moved_{len(hidden)}_hidden"
 
 
+INSIDE_KINDS = ("bar", "barh")  # chart types whose value labels an average line crosses move inside their bar
+
+
+def move_labels_inside(spec: Any, crossed: set[int]) -> str | None:
+    """Value labels (rows) an average line runs through, placed again the same way by every
+    engine: they move inside their bar, against its end (`style["inside_labels"]`), once; a label
+    still crossed there, or too big for its bar, leaves the line out instead (furniture goes first)
+    and every label back where it was. None when this is not such a chart or no label is crossed."""
+    s = spec.style
+    if spec.chart_type not in INSIDE_KINDS or s.get("reference_line", "none") == "none" or not crossed:
+        return None
+    inside = {int(r) for r in s.get("inside_labels", ())}
+    if crossed & inside:
+        s.pop("inside_labels", None)
+        s["reference_line"] = "none"
+        return "drop_reference"
+    s["inside_labels"] = sorted(inside | crossed)
+    return f"labels_inside:{len(crossed)}"
+
+
 def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
     """Bin edges and their tick texts (the same texts the bin labels "10-20" are made of)."""
     edges = [float(e) for e in spec.style["bin_edges"]]

@@ -35,7 +35,7 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from factory.chart_code import chart_texts, figure_code, place_crossed_labels
+from factory.chart_code import INSIDE_KINDS, chart_texts, figure_code, move_labels_inside, place_crossed_labels
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.charts import SEQUENTIAL_KINDS, ChartSpec, exact_px
@@ -576,25 +576,10 @@ def _xtick_crowding(problems: list[Problem]) -> bool:
     )
 
 
-INSIDE_KINDS = ("bar", "barh")  # chart types whose value labels an average line crosses move inside their bar
-
-
 def _repair_reference_labels(spec: ChartSpec, problems: list[Problem]) -> str | None:
-    """An average line through a bar's value label: the label moves inside its bar, against its
-    end (`style["inside_labels"]`), once; a label still crossed there, or too big for its bar,
-    leaves the line out instead (furniture goes first) and every label back where it was."""
-    if spec.chart_type not in INSIDE_KINDS or spec.style.get("reference_line", "none") == "none":
-        return None
-    crossed = {i for p in problems if p.pair == ("value", "reference") for i in p.labels}
-    if not crossed:
-        return None
-    inside = {int(r) for r in spec.style.get("inside_labels", ())}
-    if crossed & inside:
-        spec.style.pop("inside_labels", None)
-        spec.style["reference_line"] = "none"
-        return "drop_reference"
-    spec.style["inside_labels"] = sorted(inside | crossed)
-    return f"labels_inside:{len(crossed)}"
+    """An average line through a bar's value label: that label moves inside its bar (shared with
+    the other engines: chart_code.move_labels_inside)."""
+    return move_labels_inside(spec, {i for p in problems if p.pair == ("value", "reference") for i in p.labels})
 
 
 _FURNITURE_STYLE = {"callout": ("callout", "none"), "reference": ("reference_line", "none"), "logo": ("logo", "none"),

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from factory.chart_code import INSIDE_KINDS, move_labels_inside
 from factory.components import Render
 from factory.errors import Dropped
 from factory.generators.engine_specs import PLOTLY_TEMPLATES, chart_texts, logo_label
@@ -76,6 +77,8 @@ _DRAW_JS = """async (a) => {
       const own = t.closest('.point, .textpoint'), tg = t.closest('.trace'), td = tg && tg.__data__;
       const pd = own && own.__data__;
       if (pd && typeof pd.i === 'number' && Array.isArray(td) && td[0] && td[0].trace) { entry.trace = td[0].trace.index; entry.i = pd.i; }
+      const bar = own && own.classList.contains('point') && own.querySelector(':scope > path');  // a bar's own shape (its group holds the label too)
+      if (bar) entry.bar = R(bar.getBoundingClientRect());
     }
     const ctm = t.getCTM();
     const angle = ctm ? Math.atan2(ctm.b, ctm.a) * 180 / Math.PI : 0;
@@ -309,7 +312,7 @@ class PlotlyRenderer(ChromiumRenderer):
                 problems, lowest = legibility.contrast_check(pixels, measured["texts"])
                 if not problems:
                     break
-            done = legibility.repair(spec, problems) if attempt < draws else None
+            done = _repair(spec, problems) if attempt < draws else None
             if done is None:
                 first = next((p for p in problems if p.reason != "text_clipped"), problems[0])
                 raise Dropped(first.reason, first.detail)
@@ -400,32 +403,71 @@ def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, A
         return []
     cells: list[tuple[int, int]] = []
     reference: list[str] = []
+    named: set[tuple[int, int]] = set()  # the rows of the labels the reference line crosses (bar, barh)
+    out = []
+    inside = {(0, int(r)) for r in spec.style.get("inside_labels", ())}
     for t in measured["texts"]:
         if t["kind"] != "value":
             continue
         x0, y0, x1, y1 = t["box"]
         rect = np.array([x0 + 1, y0 + 1, x1 - 1, y1 - 1])
+        cell = _label_cell(t, meta)
+        if cell in inside and not _within(rect, t.get("bar")):
+            out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"{t['text'][:20]!r} does not fit inside its bar", (cell,)))
         for points, half, shape in lines:
             if not _segments_hit(rect, points, half):
                 continue
             if shape:
                 reference.append(t["text"])
+                if cell[0] >= 0 and spec.chart_type in INSIDE_KINDS:
+                    named.add(cell)
                 continue
-            info = meta[t["trace"]] if isinstance(t.get("trace"), int) and 0 <= t["trace"] < len(meta) else None
-            i = t.get("i")
-            if info is not None and isinstance(i, int) and 0 <= i < len(info["rows"]) and info["series"] >= 0:
-                cells.append((info["series"], info["rows"][i]))
-            else:
-                cells.append((-1, -1))  # a label of no known point: the labels go as a whole
+            cells.append(cell)  # a label of no known point (-1, -1): the labels go as a whole
             break
-    out = []
     if reference:
-        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {reference[0][:20]!r}"))
+        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {reference[0][:20]!r}",
+                                      tuple(sorted(named))))  # fmt: skip
     known = tuple(sorted({c for c in cells if c[0] >= 0}))
     if cells:
         out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(cells)} value label(s) crossed by a line",
                                       known if len(known) == len(cells) else ()))  # fmt: skip
     return out
+
+
+def _label_cell(text: dict[str, Any], meta: list[dict[str, Any] | None]) -> tuple[int, int]:
+    """The (series, row) a measured value label belongs to; (-1, -1) when it is no known point's."""
+    info = meta[text["trace"]] if isinstance(text.get("trace"), int) and 0 <= text["trace"] < len(meta) else None
+    i = text.get("i")
+    if info is not None and isinstance(i, int) and 0 <= i < len(info["rows"]) and info["series"] >= 0:
+        return info["series"], info["rows"][i]
+    return -1, -1
+
+
+def _within(rect: np.ndarray, box: list[float] | None) -> bool:
+    """Whether a label's box (less its pixel) lies wholly in its bar's measured box."""
+    return box is not None and rect[0] >= box[0] and rect[1] >= box[1] and rect[2] <= box[2] and rect[3] <= box[3]
+
+
+def _repair(spec: Any, problems: list[legibility.Problem]) -> str | None:
+    """The first repair that applies: a crossed bar label moved inside its bar, else the shared
+    ones; a line left out takes the labels moved for it back to their place."""
+    done = _repair_reference_labels(spec, problems) or legibility.repair(spec, problems)
+    if spec.style.get("reference_line", "none") == "none":
+        spec.style.pop("inside_labels", None)
+    return done
+
+
+def _repair_reference_labels(spec: Any, problems: list[legibility.Problem]) -> str | None:
+    """An average line through a bar's value label: that label moves inside its bar, or the line
+    goes when it is still crossed there or does not fit (chart_code.move_labels_inside, as
+    Matplotlib does). Only the line's own problems name labels (`labels`); when its text is at
+    fault too (it overlaps a label) the line goes anyway, so nothing is moved."""
+    if any("reference" in p.kinds and not p.labels for p in problems):
+        return None
+    return move_labels_inside(spec, {row for p in problems if p.kinds == REFERENCE_CROSSED for _, row in p.labels})
+
+
+REFERENCE_CROSSED = frozenset({"value", "reference"})
 
 
 def _learn_ticks(spec: Any, ticks: list[list[Any]]) -> bool:
