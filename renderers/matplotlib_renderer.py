@@ -587,11 +587,14 @@ _FURNITURE_STYLE = {"callout": ("callout", "none"), "reference": ("reference_lin
 
 
 def _repair_furniture(spec: ChartSpec, problems: list[Problem]) -> str | None:
-    """Furniture in the way (a callout on a value label, a brand mark on the title) goes first."""
+    """Furniture in the way (a callout on a value label, a brand mark on the title) goes first; an
+    average line takes the labels moved inside their bars for it back to their place."""
     kinds = _kinds(problems)
     for kind, (key, off) in _FURNITURE_STYLE.items():
         if kind in kinds and spec.style.get(key, off) != off:
             spec.style[key] = off
+            if kind == "reference":
+                spec.style.pop("inside_labels", None)
             return f"drop_{kind}"
     return None
 
