@@ -394,8 +394,11 @@ def _hide_crossed_ticks(spec: Any, measured: dict[str, Any]) -> bool:
 
 def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
     """Value labels a drawn line runs through (a trace's line, the reference line), tested on each
-    label's whole box less a pixel (what a reader's crop of it holds): the reference line at fault
-    goes first (furniture); a data line's labels are moved or hidden one by one (`labels`)."""
+    label's whole box less a pixel (what a reader's crop of it holds): a bar chart's label the
+    reference line crosses is named by its cell (`labels`: it moves inside its bar), in other
+    charts the line goes first (furniture); a label moved inside that does not lie wholly in its
+    bar's measured box is named the same way (the line then goes); a data line's labels are moved
+    or hidden one by one (`labels`)."""
     if not spec.style.get("value_labels"):
         return []
     lines = _polylines(measured)
