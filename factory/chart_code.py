@@ -336,17 +336,21 @@ def place_crossed_labels(spec: Any, cells: list[tuple[int, int]]) -> str:
 INSIDE_KINDS = ("bar", "barh")  # chart types whose value labels an average line crosses move inside their bar
 
 
-def labels_inside_or_no_reference(spec: Any, rows: set[int]) -> str:
-    """Bar value labels (rows) an average line runs through, the same way in every engine: they move
-    inside their bar, against its end (`style["inside_labels"]`), once; a label still crossed there,
-    or too big for its bar, leaves the line out instead and every label back where it was."""
-    inside = {int(r) for r in spec.style.get("inside_labels", ())}
-    if rows & inside:
-        spec.style.pop("inside_labels", None)
-        spec.style["reference_line"] = "none"
+def move_labels_inside(spec: Any, crossed: set[int]) -> str | None:
+    """Value labels (rows) an average line runs through, placed again the same way by every
+    engine: they move inside their bar, against its end (`style["inside_labels"]`), once; a label
+    still crossed there, or too big for its bar, leaves the line out instead (furniture goes first)
+    and every label back where it was. None when this is not such a chart or no label is crossed."""
+    s = spec.style
+    if spec.chart_type not in INSIDE_KINDS or s.get("reference_line", "none") == "none" or not crossed:
+        return None
+    inside = {int(r) for r in s.get("inside_labels", ())}
+    if crossed & inside:
+        s.pop("inside_labels", None)
+        s["reference_line"] = "none"
         return "drop_reference"
-    spec.style["inside_labels"] = sorted(inside | rows)
-    return f"labels_inside:{len(rows)}"
+    s["inside_labels"] = sorted(inside | crossed)
+    return f"labels_inside:{len(crossed)}"
 
 
 def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:

@@ -16,7 +16,7 @@ import json
 import math
 from typing import Any
 
-from factory.chart_code import PLACED_LINES, drawn_value_texts, label_sides
+from factory.chart_code import INSIDE_KINDS, PLACED_LINES, drawn_value_texts, label_sides
 from factory.chart_colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
@@ -321,6 +321,8 @@ class _Figure:
                 tr["cliponaxis"] = False
                 tr["textangle"] = 0
             self.add(tr, "bar", j)
+        if s["value_labels"] and n == 1 and self.spec.chart_type in INSIDE_KINDS:
+            self.inside_labels()
         if mode:
             self.layout["barmode"] = mode
         elif n > 1:
@@ -330,6 +332,22 @@ class _Figure:
         if percent:
             self.layout["xaxis" if horizontal else "yaxis"].update({"ticksuffix": "%", "range": [0, 100]})
         self.reference(horizontal)
+
+    def inside_labels(self) -> None:
+        """Value labels an average line ran through (`style["inside_labels"]`: rows), drawn inside
+        their bar against its end, in black or white, whichever reads on the bar's colour. Set
+        only then, so every other figure stays as it was. An inside label keeps its size (plotly.js
+        would shrink one too big for its bar): the renderer sees it stick out and drops the line."""
+        rows = {int(r) for r in self.s.get("inside_labels", ())}
+        if not rows:
+            return
+        tr, n = self.data[0], len(self.t.rows)
+        fill = (tr.get("marker") or {}).get("color") or self.drawn_color(0)
+        fills = fill if isinstance(fill, list) else [fill] * n
+        tr["textposition"] = ["inside" if i in rows else "outside" for i in range(n)]
+        tr["insidetextanchor"] = "end"
+        tr["insidetextfont"] = {**self.value_font(), "color": [ink_for(c) for c in fills]}
+        tr["constraintext"] = "outside"
 
     def _draw_bar(self) -> None:
         self._bars()

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code import INSIDE_KINDS, labels_inside_or_no_reference, place_crossed_labels
+from factory.chart_code import INSIDE_KINDS, move_labels_inside, place_crossed_labels
 from factory.chart_colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
 from renderers.glyph_contrast import drawn_contrast, text_crop
@@ -173,11 +173,16 @@ def repair(spec: Any, problems: list[Problem]) -> str | None:
     """The first repair that applies, made on `spec` (its name), or None when none is left."""
     s = spec.style
     kinds = set().union(*(p.kinds for p in problems))
+    # a bar's label the average line runs through moves inside its bar (chart_code.move_labels_inside,
+    # as Matplotlib does); not when the line's own text is at fault too (it goes anyway)
     under_rule = {row for p in problems if p.kinds == {"value", "reference"} for _, row in p.labels}
-    if under_rule and spec.chart_type in INSIDE_KINDS and s.get("reference_line", "none") != "none":
-        return labels_inside_or_no_reference(spec, under_rule)
+    text_at_fault = any("reference" in p.kinds and not p.labels for p in problems)
+    if under_rule and not text_at_fault and spec.chart_type in INSIDE_KINDS and s.get("reference_line", "none") != "none":
+        return move_labels_inside(spec, under_rule)
     done = _drop_furniture(s, kinds)
     if done:
+        if s.get("reference_line", "none") == "none":
+            s.pop("inside_labels", None)  # a line left out takes the labels moved for it back to their place
         return done
     crossed = sorted({cell for p in problems for cell in p.labels})
     if crossed and s.get("value_labels"):

@@ -35,7 +35,7 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from factory.chart_code import INSIDE_KINDS, chart_texts, figure_code, labels_inside_or_no_reference, place_crossed_labels
+from factory.chart_code import INSIDE_KINDS, chart_texts, figure_code, move_labels_inside, place_crossed_labels
 from factory.chart_colours import needed_ratio
 from factory.components import Render, Renderer
 from factory.errors import Dropped
@@ -590,15 +590,9 @@ def _xtick_crowding(problems: list[Problem]) -> bool:
 
 
 def _repair_reference_labels(spec: ChartSpec, problems: list[Problem]) -> str | None:
-    """An average line through a bar's value label: the label moves inside its bar, against its
-    end (`style["inside_labels"]`), once; a label still crossed there, or too big for its bar,
-    leaves the line out instead (furniture goes first) and every label back where it was."""
-    if spec.chart_type not in INSIDE_KINDS or spec.style.get("reference_line", "none") == "none":
-        return None
-    crossed = {i for p in problems if p.pair == ("value", "reference") for i in p.labels}
-    if not crossed:
-        return None
-    return labels_inside_or_no_reference(spec, crossed)
+    """An average line through a bar's value label: that label moves inside its bar (shared with
+    the other engines: chart_code.move_labels_inside)."""
+    return move_labels_inside(spec, {i for p in problems if p.pair == ("value", "reference") for i in p.labels})
 
 
 _FURNITURE_STYLE = {"callout": ("callout", "none"), "reference": ("reference_line", "none"), "logo": ("logo", "none"),
@@ -606,11 +600,14 @@ _FURNITURE_STYLE = {"callout": ("callout", "none"), "reference": ("reference_lin
 
 
 def _repair_furniture(spec: ChartSpec, problems: list[Problem]) -> str | None:
-    """Furniture in the way (a callout on a value label, a brand mark on the title) goes first."""
+    """Furniture in the way (a callout on a value label, a brand mark on the title) goes first; an
+    average line takes the labels moved inside their bars for it back to their place."""
     kinds = _kinds(problems)
     for kind, (key, off) in _FURNITURE_STYLE.items():
         if kind in kinds and spec.style.get(key, off) != off:
             spec.style[key] = off
+            if kind == "reference":
+                spec.style.pop("inside_labels", None)
             return f"drop_{kind}"
     return None
 

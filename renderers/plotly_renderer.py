@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from factory.chart_code import INSIDE_KINDS
 from factory.components import Render
 from factory.errors import Dropped
 from factory.generators.engine_specs import PLOTLY_TEMPLATES, chart_texts, logo_label
@@ -76,6 +77,8 @@ _DRAW_JS = """async (a) => {
       const own = t.closest('.point, .textpoint, .slice'), tg = t.closest('.trace'), td = tg && tg.__data__;
       const pd = own && own.__data__;
       if (pd && typeof pd.i === 'number' && Array.isArray(td) && td[0] && td[0].trace) { entry.trace = td[0].trace.index; entry.i = pd.i; }
+      const bar = own && own.classList.contains('point') && own.querySelector(':scope > path');  // a bar's own shape (its group holds the label too)
+      if (bar) entry.bar = R(bar.getBoundingClientRect());
     }
     const ctm = t.getCTM();
     const angle = ctm ? Math.atan2(ctm.b, ctm.a) * 180 / Math.PI : 0;
@@ -394,8 +397,11 @@ def _hide_crossed_ticks(spec: Any, measured: dict[str, Any]) -> bool:
 
 def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
     """Value labels a drawn line runs through (a trace's line, the reference line), tested on each
-    label's whole box less a pixel (what a reader's crop of it holds): the reference line at fault
-    goes first (furniture); a data line's labels are moved or hidden one by one (`labels`)."""
+    label's whole box less a pixel (what a reader's crop of it holds): a bar chart's label the
+    reference line crosses is named by its cell (`labels`: it moves inside its bar), in other
+    charts the line goes first (furniture); a label moved inside that does not lie wholly in its
+    bar's measured box is named the same way (the line then goes); a data line's labels are moved
+    or hidden one by one (`labels`)."""
     if not spec.style.get("value_labels"):
         return []
     lines = _polylines(measured)
@@ -403,22 +409,30 @@ def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, A
         return []
     cells: list[tuple[int, int]] = []
     reference: list[str] = []
+    named: set[tuple[int, int]] = set()  # the rows of the labels the reference line crosses (bar, barh)
+    out = []
+    inside = {(0, int(r)) for r in spec.style.get("inside_labels", ())}
     for t in measured["texts"]:
         if t["kind"] != "value":
             continue
         x0, y0, x1, y1 = t["box"]
         rect = np.array([x0 + 1, y0 + 1, x1 - 1, y1 - 1])
+        cell = _label_cell(t, meta)
+        if cell in inside and not _within(rect, t.get("bar")):
+            out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"{t['text'][:20]!r} does not fit inside its bar", (cell,)))
         for points, half, shape in lines:
             if not _segments_hit(rect, points, half):
                 continue
             if shape:
                 reference.append(t["text"])
+                if cell[0] >= 0 and spec.chart_type in INSIDE_KINDS:
+                    named.add(cell)
                 continue
-            cells.append(_cell(t, meta) or (-1, -1))  # a label of no known point: the labels go as a whole
+            cells.append(cell)  # a label of no known point (-1, -1): the labels go as a whole
             break
-    out = []
     if reference:
-        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {reference[0][:20]!r}"))
+        out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {reference[0][:20]!r}",
+                                      tuple(sorted(named))))  # fmt: skip
     known = tuple(sorted({c for c in cells if c[0] >= 0}))
     if cells:
         out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(cells)} value label(s) crossed by a line",
@@ -426,13 +440,20 @@ def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, A
     return out
 
 
-def _cell(t: dict[str, Any], meta: list[dict[str, Any] | None]) -> tuple[int, int] | None:
-    """The (series, row) a measured value label belongs to, or None when its point is not known."""
-    info = meta[t["trace"]] if isinstance(t.get("trace"), int) and 0 <= t["trace"] < len(meta) else None
-    i = t.get("i")
+def _label_cell(text: dict[str, Any], meta: list[dict[str, Any] | None]) -> tuple[int, int]:
+    """The (series, row) a measured value label belongs to; (-1, -1) when it is no known point's."""
+    info = meta[text["trace"]] if isinstance(text.get("trace"), int) and 0 <= text["trace"] < len(meta) else None
+    i = text.get("i")
     if info is not None and isinstance(i, int) and 0 <= i < len(info["rows"]) and info["series"] >= 0:
         return info["series"], info["rows"][i]
-    return None
+    return -1, -1
+
+
+def _within(rect: np.ndarray, box: list[float] | None) -> bool:
+    """Whether a label's box (less its pixel) lies wholly in its bar's measured box."""
+    return box is not None and rect[0] >= box[0] and rect[1] >= box[1] and rect[2] <= box[2] and rect[3] <= box[3]
+
+
 
 
 SHRUNK = 0.85  # a value label plotly.js drew under this share of its font size to fit its mark is hidden
@@ -449,23 +470,23 @@ def drawn_problems(spec: Any, pixels: Any, texts: list[dict[str, Any]], meta: li
     rgb = np.asarray(pixels.convert("RGB") if getattr(pixels, "mode", "RGB") != "RGB" else pixels)
     labels = bool(spec.style.get("value_labels"))
     out: list[legibility.Problem] = []
-    cells: list[tuple[int, int] | None] = []
+    cells: list[tuple[int, int]] = []
     for t in texts:
         if labels and t["kind"] == "value" and t.get("scale", 1.0) < SHRUNK:
-            cells.append(_cell(t, meta))
+            cells.append(_label_cell(t, meta))
             continue
         ratio = legibility.drawn_contrast(rgb, t)
         need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
         if ratio is None or ratio >= need:
             continue
         if labels and t["kind"] == "value":
-            cells.append(_cell(t, meta))
+            cells.append(_label_cell(t, meta))
         else:
             out.append(legibility.Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"))
     if cells:
-        known = tuple(sorted({c for c in cells if c is not None}))
+        known = tuple(sorted(set(cells)))
         out.append(legibility.Problem("low_contrast", frozenset({"value"}), f"{len(cells)} value label(s) shrunk or drawn below their contrast",
-                                      known if None not in cells else ()))  # fmt: skip
+                                      known if (-1, -1) not in known else ()))  # fmt: skip
     return out
 
 
