@@ -383,7 +383,9 @@ class _Spec:
             x_title, y_title = self.axis_titles()
             enc = {"x": {"field": "a", "type": "quantitative", "title": x_title, "axis": {"values": edges, "format": f".{int(self.s['bin_decimals'])}f", "grid": False, "labelAngle": -int(self.s.get("x_rotation", 0))},
                          "scale": {"domain": [edges[0], edges[-1]], "nice": False}},
-                   "x2": {"field": "b"}, "y": self.y_val(y_title), "description": {"field": "d"}}  # fmt: skip
+                   "x2": {"field": "b"}, "y": self.y_val(y_title), "y2": {"datum": 0}, "description": {"field": "d"}}  # fmt: skip
+            # y2 at 0: with x to x2 a range and no y2, Vega-Lite orients the bar horizontally and draws
+            # a flat bar 5 px high centred on each count, not a bar up from zero (every theme)
             layers = [{"mark": self.mark("bar", stroke="white", strokeWidth=1), "encoding": enc}]
             if self.s["value_labels"]:
                 layers.append({"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
