@@ -179,13 +179,20 @@ class _Spec:
         if multi:
             enc["color"] = self.color()
             if group:
-                enc["xOffset" if not horizontal else "yOffset"] = {"field": "s", "sort": None}
+                # the gaps between a group's bars are the offset scale's padding, so each bar fills and
+                # is centred on its own offset band, where its label is drawn: a bar's band width
+                # ({"band": w}) is applied by Vega-Lite across the whole category band, not the offset
+                # band, and pushed every bar (1 - w) / 2 of a category's width right, off its label
+                gap = round(1 - float(self.s["bar_width"]), 4)
+                enc["xOffset" if not horizontal else "yOffset"] = {"field": "s", "sort": None, "scale": {"paddingInner": gap, "paddingOuter": round(gap / 2, 4)}}
         elif self.s.get("highlight", -1) >= 0:
             enc["color"] = {"condition": {"test": f"datum.o == {self.s['highlight']}", "value": HIGHLIGHT}, "value": HIGHLIGHT_REST}
         mark = self.mark("bar", width={"band": self.s["bar_width"]} if not horizontal else None)
         if horizontal:
             mark.pop("width")
             mark["height"] = {"band": self.s["bar_width"]}
+        if multi and group:
+            mark.pop("height" if horizontal else "width")
         layers = [{"mark": mark, "encoding": enc}]
         if self.s["value_labels"] and stack is None:
             lab_enc = {k: v for k, v in enc.items() if k in ("x", "y", "xOffset", "yOffset")}
