@@ -223,6 +223,8 @@ class _Spec:
                                            {"calculate": "(datum.v0 + datum.v1) / 2", "as": "vm"}]  # fmt: skip
                 layers[-1]["encoding"]["y"] = {**enc["y"], "field": "vm", "stack": None}
                 layers[-1]["mark"]["baseline"] = "middle"
+                if self.hidden_filter():  # labels drawn too faintly on their segment, left out on their own
+                    layers[-1]["transform"].append(self.hidden_filter())
             elif not horizontal:
                 layers[-1]["encoding"]["y"] = {**enc["y"], "stack": stack}
                 layers[-1]["mark"]["baseline"] = "middle"
@@ -383,6 +385,12 @@ class _Spec:
                 layers.append({"name": "values", "mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"},
                                             "color": self.inside_text("l", t.labels())}})  # fmt: skip
+                if self.hidden_filter():
+                    # labels drawn too faintly on their slice, left out on their own: the others stay at
+                    # their slice's middle, the stack Vega-Lite makes for the text (by o) made before the filter
+                    layers[-1]["transform"] = [{"stack": "v", "groupby": [], "sort": [{"field": "o", "order": "ascending"}], "as": ["v0", "v1"]},
+                                               {"calculate": "0.5 * datum.v0 + 0.5 * datum.v1", "as": "vm"}, self.hidden_filter()]  # fmt: skip
+                    layers[-1]["encoding"]["theta"] = {"field": "vm", "type": "quantitative", "stack": None}
         elif kind == "histogram":
             edges, texts = histogram_edges(self.spec)
             data = [{"a": edges[i], "b": edges[i + 1], "v": r[1], "t": format_value(r[1], t.series[0]), "d": f"{i}|0"}

@@ -200,6 +200,16 @@ def drawn_contrast_check(image: Any, texts: list[dict[str, Any]]) -> list[Proble
     return out
 
 
+def named_labels(reason: str, detail: str, cells: list[tuple[int, int] | None]) -> list[Problem]:
+    """One problem for value labels that go one by one (`hidden_values`, by (series, row)), or as a
+    whole (no label named: the repair drops every value label) when one of them belongs to no known
+    point (None)."""
+    if not cells:
+        return []
+    known = tuple(sorted({c for c in cells if c is not None}))
+    return [Problem(reason, frozenset({"value"}), detail, known if len(known) == len(set(cells)) else ())]
+
+
 def _drop_furniture(s: dict[str, Any], kinds: set[str]) -> str | None:
     for kind, key in FURNITURE.items():
         if kind in kinds and s.get(key, "none") not in ("none", "", None):

@@ -439,13 +439,7 @@ def _cell(t: dict[str, Any], meta: list[dict[str, Any] | None]) -> tuple[int, in
 SHRUNK = 0.85  # a value label plotly.js drew under this share of its font size to fit its mark: hidden
 
 
-def _named(reason: str, detail: str, cells: list[tuple[int, int] | None]) -> list[legibility.Problem]:
-    """One problem for value labels that go one by one (hidden_values), or as a whole when one
-    of them belongs to no known point."""
-    if not cells:
-        return []
-    known = tuple(sorted({c for c in cells if c is not None}))
-    return [legibility.Problem(reason, frozenset({"value"}), detail, known if len(known) == len(set(cells)) else ())]
+_named = legibility.named_labels  # shared with the Vega-Lite renderer
 
 
 def shrunk_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:

@@ -137,7 +137,7 @@ class VegaLiteRenderer(Renderer):
                 png = self.to_png(svg)
                 pixels = images.decode(png)
                 problems, lowest = legibility.contrast_check(pixels, chart.texts)
-                problems = problems or legibility.drawn_contrast_check(pixels, chart.texts)
+                problems = problems or drawn_problems(spec, chart, pixels)
                 if not problems:
                     break
             if spec.chart_type in PLACED_LINES and any(p.labels for p in problems) and not spec.style.get("label_sides"):
@@ -247,14 +247,16 @@ def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False, on_bar
 
 LINE_LABELS = {"line", "multi_line", "step_line", "area", "stacked_area"}  # one values layer in data order (factory.vega_code lines)
 NAMED_LABELS = LINE_LABELS | LABELS_BESIDE_BARS  # bars: a negative bar's labels are a second layer, drawn first
+LABELS_ON_MARKS = {"pie", "donut", "stacked_bar", "stacked_bar_100"}  # each label on its own slice or segment, one values layer in data order
 
 
-def value_label_cells(spec: Any, chart: SvgChart) -> list[tuple[int, int]] | None:
+def value_label_cells(spec: Any, chart: SvgChart, on_marks: bool = False) -> list[tuple[int, int]] | None:
     """(series, row) of each value label drawn, in drawing order: a line chart's values layer draws
     the data's records in order, less the hidden ones (a bar chart's too, the layer of labels below
-    negative bars first). None when the texts drawn are not those records' (another chart type, or
-    the count or a text differs): no label is then named."""
-    if spec.chart_type not in NAMED_LABELS:
+    negative bars first; with `on_marks`, a pie's or stacked bar's labels on their slices or
+    segments too). None when the texts drawn are not those records' (another chart type, or the
+    count or a text differs): no label is then named."""
+    if spec.chart_type not in NAMED_LABELS and not (on_marks and spec.chart_type in LABELS_ON_MARKS):
         return None
     hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
     table = spec.table
@@ -266,6 +268,36 @@ def value_label_cells(spec: Any, chart: SvgChart) -> list[tuple[int, int]] | Non
     if len(drawn) != len(expected) or any(text.strip() != want.strip() for text, (_, _, want) in zip(drawn, expected)):
         return None
     return [cell for cell, _, _ in expected]
+
+
+def drawn_problems(spec: Any, chart: SvgChart, pixels: Any) -> list[legibility.Problem]:
+    """Texts whose glyphs are drawn below their WCAG ratio (`legibility.drawn_contrast`: small thin
+    text never reaches its colour). A value label named by (series, row) (`value_label_cells`, pie
+    slices and stacked segments included: white on a mid red slice draws at 4.05-4.49:1) is hidden
+    on its own, as Plotly's are (`plotly_renderer.drawn_problems`); any other text takes the
+    engine's repairs (plain ink colours, then smaller fonts...), and every value label goes when
+    one of them cannot be named."""
+    from factory.chart_colours import needed_ratio
+
+    rgb = np.asarray(pixels.convert("RGB") if getattr(pixels, "mode", "RGB") != "RGB" else pixels)
+    labelled = bool(spec.style.get("value_labels"))
+    cells = value_label_cells(spec, chart, on_marks=True) if labelled else None
+    out: list[legibility.Problem] = []
+    low: list[tuple[int, int] | None] = []
+    first, k = "", -1
+    for t in chart.texts:
+        k += t["kind"] == "value"
+        ratio = legibility.drawn_contrast(rgb, t)
+        need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
+        if ratio is None or ratio >= need:
+            continue
+        detail = f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"
+        if t["kind"] == "value" and labelled:
+            low.append(cells[k] if cells is not None else None)
+            first = first or detail
+        else:
+            out.append(legibility.Problem("low_contrast", frozenset({t["kind"]}), detail))
+    return out + legibility.named_labels("low_contrast", f"{len(low)} value label(s) drawn below their contrast, e.g. {first}", low)
 
 
 def _name_value_overlaps(spec: Any, chart: SvgChart, problems: list[legibility.Problem]) -> list[legibility.Problem]:

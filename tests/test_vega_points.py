@@ -327,3 +327,44 @@ def test_histogram_bars_stand_on_zero(renderer, tmp_path, seed):
     path.write_text(chart_code(render.source), encoding="utf-8")
     again = np.asarray(images.decode(render_file(path, renderer=renderer)).convert("RGB"))
     assert np.array_equal(again, pixels.astype(np.uint8))
+
+
+@pytest.mark.parametrize("seed, chart_type", [(4380689159058277189, "pie"), (6694311431764553745, "pie"), (2817314445907543773, "pie"),
+                                              (7126099497179337149, "stacked_bar"), (3765885230192669498, "stacked_bar"),
+                                              (4457162041005177848, "stacked_bar_100")])  # fmt: skip
+def test_faint_labels_on_slices_and_segments_are_hidden_one_by_one(renderer, tmp_path, seed, chart_type):
+    """The charts recipe's (300 samples, seed 13) six Vega-Lite charts that lost every value label:
+    a label on its own slice or stacked segment whose glyphs are drawn at 4.05-4.49:1 (black or
+    white on a mid colour, below 4.5:1 by `drawn_contrast`). That label is now named (series, row)
+    and left out on its own (`hidden_values`); before, the chart was redrawn with no value labels
+    at all. The labels drawn are the table's values in data order less the hidden ones, each at
+    4.5:1 or more in the pixels, and the code redraws the same pixels."""
+    from factory import images
+    from factory.engine_code import chart_code
+    from factory.recipe import load_recipe
+    from factory.render_chart import render_file
+    from factory.samples import Workshop
+    from factory.tabular import format_value
+    from renderers.engine_legibility import drawn_contrast
+
+    workshop = Workshop(load_recipe("charts", {"seed": 13}))
+    rng = rng_for(seed)
+    task = workshop.choose_task(float(rng.random()))
+    spec = workshop.tasks[task].prepare(workshop.task_generators[task].sample(rng, seed), rng)
+    assert spec.chart_type == chart_type and spec.engine == "vega_lite" and spec.style["value_labels"]
+    render = renderer.render(spec)
+    style = render.source.style
+    assert style["value_labels"] and "drop_value_labels" not in render.source.repairs, render.source.repairs
+    hidden = {tuple(cell) for cell in style["hidden_values"]}
+    assert 1 <= len(hidden) <= 3, hidden
+    table = render.source.table
+    shown = [format_value(row[j + 1], column) for i, row in enumerate(table.rows) for j, column in enumerate(table.series)
+             if row[j + 1] is not None and (j, i) not in hidden]  # fmt: skip
+    labels = render.facts["elements"]["value_labels"]
+    assert [e["text"].strip() for e in labels] == [t.strip() for t in shown]
+    pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
+    assert [(e["text"], r) for e in labels if (r := drawn_contrast(pixels, {"box": e["box"]})) is not None and r < 4.5] == []
+    path = tmp_path / "chart.json"
+    path.write_text(chart_code(render.source), encoding="utf-8")
+    again = np.asarray(images.decode(render_file(path, renderer=renderer)).convert("RGB"))
+    assert np.array_equal(again, pixels)
