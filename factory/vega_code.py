@@ -179,13 +179,20 @@ class _Spec:
         if multi:
             enc["color"] = self.color()
             if group:
-                enc["xOffset" if not horizontal else "yOffset"] = {"field": "s", "sort": None}
+                # the gaps between a group's bars are the offset scale's padding, so each bar fills and
+                # is centred on its own offset band, where its label is drawn: a bar's band width
+                # ({"band": w}) is applied by Vega-Lite across the whole category band, not the offset
+                # band, and pushed every bar (1 - w) / 2 of a category's width right, off its label
+                gap = round(1 - float(self.s["bar_width"]), 4)
+                enc["xOffset" if not horizontal else "yOffset"] = {"field": "s", "sort": None, "scale": {"paddingInner": gap, "paddingOuter": round(gap / 2, 4)}}
         elif self.s.get("highlight", -1) >= 0:
             enc["color"] = {"condition": {"test": f"datum.o == {self.s['highlight']}", "value": HIGHLIGHT}, "value": HIGHLIGHT_REST}
         mark = self.mark("bar", width={"band": self.s["bar_width"]} if not horizontal else None)
         if horizontal:
             mark.pop("width")
             mark["height"] = {"band": self.s["bar_width"]}
+        if multi and group:
+            mark.pop("height" if horizontal else "width")
         layers = [{"mark": mark, "encoding": enc}]
         if self.s["value_labels"] and stack is None:
             lab_enc = {k: v for k, v in enc.items() if k in ("x", "y", "xOffset", "yOffset")}
@@ -216,6 +223,8 @@ class _Spec:
                                            {"calculate": "(datum.v0 + datum.v1) / 2", "as": "vm"}]  # fmt: skip
                 layers[-1]["encoding"]["y"] = {**enc["y"], "field": "vm", "stack": None}
                 layers[-1]["mark"]["baseline"] = "middle"
+                if self.hidden_filter():  # labels drawn too faintly on their segment, left out on their own
+                    layers[-1]["transform"].append(self.hidden_filter())
             elif not horizontal:
                 layers[-1]["encoding"]["y"] = {**enc["y"], "stack": stack}
                 layers[-1]["mark"]["baseline"] = "middle"
@@ -376,6 +385,12 @@ class _Spec:
                 layers.append({"name": "values", "mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"},
                                             "color": self.inside_text("l", t.labels())}})  # fmt: skip
+                if self.hidden_filter():
+                    # labels drawn too faintly on their slice, left out on their own: the others stay at
+                    # their slice's middle, the stack Vega-Lite makes for the text (by o) made before the filter
+                    layers[-1]["transform"] = [{"stack": "v", "groupby": [], "sort": [{"field": "o", "order": "ascending"}], "as": ["v0", "v1"]},
+                                               {"calculate": "0.5 * datum.v0 + 0.5 * datum.v1", "as": "vm"}, self.hidden_filter()]  # fmt: skip
+                    layers[-1]["encoding"]["theta"] = {"field": "vm", "type": "quantitative", "stack": None}
         elif kind == "histogram":
             edges, texts = histogram_edges(self.spec)
             data = [{"a": edges[i], "b": edges[i + 1], "v": r[1], "t": format_value(r[1], t.series[0]), "d": f"{i}|0"}
@@ -383,10 +398,12 @@ class _Spec:
             x_title, y_title = self.axis_titles()
             enc = {"x": {"field": "a", "type": "quantitative", "title": x_title, "axis": {"values": edges, "format": f".{int(self.s['bin_decimals'])}f", "grid": False, "labelAngle": -int(self.s.get("x_rotation", 0))},
                          "scale": {"domain": [edges[0], edges[-1]], "nice": False}},
-                   "x2": {"field": "b"}, "y": self.y_val(y_title), "description": {"field": "d"}}  # fmt: skip
+                   "x2": {"field": "b"}, "y": self.y_val(y_title), "y2": {"datum": 0}, "description": {"field": "d"}}  # fmt: skip
+            # y2 at 0: with x to x2 a range and no y2, Vega-Lite orients the bar horizontally and draws
+            # a flat bar 5 px high centred on each count, not a bar up from zero (every theme)
             layers = [{"mark": self.mark("bar", stroke="white", strokeWidth=1), "encoding": enc}]
             if self.s["value_labels"]:
-                layers.append({"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": self.fs(self.s["value_scale"])},
+                layers.append({"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
                 if self.hidden_filter():  # labels a neighbouring bar would cross, left out on their own

@@ -19,6 +19,7 @@ label sits on half-way). The text must reach the ratio against each of them.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,6 +160,51 @@ def drawn_contrast_check(image: Any, texts: list[dict[str, Any]]) -> list[Proble
         if ratio is not None and ratio < need:
             out.append(Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"))
     return out
+
+
+def named_labels(reason: str, detail: str, cells: list[tuple[int, int] | None]) -> list[Problem]:
+    """One problem for value labels that go one by one (`hidden_values`, by (series, row)), or as a
+    whole (no label named: the repair drops every value label) when one of them belongs to no known
+    point (None)."""
+    if not cells:
+        return []
+    known = tuple(sorted({c for c in cells if c is not None}))
+    return [Problem(reason, frozenset({"value"}), detail, known if len(known) == len(set(cells)) else ())]
+
+
+SHRUNK = 0.85  # a value label an engine drew under this share of its font size to fit its mark (`scale`) is hidden
+
+
+def drawn_problems(spec: Any, pixels: Any, texts: list[dict[str, Any]],
+                   cell_of: Callable[[int, dict[str, Any]], tuple[int, int] | None]) -> list[Problem]:
+    """Texts a reader cannot read though the layout is sound: glyphs drawn below their WCAG ratio
+    (`drawn_contrast`: small thin text never reaches its colour; white on a mid red slice draws at
+    4.05-4.49:1), and value labels an engine shrank to fit inside a bar segment or slice (plotly.js
+    drew a 12 px "0.4" 3 px high: `scale`). A value label named by (series, row) (`cell_of(index,
+    text)`) is hidden on its own, all of them in one redraw; any other text takes the engine's
+    repairs (plain ink colours, then smaller fonts...), and every value label goes when one of them
+    cannot be named."""
+    rgb = np.asarray(pixels.convert("RGB") if getattr(pixels, "mode", "RGB") != "RGB" else pixels)
+    labelled = bool(spec.style.get("value_labels"))
+    out: list[Problem] = []
+    low: list[tuple[int, int] | None] = []
+    first = ""
+    for i, t in enumerate(texts):
+        value = labelled and t["kind"] == "value"
+        if value and t.get("scale", 1.0) < SHRUNK:
+            detail = f"value {t['text'][:30]!r} shrunk to {float(t.get('size', 0)):.1f} px to fit its mark"
+        else:
+            ratio = drawn_contrast(rgb, t)
+            need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
+            if ratio is None or ratio >= need:
+                continue
+            detail = f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"
+        if value:
+            low.append(cell_of(i, t))
+            first = first or detail
+        else:
+            out.append(Problem("low_contrast", frozenset({t["kind"]}), detail))
+    return out + named_labels("low_contrast", f"{len(low)} value label(s) shrunk or drawn below their contrast, e.g. {first}", low)
 
 
 def _drop_furniture(s: dict[str, Any], kinds: set[str]) -> str | None:

@@ -456,38 +456,15 @@ def _within(rect: np.ndarray, box: list[float] | None) -> bool:
 
 
 
-SHRUNK = 0.85  # a value label plotly.js drew under this share of its font size to fit its mark is hidden
-
-
 def drawn_problems(spec: Any, pixels: Any, texts: list[dict[str, Any]], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
-    """Texts a reader cannot read though the layout is sound: glyphs drawn below their WCAG ratio
-    (`drawn_contrast`: small thin text never reaches its colour), and value labels plotly.js
-    shrank to fit inside a bar segment or slice (a 12 px "0.4" drawn 3 px high on a thin segment).
-    Such value labels are hidden one by one, all in one redraw (as Matplotlib leaves out a label
-    wider than its segment); any other text takes the engine's repairs (plain ink colours, ...)."""
-    from factory.chart_colours import needed_ratio
+    """The shared check of drawn contrast and shrunk labels (`engine_legibility.drawn_problems`),
+    each value label named by its trace's point."""
 
-    rgb = np.asarray(pixels.convert("RGB") if getattr(pixels, "mode", "RGB") != "RGB" else pixels)
-    labels = bool(spec.style.get("value_labels"))
-    out: list[legibility.Problem] = []
-    cells: list[tuple[int, int]] = []
-    for t in texts:
-        if labels and t["kind"] == "value" and t.get("scale", 1.0) < SHRUNK:
-            cells.append(_label_cell(t, meta))
-            continue
-        ratio = legibility.drawn_contrast(rgb, t)
-        need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
-        if ratio is None or ratio >= need:
-            continue
-        if labels and t["kind"] == "value":
-            cells.append(_label_cell(t, meta))
-        else:
-            out.append(legibility.Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"))
-    if cells:
-        known = tuple(sorted(set(cells)))
-        out.append(legibility.Problem("low_contrast", frozenset({"value"}), f"{len(cells)} value label(s) shrunk or drawn below their contrast",
-                                      known if (-1, -1) not in known else ()))  # fmt: skip
-    return out
+    def cell(_: int, text: dict[str, Any]) -> tuple[int, int] | None:
+        found = _label_cell(text, meta)
+        return found if found[0] >= 0 else None
+
+    return legibility.drawn_problems(spec, pixels, texts, cell)
 
 
 def _learn_ticks(spec: Any, ticks: list[list[Any]]) -> bool:

@@ -137,7 +137,7 @@ class VegaLiteRenderer(Renderer):
                 png = self.to_png(svg)
                 pixels = images.decode(png)
                 problems, lowest = legibility.contrast_check(pixels, chart.texts)
-                problems = problems or legibility.drawn_contrast_check(pixels, chart.texts)
+                problems = problems or drawn_problems(spec, chart, pixels)
                 if not problems:
                     break
             if spec.chart_type in PLACED_LINES and any(p.labels for p in problems) and not spec.style.get("label_sides"):
@@ -247,14 +247,16 @@ def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False, on_bar
 
 LINE_LABELS = {"line", "multi_line", "step_line", "area", "stacked_area"}  # one values layer in data order (factory.vega_code lines)
 NAMED_LABELS = LINE_LABELS | LABELS_BESIDE_BARS  # bars: a negative bar's labels are a second layer, drawn first
+LABELS_ON_MARKS = {"pie", "donut", "stacked_bar", "stacked_bar_100"}  # each label on its own slice or segment, one values layer in data order
 
 
-def value_label_cells(spec: Any, chart: SvgChart) -> list[tuple[int, int]] | None:
+def value_label_cells(spec: Any, chart: SvgChart, on_marks: bool = False) -> list[tuple[int, int]] | None:
     """(series, row) of each value label drawn, in drawing order: a line chart's values layer draws
     the data's records in order, less the hidden ones (a bar chart's too, the layer of labels below
-    negative bars first). None when the texts drawn are not those records' (another chart type, or
-    the count or a text differs): no label is then named."""
-    if spec.chart_type not in NAMED_LABELS:
+    negative bars first; with `on_marks`, a pie's or stacked bar's labels on their slices or
+    segments too). None when the texts drawn are not those records' (another chart type, or the
+    count or a text differs): no label is then named."""
+    if spec.chart_type not in NAMED_LABELS and not (on_marks and spec.chart_type in LABELS_ON_MARKS):
         return None
     hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
     table = spec.table
@@ -266,6 +268,14 @@ def value_label_cells(spec: Any, chart: SvgChart) -> list[tuple[int, int]] | Non
     if len(drawn) != len(expected) or any(text.strip() != want.strip() for text, (_, _, want) in zip(drawn, expected)):
         return None
     return [cell for cell, _, _ in expected]
+
+
+def drawn_problems(spec: Any, chart: SvgChart, pixels: Any) -> list[legibility.Problem]:
+    """The shared check of drawn contrast (`engine_legibility.drawn_problems`), each value label
+    named by `value_label_cells` (pie slices and stacked segments included)."""
+    cells = value_label_cells(spec, chart, on_marks=True) if spec.style.get("value_labels") else None
+    order = {i: k for k, i in enumerate(i for i, t in enumerate(chart.texts) if t["kind"] == "value")}
+    return legibility.drawn_problems(spec, pixels, chart.texts, lambda i, _: cells[order[i]] if cells is not None else None)
 
 
 def _name_value_overlaps(spec: Any, chart: SvgChart, problems: list[legibility.Problem]) -> list[legibility.Problem]:
