@@ -36,6 +36,7 @@ RECEIPT_TONES = ("#ffffff", "#fafaf7", "#f7f5ef", "#f4f4f2")
 TABLE_STYLES = ("lines", "grid", "zebra", "minimal")
 HEADER_STYLES = ("band", "rule", "plain")
 MIN_CONTRAST = 4.5
+MUTED_CONTRAST = 7.0  # muted text aims at WCAG AAA: small thin glyphs draw lighter than their colour (_muted)
 
 STYLE_AXES = {
     "layout": "block arrangement, three per genre (e.g. invoice: classic, banner, split)",
@@ -44,7 +45,7 @@ STYLE_AXES = {
     "fonts": "body and heading faces (sans or serif, mono on receipts) that draw the locale's letters",
     "handwriting": "filled form values in a handwriting-like face, pen ink colour, size and slight tilt",
     "sizes": "base font size, line height (at least the script face's own), heading scale and weight, cell padding, margins",
-    "colours": "ink, muted text, accent (brand) colour, paper tone, zebra rows, rules; all >= 4.5:1",
+    "colours": "ink, muted text (>= 7:1), accent (brand) colour, paper tone, zebra rows, rules; all >= 4.5:1",
     "logo": "a brand mark (circle, square, triangle, hexagon) or none",
     "rules_and_boxes": "table style (lines, grid, zebra, minimal), header (accent band, rule, plain), dashed rules, corner radius",
     "alignment": "title and header alignment (start, centre, end)",
@@ -85,9 +86,12 @@ def _accent(r: random.Random, paper: str) -> str:
 
 
 def _muted(r: random.Random, ink: str, backgrounds: list[str]) -> str:
-    for lightness in (r.randint(32, 42), 30, 25):
+    """A grey for labels, affiliations, periods and receipts' unit prices: small text, often single
+    thin glyphs (a superscript '1', '@', '–'), which draw lighter than their colour; at 4.5-5.3:1 the
+    audit read 51 such glyphs and 7 labels at 2.8-4.5:1 in 300 documents, so it aims at 7:1."""
+    for lightness in (r.randint(22, 32), 20, 16):
         color = hex_color(r.randrange(360), r.randint(0, 12), lightness)
-        if all(contrast(color, bg) >= MIN_CONTRAST for bg in backgrounds):
+        if all(contrast(color, bg) >= MUTED_CONTRAST for bg in backgrounds):
             return color
     return ink
 
