@@ -12,7 +12,6 @@ Text is given to Plotly with &, < and > as entities: Plotly reads a few HTML tag
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -432,7 +431,7 @@ class _Figure:
         self.layout["xaxis"].update(_tick_format("plain", t))
 
     def _draw_bubble(self) -> None:
-        s, t = self.s, self.t
+        t = self.t
         sizes = t.values(1)
         top = max(v for v in sizes if v is not None)
         tr = {"type": "scatter", "mode": "markers", "name": esc(t.series[0].name), "x": [r[0] for r in t.rows], "y": t.values(0),
@@ -490,7 +489,6 @@ class _Figure:
         self.axes()
 
     def _draw_violin(self) -> None:
-        t = self.t
         for i, (label, samples) in enumerate(zip(self.labels(), self.s["samples"])):
             tr = {"type": "violin", "x": [label] * len(samples), "y": samples, "name": label, "box": {"visible": True},
                   "points": False, "line": {"color": self.color(0) or "#1f77b4"}, "spanmode": "hard", "showlegend": False}  # fmt: skip
@@ -723,7 +721,7 @@ class _Figure:
                                      "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": self.font(0.95)}})  # fmt: skip
 
     def _draw_bullet(self) -> None:
-        s, t = self.s, self.t
+        t = self.t
         n = len(t.rows)
         col = t.series[0]
         fmt = f".{col.decimals}f"

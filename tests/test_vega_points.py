@@ -160,18 +160,32 @@ def test_average_line_stays_and_the_crossed_bar_label_moves_inside(renderer, tmp
     assert np.array_equal(again, pixels)
 
 
+def _uncrossed_and_redrawn(render, renderer, tmp_path, labels: list[dict]) -> None:
+    """No mark runs through any of `labels` in the pixels (the audit's reader), and the chart's
+    Vega-Lite code redraws the very same pixels."""
+    from factory import images
+    from factory.engine_code import chart_code
+    from factory.render_chart import render_file
+    from factory.tools.audit import foreign_share
+
+    pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
+    for entry in labels:
+        x0, y0, x1, y1 = (int(v) for v in entry["box"])
+        assert foreign_share(pixels[max(0, y0) : y1, max(0, x0) : x1][1:-1, 1:-1]) <= 0.04, entry["text"]
+    path = tmp_path / "chart.json"
+    path.write_text(chart_code(render.source), encoding="utf-8")
+    again = np.asarray(images.decode(render_file(path, renderer=renderer)).convert("RGB"))
+    assert np.array_equal(again, pixels)
+
+
 def test_two_overlapping_line_labels_hide_only_the_moved_one(renderer, tmp_path):
     """A multi_line chart of the charts recipe (300 samples, seed 13: the one Vega-Lite chart that
     lost every value label there): a crossed label moved below its point lands on the other
     series' label. The overlap is named (series, row) and only the moved label is left out
     (`hidden_values`); before, the chart was redrawn with no value labels at all. Every other
     label is drawn, none on another or crossed in the pixels, and the code redraws the same pixels."""
-    from factory import images
-    from factory.engine_code import chart_code
     from factory.recipe import load_recipe
-    from factory.render_chart import render_file
     from factory.samples import Workshop
-    from factory.tools.audit import foreign_share
     from renderers.engine_legibility import text_box
     from renderers.matplotlib_renderer import overlapping_pairs
 
@@ -190,14 +204,7 @@ def test_two_overlapping_line_labels_hide_only_the_moved_one(renderer, tmp_path)
     labels = render.facts["elements"]["value_labels"]
     assert len(labels) == sum(v is not None for j in range(len(table.series)) for v in table.values(j)) - 1
     assert overlapping_pairs([text_box("value", e["text"], e["box"]) for e in labels]) == []
-    pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
-    for entry in labels:
-        x0, y0, x1, y1 = (int(v) for v in entry["box"])
-        assert foreign_share(pixels[max(0, y0) : y1, max(0, x0) : x1][1:-1, 1:-1]) <= 0.04, entry["text"]
-    path = tmp_path / "chart.json"
-    path.write_text(chart_code(render.source), encoding="utf-8")
-    again = np.asarray(images.decode(render_file(path, renderer=renderer)).convert("RGB"))
-    assert np.array_equal(again, pixels)
+    _uncrossed_and_redrawn(render, renderer, tmp_path, labels)
 
 
 def test_labels_a_neighbouring_bar_crosses_are_hidden_one_by_one(renderer, tmp_path):
@@ -206,10 +213,6 @@ def test_labels_a_neighbouring_bar_crosses_are_hidden_one_by_one(renderer, tmp_p
     (`hidden_values`), the other eleven stay. Before aa320b8 the chart was redrawn with no value
     labels at all. (At its own 960 px, since each bar is centred on its label, no label is crossed.)
     The code redraws the same pixels."""
-    from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
-    from factory.tools.audit import foreign_share
 
     gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=["grouped_bar"], value_label_probability=1.0))
     spec = gen.sample(rng_for(1), 1)
@@ -220,14 +223,7 @@ def test_labels_a_neighbouring_bar_crosses_are_hidden_one_by_one(renderer, tmp_p
     table = render.source.table
     labels = render.facts["elements"]["value_labels"]
     assert len(style["hidden_values"]) == 1 and len(labels) == len(table.rows) * len(table.series) - 1
-    pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
-    for entry in labels:
-        x0, y0, x1, y1 = (int(v) for v in entry["box"])
-        assert foreign_share(pixels[max(0, y0) : y1, max(0, x0) : x1][1:-1, 1:-1]) <= 0.04, entry["text"]
-    path = tmp_path / "chart.json"
-    path.write_text(chart_code(render.source), encoding="utf-8")
-    again = np.asarray(images.decode(render_file(path, renderer=renderer)).convert("RGB"))
-    assert np.array_equal(again, pixels)
+    _uncrossed_and_redrawn(render, renderer, tmp_path, labels)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
