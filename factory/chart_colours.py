@@ -22,7 +22,7 @@ SAFE_RATIO = 4.6  # what chosen colours aim at: a little above the line, for ant
 # glyph reaches its nominal colour: greys at 4.6-5.3:1 were drawn at 3.5-4.5:1 (Vega-Lite's resvg,
 # and Matplotlib's and Chromium's notes: 19 of the charts recipe's 41 low-contrast texts in the audit).
 # At 7:1 their glyph cores read 4.5:1 and above; a drawn-contrast check catches what is still below
-# (`renderers.engine_legibility.drawn_contrast_check`).
+# (`renderers.glyph_contrast.drawn_contrast`, used by every engine's renderer).
 TEXT_AIM = 7.0
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
 

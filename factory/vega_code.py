@@ -223,8 +223,8 @@ class _Spec:
                                            {"calculate": "(datum.v0 + datum.v1) / 2", "as": "vm"}]  # fmt: skip
                 layers[-1]["encoding"]["y"] = {**enc["y"], "field": "vm", "stack": None}
                 layers[-1]["mark"]["baseline"] = "middle"
-                if self.hidden_filter():  # labels drawn too faintly on their segment, left out on their own
-                    layers[-1]["transform"].append(self.hidden_filter())
+                if hidden := self.hidden_filter():  # labels drawn too faintly on their segment, left out on their own
+                    layers[-1]["transform"].append(hidden)
             elif not horizontal:
                 layers[-1]["encoding"]["y"] = {**enc["y"], "stack": stack}
                 layers[-1]["mark"]["baseline"] = "middle"
@@ -385,11 +385,11 @@ class _Spec:
                 layers.append({"name": "values", "mark": {"type": "text", "radius": {"expr": "min(width, height) / 2 * 0.78"}, "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"theta": enc["theta"], "order": enc["order"], "text": {"field": "t"},
                                             "color": self.inside_text("l", t.labels())}})  # fmt: skip
-                if self.hidden_filter():
+                if hidden := self.hidden_filter():
                     # labels drawn too faintly on their slice, left out on their own: the others stay at
                     # their slice's middle, the stack Vega-Lite makes for the text (by o) made before the filter
                     layers[-1]["transform"] = [{"stack": "v", "groupby": [], "sort": [{"field": "o", "order": "ascending"}], "as": ["v0", "v1"]},
-                                               {"calculate": "0.5 * datum.v0 + 0.5 * datum.v1", "as": "vm"}, self.hidden_filter()]  # fmt: skip
+                                               {"calculate": "0.5 * datum.v0 + 0.5 * datum.v1", "as": "vm"}, hidden]  # fmt: skip
                     layers[-1]["encoding"]["theta"] = {"field": "vm", "type": "quantitative", "stack": None}
         elif kind == "histogram":
             edges, texts = histogram_edges(self.spec)
@@ -406,8 +406,8 @@ class _Spec:
                 layers.append({"name": "values", "mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": self.fs(self.s["value_scale"]), "color": self.ink()},
                                "encoding": {"x": {"field": "m", "type": "quantitative"}, "y": {"field": "v", "type": "quantitative"}, "text": {"field": "t"}},
                                "transform": [{"calculate": "(datum.a + datum.b) / 2", "as": "m"}]})  # fmt: skip
-                if self.hidden_filter():  # labels a neighbouring bar would cross, left out on their own
-                    layers[-1]["transform"].append(self.hidden_filter())
+                if hidden := self.hidden_filter():  # labels a neighbouring bar would cross, left out on their own
+                    layers[-1]["transform"].append(hidden)
         elif kind == "heatmap":
             # no grid: a theme's band grid runs through the middle of every cell, over its number
             enc = {"x": {"field": "s", "type": "nominal", "sort": None, "title": None,

@@ -150,18 +150,6 @@ def contrast_check(image: Any, texts: list[dict[str, Any]]) -> tuple[list[Proble
     return out, round(lowest, 2) if lowest is not None else 0.0
 
 
-def drawn_contrast_check(image: Any, texts: list[dict[str, Any]]) -> list[Problem]:
-    """Texts whose glyphs are drawn below their WCAG ratio (`drawn_contrast`), whatever their colour says."""
-    pixels = _rgb(image)
-    out = []
-    for t in texts:
-        ratio = drawn_contrast(pixels, t)
-        need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
-        if ratio is not None and ratio < need:
-            out.append(Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"))
-    return out
-
-
 def named_labels(reason: str, detail: str, cells: list[tuple[int, int] | None]) -> list[Problem]:
     """One problem for value labels that go one by one (`hidden_values`, by (series, row)), or as a
     whole (no label named: the repair drops every value label) when one of them belongs to no known

@@ -454,8 +454,6 @@ def _within(rect: np.ndarray, box: list[float] | None) -> bool:
     return box is not None and rect[0] >= box[0] and rect[1] >= box[1] and rect[2] <= box[2] and rect[3] <= box[3]
 
 
-
-
 def drawn_problems(spec: Any, pixels: Any, texts: list[dict[str, Any]], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
     """The shared check of drawn contrast and shrunk labels (`engine_legibility.drawn_problems`),
     each value label named by its trace's point."""
