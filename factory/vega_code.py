@@ -423,6 +423,8 @@ class _Spec:
                 layers.append({"name": "values", "mark": {"type": "text", "fontSize": self.fs(self.s["value_scale"])},
                                "encoding": {"x": enc["x"], "y": enc["y"], "text": {"field": "t"},
                                             "color": {"condition": {"test": "datum.k == '#000000'", "value": "#000000"}, "value": "#ffffff"}}})  # fmt: skip
+                if hidden := self.hidden_filter():  # labels drawn too faintly on their cell, left out on their own
+                    layers[-1]["transform"] = [hidden]
         elif kind == "lollipop":
             layers = [{"mark": {"type": "rule", "color": "#999999", "strokeWidth": 2}, "encoding": {"x": self.x_cat(self.axis_titles()[0]), "y": self.y_val(self.axis_titles()[1])}}]
             layers += self.points(size=(self.s["marker_size"] + 4) ** 2 * 1.4)

@@ -133,20 +133,31 @@ def _rgb(image: Any) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
-def contrast_check(image: Any, texts: list[dict[str, Any]]) -> tuple[list[Problem], float]:
+def contrast_check(image: Any, texts: list[dict[str, Any]],
+                   cell_of: Callable[[int, dict[str, Any]], tuple[int, int] | None] | None = None) -> tuple[list[Problem], float]:
     """Texts below their WCAG ratio, and the lowest ratio of all (0 when none was measurable),
-    for the sample's quality facts."""
+    for the sample's quality facts. With `cell_of` (as `drawn_problems` takes it) value labels
+    below their ratio are named (series, row) and hidden on their own: a label too big for its thin
+    stacked segment spills onto the background in white (1:1), and every label went with it."""
     pixels = _rgb(image)
     out = []
+    low: list[tuple[int, int] | None] = []
+    first = ""
     lowest = None
-    for t in texts:
+    for i, t in enumerate(texts):
         ratio = text_contrast(pixels, t)
         if ratio is None:
             continue
         lowest = ratio if lowest is None else min(lowest, ratio)
         need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
         if ratio < need:
-            out.append(Problem("low_contrast", frozenset({t["kind"]}), f"{t['kind']} {t['text'][:30]!r} at {ratio:.2f}:1 (needs {need:g}:1)"))
+            detail = f"{t['kind']} {t['text'][:30]!r} at {ratio:.2f}:1 (needs {need:g}:1)"
+            if cell_of is not None and t["kind"] == "value":
+                low.append(cell_of(i, t))
+                first = first or detail
+            else:
+                out.append(Problem("low_contrast", frozenset({t["kind"]}), detail))
+    out += named_labels("low_contrast", f"{len(low)} value label(s) below their contrast, e.g. {first}", low)
     return out, round(lowest, 2) if lowest is not None else 0.0
 
 

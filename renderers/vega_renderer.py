@@ -23,6 +23,7 @@ import logging
 import math
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,8 +137,9 @@ class VegaLiteRenderer(Renderer):
             if not problems:
                 png = self.to_png(svg)
                 pixels = images.decode(png)
-                problems, lowest = legibility.contrast_check(pixels, chart.texts)
-                problems = problems or drawn_problems(spec, chart, pixels)
+                cell_of = _cell_of(spec, chart)
+                problems, lowest = legibility.contrast_check(pixels, chart.texts, cell_of)
+                problems = problems or legibility.drawn_problems(spec, pixels, chart.texts, cell_of)
                 if not problems:
                     break
             if spec.chart_type in PLACED_LINES and any(p.labels for p in problems) and not spec.style.get("label_sides"):
@@ -247,15 +249,15 @@ def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False, on_bar
 
 LINE_LABELS = {"line", "multi_line", "step_line", "area", "stacked_area"}  # one values layer in data order (factory.vega_code lines)
 NAMED_LABELS = LINE_LABELS | LABELS_BESIDE_BARS  # bars: a negative bar's labels are a second layer, drawn first
-LABELS_ON_MARKS = {"pie", "donut", "stacked_bar", "stacked_bar_100"}  # each label on its own slice or segment, one values layer in data order
+LABELS_ON_MARKS = {"pie", "donut", "stacked_bar", "stacked_bar_100", "heatmap"}  # a label on each slice, segment or cell; one layer, data order
 
 
 def value_label_cells(spec: Any, chart: SvgChart, on_marks: bool = False) -> list[tuple[int, int]] | None:
     """(series, row) of each value label drawn, in drawing order: a line chart's values layer draws
     the data's records in order, less the hidden ones (a bar chart's too, the layer of labels below
-    negative bars first; with `on_marks`, a pie's or stacked bar's labels on their slices or
-    segments too). None when the texts drawn are not those records' (another chart type, or the
-    count or a text differs): no label is then named."""
+    negative bars first; with `on_marks`, a pie's, stacked bar's or heatmap's labels on their
+    slices, segments or cells too). None when the texts drawn are not those records' (another
+    chart type, or the count or a text differs): no label is then named."""
     if spec.chart_type not in NAMED_LABELS and not (on_marks and spec.chart_type in LABELS_ON_MARKS):
         return None
     hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
@@ -270,19 +272,21 @@ def value_label_cells(spec: Any, chart: SvgChart, on_marks: bool = False) -> lis
     return [cell for cell, _, _ in expected]
 
 
-def drawn_problems(spec: Any, chart: SvgChart, pixels: Any) -> list[legibility.Problem]:
-    """The shared check of drawn contrast (`engine_legibility.drawn_problems`), each value label
-    named by `value_label_cells` (pie slices and stacked segments included)."""
+def _cell_of(spec: Any, chart: SvgChart) -> Callable[[int, dict[str, Any]], tuple[int, int] | None]:
+    """(series, row) of the value label that is `chart.texts[i]`, as the shared contrast checks
+    (`engine_legibility.contrast_check`, `drawn_problems`) take it, named by `value_label_cells`
+    (pie slices, stacked segments and heatmap cells included); None when it cannot be named."""
     cells = value_label_cells(spec, chart, on_marks=True) if spec.style.get("value_labels") else None
     order = {i: k for k, i in enumerate(i for i, t in enumerate(chart.texts) if t["kind"] == "value")}
-    return legibility.drawn_problems(spec, pixels, chart.texts, lambda i, _: cells[order[i]] if cells is not None else None)
+    return lambda i, _: cells[order[i]] if cells is not None and i in order else None
 
 
 def _name_value_overlaps(spec: Any, chart: SvgChart, problems: list[legibility.Problem]) -> list[legibility.Problem]:
-    """Two value labels on each other (a label moved below its point onto its neighbour) named by
-    (series, row): of each pair the moved one, else the later, then goes on its own through
-    `place_crossed_labels` instead of every label. Unchanged when the labels cannot be named."""
-    cells = value_label_cells(spec, chart) if spec.style.get("value_labels") else None
+    """Two value labels on each other (a label moved below its point onto its neighbour, the labels
+    of two thin slices or segments side by side) named by (series, row): the fewest labels that
+    part every pair (`_fewest_to_hide`) then go on their own through `place_crossed_labels`
+    instead of every label. Unchanged when the labels cannot be named."""
+    cells = value_label_cells(spec, chart, on_marks=True) if spec.style.get("value_labels") else None
     if cells is None:
         return problems
     texts = [t for t in chart.texts if t["kind"] == "value"]
@@ -290,10 +294,31 @@ def _name_value_overlaps(spec: Any, chart: SvgChart, problems: list[legibility.P
     if not pairs:
         return problems
     moved = {tuple(pair) for pair in spec.style.get("flipped_labels", ())}
-    named = sorted({cells[i] if cells[i] in moved and cells[j] not in moved else cells[j] for i, j in pairs})
+    named = sorted(cells[k] for k in _fewest_to_hide(pairs, {k for k, cell in enumerate(cells) if cell in moved}))
     a, b = (texts[k]["text"][:20] for k in pairs[0])
     rest = [p for p in problems if not (p.reason == "text_overlap" and p.kinds == {"value"})]
     return rest + [legibility.Problem("text_overlap", frozenset({"value"}), f"value label {a!r} overlaps {b!r}", tuple(named))]
+
+
+def _fewest_to_hide(pairs: list[tuple[int, int]], moved: set[int]) -> set[int]:
+    """Labels (places) to leave out so that no pair of `pairs` still overlaps: of a pair with one
+    moved label that one, else the label on more of the pairs left, else the later; a label that
+    sits on two neighbours then goes alone, not both neighbours with it (three thin segments in a
+    row overlapped in a chain, and every later label of a pair went)."""
+    out: set[int] = set()
+    left = list(pairs)
+    while left:
+        count: dict[int, int] = {}
+        for i, j in left:
+            count[i], count[j] = count.get(i, 0) + 1, count.get(j, 0) + 1
+        i, j = left[0]
+        if (i in moved) != (j in moved):
+            pick = i if i in moved else j
+        else:
+            pick = i if count[i] > count[j] else j
+        out.add(pick)
+        left = [p for p in left if pick not in p]
+    return out
 
 
 def _ink_rect(text: dict[str, Any]) -> np.ndarray:
