@@ -503,14 +503,21 @@ class _Figure:
         names = [esc(c.name) for c in t.series]
         tr = {"type": "heatmap", "z": z, "x": names, "y": self.labels(), "colorscale": scale, "xgap": 1, "ygap": 1}
         self.add(tr, "cell", -1)
-        if s["value_labels"]:  # a text trace: each cell's number in black or white by the cell's own colour
+        if s["value_labels"]:  # a text trace a column: each cell's number in black or white by the cell's own colour
             vals = [v for r in z for v in r if v is not None]
             lo, hi = min(vals), max(vals)
-            cells = [(name, lab, v, c) for lab, r in zip(self.labels(), t.rows) for name, v, c in zip(names, r[1:], t.series) if v is not None]
-            inks = [ink_for(_scale_colour(scale, (v - lo) / (hi - lo) if hi > lo else 0.5)) for _, _, v, _ in cells]
-            self.add({"type": "scatter", "mode": "text", "x": [c[0] for c in cells], "y": [c[1] for c in cells],
-                      "text": [esc(format_value(v, col)) for _, _, v, col in cells], "textposition": "middle center",
-                      "textfont": {**self.value_font(), "color": inks}, "showlegend": False, "hoverinfo": "skip"}, None)  # fmt: skip
+            hidden = {tuple(pair) for pair in s.get("hidden_values", ())}
+            labels = self.labels()
+            for j, (name, col) in enumerate(zip(names, t.series)):
+                # one trace per column names each label by (column, row), so a label drawn too faintly
+                # on its cell is left out on its own (`hidden_values`), not every label with it
+                rows = [i for i, r in enumerate(t.rows) if r[j + 1] is not None and (j, i) not in hidden]
+                if not rows:
+                    continue
+                inks = [ink_for(_scale_colour(scale, (t.rows[i][j + 1] - lo) / (hi - lo) if hi > lo else 0.5)) for i in rows]
+                self.add({"type": "scatter", "mode": "text", "x": [name] * len(rows), "y": [labels[i] for i in rows],
+                          "text": [esc(format_value(t.rows[i][j + 1], col)) for i in rows], "textposition": "middle center",
+                          "textfont": {**self.value_font(), "color": inks}, "showlegend": False, "hoverinfo": "skip"}, "label", j, rows)  # fmt: skip
         self.layout["xaxis"] = {"type": "category", "side": "bottom", "tickfont": {"size": self.font(s["tick_scale"])}}
         self.layout["yaxis"] = {"type": "category", "autorange": "reversed", "tickfont": {"size": self.font(s["tick_scale"])}}
 

@@ -311,8 +311,9 @@ class PlotlyRenderer(ChromiumRenderer):
             if not problems:
                 assert png is not None, "a draw with no layout problem is always captured (_kept)"
                 pixels = images.decode(png)
-                problems, lowest = legibility.contrast_check(pixels, measured["texts"])
-                problems = problems or drawn_problems(spec, pixels, measured["texts"], mark_meta)
+                cell_of = _cell_of(mark_meta)
+                problems, lowest = legibility.contrast_check(pixels, measured["texts"], cell_of)
+                problems = problems or legibility.drawn_problems(spec, pixels, measured["texts"], cell_of)
                 if not problems:
                     break
             done = legibility.repair(spec, problems) if attempt < draws else None
@@ -454,15 +455,16 @@ def _within(rect: np.ndarray, box: list[float] | None) -> bool:
     return box is not None and rect[0] >= box[0] and rect[1] >= box[1] and rect[2] <= box[2] and rect[3] <= box[3]
 
 
-def drawn_problems(spec: Any, pixels: Any, texts: list[dict[str, Any]], meta: list[dict[str, Any] | None]) -> list[legibility.Problem]:
-    """The shared check of drawn contrast and shrunk labels (`engine_legibility.drawn_problems`),
-    each value label named by its trace's point."""
+def _cell_of(meta: list[dict[str, Any] | None]) -> Callable[[int, dict[str, Any]], tuple[int, int] | None]:
+    """(series, row) of a value label by its trace's point, as the shared contrast checks take it
+    (`engine_legibility.contrast_check`, `drawn_problems`): a label below its ratio then goes on
+    its own, not every value label with it. None when the label names no point."""
 
     def cell(_: int, text: dict[str, Any]) -> tuple[int, int] | None:
         found = _label_cell(text, meta)
         return found if found[0] >= 0 else None
 
-    return legibility.drawn_problems(spec, pixels, texts, cell)
+    return cell
 
 
 def _learn_ticks(spec: Any, ticks: list[list[Any]]) -> bool:
