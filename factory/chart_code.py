@@ -346,10 +346,42 @@ def move_labels_inside(spec: Any, crossed: set[int]) -> str | None:
     inside = {int(r) for r in s.get("inside_labels", ())}
     if crossed & inside:
         s.pop("inside_labels", None)
+        s.pop("reference_at", None)
         s["reference_line"] = "none"
         return "drop_reference"
     s["inside_labels"] = sorted(inside | crossed)
     return f"labels_inside:{len(crossed)}"
+
+
+REFERENCE_PLACES = ("end", "start")  # where an average line's text sits: at the line's far end (right; top for barh), or its near end
+
+
+def reference_at(spec: Any) -> str:
+    """Where the average line's text sits (`style["reference_at"]`, one of REFERENCE_PLACES)."""
+    place = spec.style.get("reference_at", "end")
+    return place if place in REFERENCE_PLACES else "end"
+
+
+def reference_text_in_the_way(problems: list[Any]) -> bool:
+    """Whether the average line's own text is at fault among a renderer's problems (each with
+    `kinds`, `labels`, `rule`, `reason`): on another text or off the canvas, not the line itself
+    through a label (`rule`), not a label named to move (`labels`), not its colours (it keeps its
+    ground where it moves). Not when the line crosses a label that cannot move: the line goes."""
+    if any(p.rule and not p.labels for p in problems):
+        return False
+    return any("reference" in p.kinds and not p.labels and not p.rule and p.reason != "low_contrast" for p in problems)
+
+
+def move_reference_text(spec: Any) -> str | None:
+    """The average line's own text in the way (on a value label, a tick label, the legend, the
+    subtitle, a mark), placed again the same way by every engine: it moves to the line's other end
+    once (`style["reference_at"]: "start"`: the left end, the bottom for barh); None when it has
+    moved already or there is no line (the line then goes)."""
+    s = spec.style
+    if s.get("reference_line", "none") == "none" or reference_at(spec) != "end":
+        return None
+    s["reference_at"] = "start"
+    return "reference_at:start"
 
 
 def histogram_edges(spec: Any) -> tuple[list[float], list[str]]:
@@ -541,14 +573,17 @@ class _Builder:
             accent = readable("#d62728", (paper, plot), TEXT_AIM)
             v, text, size = s["reference_value"], escape(s["reference_text"]), font_points(spec, 0.8)
             box = f'{{"boxstyle": "square,pad=0.15", "fc": "{plot}", "ec": "none"}}'  # readable over a bar
+            start = reference_at(spec) == "start"  # moved to the line's near end by a repair (move_reference_text)
             if spec.chart_type == "barh":
+                y, dy, va = ("0", 3, "bottom") if start else ("1", -3, "top")
                 self.emit(f'ax.axvline({v!r}, color="{accent}", linestyle="--", linewidth=1.2, zorder=3)',
-                          f'ax.annotate({text!r}, ({v!r}, 1), xycoords=("data", "axes fraction"), xytext=(3, -3), textcoords="offset points", '
-                          f'ha="left", va="top", fontsize={size}, color="{accent}", bbox={box}, gid="reference")')  # fmt: skip
+                          f'ax.annotate({text!r}, ({v!r}, {y}), xycoords=("data", "axes fraction"), xytext=(3, {dy}), textcoords="offset points", '
+                          f'ha="left", va="{va}", fontsize={size}, color="{accent}", bbox={box}, gid="reference")')  # fmt: skip
             else:
+                x, dx, ha = ("0", 3, "left") if start else ("1", -3, "right")
                 self.emit(f'ax.axhline({v!r}, color="{accent}", linestyle="--", linewidth=1.2, zorder=3)',
-                          f'ax.annotate({text!r}, (1, {v!r}), xycoords=("axes fraction", "data"), xytext=(-3, 3), textcoords="offset points", '
-                          f'ha="right", va="bottom", fontsize={size}, color="{accent}", bbox={box}, gid="reference")')  # fmt: skip
+                          f'ax.annotate({text!r}, ({x}, {v!r}), xycoords=("axes fraction", "data"), xytext=({dx}, 3), textcoords="offset points", '
+                          f'ha="{ha}", va="bottom", fontsize={size}, color="{accent}", bbox={box}, gid="reference")')  # fmt: skip
         if s.get("callout", "none") != "none":
             from factory.generators.engine_specs import callout_above
 

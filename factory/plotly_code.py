@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from factory.chart_code import INSIDE_KINDS, PLACED_LINES, drawn_value_texts, label_sides
+from factory.chart_code import INSIDE_KINDS, PLACED_LINES, drawn_value_texts, label_sides, reference_at
 from factory.chart_colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
@@ -271,9 +271,14 @@ class _Figure:
         note = {"text": esc(self.s["reference_text"]), "xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": v,
                 "yanchor": "bottom", "showarrow": False, "font": {"size": self.font(0.8), "color": self.accent()},
                 "bgcolor": backgrounds(self.s)[1]}  # fmt: skip
+        start = reference_at(self.spec) == "start"  # moved to the line's near end by a repair (move_reference_text)
+        if start:
+            note.update({"x": 0, "xanchor": "left"})
         if horizontal:
             line.update({"xref": "x", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1})
             note.update({"xref": "x", "x": v, "xanchor": "left", "yref": "paper", "y": 1, "yanchor": "bottom"})
+            if start:  # inside the plot, at the line's foot
+                note.update({"y": 0, "yshift": 2})
         self.shapes.append(line)
         self.annotations.append(note)
 

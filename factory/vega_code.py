@@ -14,7 +14,7 @@ import json
 import math
 from typing import Any
 
-from factory.chart_code import balanced_lines, histogram_edges
+from factory.chart_code import balanced_lines, histogram_edges, reference_at
 from factory.chart_colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
@@ -135,14 +135,17 @@ class _Spec:
         ch = "x" if horizontal else "y"
         v = self.s["reference_value"]
         colour = self.accent()
+        text = {"type": "text", "align": "center" if horizontal else "left", "baseline": "bottom" if horizontal else "middle",
+                "dx": 0 if horizontal else 4, "dy": -4 if horizontal else 0, "color": colour, "fontSize": self.fs(0.8)}  # fmt: skip
+        across: Any = 0 if horizontal else {"expr": "width"}  # outside the plot: never on a mark
+        if reference_at(self.spec) == "start":  # moved to the line's near end by a repair (move_reference_text): inside the plot
+            text.update({"align": "left", "baseline": "bottom", "dx": 4, "dy": -4})
+            across = {"expr": "height"} if horizontal else 0
         return [
             {"name": "reference_rule", "data": {"values": [{}]}, "mark": {"type": "rule", "strokeDash": [6, 4], "color": colour},
              "encoding": {ch: {"datum": v}}},  # measured by the renderer: no value label under it
-            {"name": "reference", "data": {"values": [{}]},  # outside the plot: never on a mark
-             "mark": {"type": "text", "align": "center" if horizontal else "left", "baseline": "bottom" if horizontal else "middle",
-                      "dx": 0 if horizontal else 4, "dy": -4 if horizontal else 0, "color": colour, "fontSize": self.fs(0.8)},
-             "encoding": {ch: {"datum": v}, ("y" if horizontal else "x"): {"value": 0 if horizontal else {"expr": "width"}},
-                          "text": {"value": self.s["reference_text"]}}},
+            {"name": "reference", "data": {"values": [{}]}, "mark": text,
+             "encoding": {ch: {"datum": v}, ("y" if horizontal else "x"): {"value": across}, "text": {"value": self.s["reference_text"]}}},
         ]  # fmt: skip
 
     def callout(self, horizontal: bool = False) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code import INSIDE_KINDS, move_labels_inside, place_crossed_labels
+from factory.chart_code import INSIDE_KINDS, move_labels_inside, move_reference_text, place_crossed_labels, reference_text_in_the_way
 from factory.chart_colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
 from renderers.glyph_contrast import drawn_contrast, text_crop
@@ -47,6 +47,7 @@ class Problem:
     kinds: frozenset[str]
     detail: str
     labels: tuple[tuple[int, int], ...] = ()  # value labels ((series, row)) a mark crosses: moved or hidden one by one
+    rule: bool = False  # the average line itself runs through a label (not its text: that one moves first)
 
 
 def ensure_glyphs(spec: Any, texts: list[str], shapes: bool = False) -> None:
@@ -219,15 +220,23 @@ def repair(spec: Any, problems: list[Problem]) -> str | None:
     s = spec.style
     kinds = set().union(*(p.kinds for p in problems))
     # a bar's label the average line runs through moves inside its bar (chart_code.move_labels_inside,
-    # as Matplotlib does); not when the line's own text is at fault too (it goes anyway)
+    # as Matplotlib does), first: the line's text on such a label is then often clear of it
     under_rule = {row for p in problems if p.kinds == {"value", "reference"} for _, row in p.labels}
-    text_at_fault = any("reference" in p.kinds and not p.labels for p in problems)
-    if under_rule and not text_at_fault and spec.chart_type in INSIDE_KINDS and s.get("reference_line", "none") != "none":
+    unnamed = any(p.rule and not p.labels for p in problems)  # a label crossed that cannot move: the line goes
+    if under_rule and not unnamed and spec.chart_type in INSIDE_KINDS and s.get("reference_line", "none") != "none":
         return move_labels_inside(spec, under_rule)
+    # the line's own text in the way (on a label, the subtitle, a tick) or off the canvas: it moves to
+    # the line's other end once before the line goes (chart_code.move_reference_text, as in
+    # Matplotlib); not when it only reads badly (it keeps its colours and ground there)
+    if reference_text_in_the_way(problems):
+        moved = move_reference_text(spec)
+        if moved:
+            return moved
     done = _drop_furniture(s, kinds)
     if done:
         if s.get("reference_line", "none") == "none":
             s.pop("inside_labels", None)  # a line left out takes the labels moved for it back to their place
+            s.pop("reference_at", None)  # and its text's place
         return done
     crossed = sorted({cell for p in problems for cell in p.labels})
     if crossed and s.get("value_labels"):

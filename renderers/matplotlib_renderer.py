@@ -35,7 +35,7 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from factory.chart_code import INSIDE_KINDS, chart_texts, figure_code, move_labels_inside, place_crossed_labels
+from factory.chart_code import INSIDE_KINDS, chart_texts, figure_code, move_labels_inside, move_reference_text, place_crossed_labels, reference_text_in_the_way
 from factory.chart_colours import needed_ratio
 from factory.components import Render, Renderer
 from factory.errors import Dropped
@@ -340,6 +340,7 @@ class Problem:
     detail: str
     pair: tuple[str, str] = ("", "")
     labels: tuple[int, ...] = ()  # value labels (TextBox.index) a mark crosses or that leave their own mark
+    rule: bool = False  # the average line itself runs through a label (not its text: that one moves first)
 
 
 def _segments_hit(box: np.ndarray, points: np.ndarray, pad: float) -> bool:
@@ -418,7 +419,7 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
         if any(_segments_hit(rect, line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float)),
                              line.get_linewidth() * drawn.figure.dpi / 72.0 / 2) for line in rules):  # fmt: skip
             furniture.append(Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses {box.text[:30]!r}", ("value", "reference"),
-                                     (box.index,) if kind in INSIDE_KINDS else ()))  # fmt: skip
+                                     (box.index,) if kind in INSIDE_KINDS else (), rule=True))  # fmt: skip
         if kind in ("line", "multi_line", "area"):
             for line in ax.get_lines():
                 # each line in its own coordinates: a reference line (axhline) is x in axes fraction, y in data
@@ -428,7 +429,7 @@ def value_label_marks(drawn: DrawnChart, boxes: list[TextBox]) -> list[Problem]:
                 if _segments_hit(rect, points, pad):
                     if line.get_transform() is not ax.transData and spec.style.get("reference_line", "none") != "none":
                         furniture.append(Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses {box.text[:30]!r}",
-                                                 ("value", "reference")))  # fmt: skip
+                                                 ("value", "reference"), rule=True))  # fmt: skip
                         continue
                     hit.append(box.index)
                     break
@@ -589,6 +590,13 @@ def _xtick_crowding(problems: list[Problem]) -> bool:
     )
 
 
+def _repair_reference_text(spec: ChartSpec, problems: list[Problem]) -> str | None:
+    """The average line's own text in the way (after the labels the line crosses moved inside their
+    bars): it moves to the line's other end once before the line goes (shared with the other
+    engines: chart_code.move_reference_text)."""
+    return move_reference_text(spec) if reference_text_in_the_way(problems) else None
+
+
 def _repair_reference_labels(spec: ChartSpec, problems: list[Problem]) -> str | None:
     """An average line through a bar's value label: that label moves inside its bar (shared with
     the other engines: chart_code.move_labels_inside)."""
@@ -608,6 +616,7 @@ def _repair_furniture(spec: ChartSpec, problems: list[Problem]) -> str | None:
             spec.style[key] = off
             if kind == "reference":
                 spec.style.pop("inside_labels", None)
+                spec.style.pop("reference_at", None)
             return f"drop_{kind}"
     return None
 
@@ -769,6 +778,7 @@ class MatplotlibRenderer(Renderer):
         """The fixed order in which repairs are tried; the first that applies is made."""
         return [
             _repair_reference_labels,
+            _repair_reference_text,
             _repair_furniture,
             _repair_label_marks,
             _repair_corner,

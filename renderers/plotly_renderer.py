@@ -433,7 +433,7 @@ def crossed_problems(spec: Any, measured: dict[str, Any], meta: list[dict[str, A
             break
     if reference:
         out.append(legibility.Problem("text_overlap", frozenset({"value", "reference"}), f"the reference line crosses value label {reference[0][:20]!r}",
-                                      tuple(sorted(named))))  # fmt: skip
+                                      tuple(sorted(named)), rule=True))  # fmt: skip
     known = tuple(sorted({c for c in cells if c[0] >= 0}))
     if cells:
         out.append(legibility.Problem("text_overlap", frozenset({"value"}), f"{len(cells)} value label(s) crossed by a line",

@@ -359,7 +359,8 @@ def _layout_problems(spec: Any, chart: SvgChart, target: tuple[int, int]) -> lis
         # a bar's label is named and moves inside its bar (as Matplotlib's does); any other is
         # repaired by dropping the reference line (furniture goes first)
         named = tuple(cells[k] for k, _ in under_rule) if cells is not None and spec.chart_type in INSIDE_KINDS else ()
-        out.append(legibility.Problem("text_overlap", REFERENCE_ON_VALUE, f"the reference line crosses value label {under_rule[0][1][:20]!r}", named))
+        out.append(legibility.Problem("text_overlap", REFERENCE_ON_VALUE, f"the reference line crosses value label {under_rule[0][1][:20]!r}",
+                                      named, rule=True))  # fmt: skip
     inside, on_bars = _inside_problems(spec, chart, cells)
     out += inside
     crossed = crossed_value_labels(spec, chart, on_bars=on_bars) if labelled else []

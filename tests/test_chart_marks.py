@@ -112,8 +112,9 @@ def _average_line_renders(renderer, engine: str):
 def test_matplotlib_keeps_the_average_line_by_moving_the_crossed_label_inside_its_bar(tmp_path):
     """The first 25 labelled bar and barh charts with the generator's own average line: a value
     label the line runs through moves inside its bar, against its end (8 of 25 lines were dropped
-    before, 1 after), every label listed is drawn, visible and crossed by nothing, and the
-    chart_to_code script draws the same pixels."""
+    before, 1 after, for its text on a label; 0 since that text moves to the line's other end),
+    every label listed is drawn, visible and crossed by nothing, and the chart_to_code script
+    draws the same pixels."""
     import subprocess
     import sys
 
@@ -143,7 +144,7 @@ def test_matplotlib_keeps_the_average_line_by_moving_the_crossed_label_inside_it
         if charts == 25:
             break
     assert charts == 25 and not found, (charts, found[:8])
-    assert len(dropped) <= 2 and len(inside) >= 6, (dropped, len(inside))
+    assert not dropped and len(inside) >= 6, (dropped, len(inside))
     render = inside[0]
     (tmp_path / "script.py").write_text(chart_script(render.source), encoding="utf-8")
     proc = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -163,6 +164,129 @@ def test_matplotlib_a_line_left_out_takes_its_inside_labels_back():
     problem = Problem("text_overlap", frozenset({"value", "reference"}), "value '1' overlaps reference 'Average: 1'", ("value", "reference"))
     assert _repair_furniture(spec, [problem]) == "drop_reference"
     assert spec.style["reference_line"] == "none" and "inside_labels" not in spec.style
+
+
+def _text_on_a_label(engine: str, values: tuple[int, ...] = (90, 20, 30, 52), **style):
+    """A one-series bar chart whose last bar stands just above the average (52 or 50 against 48):
+    the average line's text, at the line's right end above it, sits on that bar's value label."""
+    gen = ChartGenerator(ChartOptions(engines={engine: 1}, chart_types=["bar"], value_label_probability=1.0, table={"series": [1, 1]}))
+    spec = gen.sample(rng_for(0), 0)
+    spec.table.rows = [[f"Item {c}", v] for c, v in zip("ABCD", values)]
+    column = spec.table.series[0]
+    column.decimals, column.percent, column.unit = 0, False, ""
+    spec.style.update({"value_labels": True, "subtitle": "", "note": "", "logo": "none", "callout": "none", "highlight": -1, "legend": "none", **style})
+    _with_average(spec)
+    return spec
+
+
+def _text_boxes(render) -> tuple[list[float], list[list[float]]]:
+    """(the average line's text box, every other text's box) as the sample's json lists them."""
+    elements = render.facts["elements"]
+    (reference,) = elements["reference_labels"]
+    others = [t["box"] for name, texts in elements.items() if name not in ("reference_labels", "plot_area", "legends") for t in texts]
+    return reference["box"], others
+
+
+def _clear(box: list[float], others: list[list[float]]) -> bool:
+    return not any(box[0] < o[2] and box[2] > o[0] and box[1] < o[3] and box[3] > o[1] for o in others)
+
+
+def _inked(pixels: np.ndarray, box: list[float]) -> bool:
+    """Whether a listed box holds drawn text (ink far from its ground), as the picture shows it."""
+    x0, y0, x1, y1 = (int(v) for v in box)
+    crop = pixels[max(0, y0) : y1, max(0, x0) : x1].astype(int).reshape(-1, 3)
+    return crop.size > 0 and np.abs(crop - np.median(crop, axis=0)).sum(axis=1).max() > 150
+
+
+@pytest.mark.parametrize(("engine", "values", "style"), [("plotly", (90, 20, 30, 52), {}),
+                                                     ("matplotlib", (90, 20, 30, 50), {"logo": "top right", "logo_text": "Acme"})])
+def test_the_average_text_moves_to_the_lines_other_end_before_the_line_goes(engine, values, style, tmp_path):
+    """The average line's text on a value label moves to the line's left end (`reference_at`:
+    "start", the same rule in every engine: chart_code.move_reference_text) and the line stays.
+    Before, the line was left out (`drop_reference`: 2 of the first 25 labelled Plotly bar charts
+    with an average line lost it so). The text's listed box holds its ink, at the plot's left, clear
+    of every other text, and the chart_to_code target draws the same pixels."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    renderer = _renderer(engine)
+    try:
+        render = renderer.render(_text_on_a_label(engine, values, **style))
+        style = render.source.style
+        assert style["reference_line"] == "average", render.source.repairs
+        assert style.get("reference_at") == "start" and "reference_at:start" in render.source.repairs, render.source.repairs
+        box, others = _text_boxes(render)
+        plot = render.facts["elements"]["plot_area"]
+        assert plot[0] - 1 <= box[0] < plot[0] + 0.25 * (plot[2] - plot[0]), (box, plot)  # at the line's left end
+        assert _clear(box, others), (box, others)
+        assert not _crossed(render)[0]
+        if engine == "plotly":
+            from factory.engine_code import chart_code
+            from factory.render_chart import render_file
+
+            pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
+            script = tmp_path / "chart.py"
+            script.write_text(chart_code(render.source), encoding="utf-8")
+            again = np.asarray(images.decode(render_file(script, renderer=renderer)).convert("RGB"))
+        else:
+            from factory.chart_code import chart_script
+
+            pixels = np.asarray(render.image.convert("RGB"))
+            (tmp_path / "script.py").write_text(chart_script(render.source), encoding="utf-8")
+            proc = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            assert proc.returncode == 0, proc.stderr[-2000:]
+            again = np.asarray(Image.open(tmp_path / "chart.png").convert("RGB"))
+        assert _inked(pixels, box)
+        assert np.array_equal(again, pixels)
+    finally:
+        if hasattr(renderer, "close"):
+            renderer.close()
+
+
+def test_vega_draws_the_average_text_where_the_repair_moved_it(tmp_path):
+    """Vega-Lite honours the shared place of the average line's text (`reference_at`, set by
+    engine_legibility.repair when the text is in the way): "start" draws it inside the plot at the
+    line's left end, above the line, where the json's box says (the end place stands outside the
+    plot, right of it, and in 800 generated charts was never on another text; before, Vega ignored
+    the key). The text is clear of every other text and the Vega-Lite target draws the same pixels."""
+    from factory.engine_code import chart_code
+    from factory.render_chart import render_file
+
+    renderer = _renderer("vega_lite")
+    spec = _text_on_a_label("vega_lite", reference_at="start")
+    spec.table.rows[0][1] = 10  # the first bar under the line: the text stands on the plot's ground
+    _with_average(spec)
+    render = renderer.render(spec)
+    style = render.source.style
+    assert style["reference_line"] == "average" and style["reference_at"] == "start", render.source.repairs
+    box, others = _text_boxes(render)
+    plot = render.facts["elements"]["plot_area"]
+    assert plot[0] <= box[0] < plot[0] + 0.25 * (plot[2] - plot[0]) and plot[1] <= box[1] and box[3] <= plot[3], (box, plot)
+    assert _clear(box, others), (box, others)
+    pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
+    assert _inked(pixels, box)
+    path = tmp_path / "chart.json"
+    path.write_text(chart_code(render.source), encoding="utf-8")
+    assert np.array_equal(np.asarray(images.decode(render_file(path, renderer=renderer)).convert("RGB")), pixels)
+
+
+def test_the_shared_repair_moves_the_average_text_once_then_leaves_the_line_out():
+    """engine_legibility.repair (Plotly, Vega-Lite): the line's text on another text moves once,
+    then the line goes and forgets the place; the line itself through a label it cannot name, or
+    the text below its contrast, leaves the line out at once (moving the text would not help)."""
+    from renderers.engine_legibility import Problem, repair
+
+    on_label = Problem("text_overlap", frozenset({"value", "reference"}), "value '50' overlaps reference 'Average: 48'")
+    spec = _text_on_a_label("plotly")
+    assert repair(spec, [on_label]) == "reference_at:start" and spec.style["reference_at"] == "start"
+    assert repair(spec, [on_label]) == "drop_reference" and "reference_at" not in spec.style
+    through = Problem("text_overlap", frozenset({"value", "reference"}), "the reference line crosses value label '50'", (), rule=True)
+    faint = Problem("low_contrast", frozenset({"reference"}), "reference 'Average: 48' drawn at 4.43:1 (needs 4.5:1)")
+    for problems in ([through, on_label], [faint]):
+        spec = _text_on_a_label("plotly")
+        assert repair(spec, problems) == "drop_reference" and "reference_at" not in spec.style
 
 
 def _mode(pixels: np.ndarray) -> np.ndarray:
@@ -185,7 +309,8 @@ def test_plotly_keeps_the_average_line_by_moving_the_crossed_label_inside_its_ba
     """The first 25 labelled bar and barh Plotly charts with the generator's own average line: a
     value label the line runs through moves inside its bar, against its end, in black or white
     (10 of 25 lines were dropped before, 4 after, all for the line's "Average" text on a subtitle
-    or a label); every label is drawn and crossed by nothing, an inside one wholly on its bar, and
+    or a label; 1 since that text moves to the line's other end, seed 76, its text on a label at
+    both ends); every label is drawn and crossed by nothing, an inside one wholly on its bar, and
     the chart_to_code script draws the same pixels."""
     from factory.chart_code import drawn_value_texts
     from factory.chart_colours import contrast
@@ -224,7 +349,7 @@ def test_plotly_keeps_the_average_line_by_moving_the_crossed_label_inside_its_ba
             if charts == 25:
                 break
         assert charts == 25 and not found and not sticking, (charts, found[:8], sticking)
-        assert len(dropped) <= 4 and len(inside) >= 5, (dropped, len(inside))
+        assert len(dropped) <= 1 and len(inside) >= 5, (dropped, len(inside))
         differ = []
         for seed, render in inside:
             script = tmp_path / f"chart_{seed}.py"
