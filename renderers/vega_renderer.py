@@ -329,8 +329,11 @@ def _ink_rect(text: dict[str, Any]) -> np.ndarray:
 def _inside_problems(spec: Any, chart: SvgChart, cells: list[tuple[int, int]] | None) -> tuple[list[legibility.Problem], frozenset[int]]:
     """Labels moved inside their bar (`style["inside_labels"]`) must lie wholly inside it (their box
     less a pixel): one that does not is named, and the repair then leaves the average line out.
+    A label then hidden for reading too faintly on its bar draws nothing and needs no room (it was
+    reported as not fitting, and the line went: 9 of Vega-Lite's 10 lines lost in 800 bar charts).
     Also the places of those labels, which the bar check then leaves alone."""
-    rows = {int(r) for r in spec.style.get("inside_labels", ())}
+    hidden = {tuple(pair) for pair in spec.style.get("hidden_values", ())}
+    rows = {int(r) for r in spec.style.get("inside_labels", ()) if (0, int(r)) not in hidden}
     if not rows or not spec.style.get("value_labels"):
         return [], frozenset()
     texts = [t for t in chart.texts if t["kind"] == "value"]

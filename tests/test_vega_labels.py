@@ -129,3 +129,27 @@ def test_the_fewest_labels_part_every_overlap():
     assert _fewest_to_hide([(0, 1)], {0}) == {0}
     assert _fewest_to_hide([(0, 1), (1, 2)], {0, 2}) == {0, 2}
     assert len(_fewest_to_hide([(5, 6), (8, 11), (9, 10), (9, 11), (10, 11)], set())) == 3
+
+
+def test_a_label_moved_inside_its_bar_then_hidden_keeps_the_average_line(renderer, tmp_path):
+    """Seed 179's average line crossed four bar labels; they moved inside their bars, where three
+    drew too faintly on the bar's colour and were hidden. The check that moved labels fit their
+    bar no longer finds a hidden one missing (it reported "does not fit" and the line went): the
+    line stays, the three labels are hidden, every other label is drawn and the code redraws it."""
+    from factory import images
+    from factory.engine_code import chart_code
+    from factory.render_chart import render_file
+
+    gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=["bar", "barh"], value_label_probability=1.0))
+    spec = gen.sample(rng_for(179), 179)
+    assert spec.style["reference_line"] == "average" and spec.style["value_labels"]
+    render = renderer.render(spec)
+    style = render.source.style
+    assert style["reference_line"] == "average", render.source.repairs
+    hidden = {tuple(cell) for cell in style.get("hidden_values", ())}
+    assert hidden and {row for _, row in hidden} <= set(style["inside_labels"]), (hidden, style.get("inside_labels"))
+    assert len(render.facts["elements"]["value_labels"]) == len(render.source.table.rows) - len(hidden)
+    path = tmp_path / "chart.json"
+    path.write_text(chart_code(render.source), encoding="utf-8")
+    pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
+    assert np.array_equal(np.asarray(images.decode(render_file(path, renderer=renderer)).convert("RGB")), pixels)
