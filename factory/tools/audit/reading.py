@@ -184,8 +184,10 @@ def readings(text: str, lang: str, script: str | None = None, legacy: str | None
        (`own_scripts`): a Japanese letter's sender read as nothing beside the address line's tops;
     5. with `script`, Tesseract's models of the text's scripts (`script_models`): faces the
        language's model barely reads (Noto Serif Ethiopic);
-    6. with `legacy`, the legacy engine's models of the text's scripts (`legacy_models`, `--oem 0`):
-       Tesseract's 4.0.0 amh read Noto Serif Ethiopic words ('ሰንጠረዥ', 'ቀን') every LSTM model missed.
+    6. the clean crop with `legacy`, the legacy engine's models of the text's scripts (`legacy_models`,
+       `--oem 0`): Tesseract's 4.0.0 amh read Noto Serif Ethiopic words ('ሰንጠረዥ', 'ቀን') every LSTM
+       model missed; on the multilingual set's am_ET documents it found more on the clean crop than on
+       the crop as drawn (0.920 against 0.894 of the tokens), whose neighbouring lines' ink it minds.
 
     A reading the text already had is not repeated. The clean crop is read even where it holds the
     very pixels of the crop as drawn: in a strip of missed texts Tesseract reads them otherwise (46 of
@@ -202,7 +204,7 @@ def readings(text: str, lang: str, script: str | None = None, legacy: str | None
     if script:
         steps.append(Reading(5, script))
     if legacy:
-        steps.append(Reading(6, legacy, oem=0))
+        steps.append(Reading(6, legacy, clean=True, oem=0))
     out: list[Reading] = []
     for reading in steps:
         if all(reading.how != r.how for r in out):
