@@ -32,7 +32,7 @@ COPY html_templates ./html_templates
 COPY scripts/tessdata.sh ./scripts/
 RUN pip install '.[augment,corpus,audit]' \
  && python -c "import matplotlib.pyplot"  # build the font cache once, in the image
-# the audit's Tesseract models folder (4.0.0_best_int ara, ben, hye; Debian's for the rest), where it looks for it
+# the audit's Tesseract models folder (4.0.0_best_int ara, ben, hye; 4.0.0 amh as amh_legacy; Debian's for the rest), where it looks for it
 RUN bash scripts/tessdata.sh "$(python -c 'import sys; print(sys.prefix)')/share/render-factory/tessdata"
 
 # Chromium runs with --no-sandbox when it runs as root, which is the case here.

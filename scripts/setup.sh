@@ -75,7 +75,7 @@ if [[ ! -f "$STAMP" ]]; then
   rm -f .venv/.installed-*
   touch "$STAMP"
 fi
-# Tesseract's 4.0.0_best_int models for the audit, in a folder of this environment (scripts/tessdata.sh).
+# Tesseract's 4.0.0_best_int models and 4.0.0 amh (legacy engine) for the audit, in a folder of this environment (scripts/tessdata.sh).
 if [[ $WANT_TEST == 1 ]]; then bash scripts/tessdata.sh .venv/share/render-factory/tessdata; fi
 # Bytecode for the project's own modules (only what changed is compiled): an editable install
 # leaves it to the first import, and with PYTHONDONTWRITEBYTECODE set every worker process would

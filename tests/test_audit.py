@@ -311,6 +311,14 @@ def test_one_retry_policy_orders_the_readings_of_a_missed_text():
     assert script_models("Երևան القاهرة", frozenset({"Arabic", "Armenian"})) == "Arabic+Armenian"
     assert script_models("١٢٣", frozenset({"Arabic"})) == script_models("۱۲۳", frozenset({"Arabic"})) == "Arabic"  # native digits too
     assert script_models("१.०११", frozenset({"Devanagari"})) == "Devanagari" and script_models("2024", frozenset({"Arabic"})) is None
+    # the legacy engine's Amharic model after it, for Ethiopic only; a note when it is missing
+    from factory.tools.audit.languages import legacy_models
+
+    assert readings("ሰላም", "amh+eng", "Ethiopic", "amh_legacy")[-1] == Reading(6, "amh_legacy", clean=True, oem=0)
+    assert legacy_models("ሰላም 12", frozenset({"amh_legacy"})) == ("amh_legacy", None)
+    assert legacy_models("Invoice", frozenset({"amh_legacy"})) == (None, None)
+    lang, note = legacy_models("ሰላም", frozenset({"amh"}))
+    assert lang is None and "amh_legacy" in note
 
 
 

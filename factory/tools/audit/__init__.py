@@ -9,7 +9,7 @@ what the target claims, with its own code (nothing of the generators, renderers 
   (dark backgrounds inverted, small text scaled up, rotated tick labels turned level) so a
   sample costs one Tesseract call. A text with a token still missed is read again by the steps
   of one retry policy (`reading.readings`: digits only, without English, English alone, a crop
-  without the rules and the neighbouring lines' ink, Tesseract's script models), each only while a token is missing; the
+  without the rules and the neighbouring lines' ink, Tesseract's script models, for Ethiopic its legacy engine), each only while a token is missing; the
   words of every reading count, the matching is the same.
 - **control reads**: a missed token's text is set again cleanly and read the same way: read
   there, it is the image's miss; missed there too, it is beyond the reader.

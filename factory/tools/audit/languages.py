@@ -41,6 +41,9 @@ SCRIPT_WIDE_MODELS = {
     "ETHIOPIC": "Ethiopic", "THAI": "Thai", "ARABIC": "Arabic", "ARMENIAN": "Armenian", "BENGALI": "Bengali",
     "DEVANAGARI": "Devanagari",
 }  # fmt: skip
+# Tesseract's 4.0.0 amh model, which still holds the legacy engine's model (scripts/tessdata.sh installs it
+# under this name): read with `--oem 0` after every LSTM reading, it reads serif Ethiopic they miss.
+LEGACY_MODELS = {"ETHIOPIC": "amh_legacy"}
 COVERED = {"jpn": {"chi_sim"}, "chi_tra": {"chi_sim"}, "kor": {"chi_sim"}, "fas": {"ara"}, "ukr": {"rus"}}
 SCRIPTED = set(SCRIPT_MODELS.values()) | set(COVERED)  # models of a script other than Latin
 
@@ -49,13 +52,17 @@ SCRIPTED = set(SCRIPT_MODELS.values()) | set(COVERED)  # models of a script othe
 def tessdata() -> tuple[str, str]:
     """(Tesseract option, note) for the models folder scripts/tessdata.sh fills in this
     environment (sys.prefix/share/render-factory/tessdata: Tesseract's 4.0.0_best_int models for
-    ara, ben and hye, which read short lines Debian's missed, and symlinks to Debian's for the
-    rest): '--tessdata-dir <folder>' and which models it holds; ('', "Debian's models") without it."""
+    ara, ben and hye, which read short lines Debian's missed, its 4.0.0 amh as amh_legacy for the
+    legacy engine, and symlinks to Debian's for the rest): '--tessdata-dir <folder>' and which
+    models it holds; ('', "Debian's models") without it."""
     folder = Path(sys.prefix) / "share" / "render-factory" / "tessdata"
     if not (folder / "eng.traineddata").exists():
         return "", "Debian's models"
     own = sorted(p.name.split(".")[0] for p in folder.glob("*.traineddata") if not p.is_symlink())
-    return f"--tessdata-dir {shlex.quote(str(folder))}", f"4.0.0_best_int models for {', '.join(own) or 'none'}, Debian's for the rest ({folder})"
+    legacy = [name for name in own if name in LEGACY_MODELS.values()]
+    best = [name for name in own if name not in legacy]
+    note = f"4.0.0_best_int models for {', '.join(best) or 'none'}" + (f", 4.0.0 legacy {', '.join(legacy)}" if legacy else "")
+    return f"--tessdata-dir {shlex.quote(str(folder))}", f"{note}, Debian's for the rest ({folder})"
 
 
 @functools.lru_cache(maxsize=1)
@@ -127,6 +134,17 @@ def script_models(text: str, installed: frozenset[str]) -> str | None:
     wanted = {SCRIPT_WIDE_MODELS.get(_script_of(ch)) for ch in text if unicodedata.category(ch).startswith("L") or unicodedata.category(ch) == "Nd"}
     have = sorted(m for m in wanted - {None} if m in installed)
     return "+".join(have) or None
+
+
+def legacy_models(text: str, installed: frozenset[str]) -> tuple[str | None, str | None]:
+    """(the legacy engine's models of the scripts a text writes letters in, as one Tesseract language;
+    a note naming those not installed): Ethiopic's amh_legacy, which scripts/tessdata.sh installs."""
+    wanted = sorted({LEGACY_MODELS.get(_script_of(ch)) for ch in text if unicodedata.category(ch).startswith("L")} - {None})
+    have = [m for m in wanted if m in installed]
+    missing = [m for m in wanted if m not in installed]
+    note = (f"Tesseract's {', '.join(missing)} model is not installed; its script is read without the legacy engine's "
+            "last reading (scripts/tessdata.sh installs it)") if missing else None
+    return "+".join(have) or None, note
 
 
 def without_english(lang: str, text: str) -> str | None:
