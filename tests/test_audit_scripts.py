@@ -242,15 +242,16 @@ def test_ethiopic_serif_words_amh_misses_are_read_by_the_script_model():
     assert without.tokens == with_script.tokens == 35
     assert with_script.found >= without.found + 2, (without.found, with_script.found)
 def test_ethiopic_serif_words_every_lstm_model_misses_are_read_by_the_legacy_engine():
-    """In Noto Serif Ethiopic at 20 px amh, amh+eng and the Ethiopic script model read 'ሰንጠረዥ' as
-    'ሰኀገጠረዥ' and 'ቀን' as 'ቀገ', clean crop or not; Tesseract's 4.0.0 amh with the legacy engine
-    (amh_legacy, `--oem 0`, scripts/tessdata.sh installs it) reads both. Without it the audit still
-    runs, misses them and says so."""
+    """In Noto Serif Ethiopic at 20 px amh, amh+eng and the Ethiopic script model miss 'ማስታወሻ' and
+    read 'ቀን' as 'ቀገ', clean crop or not; Tesseract's 4.0.0 amh with the legacy engine (amh_legacy,
+    `--oem 0`, scripts/tessdata.sh installs it) reads both (2 of 38 common words it alone reads;
+    'ሰንጠረዥ', read 'ሰኀጠረዥ' by it too, was found only while a near reading at the end of a line
+    counted). Without it the audit still runs, misses them and says so."""
     _need("amh", "Ethiopic")
     installed = installed_languages()
     if "amh_legacy" not in installed:
         pytest.skip("Tesseract's 4.0.0 amh model is not installed as amh_legacy (scripts/setup.sh --test installs it)")
-    samples = [_sample([(word, "Noto Serif Ethiopic", None, "")], "am_ET", size=20) for word in ("ሰንጠረዥ", "ቀን")]
+    samples = [_sample([(word, "Noto Serif Ethiopic", None, "")], "am_ET", size=20) for word in ("ማስታወሻ", "ቀን")]
     legacy = [audit_sample("am-legacy", *sample, installed=installed) for sample in samples]
     lstm = [audit_sample("am-legacy", *sample, installed=installed - {"amh_legacy"}) for sample in samples]
     assert [s.found for s in legacy] == [1, 1], [s.missing for s in legacy]
@@ -258,3 +259,12 @@ def test_ethiopic_serif_words_every_lstm_model_misses_are_read_by_the_legacy_eng
     assert all("amh_legacy" in (s.ocr_note or "") for s in lstm) and not any(s.ocr_note for s in legacy)
 
 
+def test_a_near_reading_is_found_or_not_wherever_it_stands_in_the_line():
+    """A 5-letter word read one letter off ('hause' for 'house': 0.73 against a window one letter
+    longer) was found when it came last among the words read (its window cut short: 0.8) and missed
+    when a later reading added words after it: found or not by the order of the readings."""
+    from factory.tools.audit.tokens import found
+
+    assert not found("house", ["the", "hause"])
+    assert not found("house", ["hause", "and", "more"])
+    assert found("keyboards", ["the", "keybaards"]) and found("keyboards", ["keybaards", "and"])  # 9 letters: one slip is near
