@@ -268,3 +268,12 @@ def test_a_near_reading_is_found_or_not_wherever_it_stands_in_the_line():
     assert not found("house", ["the", "hause"])
     assert not found("house", ["hause", "and", "more"])
     assert found("keyboards", ["the", "keybaards"]) and found("keyboards", ["keybaards", "and"])  # 9 letters: one slip is near
+
+
+def test_a_small_q_read_as_zero_or_nine_is_a_slip():
+    """Matplotlib's small quarter ticks '2003-Q4' read '2003-04' or '2003-94': the image shows the
+    token; Q/0/9 is OCR's confusion, as 0/o and 1/l are. A digit read as Q is not."""
+    from factory.tools.audit.tokens import found
+
+    assert found("2003q4", ["2003-04"]) and found("2003q4", ["2003-94"]) and found("q1", ["o1"])
+    assert not found("200304", ["2003-q4"]) and not found("2003q4", ["2003-14"])

@@ -103,7 +103,8 @@ def all_found(text: str, read: list[str] | list[list[str]], mono: bool = False) 
     return all(ok for _, ok in token_hits(text, read, mono))
 
 
-# Glyphs OCR confuses whatever the data: 1/i/l, 0/o, 5/s; a monospace font's dotted or slashed
+# Glyphs OCR confuses whatever the data: 1/i/l, 0/o, 5/s, Q read as 0, 9 or o (a small '2003-Q4'
+# tick label read '2003-04' or '2003-94'); a monospace font's dotted or slashed
 # zero is also read as 8, 6, 9 or ®. A word matches a token of the same length when every
 # differing character is such a slip (a token cut short, "9.9" for "69.99", never matches).
 # Letters drawn with the same glyph in Latin, Cyrillic and Greek: no image tells 'РАО' from 'PAO',
@@ -114,7 +115,7 @@ def all_found(text: str, read: list[str] | list[list[str]], mono: bool = False) 
 # and katakana he (へ/ヘ), likewise.
 HOMOGLYPHS = str.maketrans("аеорсухіјѕο" "يكى٠١٢٣٤٥٦٧٨٩" "一口力工夕二八卜へ",
                            "aeopcyxijso" "یکی۰۱۲۳۴۵۶۷۸۹" "ーロカエタニハトヘ")  # Latin look-alikes: alike in both cases (after casefold)
-SLIPS = {"1": "il", "i": "1l", "l": "1i", "0": "o", "o": "0", "5": "s", "s": "5"}
+SLIPS = {"1": "il", "i": "1l", "l": "1i", "0": "o", "o": "0", "5": "s", "s": "5", "q": "09o"}
 DOTTED_ZERO = "689qdø®"
 
 
