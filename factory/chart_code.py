@@ -345,12 +345,18 @@ def move_labels_inside(spec: Any, crossed: set[int]) -> str | None:
         return None
     inside = {int(r) for r in s.get("inside_labels", ())}
     if crossed & inside:
-        s.pop("inside_labels", None)
-        s.pop("reference_at", None)
         s["reference_line"] = "none"
+        forget_reference_places(s)
         return "drop_reference"
     s["inside_labels"] = sorted(inside | crossed)
     return f"labels_inside:{len(crossed)}"
+
+
+def forget_reference_places(style: dict[str, Any]) -> None:
+    """An average line left out takes back what was placed for it: the labels moved inside their
+    bars return to their place, and its text's place goes (every engine's repairs call this)."""
+    style.pop("inside_labels", None)
+    style.pop("reference_at", None)
 
 
 REFERENCE_PLACES = ("end", "start")  # where an average line's text sits: at the line's far end (right; top for barh), or its near end

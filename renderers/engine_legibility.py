@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code import INSIDE_KINDS, move_labels_inside, move_reference_text, place_crossed_labels, reference_text_in_the_way
+from factory.chart_code import (INSIDE_KINDS, forget_reference_places, move_labels_inside, move_reference_text, place_crossed_labels,
+                                reference_text_in_the_way)
 from factory.chart_colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
 from renderers.glyph_contrast import drawn_contrast, text_crop
@@ -235,8 +236,7 @@ def repair(spec: Any, problems: list[Problem]) -> str | None:
     done = _drop_furniture(s, kinds)
     if done:
         if s.get("reference_line", "none") == "none":
-            s.pop("inside_labels", None)  # a line left out takes the labels moved for it back to their place
-            s.pop("reference_at", None)  # and its text's place
+            forget_reference_places(s)
         return done
     crossed = sorted({cell for p in problems for cell in p.labels})
     if crossed and s.get("value_labels"):

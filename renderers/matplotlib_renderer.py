@@ -35,7 +35,8 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from factory.chart_code import INSIDE_KINDS, chart_texts, figure_code, move_labels_inside, move_reference_text, place_crossed_labels, reference_text_in_the_way
+from factory.chart_code import (INSIDE_KINDS, chart_texts, figure_code, forget_reference_places, move_labels_inside, move_reference_text,
+                                place_crossed_labels, reference_text_in_the_way)
 from factory.chart_colours import needed_ratio
 from factory.components import Render, Renderer
 from factory.errors import Dropped
@@ -615,8 +616,7 @@ def _repair_furniture(spec: ChartSpec, problems: list[Problem]) -> str | None:
         if kind in kinds and spec.style.get(key, off) != off:
             spec.style[key] = off
             if kind == "reference":
-                spec.style.pop("inside_labels", None)
-                spec.style.pop("reference_at", None)
+                forget_reference_places(spec.style)
             return f"drop_{kind}"
     return None
 
