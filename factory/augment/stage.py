@@ -39,6 +39,7 @@ import numpy as np
 from PIL import Image
 
 from factory import boxes as box_tools
+from factory import heap
 from factory.augment import ops as op_calls
 from factory.augment.options import OPS, AugmentPlan
 from factory.errors import Dropped
@@ -179,6 +180,7 @@ class Degrader:
         self.ops = plan.resolved_ops()
         self.keep_clean = keep_clean
         op_calls.libraries_available(self.ops)
+        heap.keep_freed_buffers()  # each op's new page-sized array reuses the last one's memory
 
     def draw(self, seed: int) -> list[Drawn]:
         """Every op's parameters for this sample; which run. A fixed number of draws per op."""
