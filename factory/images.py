@@ -47,6 +47,30 @@ def encode_pixels(pixels: np.ndarray, fmt: str, quality: int = 90, png_compress_
 
 
 def decode(data: bytes) -> Image.Image:
+    return decode_with_pixels(data)[0]
+
+
+def decode_with_pixels(data: bytes) -> tuple[Image.Image, np.ndarray | None]:
+    """The image, and its pixels as a read-only (H, W, 3) array when it is an 8-bit RGB PNG (what
+    Chromium hands back): decoded by libspng and made an image from, 20% under Pillow's own decoding,
+    and the degradation stage takes the array as it is instead of unpacking the image again (2-3 ms
+    a page). Any other image (another format, grey, alpha, 16-bit) is Pillow's, with no array."""
+    pixels = _rgb_png(data)
+    if pixels is not None:
+        return Image.fromarray(pixels), pixels
     image = Image.open(io.BytesIO(data))
     image.load()
-    return image
+    return image, None
+
+
+def _rgb_png(data: bytes) -> np.ndarray | None:
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and data[24:26] == b"\x08\x02"):
+        return None  # IHDR: bit depth 8, colour type 2 (truecolour) only
+    try:
+        pixels = imagecodecs.spng_decode(data)
+    except imagecodecs.SpngError:
+        return None
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
+        return None
+    pixels.flags.writeable = False
+    return pixels

@@ -141,6 +141,7 @@ class CleanSample:
     image: Any  # PIL image: the task's image (e.g. masked) or the render's
     quality: dict[str, Any]
     targets: Any
+    pixels: Any = None  # `image` as a read-only RGB array when its PNG was decoded to one (images.decode_with_pixels)
 
 
 def clean_sample(
@@ -169,8 +170,9 @@ def clean_sample(
         render = renderer.render(source)
         t2 = time.perf_counter()
         image = render.image
+        pixels = None
         if image is None:
-            image = images.decode(render.encoded)
+            image, pixels = images.decode_with_pixels(render.encoded)
             render.image = image  # decoded once: tasks that read pixels (document contrast) reuse it
         quality = check_not_blank(image)
         quality.update(render.facts.pop("quality", {}))
@@ -186,8 +188,8 @@ def clean_sample(
     timings.add("render", t2 - t1)
     timings.add("check_and_targets", t3 - t2)
     if targets.image is not None:
-        image = targets.image
-    return CleanSample(task_name, generator, renderer, render, image, quality, targets)
+        image, pixels = targets.image, None
+    return CleanSample(task_name, generator, renderer, render, image, quality, targets, pixels)
 
 
 def make_sample(
@@ -212,7 +214,7 @@ def make_sample(
     width, height = image.width, image.height
     if degrader is not None:
         try:
-            pixels, record = degrader.degrade(image, parts, seed, quality.get("min_text_px"))
+            pixels, record = degrader.degrade(image, parts, seed, quality.get("min_text_px"), clean.pixels)
         except Dropped as drop:
             drop.task = task_name  # type: ignore[attr-defined]
             raise

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from factory.images import decode, encode
+from factory.images import decode, decode_with_pixels, encode
 
 
 def _chart_like(mode: str) -> Image.Image:
@@ -26,9 +26,26 @@ def test_png_is_lossless_in_every_mode_and_level(mode, level):
     image = _chart_like(mode)
     data = encode(image, "png", png_compress_level=level)
     back = decode(data)
-    assert back.format == "PNG" and back.size == image.size
+    assert back.size == image.size
     assert np.array_equal(np.asarray(back.convert("RGBA")), np.asarray(image.convert("RGBA")))
     assert data == encode(image.copy(), "png", png_compress_level=level)  # same pixels, same bytes
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "P", "LA", "1"])
+def test_an_rgb_png_comes_with_its_pixels_every_other_stays_pillows(mode):
+    """8-bit RGB PNGs (Chromium's screenshots) decode to a read-only array the degradation stage
+    takes as it is; any other mode keeps Pillow's own image, mode and all, and no array."""
+    data = encode(_chart_like(mode), "png")
+    pillows = Image.open(io.BytesIO(data))
+    back, pixels = decode_with_pixels(data)
+    assert back.mode == pillows.mode
+    assert np.array_equal(np.asarray(back), np.asarray(pillows))
+    if pillows.mode == "RGB":
+        assert pixels is not None and not pixels.flags.writeable
+        assert np.array_equal(pixels, np.asarray(pillows))
+    else:
+        assert pixels is None
+    assert decode_with_pixels(encode(_chart_like("RGB"), "jpg"))[1] is None
 
 
 def test_png_levels_trade_size_for_time():

@@ -199,9 +199,11 @@ class Degrader:
             out.append(Drawn(name, runs, params, int(rng.integers(0, 2**31 - 1))))
         return out
 
-    def degrade(self, image: Image.Image, parts: dict[str, Any], seed: int, min_text_px: float | None) -> tuple[np.ndarray | None, dict[str, Any]]:
+    def degrade(self, image: Image.Image, parts: dict[str, Any], seed: int, min_text_px: float | None,
+                pixels: np.ndarray | None = None) -> tuple[np.ndarray | None, dict[str, Any]]:
         """The degraded image (an RGB uint8 array; None when no op was drawn: the image is
         unchanged) and its record; boxes inside `parts` (json values) are moved in place.
+        `pixels`: `image` as an RGB array already (a decoded PNG), not unpacked from it again.
 
         Raises Dropped when no strength keeps the target text legible.
         """
@@ -211,7 +213,7 @@ class Degrader:
             record["clean_sha256"] = pixel_sha256(image)
         if not drawn:
             return None, record
-        rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # read-only: ops copy
+        rgb = pixels if pixels is not None else np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # read-only: ops copy
         refs = box_tools.find_boxes(parts)
         clean_boxes = box_tools.as_array(refs)
         height, width = rgb.shape[:2]
