@@ -23,11 +23,13 @@ BARE_BOX_LIST_KEYS = ("legends",)  # a list of bare boxes stored under this key
 
 
 def is_box(value: Any) -> bool:
-    return (
-        isinstance(value, (list, tuple))
-        and len(value) == 4
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-    )
+    if not isinstance(value, (list, tuple)) or len(value) != 4:
+        return False
+    for v in value:  # a page's json holds thousands: plain floats and ints first, without isinstance
+        kind = type(v)
+        if kind is not float and kind is not int and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+            return False
+    return True
 
 
 @dataclass
@@ -93,8 +95,9 @@ def as_array(refs: list[BoxRef]) -> np.ndarray:
 def write_back(refs: list[BoxRef], boxes: np.ndarray, decimals: int = 1) -> None:
     """Store `boxes` (N, 4) where `refs` point, rounded; ints stay ints when rounding to 0 decimals."""
     rounded = np.round(boxes, decimals)
-    for ref, row in zip(refs, rounded.tolist()):
-        ref.holder[ref.key] = [int(v) for v in row] if decimals == 0 else [float(v) for v in row]
+    rows = rounded.astype(np.int64).tolist() if decimals == 0 else rounded.tolist()  # Python ints or floats
+    for ref, row in zip(refs, rows):
+        ref.holder[ref.key] = row
 
 
 def corners(boxes: np.ndarray) -> np.ndarray:
