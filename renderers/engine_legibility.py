@@ -142,9 +142,7 @@ def contrast_check(image: Any, texts: list[dict[str, Any]],
     below their ratio are named (series, row) and hidden on their own: a label too big for its thin
     stacked segment spills onto the background in white (1:1), and every label went with it."""
     pixels = _rgb(image)
-    out = []
-    low: list[tuple[int, int] | None] = []
-    first = ""
+    low = _LowTexts(cell_of)
     lowest = None
     for i, t in enumerate(texts):
         ratio = text_contrast(pixels, t)
@@ -153,14 +151,29 @@ def contrast_check(image: Any, texts: list[dict[str, Any]],
         lowest = ratio if lowest is None else min(lowest, ratio)
         need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
         if ratio < need:
-            detail = f"{t['kind']} {t['text'][:30]!r} at {ratio:.2f}:1 (needs {need:g}:1)"
-            if cell_of is not None and t["kind"] == "value":
-                low.append(cell_of(i, t))
-                first = first or detail
-            else:
-                out.append(Problem("low_contrast", frozenset({t["kind"]}), detail))
-    out += named_labels("low_contrast", f"{len(low)} value label(s) below their contrast, e.g. {first}", low)
-    return out, round(lowest, 2) if lowest is not None else 0.0
+            low.add(i, t, cell_of is not None and t["kind"] == "value", f"{t['kind']} {t['text'][:30]!r} at {ratio:.2f}:1 (needs {need:g}:1)")
+    return low.problems("below their contrast"), round(lowest, 2) if lowest is not None else 0.0
+
+
+class _LowTexts:
+    """Texts found below their ratio, as problems: value labels (named by `cell_of`) in one that hides
+    them on their own (`named_labels`), any other text in one of its own."""
+
+    def __init__(self, cell_of: Callable[[int, dict[str, Any]], tuple[int, int] | None] | None):
+        self.cell_of = cell_of
+        self.out: list[Problem] = []
+        self.labels: list[tuple[int, int] | None] = []
+        self.first = ""
+
+    def add(self, index: int, text: dict[str, Any], value: bool, detail: str) -> None:
+        if value and self.cell_of is not None:
+            self.labels.append(self.cell_of(index, text))
+            self.first = self.first or detail
+        else:
+            self.out.append(Problem("low_contrast", frozenset({text["kind"]}), detail))
+
+    def problems(self, how: str) -> list[Problem]:
+        return self.out + named_labels("low_contrast", f"{len(self.labels)} value label(s) {how}, e.g. {self.first}", self.labels)
 
 
 def named_labels(reason: str, detail: str, cells: list[tuple[int, int] | None]) -> list[Problem]:
@@ -187,25 +200,17 @@ def drawn_problems(spec: Any, pixels: Any, texts: list[dict[str, Any]],
     cannot be named."""
     rgb = np.asarray(pixels.convert("RGB") if getattr(pixels, "mode", "RGB") != "RGB" else pixels)
     labelled = bool(spec.style.get("value_labels"))
-    out: list[Problem] = []
-    low: list[tuple[int, int] | None] = []
-    first = ""
+    low = _LowTexts(cell_of)
     for i, t in enumerate(texts):
         value = labelled and t["kind"] == "value"
         if value and t.get("scale", 1.0) < SHRUNK:
-            detail = f"value {t['text'][:30]!r} shrunk to {float(t.get('size', 0)):.1f} px to fit its mark"
-        else:
-            ratio = drawn_contrast(rgb, t)
-            need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
-            if ratio is None or ratio >= need:
-                continue
-            detail = f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)"
-        if value:
-            low.append(cell_of(i, t))
-            first = first or detail
-        else:
-            out.append(Problem("low_contrast", frozenset({t["kind"]}), detail))
-    return out + named_labels("low_contrast", f"{len(low)} value label(s) shrunk or drawn below their contrast, e.g. {first}", low)
+            low.add(i, t, value, f"value {t['text'][:30]!r} shrunk to {float(t.get('size', 0)):.1f} px to fit its mark")
+            continue
+        ratio = drawn_contrast(rgb, t)
+        need = needed_ratio(float(t.get("size", 0)), bool(t.get("bold")))
+        if ratio is not None and ratio < need:
+            low.add(i, t, value, f"{t['kind']} {t['text'][:30]!r} drawn at {ratio:.2f}:1 (needs {need:g}:1)")
+    return low.problems("shrunk or drawn below their contrast")
 
 
 def _drop_furniture(s: dict[str, Any], kinds: set[str]) -> str | None:
