@@ -227,12 +227,15 @@ def test_killed_run_resumes_to_the_same_bytes(reference, recipe_file, tmp_path):
         # its workers notice and stop writing into the dataset
         wait_for(lambda: not any(alive(pid) for pid in busy), "the orphaned workers to exit")
         before = complete_stats(out)
+        # a worker notices its parent is gone within half a second: on a busy machine it may finish
+        # the shard it was writing in that time, and then nothing unfinished is left to remove
+        left = [p for p in out.rglob("*") if p.name.endswith(PARTIAL_SUFFIX)]
         assert not (out / layout.MANIFEST).exists()
         rerun = run_cli(recipe_file, out, "--workers", "2")
     finally:
         watcher.stop()
     assert rerun.returncode == 0, rerun.stderr
-    assert "unfinished temporary file" in rerun.stderr
+    assert ("unfinished temporary file" in rerun.stderr) == bool(left), (left, rerun.stderr)
     assert watcher.bad == []
     assert_finished_like_reference(out, reference, before)
 
