@@ -39,7 +39,7 @@ import numpy as np
 from PIL import Image
 
 from factory import boxes as box_tools
-from factory import heap
+from factory.augment import heap
 from factory.augment import ops as op_calls
 from factory.augment.options import OPS, AugmentPlan
 from factory.errors import Dropped
