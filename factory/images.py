@@ -1,4 +1,4 @@
-"""Image encoding: the one place pixels become bytes, so every path encodes alike."""
+"""Image encoding and decoding: the one place pixels become bytes and back, so every path does it alike."""
 
 from __future__ import annotations
 
