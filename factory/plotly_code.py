@@ -195,11 +195,13 @@ class _Figure:
                                      "yanchor": "top", "yshift": -gap, "showarrow": False,
                                      "font": {"size": self.font(0.8), "color": self.muted()}})  # fmt: skip
         if s["legend"] == "top":  # a legend above the plot sits under the title: its rows get room too
-            names = self.t.labels() if self.spec.chart_type in ("pie", "donut", "slope") else [c.name for c in self.t.series]
-            em = 0.6 * self.font(0.9)
-            row_w = sum(len(n) * em + 40 for n in names)
-            rows = max(1, math.ceil(row_w / max(spec.width_px - 70, 100)))
-            top += int(rows * 1.5 * self.font(0.9) + 10)
+            top += self._legend_depth()
+        legend_at = -0.18
+        if s["legend"] == "bottom" and s.get("legend_gap"):
+            # measured below the x axis block (plotly_renderer._lower_legend): the legend's top that
+            # many px under the plot, in a bottom margin that holds it, so nothing moves the plot
+            bottom = max(bottom, int(s["legend_gap"]) + self._legend_depth() + 6)
+            legend_at = -int(s["legend_gap"]) / max(spec.height_px - top - bottom, 1)
         if self.spec.chart_type in ("radar", "rose"):  # angular labels stand outside the polar domain, over the title and the note
             room = int(1.5 * self.font(s["tick_scale"]) + 6)
             top, bottom = top + room, bottom + room
@@ -215,7 +217,7 @@ class _Figure:
             lay["showlegend"] = False
         else:
             lay["showlegend"] = True
-            lay["legend"] = {"right": {"orientation": "v"}, "bottom": {"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0},
+            lay["legend"] = {"right": {"orientation": "v"}, "bottom": {"orientation": "h", "y": legend_at, "yanchor": "top", "x": 0},
                              "top": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}}[s["legend"]]  # fmt: skip
             lay["legend"]["font"] = {"size": self.font(0.9)}
         if s.get("colors"):
@@ -234,6 +236,14 @@ class _Figure:
             lay["shapes"] = self.shapes
         for name in [k for k in lay if k.startswith(("xaxis", "yaxis"))] or []:
             lay[name].setdefault("automargin", True)
+
+    def _legend_depth(self) -> int:
+        """Room for a horizontal legend's rows (names at ~0.6 em a letter and 40 px of swatch each)."""
+        names = self.t.labels() if self.spec.chart_type in ("pie", "donut", "slope") else [c.name for c in self.t.series]
+        em = 0.6 * self.font(0.9)
+        row_w = sum(len(n) * em + 40 for n in names)
+        rows = max(1, math.ceil(row_w / max(self.spec.width_px - 70, 100)))
+        return int(rows * 1.5 * self.font(0.9) + 10)
 
     def axes(self, horizontal: bool = False, category: bool = True) -> None:
         s, t = self.s, self.t

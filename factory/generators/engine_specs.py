@@ -372,8 +372,8 @@ def note_gap_guess(spec: Any) -> int:
         depth = 8 + (widest * math.sin(angle) + tick * math.cos(angle) if angle else tick * 1.1)
         if s.get("x_label"):
             depth += 6 + fs * 1.1
-    if s.get("legend") == "bottom":
-        depth += 14 + fs * 0.9 * 1.4
+    if s.get("legend") == "bottom":  # under the x axis block, or where a measured gap put it
+        depth = max(depth, float(s.get("legend_gap") or 0)) + 14 + fs * 0.9 * 1.4
     return int(math.ceil(depth + 14))
 
 
