@@ -196,15 +196,15 @@ class _Figure:
                                      "font": {"size": self.font(0.8), "color": self.muted()}})  # fmt: skip
         if s["legend"] == "top":  # a legend above the plot sits under the title: its rows get room too
             top += self._legend_depth()
+        if self.spec.chart_type in ("radar", "rose"):  # angular labels stand outside the polar domain, over the title and the note
+            room = int(1.5 * self.font(s["tick_scale"]) + 6)
+            top, bottom = top + room, bottom + room
         legend_at = -0.18
         if s["legend"] == "bottom" and s.get("legend_gap"):
             # measured below the x axis block (plotly_renderer._lower_legend): the legend's top that
             # many px under the plot, in a bottom margin that holds it, so nothing moves the plot
             bottom = max(bottom, int(s["legend_gap"]) + self._legend_depth() + 6)
             legend_at = -int(s["legend_gap"]) / max(spec.height_px - top - bottom, 1)
-        if self.spec.chart_type in ("radar", "rose"):  # angular labels stand outside the polar domain, over the title and the note
-            room = int(1.5 * self.font(s["tick_scale"]) + 6)
-            top, bottom = top + room, bottom + room
         lay["margin"] = {"t": top, "b": bottom, "l": 40, "r": 30, "pad": 2}
         if s.get("logo", "none") != "none":
             right = s["logo"].endswith("right")
