@@ -138,7 +138,7 @@ def _limit_charts(engine: str, jobs: list) -> int:
     elif engine == "plotly":
         import base64
 
-        from factory.plotly_code import PLOTLY_CONFIG
+        from factory.chart_code.plotly_code import PLOTLY_CONFIG
         from renderers.plotly_renderer import PlotlyRenderer
 
         renderer = _STATE.setdefault(("limit", engine), PlotlyRenderer())
@@ -171,11 +171,11 @@ def limit_jobs(engine: str, sources: list[dict]) -> list:
         spec = spec_from_json(source)
         spec.engine = engine
         if engine == "plotly":
-            from factory.plotly_code import plotly_figure
+            from factory.chart_code.plotly_code import plotly_figure
 
             out.append((json.dumps(plotly_figure(spec)[0]), spec.width_px, spec.height_px))
         else:
-            from factory.vega_code import vega_spec
+            from factory.chart_code.vega_code import vega_spec
 
             out.append(vega_spec(spec))
     return out

@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset folder or URL")
     p.set_defaults(func=cmd_verify)
 
-    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.render_chart"),
+    for name, module in (("preview", "factory.tools.preview"), ("report", "factory.tools.report"), ("render-chart", "factory.tools.render_chart"),
                          ("score", "factory.tools.score"), ("decontaminate", "factory.tools.decontaminate"),
                          ("export", "factory.tools.export"), ("audit", "factory.tools.audit")):
         try:

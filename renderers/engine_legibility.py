@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code import (INSIDE_KINDS, forget_reference_places, move_labels_inside, move_reference_text, place_crossed_labels,
+from factory.chart_code.matplotlib_code import (INSIDE_KINDS, forget_reference_places, move_labels_inside, move_reference_text, place_crossed_labels,
                                 reference_text_in_the_way)
-from factory.chart_colours import blend, contrast, needed_ratio
+from factory.chart_code.colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
 from renderers.glyph_contrast import drawn_contrast, text_crop
 from renderers.matplotlib_renderer import TextBox, _unshaped, fall_back_font, missing_glyphs, overlapping_pairs

@@ -1,6 +1,6 @@
 """Draw chart specs with Matplotlib, once in the common case, and keep only legible charts.
 
-The figure is built by executing `factory.chart_code.figure_code(spec).body` on a fresh
+The figure is built by executing `factory.chart_code.matplotlib_code.figure_code(spec).body` on a fresh
 `Figure` + `FigureCanvasAgg` inside `rc_context`, so rcParams never leak between samples and the
 chart-to-code script (the same body under pyplot) gives the same pixels. After one draw every
 text box is measured with the cached renderer; if two texts overlap, a text leaves the canvas,
@@ -35,9 +35,9 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from factory.chart_code import (INSIDE_KINDS, chart_texts, figure_code, forget_reference_places, move_labels_inside, move_reference_text,
+from factory.chart_code.matplotlib_code import (INSIDE_KINDS, chart_texts, figure_code, forget_reference_places, move_labels_inside, move_reference_text,
                                 place_crossed_labels, reference_text_in_the_way)
-from factory.chart_colours import needed_ratio
+from factory.chart_code.colours import needed_ratio
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.charts import SEQUENTIAL_KINDS, ChartSpec, exact_px

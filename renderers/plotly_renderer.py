@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code import INSIDE_KINDS
+from factory.chart_code.matplotlib_code import INSIDE_KINDS
 from factory.components import Render
 from factory.errors import Dropped
 from factory.generators.engine_specs import PLOTLY_TEMPLATES, chart_texts, logo_label
-from factory.plotly_code import PLOTLY_CONFIG, native_digits, plotly_figure
+from factory.chart_code.plotly_code import PLOTLY_CONFIG, native_digits, plotly_figure
 from renderers import chromium
 from renderers import engine_legibility as legibility
 from renderers.chromium import ChromiumRenderer, _Crashed, _Hung, _png_size, _Watchdog
@@ -483,7 +483,7 @@ def _learn_ticks(spec: Any, ticks: list[list[Any]]) -> bool:
 def _name_texts(spec: Any, texts: list[dict[str, Any]]) -> None:
     """Annotations named by what they are (note, brand mark, reference label, callout), and each
     text's colour and opacity as numbers (a computed rgba() carries its own alpha)."""
-    from factory.chart_colours import to_rgb
+    from factory.chart_code.colours import to_rgb
 
     s = spec.style
     furniture = {s.get("note") or None: "note", logo_label(s) or None: "logo", s.get("reference_text") or None: "reference",

@@ -29,12 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code import INSIDE_KINDS, PLACED_LINES
+from factory.chart_code.matplotlib_code import INSIDE_KINDS, PLACED_LINES
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.engine_specs import chart_texts
 from factory.tabular import format_value
-from factory.vega_code import VL_VERSION, vega_spec
+from factory.chart_code.vega_code import VL_VERSION, vega_spec
 from renderers import engine_legibility as legibility
 from renderers.matplotlib_renderer import overlapping_pairs
 from renderers.plotly_renderer import elements
@@ -247,7 +247,7 @@ def crossed_value_labels(spec: Any, chart: SvgChart, rules: bool = False, on_bar
     return out
 
 
-LINE_LABELS = {"line", "multi_line", "step_line", "area", "stacked_area"}  # one values layer in data order (factory.vega_code lines)
+LINE_LABELS = {"line", "multi_line", "step_line", "area", "stacked_area"}  # one values layer in data order (factory.chart_code.vega_code lines)
 NAMED_LABELS = LINE_LABELS | LABELS_BESIDE_BARS  # bars: a negative bar's labels are a second layer, drawn first
 LABELS_ON_MARKS = {"pie", "donut", "stacked_bar", "stacked_bar_100", "heatmap"}  # a label on each slice, segment or cell; one layer, data order
 

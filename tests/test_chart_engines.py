@@ -21,7 +21,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from factory import images
-from factory.engine_code import chart_code
+from factory.chart_code.targets import chart_code
 from factory.errors import Dropped, RecipeError
 from factory.generators.chart_engines import ALL_CHART_TYPES, ENGINE_TYPES
 from factory.generators.charts import CHART_TYPES, ChartGenerator, ChartOptions
@@ -175,7 +175,7 @@ def _same_pixels(png_a: bytes, png_b: bytes) -> bool:
 def test_plotly_scripts_redraw_the_same_pixels(plotly_renders, plotly_renderer, tmp_path):
     """Every type's Plotly script, drawn by `render-chart`'s own function (plotly.py builds the
     figure, template expanded) with the module's browser, gives the sample's very image."""
-    from factory.render_chart import render_file
+    from factory.tools.render_chart import render_file
 
     differ = []
     for chart_type, (_, render) in plotly_renders.items():
@@ -187,7 +187,7 @@ def test_plotly_scripts_redraw_the_same_pixels(plotly_renders, plotly_renderer, 
 
 
 def test_vega_every_type_renders_at_its_size_with_targets_and_boxes(vega_renders):
-    from factory.vega_code import vega_spec
+    from factory.chart_code.vega_code import vega_spec
 
     assert set(vega_renders) == set(ENGINE_TYPES["vega_lite"])
     for chart_type, (spec, render) in vega_renders.items():
@@ -212,7 +212,7 @@ def test_vega_every_type_renders_at_its_size_with_targets_and_boxes(vega_renders
 def test_vega_specs_redraw_the_same_pixels(vega_renders, vega_renderer, tmp_path):
     """Every type's Vega-Lite spec redraws the sample's pixels; one (small multiples) only through
     the documented command."""
-    from factory.render_chart import render_file
+    from factory.tools.render_chart import render_file
 
     differ = []
     for chart_type, (_, render) in vega_renders.items():
@@ -270,7 +270,7 @@ def test_unreadable_theme_text_is_repaired(plotly_renderer, vega_renderer, monke
     """Plotly's dark template on a white background writes near-white text: the chart is redrawn in
     plain ink. Vega's fivethirtyeight greys (#999 on #f0f0f0) are moved to 4.6:1 before drawing;
     with that turned off, the check catches them and the same repair is made."""
-    from factory import vega_code
+    from factory.chart_code import vega_code
 
     spec = ChartGenerator(ChartOptions(engines={"plotly": 1}, chart_types=["bar"])).sample(rng_for(2), 2)
     spec.style.update({"template": "plotly_dark", "background": "#ffffff"})
@@ -386,7 +386,7 @@ def _furnished(chart_type: str, seed: int, **style):
 def test_matplotlib_furniture_is_drawn_named_and_redrawn_by_its_script(tmp_path):
     """Every furniture axis on Matplotlib charts: each text is where its box says, named in
     render.elements, legible, and the chart_to_code script draws the same pixels."""
-    from factory.chart_code import chart_script
+    from factory.chart_code.matplotlib_code import chart_script
     from factory.generators.engine_specs import currency_symbol
     from renderers.matplotlib_renderer import MatplotlibRenderer
 

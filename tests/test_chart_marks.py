@@ -120,7 +120,7 @@ def test_matplotlib_keeps_the_average_line_by_moving_the_crossed_label_inside_it
 
     from PIL import Image
 
-    from factory.chart_code import chart_script
+    from factory.chart_code.matplotlib_code import chart_script
     from renderers.matplotlib_renderer import MatplotlibRenderer
 
     renderer = MatplotlibRenderer({})
@@ -223,15 +223,15 @@ def test_the_average_text_moves_to_the_lines_other_end_before_the_line_goes(engi
         assert _clear(box, others), (box, others)
         assert not _crossed(render)[0]
         if engine == "plotly":
-            from factory.engine_code import chart_code
-            from factory.render_chart import render_file
+            from factory.chart_code.targets import chart_code
+            from factory.tools.render_chart import render_file
 
             pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
             script = tmp_path / "chart.py"
             script.write_text(chart_code(render.source), encoding="utf-8")
             again = np.asarray(images.decode(render_file(script, renderer=renderer)).convert("RGB"))
         else:
-            from factory.chart_code import chart_script
+            from factory.chart_code.matplotlib_code import chart_script
 
             pixels = np.asarray(render.image.convert("RGB"))
             (tmp_path / "script.py").write_text(chart_script(render.source), encoding="utf-8")
@@ -251,8 +251,8 @@ def test_vega_draws_the_average_text_where_the_repair_moved_it(tmp_path):
     line's left end, above the line, where the json's box says (the end place stands outside the
     plot, right of it, and in 800 generated charts was never on another text; before, Vega ignored
     the key). The text is clear of every other text and the Vega-Lite target draws the same pixels."""
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
 
     renderer = _renderer("vega_lite")
     spec = _text_on_a_label("vega_lite", reference_at="start")
@@ -312,10 +312,10 @@ def test_plotly_keeps_the_average_line_by_moving_the_crossed_label_inside_its_ba
     or a label; 1 since that text moves to the line's other end, seed 76, its text on a label at
     both ends); every label is drawn and crossed by nothing, an inside one wholly on its bar, and
     the chart_to_code script draws the same pixels."""
-    from factory.chart_code import drawn_value_texts
-    from factory.chart_colours import contrast
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.matplotlib_code import drawn_value_texts
+    from factory.chart_code.colours import contrast
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from renderers.plotly_renderer import PlotlyRenderer
 
     renderer = PlotlyRenderer()
@@ -367,7 +367,7 @@ def test_plotly_a_label_too_big_for_its_bar_leaves_the_line_out_instead():
     """Labels moved inside bars too narrow for them: plotly.js would shrink them to fit, so they
     keep their size, the renderer measures each one sticking out of its bar and names its row,
     and the repair leaves the average line out with every label back outside its bar."""
-    from factory.plotly_code import plotly_figure
+    from factory.chart_code.plotly_code import plotly_figure
     from renderers.plotly_renderer import PlotlyRenderer, crossed_problems
 
     renderer = PlotlyRenderer()

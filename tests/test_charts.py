@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from factory.chart_code import chart_script, figure_code
+from factory.chart_code.matplotlib_code import chart_script, figure_code
 from factory.errors import Dropped, RecipeError
 from factory.generators.charts import (
     CHART_TYPES,

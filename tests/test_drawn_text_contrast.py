@@ -77,8 +77,8 @@ def _render(renderer, engine: str, chart_type: str, seed: int):
 
 @pytest.mark.parametrize("chart_type, seed", CASES)
 def test_plotly_texts_read_at_their_contrast_and_size(renderer, tmp_path, chart_type, seed):
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
 
     spec, render = _render(renderer, "plotly", chart_type, seed)
     pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
@@ -124,8 +124,8 @@ def test_matplotlib_theme_text_colours_aim_at_seven_to_one():
     import matplotlib
     import matplotlib.style
 
-    from factory.chart_code import TEXT_COLOR_KEYS, rc_params
-    from factory.chart_colours import TEXT_AIM, contrast
+    from factory.chart_code.matplotlib_code import TEXT_COLOR_KEYS, rc_params
+    from factory.chart_code.colours import TEXT_AIM, contrast
     from factory.generators.charts import THEMES
 
     gen = ChartGenerator(ChartOptions(engines={"matplotlib": 1}, themes=list(THEMES), chart_types=["bar", "line"]))

@@ -103,7 +103,7 @@ def test_every_number_drawn_and_written_in_native_digits(plotly, code, chart_typ
 @needs_chromium
 @pytest.mark.slow
 def test_native_digit_scripts_redraw_the_same_pixels_and_western_digits_stay_western(plotly, tmp_path):
-    from factory.render_chart import render_file
+    from factory.tools.render_chart import render_file
 
     for code, chart_type in (("hi_IN", "combo"), ("ar_EG", "bullet")):
         _, render, _, targets = draw(plotly, code, chart_type)

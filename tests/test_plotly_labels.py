@@ -33,8 +33,8 @@ def test_a_faint_plotly_heatmap_label_is_hidden_alone(renderer, tmp_path, seed):
     gen = ChartGenerator(ChartOptions(engines={"plotly": 1}, chart_types=["heatmap"], value_label_probability=1.0))
     spec = gen.sample(rng_for(seed), seed)
     assert spec.chart_type == "heatmap" and spec.style["value_labels"]
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from factory.tabular import format_value
     from factory.tasks.chart_qa import chart_view
     from factory.tasks.chart_questions import drawn_view

@@ -19,8 +19,8 @@ def test_a_bottom_legend_the_x_axis_runs_into_moves_below_it(tmp_path):
     import numpy as np
 
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from renderers.plotly_renderer import PlotlyRenderer
 
     gen = ChartGenerator(ChartOptions(engines={"plotly": 1}, chart_types=["stacked_bar_100", "multi_line", "slope", "combo"]))

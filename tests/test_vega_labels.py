@@ -46,8 +46,8 @@ def _one_hidden(render, renderer, tmp_path, among: set[tuple[int, int]]) -> tupl
     """The one label left out (one of `among`); every other drawn in data order, none on another,
     only those printed for the questions, and the same pixels from the chart's code."""
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from factory.tabular import format_value
     from factory.tasks.chart_qa import chart_view
     from factory.tasks.chart_questions import drawn_view
@@ -137,8 +137,8 @@ def test_a_label_moved_inside_its_bar_then_hidden_keeps_the_average_line(rendere
     bar no longer finds a hidden one missing (it reported "does not fit" and the line went): the
     line stays, the three labels are hidden, every other label is drawn and the code redraws it."""
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
 
     gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=["bar", "barh"], value_label_probability=1.0))
     spec = gen.sample(rng_for(179), 179)

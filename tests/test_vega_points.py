@@ -94,8 +94,8 @@ def test_crossed_line_labels_move_or_hide_one_by_one(renderer, tmp_path, chart_t
     Each label the json lists is drawn clear of the marks, and the chart's Vega-Lite code (which
     carries the placement) redraws the same pixels."""
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from factory.tools.audit import foreign_share
 
     gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=[chart_type], value_label_probability=1.0))
@@ -133,8 +133,8 @@ def test_average_line_stays_and_the_crossed_bar_label_moves_inside(renderer, tmp
     that dropped it). Every label is drawn, a moved one wholly inside its own bar, none crossed in
     the pixels, and the chart's Vega-Lite code (which carries the placement) redraws the same pixels."""
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from factory.tools.audit import foreign_share
 
     gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=["bar", "barh"], value_label_probability=1.0))
@@ -164,8 +164,8 @@ def _uncrossed_and_redrawn(render, renderer, tmp_path, labels: list[dict]) -> No
     """No mark runs through any of `labels` in the pixels (the audit's reader), and the chart's
     Vega-Lite code redraws the very same pixels."""
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from factory.tools.audit import foreign_share
 
     pixels = np.asarray(images.decode(render.encoded).convert("RGB"))
@@ -235,8 +235,8 @@ def test_grouped_bar_labels_stand_over_their_own_bars(renderer, tmp_path, seed):
     crossed three labels, which were hidden; now all twelve are drawn. Measured on the SVG's boxes,
     labels clear of the marks in the pixels, and the code redraws the same pixels."""
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from factory.tools.audit import foreign_share
 
     gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=["grouped_bar"], value_label_probability=1.0))
@@ -272,8 +272,8 @@ def test_histogram_value_labels_are_drawn_in_readable_ink(renderer, tmp_path, se
     4 of the 11 of 40 labelled histograms, seeds 0-39). Every label is drawn, its glyphs at 4.5:1
     or more in the pixels, and the code redraws the same pixels."""
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
     from renderers.engine_legibility import drawn_contrast
 
     gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=["histogram"], value_label_probability=1.0))
@@ -298,8 +298,8 @@ def test_histogram_bars_stand_on_zero(renderer, tmp_path, seed):
     boxes and read in the pixels (the middle of each bar is the bar's colour, not the background);
     the code redraws the same pixels."""
     from factory import images
-    from factory.engine_code import chart_code
-    from factory.render_chart import render_file
+    from factory.chart_code.targets import chart_code
+    from factory.tools.render_chart import render_file
 
     gen = ChartGenerator(ChartOptions(engines={"vega_lite": 1}, chart_types=["histogram"]))
     render = renderer.render(gen.sample(rng_for(seed), seed))
@@ -336,9 +336,9 @@ def test_faint_labels_on_slices_and_segments_are_hidden_one_by_one(renderer, tmp
     at all. The labels drawn are the table's values in data order less the hidden ones, each at
     4.5:1 or more in the pixels, and the code redraws the same pixels."""
     from factory import images
-    from factory.engine_code import chart_code
+    from factory.chart_code.targets import chart_code
     from factory.recipe import load_recipe
-    from factory.render_chart import render_file
+    from factory.tools.render_chart import render_file
     from factory.samples import Workshop
     from factory.tabular import format_value
     from renderers.engine_legibility import drawn_contrast

@@ -1,6 +1,6 @@
 """Chart specifications: a chart type, the table it draws, and every style choice, as plain data.
 
-The spec is the single description of a chart. `factory.chart_code` turns it into Matplotlib
+The spec is the single description of a chart. `factory.chart_code.matplotlib_code` turns it into Matplotlib
 code and the renderer runs that code, so the image, the plotting script and the DePlot table all
 come from the same record. Style axes are sampled one by one from the sample's rng; the few
 couplings (a dark theme gets a dark background, a legend only when there are series to name)

@@ -122,7 +122,7 @@ def drawn_colours(engine: str, style: dict[str, Any]) -> list[str]:
     if engine == "vega_lite":
         from matplotlib.colors import to_hex
 
-        from factory.vega_code import theme_config
+        from factory.chart_code.vega_code import theme_config
 
         theme = style.get("theme") or "default"
         found = (theme_config(theme).get("range") or {}).get("category")

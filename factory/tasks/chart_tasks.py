@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import Field
 
 from factory.components import Options, Render, Targets, Task
-from factory.engine_code import chart_code, code_prompt
+from factory.chart_code.targets import chart_code, code_prompt
 from factory.tasks.chart_qa import chart_view, make_qa
 from factory.tasks.chart_questions import chart_facts, drawn_view, make_questions
 from factory.tasks.deplot import bare_number, clean, linearize, linearize_published

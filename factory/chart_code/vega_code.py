@@ -14,8 +14,8 @@ import json
 import math
 from typing import Any
 
-from factory.chart_code import balanced_lines, histogram_edges, reference_at
-from factory.chart_colours import TEXT_AIM, ink_for, readable
+from factory.chart_code.matplotlib_code import balanced_lines, histogram_edges, reference_at
+from factory.chart_code.colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
@@ -24,7 +24,7 @@ VL_VERSION = "5.21"
 _D3_FORMAT = {"thousands": ",.0f", "compact": "~s", "plain": "~r", "percent": ""}
 
 
-# where a line's value label sits against its point (factory.chart_code.label_sides) in Vega's words:
+# where a line's value label sits against its point (factory.chart_code.matplotlib_code.label_sides) in Vega's words:
 # dx and dy in gaps (the label's distance from its point), align, baseline
 _VEGA_PLACES = {"above": (0, -1, "center", "bottom"), "below": (0, 1, "center", "top"), "left": (-1, -1, "right", "bottom"), "right": (1, -1, "left", "bottom")}
 
@@ -59,7 +59,7 @@ class _Spec:
         return round(self.s["font_px"] * scale, 1)
 
     def axis_titles(self) -> tuple[str | None, str | None]:
-        from factory.plotly_code import axis_titles
+        from factory.chart_code.plotly_code import axis_titles
 
         x, y = axis_titles(self.spec)
         return (x or None), (y or None)
@@ -628,7 +628,7 @@ def _span(table: Table) -> tuple[float, float]:
 
 
 def heat_colour(value: float, lo: float, hi: float) -> str:
-    from factory.chart_colours import to_hex, to_rgb
+    from factory.chart_code.colours import to_hex, to_rgb
 
     t = min(max((value - lo) / (hi - lo), 0.0), 1.0)
     a, b = to_rgb(HEAT_RANGE[0]), to_rgb(HEAT_RANGE[1])

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from factory.chart_code import INSIDE_KINDS, PLACED_LINES, drawn_value_texts, label_sides, reference_at
-from factory.chart_colours import TEXT_AIM, ink_for, readable
+from factory.chart_code.matplotlib_code import INSIDE_KINDS, PLACED_LINES, drawn_value_texts, label_sides, reference_at
+from factory.chart_code.colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
@@ -45,7 +45,7 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-# where a line's value label sits against its point (factory.chart_code.label_sides) in Plotly's words
+# where a line's value label sits against its point (factory.chart_code.matplotlib_code.label_sides) in Plotly's words
 LABEL_POSITIONS = {"above": "top center", "below": "bottom center", "left": "top left", "right": "top right"}
 
 
@@ -171,7 +171,7 @@ class _Figure:
         lay["separators"] = ".,"
         top = 30
         if self.t.title:
-            from factory.chart_code import balanced_lines
+            from factory.chart_code.matplotlib_code import balanced_lines
 
             text = esc(balanced_lines(self.t.title, int(s.get("title_lines", 1)))).replace("\n", "<br>")
             title = {"text": text, "font": {"size": self.font(s["title_scale"]), "weight": 700 if bold else 400}}
@@ -475,7 +475,7 @@ class _Figure:
         self._draw_pie(hole=self.s["donut_hole"])
 
     def _draw_histogram(self) -> None:
-        from factory.chart_code import histogram_edges
+        from factory.chart_code.matplotlib_code import histogram_edges
 
         s, t = self.s, self.t
         edges, texts = histogram_edges(self.spec)
@@ -770,7 +770,7 @@ class _Figure:
 
 
 def _rgba(colour: str, alpha: float) -> str:
-    from factory.chart_colours import to_rgb
+    from factory.chart_code.colours import to_rgb
 
     r, g, b = (int(round(v)) for v in to_rgb(colour))
     return f"rgba({r},{g},{b},{alpha})"
@@ -778,7 +778,7 @@ def _rgba(colour: str, alpha: float) -> str:
 
 def _scale_colour(scale: list[list[Any]], t: float) -> str:
     """The colour a colorscale gives at t (0-1), interpolated in RGB as plotly.js does."""
-    from factory.chart_colours import to_hex, to_rgb
+    from factory.chart_code.colours import to_hex, to_rgb
 
     t = min(max(t, 0.0), 1.0)
     for (p0, c0), (p1, c1) in zip(scale, scale[1:]):

@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from factory.chart_colours import TEXT_AIM, ink_for, readable
+from factory.chart_code.colours import TEXT_AIM, ink_for, readable
 from factory.tabular import Column, Table, format_value
 
 SALT = "render-factory"
