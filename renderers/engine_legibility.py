@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code.matplotlib_code import (INSIDE_KINDS, forget_reference_places, move_labels_inside, move_reference_text, place_crossed_labels,
-                                reference_text_in_the_way)
+from factory.chart_code.placement import INSIDE_KINDS, forget_reference_places, move_labels_inside, move_reference_text, place_crossed_labels, reference_text_in_the_way
 from factory.chart_code.colours import blend, contrast, needed_ratio
 from factory.errors import Dropped
 from renderers.glyph_contrast import drawn_contrast, text_crop

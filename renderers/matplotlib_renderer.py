@@ -35,8 +35,8 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from factory.chart_code.matplotlib_code import (INSIDE_KINDS, chart_texts, figure_code, forget_reference_places, move_labels_inside, move_reference_text,
-                                place_crossed_labels, reference_text_in_the_way)
+from factory.chart_code.matplotlib_code import chart_texts, figure_code
+from factory.chart_code.placement import INSIDE_KINDS, forget_reference_places, move_labels_inside, move_reference_text, place_crossed_labels, reference_text_in_the_way
 from factory.chart_code.colours import needed_ratio
 from factory.components import Render, Renderer
 from factory.errors import Dropped

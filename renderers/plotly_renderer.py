@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code.matplotlib_code import INSIDE_KINDS
+from factory.chart_code.placement import INSIDE_KINDS
 from factory.components import Render
 from factory.errors import Dropped
 from factory.generators.engine_specs import PLOTLY_TEMPLATES, chart_texts, logo_label

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from factory.chart_code.matplotlib_code import INSIDE_KINDS, PLACED_LINES
+from factory.chart_code.placement import INSIDE_KINDS, PLACED_LINES
 from factory.components import Render, Renderer
 from factory.errors import Dropped
 from factory.generators.engine_specs import chart_texts

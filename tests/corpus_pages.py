@@ -104,7 +104,7 @@ def _remote_refs(r: random.Random, i: int) -> tuple[str, str]:
     """Head and body snippets with the remote references crawled pages carry."""
     head = [
         f'<link rel="stylesheet" href="{REMOTE}/css/site-{i % 7}.css">',
-        f'<link rel="preconnect" href="https://fonts.example.net"><link rel="icon" href="/favicon.ico">',
+        '<link rel="preconnect" href="https://fonts.example.net"><link rel="icon" href="/favicon.ico">',
         f'<style>@import url("{REMOTE}/css/theme.css"); @font-face {{font-family: Brand; src: url({REMOTE}/fonts/brand.woff2) format("woff2");}}</style>',
         f'<script async src="https://tracker.example.org/t.js?id={i}"></script><script>window.dataLayer=[];</script>',
     ]

@@ -312,7 +312,7 @@ def test_plotly_keeps_the_average_line_by_moving_the_crossed_label_inside_its_ba
     or a label; 1 since that text moves to the line's other end, seed 76, its text on a label at
     both ends); every label is drawn and crossed by nothing, an inside one wholly on its bar, and
     the chart_to_code script draws the same pixels."""
-    from factory.chart_code.matplotlib_code import drawn_value_texts
+    from factory.chart_code.placement import drawn_value_texts
     from factory.chart_code.colours import contrast
     from factory.chart_code.targets import chart_code
     from factory.tools.render_chart import render_file

@@ -1,6 +1,5 @@
 """The shard writer on its own: reproducible tar bytes, key rules, atomic appearance."""
 
-import io
 import tarfile
 
 import pytest

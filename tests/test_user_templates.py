@@ -4,7 +4,6 @@ page drawn through generate shows the user's markup (read back from the screensh
 
 from __future__ import annotations
 
-import json
 import tarfile
 from pathlib import Path
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from factory.chart_code.matplotlib_code import INSIDE_KINDS, PLACED_LINES, drawn_value_texts, label_sides, reference_at
+from factory.chart_code.placement import INSIDE_KINDS, PLACED_LINES, drawn_value_texts, label_sides, reference_at
 from factory.chart_code.colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
@@ -171,7 +171,7 @@ class _Figure:
         lay["separators"] = ".,"
         top = 30
         if self.t.title:
-            from factory.chart_code.matplotlib_code import balanced_lines
+            from factory.chart_code.placement import balanced_lines
 
             text = esc(balanced_lines(self.t.title, int(s.get("title_lines", 1)))).replace("\n", "<br>")
             title = {"text": text, "font": {"size": self.font(s["title_scale"]), "weight": 700 if bold else 400}}
@@ -475,7 +475,7 @@ class _Figure:
         self._draw_pie(hole=self.s["donut_hole"])
 
     def _draw_histogram(self) -> None:
-        from factory.chart_code.matplotlib_code import histogram_edges
+        from factory.chart_code.placement import histogram_edges
 
         s, t = self.s, self.t
         edges, texts = histogram_edges(self.spec)

@@ -14,7 +14,7 @@ import json
 import math
 from typing import Any
 
-from factory.chart_code.matplotlib_code import balanced_lines, histogram_edges, reference_at
+from factory.chart_code.placement import balanced_lines, histogram_edges, reference_at
 from factory.chart_code.colours import TEXT_AIM, ink_for, readable
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value

@@ -32,7 +32,6 @@ import difflib
 import functools
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 

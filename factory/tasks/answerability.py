@@ -56,7 +56,6 @@ class ChartView:
     @classmethod
     def from_render(cls, spec: Any, values: dict[Cell, Decimal], elements: dict[str, Any]) -> "ChartView":
         style = spec.style
-        rows = len(spec.table.rows)
         hidden = {tuple(p) for p in style.get("hidden_values", ())}
         printed = {c for c in values if style.get("value_labels") and c not in hidden}
         kind = spec.chart_type

@@ -443,7 +443,6 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
     """A copy of `dataset` without the `drop` keys: same shard names, members byte for byte, new manifest."""
     from factory.dataset.card import write_card
     from factory.dataset.manifest import RECIPE, write_manifest
-    from factory.dataset.storage import Store
 
     from factory.dataset import layout
     from factory.dataset.ownership import recipe_digest, write_marker

@@ -21,7 +21,6 @@ import argparse
 import copy
 import json
 import logging
-import os
 from typing import Any
 
 from factory.dataset import layout
