@@ -114,9 +114,9 @@ class Recipe(_Strict):
         # `chart_qa: 2` is shorthand for `chart_qa: {weight: 2}`.
         if isinstance(value, dict):
             return {k: ({"weight": v} if isinstance(v, (int, float)) else (v or {})) for k, v in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, list) and all(isinstance(k, str) for k in value):
             return {k: {} for k in value}
-        return value
+        return value  # anything else: the model's own error names the field
 
     @field_validator("splits")
     @classmethod

@@ -54,6 +54,8 @@ def test_task_weight_shorthand_and_list():
         ({"generators": {"charts": {"chart_types": ["bar", "spider"]}}}, "spider"),
         ({"generators": {"chrts": {}}}, "did you mean 'charts'"),
         ({"tasks": {}}, "at least one task"),
+        ({"tasks": [["chart_qa"]]}, "recipe field 'tasks'"),  # a nested list is not a task name (was a TypeError)
+        ({"tasks": ["chart_qa", None]}, "recipe field 'tasks'"),
     ],
 )
 def test_bad_recipes_give_one_line_errors(change, expected):
