@@ -317,6 +317,13 @@ def test_one_retry_policy_orders_the_readings_of_a_missed_text():
     assert readings("ሰላም", "amh+eng", "Ethiopic", "amh_legacy")[-1] == Reading(6, "amh_legacy", clean=True, oem=0)
     assert legacy_models("ሰላም 12", frozenset({"amh_legacy"})) == ("amh_legacy", None)
     assert legacy_models("Invoice", frozenset({"amh_legacy"})) == (None, None)
+    # Persian's model last for Arabic-Indic digits, unless the text is read with it already
+    from factory.tools.audit.languages import digit_models
+
+    assert readings("٢٠٢٤", "ara+eng", "Arabic", None, "fas")[-1] == Reading(7, "fas")
+    assert digit_models("٣٨٠٫٤٩ ج.م.", "ara+eng", frozenset({"ara", "fas"})) == "fas"
+    assert digit_models("۳۸۰", "fas+eng", frozenset({"fas"})) is None and digit_models("2024", "ara+eng", frozenset({"fas"})) is None
+    assert digit_models("٢٠٢٤", "ara+eng", frozenset({"ara"})) is None
     lang, note = legacy_models("ሰላም", frozenset({"amh"}))
     assert lang is None and "amh_legacy" in note
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from factory.tools.audit.languages import item_language, legacy_models, own_scripts, script_models, tessdata, without_english
+from factory.tools.audit.languages import digit_models, item_language, legacy_models, own_scripts, script_models, tessdata, without_english
 from factory.tools.audit.pixels import background
 from factory.tools.audit.texts import TextItem
 from factory.tools.audit.tokens import all_found, fold
@@ -171,7 +171,7 @@ def digit_whitelist(text: str) -> str:
     return DIGITS + "".join(chr(ord(zero) + d) for zero in sorted(native) for d in range(10))
 
 
-def readings(text: str, lang: str, script: str | None = None, legacy: str | None = None) -> list[Reading]:
+def readings(text: str, lang: str, script: str | None = None, legacy: str | None = None, digits: str | None = None) -> list[Reading]:
     """Every reading of a text, in the order they are tried; each after the first only while a token
     of the text is still missing (a token counts as found when any reading holds it):
 
@@ -187,7 +187,9 @@ def readings(text: str, lang: str, script: str | None = None, legacy: str | None
     6. the clean crop with `legacy`, the legacy engine's models of the text's scripts (`legacy_models`,
        `--oem 0`): Tesseract's 4.0.0 amh read Noto Serif Ethiopic words ('ሰንጠረዥ', 'ቀን') every LSTM
        model missed; on the multilingual set's am_ET documents it found more on the clean crop than on
-       the crop as drawn (0.920 against 0.894 of the tokens), whose neighbouring lines' ink it minds.
+       the crop as drawn (0.920 against 0.894 of the tokens), whose neighbouring lines' ink it minds;
+    7. with `digits`, the models that read the text's native digits its script's models barely read
+       (`digit_models`: Persian's for Arabic-Indic digits).
 
     A reading the text already had is not repeated. The clean crop is read even where it holds the
     very pixels of the crop as drawn: in a strip of missed texts Tesseract reads them otherwise (46 of
@@ -205,6 +207,8 @@ def readings(text: str, lang: str, script: str | None = None, legacy: str | None
         steps.append(Reading(5, script))
     if legacy:
         steps.append(Reading(6, legacy, clean=True, oem=0))
+    if digits:
+        steps.append(Reading(7, digits))
     out: list[Reading] = []
     for reading in steps:
         if all(reading.how != r.how for r in out):
@@ -212,7 +216,7 @@ def readings(text: str, lang: str, script: str | None = None, legacy: str | None
     return out
 
 
-STEPS = 7
+STEPS = 8
 
 
 def read_texts(image: Image.Image, items: list[TextItem], lang: str, installed: frozenset[str], mono: bool) -> tuple[list[list[list[str]]], str | None]:
@@ -225,7 +229,7 @@ def read_texts(image: Image.Image, items: list[TextItem], lang: str, installed: 
         item_lang, item_note = item_language(item.text, lang, installed)
         legacy, legacy_note = legacy_models(item.text, installed)
         note = note or item_note or legacy_note
-        plans.append(readings(item.text, item_lang, script_models(item.text, installed), legacy))
+        plans.append(readings(item.text, item_lang, script_models(item.text, installed), legacy, digit_models(item.text, item_lang, installed)))
     read: list[list[list[str]]] = [[] for _ in items]
     for step in range(STEPS):
         groups: dict[Reading, list[int]] = defaultdict(list)
