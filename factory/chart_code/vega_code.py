@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from factory.chart_code.placement import balanced_lines, histogram_edges, reference_at
-from factory.chart_code.colours import TEXT_AIM, ink_for, readable
+from factory.chart_code.colours import ink_for, readable, text_aim
 from factory.generators.engine_specs import callout_above, logo_label, note_gap_guess
 from factory.tabular import Table, format_value
 
@@ -134,7 +134,7 @@ class _Spec:
             return []
         ch = "x" if horizontal else "y"
         v = self.s["reference_value"]
-        colour = self.accent()
+        colour = self.accent(self.fs(0.8))
         text = {"type": "text", "align": "center" if horizontal else "left", "baseline": "bottom" if horizontal else "middle",
                 "dx": 0 if horizontal else 4, "dy": -4 if horizontal else 0, "color": colour, "fontSize": self.fs(0.8)}  # fmt: skip
         across: Any = 0 if horizontal else {"expr": "width"}  # outside the plot: never on a mark
@@ -517,11 +517,13 @@ class _Spec:
     def ink(self) -> str:
         return ink_for(self.background())
 
-    def accent(self) -> str:
-        return readable("#d62728", self.backgrounds(), TEXT_AIM)
+    def accent(self, px: float) -> str:
+        """The average line's colour, readable for its text at `px`."""
+        return readable("#d62728", self.backgrounds(), text_aim(px))
 
-    def muted(self) -> str:
-        return readable("#6b6b6b", self.backgrounds(), TEXT_AIM)
+    def muted(self, px: float) -> str:
+        """Notes' and brand marks' grey, readable at `px`."""
+        return readable("#6b6b6b", self.backgrounds(), text_aim(px))
 
     def footer(self) -> list[dict[str, Any]]:
         """The note (left) and a bottom brand mark (right) under everything, a top brand mark
@@ -532,14 +534,14 @@ class _Spec:
         gap = int(s.get("note_gap") or note_gap_guess(self.spec))
         if s.get("note"):
             layers.append({"name": "note", "data": {"values": [{}]},
-                           "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": self.fs(0.8), "color": self.muted()},
+                           "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": self.fs(0.8), "color": self.muted(self.fs(0.8))},
                            "encoding": {"x": {"value": 0}, "y": {"value": {"expr": f"height + {gap}"}}, "text": {"value": s["note"]}}})  # fmt: skip
         if s.get("logo", "none") != "none":
             top = s["logo"].startswith("top")
             y = {"value": -6} if top else {"value": {"expr": f"height + {gap}"}}
             layers.append({"name": "logo", "data": {"values": [{}]},
                            "mark": {"type": "text", "align": "right", "baseline": "bottom" if top else "top", "fontSize": self.fs(0.75),
-                                    "fontWeight": "bold", "color": self.muted()},
+                                    "fontWeight": "bold", "color": self.muted(self.fs(0.75))},
                            "encoding": {"x": {"value": {"expr": "width"}}, "y": y, "text": {"value": logo_label(s)}}})  # fmt: skip
         return layers
 
@@ -573,16 +575,17 @@ class _Spec:
         return cfg
 
     def readable_text(self, cfg: dict[str, Any]) -> None:
-        """Text colours of the theme that do not reach `TEXT_AIM` on the background move in lightness
-        until they do (set for every axis orientation: themes style axisX/axisY too); after a
-        `text_colours` repair every text is plain ink."""
+        """Text colours of the theme that do not reach their aim (`text_aim` of the size they are
+        drawn at) on the background move in lightness until they do (set for every axis orientation:
+        themes style axisX/axisY too); after a `text_colours` repair every text is plain ink."""
         theme = theme_config(self.s.get("theme", "default"))
         bgs = self.backgrounds()
         plain = self.s.get("text_colours") == "ink"
         for section, keys in _TEXT_COLOURS.items():
             for key in keys:
                 current = _theme_colour(theme, section, key)
-                colour = self.ink() if plain else readable(current, bgs, TEXT_AIM)
+                size = cfg.get(section, {}).get(_TEXT_SIZES[key], self.fs())
+                colour = self.ink() if plain else readable(current, bgs, text_aim(size))
                 if plain or colour != current:
                     for name in ((section, f"{section}X", f"{section}Y") if section == "axis" else (section,)):
                         cfg.setdefault(name, {})[key] = colour
@@ -592,6 +595,7 @@ class _Spec:
 
 _TEXT_COLOURS = {"axis": ("labelColor", "titleColor"), "legend": ("labelColor", "titleColor"), "title": ("color", "subtitleColor"),
                  "header": ("labelColor", "titleColor")}  # fmt: skip
+_TEXT_SIZES = {"labelColor": "labelFontSize", "titleColor": "titleFontSize", "color": "fontSize", "subtitleColor": "subtitleFontSize"}  # a colour's size key
 _VEGA_TEXT_DEFAULT = {"labelColor": "#000000", "titleColor": "#000000", "color": "#000000", "subtitleColor": "#000000"}
 
 
