@@ -20,6 +20,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
+from factory.chart_code.colours import to_rgb
+
 Matrix = tuple[float, float, float, float, float, float]  # SVG a b c d e f: x' = a x + c y + e
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 ASCENT, DESCENT = 0.79, 0.21  # Vega's text offsets: 'top' baseline is 0.79 em below the anchor
@@ -191,20 +193,10 @@ def parse_colour(value: str | None) -> tuple[float, float, float] | None:
     if value in _NAMED_COLOURS:
         c = _NAMED_COLOURS[value]
         return None if c is None else tuple(float(v) for v in c)  # type: ignore[return-value]
-    if value.startswith("#"):
-        h = value[1:]
-        if len(h) in (3, 4):
-            h = "".join(ch * 2 for ch in h[:3])
-        return (float(int(h[0:2], 16)), float(int(h[2:4], 16)), float(int(h[4:6], 16)))
-    if value.startswith("rgb"):
-        nums = [float(v) for v in _NUMBER.findall(value)]
-        return (nums[0], nums[1], nums[2])
-    from matplotlib.colors import to_rgb
-
     try:
-        return tuple(round(v * 255, 3) for v in to_rgb(value))  # type: ignore[return-value]
+        return to_rgb(value)  # #rgb, #rrggbb, rgb(...), a CSS name: as the chart code reads its colours
     except ValueError:
-        return (0.0, 0.0, 0.0)
+        return (0.0, 0.0, 0.0)  # a paint nothing knows: SVG's default
 
 
 def _px(value: str | None, default: float) -> float:
