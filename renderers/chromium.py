@@ -1,6 +1,6 @@
 """Headless Chromium renderer: HTML in, PNG screenshot and measured DOM facts out.
 
-One browser per worker process, one reused page per JavaScript mode, every request that is not
+One browser per worker process, one reused page per JavaScript mode and device scale, every request that is not
 `data:`/`about:` refused (DESIGN §7). A render that hangs is cut off by a watchdog that kills the
 browser's process group (Playwright calls cannot be interrupted otherwise), then retried once on
 a fresh browser; a second failure drops the sample.
@@ -437,6 +437,10 @@ def embedded_images(html: str) -> list[str]:
     return sorted(found)
 
 
+# What every new page draws first (see ChromiumRenderer._page).
+_FIRST_PAGE = "<!DOCTYPE html><html><body><p>render factory</p></body></html>"
+
+
 class _Tab:
     """One reused page, its own CDP session, and the viewport that session emulates.
 
@@ -629,7 +633,8 @@ class ChromiumRenderer(Renderer):
         self._playwright: Any = None
         self._browser: Any = None
         self._browser_pid: int | None = None
-        self._pages: dict[bool, _Tab] = {}  # by JavaScript mode
+        self._pages: dict[tuple[bool, float], _Tab] = {}  # by JavaScript mode and device scale
+        self._last_tab: _Tab | None = None
         self._pages_rendered = 0  # since the browser was launched
         self._blocked: list[str] = []
         self._served: dict[str, Any] = {}  # the page being drawn's own files, by URL
@@ -661,17 +666,29 @@ class ChromiumRenderer(Renderer):
         self._browser_pid = next((p["id"] for p in processes if p["type"] == "browser"), None)
         self._pages_rendered = 0
 
-    def _page(self, javascript: bool) -> _Tab:
-        """The reused page for this JavaScript mode, made on first use."""
-        if javascript not in self._pages:
+    def _page(self, javascript: bool, scale: float | None = None) -> _Tab:
+        """The reused page for this JavaScript mode and device scale (the renderer's own by
+        default), made on first use. Drawn pages depend on what their context drew before in two
+        ways, both found as documents that differed between a run with 1 and one with 2 workers:
+        - A page never changes its scale: once a context has drawn at one scale, text it draws at
+          another differs from a fresh context's in its antialiasing and, around MathML, in its
+          layout by a pixel or two (a 96-dpi paper after a 144-dpi letter).
+        - The first page a context draws sets how it lays out MathML from then on: a paper drawn
+          first put its stretchy parentheses 2 px lower than after any other page (even a line of
+          plain text). So every new page draws `_FIRST_PAGE` first, and no source is ever first."""
+        scale = self.options.device_scale_factor if scale is None else scale
+        key = (javascript, scale)
+        if key not in self._pages:
             context = self._browser.new_context(
                 java_script_enabled=javascript, offline=True, service_workers="block", no_viewport=True
             )
             context.route("**/*", self._route)
-            tab = _Tab(context, self.options.device_scale_factor)
+            tab = _Tab(context, scale)
             tab.page.set_default_timeout(self.options.timeout_ms)
-            self._pages[javascript] = tab
-        return self._pages[javascript]
+            tab.resize(800, 600)
+            tab.page.set_content(_FIRST_PAGE, wait_until="load")
+            self._pages[key] = tab
+        return self._pages[key]
 
     def _route(self, route: Any) -> None:
         url = route.request.url
@@ -689,7 +706,7 @@ class ChromiumRenderer(Renderer):
         from playwright.sync_api import Error as PlaywrightError
 
         browser, pid = self._browser, self._browser_pid
-        self._browser, self._browser_pid, self._pages = None, None, {}
+        self._browser, self._browser_pid, self._pages, self._last_tab = None, None, {}, None
         if browser is None:
             return
         if kill and pid is not None:
@@ -704,7 +721,7 @@ class ChromiumRenderer(Renderer):
     def _forget_if_forked(self) -> None:
         """In a forked child the browser and driver belong to the parent: drop, never close, them."""
         if self._owner_pid != os.getpid():
-            self._playwright, self._browser, self._browser_pid, self._pages = None, None, None, {}
+            self._playwright, self._browser, self._browser_pid, self._pages, self._last_tab = None, None, None, {}, None
             self._owner_pid = os.getpid()
 
     def close(self) -> None:
@@ -745,7 +762,7 @@ class ChromiumRenderer(Renderer):
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         self._ensure_browser()
-        tab = self._page(spec["javascript"])  # outside the watchdog: no page content yet
+        tab = self._page(spec["javascript"], self.options.device_scale_factor * spec["scale"])  # outside the watchdog: no page content yet
         watchdog = _Watchdog(self.options.timeout_ms / 1000, self._browser_pid)
         try:
             with watchdog:
@@ -767,12 +784,18 @@ class ChromiumRenderer(Renderer):
                 raise Dropped("render_failed", f"page facts unreadable: {exc}") from None
             raise
         self._pages_rendered += 1
+        self._last_tab = tab
         png, width, height, facts = result
         return Render(source=source, encoded=png, encoded_format="png", width=width, height=height, facts=facts)
 
+    @property
+    def last_page(self) -> Any:
+        """The Playwright page that still shows the last render (for tests and tools that inspect it)."""
+        return self._last_tab.page
+
     def _draw(self, tab: _Tab, spec: dict[str, Any]) -> tuple[bytes, int, int, dict[str, Any]]:
-        """Load, settle, size, measure and capture one page."""
-        scale = self.options.device_scale_factor * spec["scale"]
+        """Load, settle, size, measure and capture one page (at its tab's scale: see _page)."""
+        scale = tab.scale
         cap = max(1, min(spec["max_height"], int(self.options.max_capture_height / scale)))  # CSS px
         width = spec["width"]
         self._blocked = []

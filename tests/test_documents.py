@@ -403,7 +403,7 @@ def test_every_genre_and_layout_renders_and_field_boxes_hold_their_values(chromi
         scale = src.device_scale_factor
         assert abs(render.width - src.viewport_width * scale) <= 1
         reading = read_document(src, render)  # raises Dropped if any check fails
-        page = chromium._pages[False].page  # the page still shows this document
+        page = chromium.last_page  # the page still shows this document
         items = [i for i in reading.field_boxes if not i["field"].endswith(".latex") and not isinstance(i["text"], bool)]
         for item in reading.field_boxes:
             box = item["box"]
@@ -550,7 +550,7 @@ def test_no_slanted_text_in_scripts_without_italic(chromium):
         gen = DocumentsGenerator(DocumentsOptions(genres=["resume"], locales=[locale], dpi=[96]))
         src = gen.sample(rng_for(1), 1)
         chromium.render(src)
-        page = chromium._pages[False].page
+        page = chromium.last_page
         slanted[locale] = page.evaluate("() => [...document.querySelectorAll('.org')].map(e => getComputedStyle(e).fontStyle)")
     assert slanted["ja_JP"] and set(slanted["ja_JP"]) == {"normal"}
     assert set(slanted["ru_RU"]) == {"italic"}
@@ -630,7 +630,7 @@ def test_thai_and_hindi_letters_keep_their_marks_inside_their_lines(chromium):
             src = gen.sample(rng_for(seed), seed)
             render = chromium.render(src)
             read_document(src, render)  # raises Dropped('text_overflow') where a mark leaves its element
-            page = chromium._pages[False].page
+            page = chromium.last_page
             ratios = page.evaluate("() => [...document.querySelectorAll('p')].map(p => { const s = getComputedStyle(p);"
                                    " return parseFloat(s.lineHeight) / parseFloat(s.fontSize); })")
             face = src.style["font_families"]["body"][0]

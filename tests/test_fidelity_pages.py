@@ -138,7 +138,7 @@ BROKEN_WORDS_JS = """() => {
 
 def _broken_words(chromium, source) -> list[str]:
     chromium.render(source)
-    return chromium._pages[False].page.evaluate(BROKEN_WORDS_JS)  # the page still holds this render
+    return chromium.last_page.evaluate(BROKEN_WORDS_JS)  # the page still holds this render
 
 
 @pytest.mark.slow
