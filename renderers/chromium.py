@@ -439,6 +439,7 @@ def embedded_images(html: str) -> list[str]:
 
 # What every new page draws first (see ChromiumRenderer._page).
 _FIRST_PAGE = "<!DOCTYPE html><html><body><p>render factory</p></body></html>"
+MAX_PAGES = 4  # reused pages kept open (one per JavaScript mode and scale); the least recently used closes
 
 
 class _Tab:
@@ -675,10 +676,17 @@ class ChromiumRenderer(Renderer):
           layout by a pixel or two (a 96-dpi paper after a 144-dpi letter).
         - The first page a context draws sets how it lays out MathML from then on: a paper drawn
           first put its stretchy parentheses 2 px lower than after any other page (even a line of
-          plain text). So every new page draws `_FIRST_PAGE` first, and no source is ever first."""
+          plain text). So every new page draws `_FIRST_PAGE` first, and no source is ever first.
+        At most MAX_PAGES stay open (a recipe may list many dpi): a page closed and made again
+        draws its first page again, so what it draws does not change."""
         scale = self.options.device_scale_factor if scale is None else scale
         key = (javascript, scale)
-        if key not in self._pages:
+        if key in self._pages:
+            self._pages[key] = self._pages.pop(key)  # most recently used last
+        else:
+            if len(self._pages) >= MAX_PAGES:
+                oldest = next(iter(self._pages))
+                self._pages.pop(oldest).context.close()
             context = self._browser.new_context(
                 java_script_enabled=javascript, offline=True, service_workers="block", no_viewport=True
             )
@@ -762,10 +770,10 @@ class ChromiumRenderer(Renderer):
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         self._ensure_browser()
-        tab = self._page(spec["javascript"], self.options.device_scale_factor * spec["scale"])  # outside the watchdog: no page content yet
         watchdog = _Watchdog(self.options.timeout_ms / 1000, self._browser_pid)
         try:
             with watchdog:
+                tab = self._page(spec["javascript"], self.options.device_scale_factor * spec["scale"])  # a new one draws its first page
                 result = self._draw(tab, spec)
         except PlaywrightTimeout as exc:
             raise _Hung(str(exc).splitlines()[0]) from None

@@ -218,7 +218,10 @@ class PlotlyRenderer(ChromiumRenderer):
         longer allowance, and a failure is a hang to retry on a fresh browser, like a draw's."""
         from playwright.sync_api import Error as PlaywrightError
 
-        tab = self._page(True)
+        try:
+            tab = self._page(True)  # a new page draws its first page (ChromiumRenderer._page)
+        except PlaywrightError as exc:
+            raise _Hung(f"opening a page: {str(exc).splitlines()[0]}") from None
         if not getattr(tab, "plotly_loaded", False):
             allowance = max(LOAD_TIMEOUT_MS, self.options.timeout_ms)
             watchdog = _Watchdog(allowance / 1000, self._browser_pid)

@@ -150,3 +150,29 @@ def test_a_document_renders_the_same_whatever_was_drawn_before():
     fresh = _render([paper], [0], fresh=True)[0]
     after = _render([order, paper], [0, 1], fresh=False)[1]
     assert after == fresh, "the 144-dpi paper differs after a 144-dpi purchase order"
+
+
+@dataclass
+class ScaledPage(Page):
+    device_scale_factor: float = 1.0
+
+
+@needs_chromium
+def test_pages_at_many_scales_keep_a_bounded_number_of_browser_pages_and_draw_the_same():
+    """One reused page per device scale, at most MAX_PAGES open: a page closed for a newer scale and
+    made again draws its first page again, so a source drawn before and after that is the same."""
+    from renderers.chromium import MAX_PAGES
+
+    html = "<html><body style='font: 15px serif'><p>Σ (x + 1) = 2, once and again.</p><math><mo>(</mo><mi>x</mi><mo>)</mo></math></body></html>"
+    scales = [1.0, 1.25, 1.5, 1.75, 2.0, 2.25]
+    assert len(scales) > MAX_PAGES
+    renderer = ChromiumRenderer()
+    try:
+        first = renderer.render(ScaledPage(html, device_scale_factor=1.0)).encoded
+        for scale in scales[1:]:
+            renderer.render(ScaledPage(html, device_scale_factor=scale))
+            assert len(renderer._pages) <= MAX_PAGES
+        again = renderer.render(ScaledPage(html, device_scale_factor=1.0)).encoded
+    finally:
+        renderer.close()
+    assert again == first
