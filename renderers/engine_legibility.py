@@ -224,14 +224,14 @@ def repair(spec: Any, problems: list[Problem]) -> str | None:
     """The first repair that applies, made on `spec` (its name), or None when none is left."""
     s = spec.style
     kinds = set().union(*(p.kinds for p in problems))
-    # a bar's label the average line runs through moves inside its bar (chart_code.move_labels_inside,
+    # a bar's label the average line runs through moves inside its bar (placement.move_labels_inside,
     # as Matplotlib does), first: the line's text on such a label is then often clear of it
     under_rule = {row for p in problems if p.kinds == {"value", "reference"} for _, row in p.labels}
     unnamed = any(p.rule and not p.labels for p in problems)  # a label crossed that cannot move: the line goes
     if under_rule and not unnamed and spec.chart_type in INSIDE_KINDS and s.get("reference_line", "none") != "none":
         return move_labels_inside(spec, under_rule)
     # the line's own text in the way (on a label, the subtitle, a tick) or off the canvas: it moves to
-    # the line's other end once before the line goes (chart_code.move_reference_text, as in
+    # the line's other end once before the line goes (placement.move_reference_text, as in
     # Matplotlib); not when it only reads badly (it keeps its colours and ground there)
     if reference_text_in_the_way(problems):
         moved = move_reference_text(spec)

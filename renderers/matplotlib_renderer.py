@@ -594,13 +594,13 @@ def _xtick_crowding(problems: list[Problem]) -> bool:
 def _repair_reference_text(spec: ChartSpec, problems: list[Problem]) -> str | None:
     """The average line's own text in the way (after the labels the line crosses moved inside their
     bars): it moves to the line's other end once before the line goes (shared with the other
-    engines: chart_code.move_reference_text)."""
+    engines: placement.move_reference_text)."""
     return move_reference_text(spec) if reference_text_in_the_way(problems) else None
 
 
 def _repair_reference_labels(spec: ChartSpec, problems: list[Problem]) -> str | None:
     """An average line through a bar's value label: that label moves inside its bar (shared with
-    the other engines: chart_code.move_labels_inside)."""
+    the other engines: placement.move_labels_inside)."""
     return move_labels_inside(spec, {i for p in problems if p.pair == ("value", "reference") for i in p.labels})
 
 

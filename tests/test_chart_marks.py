@@ -202,7 +202,7 @@ def _inked(pixels: np.ndarray, box: list[float]) -> bool:
                                                      ("matplotlib", (90, 20, 30, 50), {"logo": "top right", "logo_text": "Acme"})])
 def test_the_average_text_moves_to_the_lines_other_end_before_the_line_goes(engine, values, style, tmp_path):
     """The average line's text on a value label moves to the line's left end (`reference_at`:
-    "start", the same rule in every engine: chart_code.move_reference_text) and the line stays.
+    "start", the same rule in every engine: placement.move_reference_text) and the line stays.
     Before, the line was left out (`drop_reference`: 2 of the first 25 labelled Plotly bar charts
     with an average line lost it so). The text's listed box holds its ink, at the plot's left, clear
     of every other text, and the chart_to_code target draws the same pixels."""

@@ -411,7 +411,7 @@ class _Builder:
     def _furniture(self) -> None:
         """Subtitle, reference line, callout, note and brand mark; each text named by its gid so
         the renderer knows it (and a repair can drop it). Colours reach 7:1 on their background
-        (chart_colours.TEXT_AIM: small text draws lighter than its colour)."""
+        (colours.TEXT_AIM: small text draws lighter than its colour)."""
         s, spec = self.s, self.spec
         paper, plot = backgrounds(spec)
         if s.get("subtitle") and title_text(spec):

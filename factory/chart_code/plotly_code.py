@@ -45,7 +45,7 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-# where a line's value label sits against its point (factory.chart_code.matplotlib_code.label_sides) in Plotly's words
+# where a line's value label sits against its point (factory.chart_code.placement.label_sides) in Plotly's words
 LABEL_POSITIONS = {"above": "top center", "below": "bottom center", "left": "top left", "right": "top right"}
 
 

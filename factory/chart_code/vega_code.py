@@ -24,7 +24,7 @@ VL_VERSION = "5.21"
 _D3_FORMAT = {"thousands": ",.0f", "compact": "~s", "plain": "~r", "percent": ""}
 
 
-# where a line's value label sits against its point (factory.chart_code.matplotlib_code.label_sides) in Vega's words:
+# where a line's value label sits against its point (factory.chart_code.placement.label_sides) in Vega's words:
 # dx and dy in gaps (the label's distance from its point), align, baseline
 _VEGA_PLACES = {"above": (0, -1, "center", "bottom"), "below": (0, 1, "center", "top"), "left": (-1, -1, "right", "bottom"), "right": (1, -1, "left", "bottom")}
 
