@@ -55,12 +55,14 @@ import numpy as np
 from PIL import Image
 
 from factory.errors import FactoryError, require
+from factory.tools.outputs import check_output_folder, check_outputs, is_inside, write_file
 from factory.tools.preview import iter_shard, load_manifest
 
 log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 TABLE_EXTENSIONS = {".csv", ".tsv"}
+BENCH_EXTENSIONS = IMAGE_EXTENSIONS | TABLE_EXTENSIONS | {".json", ".jsonl", ".html", ".htm"}
 HASH_SIZE = 16  # pHash grid: 256 bits
 IMAGE_BITS = 31  # PDQ's documented match threshold for 256-bit hashes
 TABLE_CELLS = 0.8
@@ -139,13 +141,15 @@ def minhash(shingles: set[tuple[str, ...]]) -> Any:
 
 def index_bench(root: str | Path) -> Bench:
     root = Path(root)
-    if not root.is_dir():
-        raise FactoryError(f"benchmark folder '{root}' does not exist; give a folder of images, CSV tables, JSON/JSONL questions or HTML")
+    if not root.exists():
+        raise FactoryError(f"benchmark folder '{root}' does not exist; give a folder (or one file) of images, CSV tables, JSON/JSONL questions or HTML")
     bench = Bench(root)
-    for path in _files(root):
+    for path in _files(root) if root.is_dir() else iter([root]):
         suffix = path.suffix.lower()
-        rel = str(path.relative_to(root))
+        rel = str(path.relative_to(root)) if root.is_dir() else path.name
         try:
+            if suffix in BENCH_EXTENSIONS and not path.is_file():  # a pipe or device would block or never end
+                raise OSError("not a regular file")
             if suffix in IMAGE_EXTENSIONS:
                 with Image.open(path) as image:
                     bench.image_hashes.append(phash(image))
@@ -162,10 +166,13 @@ def index_bench(root: str | Path) -> Bench:
                 bench.skipped[suffix or "(none)"] += 1
         except (OSError, ValueError, UnicodeDecodeError, csv.Error, Image.DecompressionBombError) as exc:
             bench.unreadable.append(f"{rel}: {exc}")
+        except RecursionError:  # JSON nested deeper than Python's parser goes
+            bench.unreadable.append(f"{rel}: nested too deeply to parse")
     if not (bench.image_names or bench.table_count or bench.questions):
         raise FactoryError(
             f"'{root}' holds no image, table (.csv/.tsv, HTML <table>) or question (JSON/JSONL with question/query keys); "
-            f"nothing to check against ({sum(bench.skipped.values())} other file(s) skipped)"
+            f"nothing to check against ({sum(bench.skipped.values())} other file(s) skipped"
+            + (f"; {len(bench.unreadable)} unreadable, e.g. {bench.unreadable[0]})" if bench.unreadable else ")")
         )
     _prepare(bench)
     return bench
@@ -457,7 +464,11 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
     shards, by_split, by_task = [], Counter(), Counter()
     by_split_task: dict[str, Counter] = defaultdict(Counter)
     removed = 0
+    emptied = emptied_splits(manifest, drop)
     for entry in manifest["shards"]:
+        if entry["split"] in emptied:  # no shard of a split left empty: loaders (HF's among them) refuse a split of no rows
+            removed += int(entry.get("samples", 0))
+            continue
         kept = 0
         shard_tasks: Counter = Counter()
         temp = target.temp_name(entry["name"])
@@ -492,12 +503,24 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
     clean["samples"] = {**(manifest.get("samples") or {}), "total": sum(by_split.values()), "by_split": dict(sorted(by_split.items())),
                         "by_task": dict(sorted(by_task.items())),
                         "by_split_and_task": {k: dict(sorted(v.items())) for k, v in sorted(by_split_task.items())}}  # fmt: skip
-    clean["decontaminated"] = {**provenance, "removed": removed, "source_dataset": dataset}
+    clean["decontaminated"] = {**provenance, "removed": removed, "source_dataset": dataset, "emptied_splits": sorted(emptied)}
     if store.exists(RECIPE):
         target.write_atomic(RECIPE, store.read_bytes(RECIPE))
     write_card(target, clean)
     write_manifest(target, clean)
     return clean
+
+
+def emptied_splits(manifest: dict[str, Any], drop: set[str]) -> set[str]:
+    """Splits that held samples and lose every one: a sample's key is `<shard name>_<attempt>`."""
+    dropped = Counter(key.rsplit("_", 1)[0] for key in drop)
+    held: Counter = Counter()
+    left: Counter = Counter()
+    for entry in manifest["shards"]:
+        samples = int(entry.get("samples", 0))
+        held[entry["split"]] += samples
+        left[entry["split"]] += samples - dropped[entry["name"].rsplit(".tar", 1)[0]]
+    return {split for split, count in held.items() if count > 0 and left[split] <= 0}
 
 
 def check_clean_target(dataset: str, out: str) -> Any:
@@ -543,20 +566,26 @@ def cmd_decontaminate(args: argparse.Namespace) -> int:
     if not 0 < args.table_cells <= 1:
         raise FactoryError(f"--table-cells must be a share in (0, 1], got {args.table_cells}")
     load_manifest(args.dataset)  # one-line errors before the benchmark is indexed
+    keys_option = "--keys-out" if args.keys_out else "--keys-out (by default --out's path with .keys.txt)"
+    read_only = {"dataset": args.dataset, "benchmark folder": args.against}
+    paths = check_outputs({"--out": args.out, keys_option: args.keys_out or Path(args.out).with_suffix(".keys.txt")},
+                          inputs={"benchmark file": args.against}, read_only_folders=read_only)  # fmt: skip
     if args.write_clean:
+        check_output_folder("--write-clean", args.write_clean, read_only)
         check_clean_target(args.dataset, args.write_clean)
+        for option, path in paths.items():
+            if is_inside(path, args.write_clean):
+                raise FactoryError(f"{option} '{path}' is inside --write-clean '{args.write_clean}', which must stay a dataset alone; write it elsewhere")
     bench = index_bench(args.against)
     result = check_dataset(args.dataset, bench, args.image_bits, args.table_cells)
     data = report_data(result, args.image_bits, args.table_cells)
-    out = Path(args.out)
-    keys_path = Path(args.keys_out) if args.keys_out else out.with_suffix(".keys.txt")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-        keys_path.write_text("".join(f"{k}\n" for k in sorted(result.offending)), encoding="utf-8")
-    except OSError as exc:
-        raise FactoryError(f"cannot write the report: {exc.strerror or exc}; choose another --out") from None
+    out, keys_path = paths["--out"], paths[keys_option]
+    write_file(out, json.dumps(data, indent=2, ensure_ascii=False), "report")
+    write_file(keys_path, "".join(f"{k}\n" for k in sorted(result.offending)), "offending keys")
     b = data["benchmark"]
+    if bench.unreadable:
+        print(f"warning: {len(bench.unreadable)} benchmark file(s) could not be read and were not checked against, "
+              f"e.g. {bench.unreadable[0]} (all in the report's benchmark.unreadable)")  # fmt: skip
     kinds = data["findings_by_kind"]
     print(f"benchmark: {b['images']} images, {b['tables']} tables, {b['questions']} questions"
           + (f" ({sum(b['skipped_files'].values())} other files skipped)" if b["skipped_files"] else ""))  # fmt: skip
@@ -565,10 +594,14 @@ def cmd_decontaminate(args: argparse.Namespace) -> int:
     for finding in result.findings[:MAX_LISTED]:
         print(f"  {finding.key}: {finding.kind} ~ {finding.bench} ({finding.detail})")
     print(f"{len(result.offending)} offending sample(s); keys in {keys_path}, report in {out}")
+    if args.write_clean and result.samples and len(result.offending) >= result.samples:
+        raise FactoryError(f"every sample of '{args.dataset}' matches the benchmark; no clean copy written (the report is in {out})")
     if args.write_clean:
         clean = write_clean(args.dataset, args.write_clean, set(result.offending),
                             {"against": str(bench.root), "thresholds": data["thresholds"]})  # fmt: skip
-        print(f"clean copy: {clean['samples']['total']} samples in {args.write_clean} (render-factory verify {args.write_clean})")
+        emptied = clean["decontaminated"]["emptied_splits"]
+        print(f"clean copy: {clean['samples']['total']} samples in {args.write_clean} (render-factory verify {args.write_clean})"
+              + (f"; split(s) {', '.join(emptied)} lost every sample, so the copy has no shard of them" if emptied else ""))  # fmt: skip
     return 0
 
 

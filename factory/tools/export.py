@@ -25,6 +25,7 @@ from typing import Any
 
 from factory.dataset import layout
 from factory.errors import FactoryError, require
+from factory.tools.outputs import check_output_folder
 from factory.tools.preview import iter_shard, load_manifest, select_shards
 
 log = logging.getLogger(__name__)
@@ -44,14 +45,29 @@ HF_FEATURES = {
 }  # fmt: skip
 
 
-def _target(out: str):
+def _target(dataset: str, out: str):
     from factory.dataset.storage import Store
 
+    check_output_folder("--out", out, {"dataset": dataset})
     target = Store(out)
-    if target.is_file() or (target.is_folder() and target.list()):
-        raise FactoryError(f"'{out}' is not empty; choose a new or empty folder for --out (nothing was touched)")
+    if target.is_file():
+        raise FactoryError(f"--out '{out}' is a file; give a new or empty folder (nothing was touched)")
+    existed = target.is_folder()
+    if existed and target.list():
+        raise FactoryError(f"--out '{out}' is not empty; choose a new or empty folder (nothing was touched)")
     target.makedirs()
-    return target
+    return target, existed
+
+
+def _empty(target: Any, existed: bool) -> None:
+    """After a failed export: remove what it wrote (the folder was new or empty, so all of it is ours)."""
+    try:
+        for name in target.list():
+            target.fs.rm(target.path(name), recursive=True)
+        if not existed:
+            target.fs.rmdir(target.root)
+    except OSError as exc:
+        log.warning("could not remove the failed export from %s: %s", target.url, exc)
 
 
 def _image(members: dict[str, bytes]) -> tuple[str, bytes]:
@@ -124,7 +140,15 @@ def export(dataset: str, to: str, out: str, splits: list[str] | None = None) -> 
         raise FactoryError(f"--to {to!r} is not known; use {' or '.join(FORMATS)}")
     store, manifest = load_manifest(dataset)
     shards = select_shards(manifest, splits)
-    target = _target(out)
+    target, existed = _target(dataset, out)
+    try:
+        return _write_export(store, manifest, shards, to, target)
+    except BaseException:  # a damaged shard, a full disk, Ctrl-C: no half export that looks whole
+        _empty(target, existed)
+        raise
+
+
+def _write_export(store: Any, manifest: dict[str, Any], shards: list[dict[str, Any]], to: str, target: Any) -> dict[str, Any]:
     counts: dict[str, dict[str, int]] = {}
     parquet = _ParquetFiles(target) if to == "parquet" else None
     jsonl: dict[str, Any] = {}

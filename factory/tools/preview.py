@@ -29,6 +29,7 @@ from markupsafe import Markup, escape
 from factory.boxes import find_boxes
 from factory.dataset import layout
 from factory.errors import FactoryError
+from factory.tools.outputs import check_outputs, write_file
 from factory.meta import unpack
 from factory.dataset.storage import Store
 
@@ -680,18 +681,13 @@ def write_preview(
 ) -> tuple[Path, list[RawSample]]:
     """Write the preview page of `dataset` to `out`; returns its path and the samples shown."""
     store, manifest = load_manifest(dataset)
+    path = check_outputs({"--out": out}, read_only_folders={"dataset": dataset})["--out"]
     samples = choose_samples(store, manifest, n, tasks, splits)
     filters = "; ".join(
         f"{label}: {', '.join(values)}" for label, values in (("task", _as_list(tasks)), ("split", _as_list(splits))) if values
     )
     page = render_preview(manifest, samples, filters)
-    path = Path(out)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise FactoryError(f"cannot write the preview to '{path}': {exc.strerror or exc}; choose another --out") from None
-    return path, samples
+    return write_file(path, page, "preview"), samples
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import FactoryError
+from factory.tools.outputs import check_outputs, write_file
 
 
 def render_file(path: str | Path, settings: dict[str, Any] | None = None, renderer: Any = None) -> bytes:
@@ -57,8 +58,9 @@ def render_file(path: str | Path, settings: dict[str, Any] | None = None, render
 
 def cmd_render_chart(args: argparse.Namespace) -> int:
     settings = {"executable": args.browser} if args.browser else None
+    out = check_outputs({"--out": args.out}, inputs={"chart file": args.file})["--out"]
     png = render_file(args.file, settings)
-    Path(args.out).write_bytes(png)
+    write_file(out, png, "chart")
     print(f"wrote {args.out}")
     return 0
 

@@ -39,6 +39,7 @@ from factory.dataset import layout
 from factory.dataset.storage import Store
 from factory.errors import FactoryError
 from factory.tools.html_page import page_head
+from factory.tools.outputs import check_outputs, write_file
 from factory.tools.text_size import DEFAULT_PATCHES, TextAtPatches
 from factory.tools.preview import (
     RawSample,
@@ -664,14 +665,10 @@ def build_report(
 def write_report(
     dataset: str, out: str | Path, max_samples: int | None = None, near_bits: int = NEAR_DUPLICATE_BITS, max_patches: int = DEFAULT_PATCHES
 ) -> tuple[Path, Summary]:
+    load_manifest(dataset)  # a folder that is no dataset says so first
+    path = check_outputs({"--out": out}, read_only_folders={"dataset": dataset})["--out"]
     page, summary = build_report(dataset, max_samples, near_bits, max_patches)
-    path = Path(out)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise FactoryError(f"cannot write the report to '{path}': {exc.strerror or exc}; choose another --out") from None
-    return path, summary
+    return write_file(path, page, "report"), summary
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -33,8 +33,9 @@ from PIL import Image
 
 from factory.errors import FactoryError
 from factory.holdout import Holdout
-from factory.metrics import Scorer, make_scorer
+from factory.metrics import SCORERS, Scorer, make_scorer
 from factory.tools.html_page import page_head
+from factory.tools.outputs import check_outputs, write_file
 from factory.tools.preview import iter_shard, load_manifest, sample_kind, select_shards
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 WORST_SHOWN = 5  # lowest-scoring samples shown per task
 SNIPPET = 1500  # characters of target and prediction shown for each
 MAX_LISTED = 5  # problem keys / lines named in messages
+MAX_LINE_CHARS = 16 * 2**20  # a longer prediction line is counted malformed, never held whole in memory
 
 
 @dataclass
@@ -68,22 +70,33 @@ def read_predictions(path: str | Path) -> Predictions:
         number = 0
         while True:
             try:
-                line = handle.readline()
+                line = handle.readline(MAX_LINE_CHARS + 1)
+                too_long = len(line) > MAX_LINE_CHARS
+                while too_long and not line.endswith("\n") and line:  # skip the rest, a chunk at a time
+                    line = handle.readline(MAX_LINE_CHARS)
             except UnicodeDecodeError as exc:
                 raise FactoryError(f"{path}: line {number + 1} is not UTF-8 ({exc.reason}); write the file as UTF-8") from None
-            if not line:
+            if not line and not too_long:
                 break
             number += 1
-            if not line.strip():
+            if number == 1 and line.startswith("\ufeff"):  # a byte-order mark some editors write
+                line = line[1:]
+            if too_long:
+                problem = f"longer than {MAX_LINE_CHARS // 2**20} Mi characters"
+            elif not line.strip():
                 continue
+            else:
+                problem = _check_line(line, out)
             out.lines += 1
-            problem = _check_line(line, out)
             if problem:
                 out.malformed += 1
                 if len(out.malformed_examples) < MAX_LISTED:
                     out.malformed_examples.append(f"line {number}: {problem}")
     if out.lines == 0:
         raise FactoryError(f"predictions file '{path}' has no lines; write one {{\"key\": ..., \"prediction\": ...}} object per line")
+    if not out.by_key:
+        raise FactoryError(f"no line of '{path}' is a {{\"key\": \"<sample key>\", \"prediction\": \"<text>\"}} object "
+                           f"({out.malformed_examples[0] if out.malformed_examples else 'none usable'}); write one such JSON object per line")
     return out
 
 
@@ -173,7 +186,13 @@ def score_dataset(predictions_path: str, dataset: str, splits: str | None = None
     run = ScoreRun(dataset, str(predictions_path), manifest, predictions, holdout=holdout.as_dict())
     scorers: dict[str, Scorer] = {}
     found: set[str] = set()
-    shards = _shards_to_read(shards, predictions)
+    if wanted_tasks is not None:
+        known = {str(t) for t in (manifest.get("tasks") or {})} or set(SCORERS)
+        unknown_tasks = sorted(wanted_tasks - known)
+        if unknown_tasks:
+            raise FactoryError(f"--tasks names {', '.join(unknown_tasks)}, which '{dataset}' does not hold; its tasks are {', '.join(sorted(known))}")
+    if not splits:  # the splits asked for are scored whole; else those the predictions reach
+        shards = _shards_to_read(shards, predictions)
     run.splits = list(dict.fromkeys(entry["split"] for entry in shards))
     unpredicted: Counter = Counter()  # task -> samples of the scored splits without a prediction
     t0 = time.perf_counter()
@@ -262,15 +281,11 @@ def _shards_to_read(shards: list[dict[str, Any]], predictions: Predictions) -> l
     """The shards of every split that holds a predicted key.
 
     A sample's key is `<shard name>_<attempt>`, so the split of a predicted key is known without
-    reading anything; when some key does not look like that, every given shard is read.
+    reading anything; a key that names no shard is in no split (it is reported as unknown), so
+    it changes neither which splits are scored nor what counts as missing.
     """
     split_of = {entry["name"].rsplit(".tar", 1)[0]: entry["split"] for entry in shards}
-    splits = set()
-    for key in predictions.by_key:
-        split = split_of.get(key.rsplit("_", 1)[0])
-        if split is None:
-            return shards
-        splits.add(split)
+    splits = {split_of[name] for name in (key.rsplit("_", 1)[0] for key in predictions.by_key) if name in split_of}
     return [entry for entry in shards if entry["split"] in splits]
 
 
@@ -411,28 +426,26 @@ def render_page(run: ScoreRun, data: dict[str, Any]) -> str:
     return PAGE.render(name=run.manifest.get("name", "dataset"), s=data, problems=problems(data), worst=worst)
 
 
-def _write(path: Path, text: str, what: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise FactoryError(f"cannot write the {what} to '{path}': {exc.strerror or exc}; choose another path") from None
-
-
 def cmd_score(args: argparse.Namespace) -> int:
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
         raise FactoryError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    load_manifest(args.dataset)  # a folder that is no dataset says so first
+    json_option = "--json" if args.json else "--json (by default --out's path with .json)"
+    paths = check_outputs(
+        {"--out": args.out, json_option: args.json or Path(args.out).with_suffix(".json"), "--per-sample": args.per_sample},
+        inputs={"predictions file": args.predictions},
+        read_only_folders={"dataset": args.dataset},
+    )
     run = score_dataset(args.predictions, args.dataset, args.split, args.tasks, args.missing == "zero",
                         {"timeout": args.timeout, "browser": args.browser})  # fmt: skip
     data = summary(run)
-    out = Path(args.out)
-    json_path = Path(args.json) if args.json else out.with_suffix(".json")
-    _write(out, render_page(run, data), "score page")
-    _write(json_path, json.dumps(data, indent=2, ensure_ascii=False), "JSON summary")
+    out, json_path = paths["--out"], paths[json_option]
+    write_file(out, render_page(run, data), "score page")
+    write_file(json_path, json.dumps(data, indent=2, ensure_ascii=False), "JSON summary")
     if args.per_sample:
-        _write(Path(args.per_sample), "".join(json.dumps({"key": r.key, "task": r.task, "kind": r.kind, "split": r.split,
-               "held_out": r.held_out, **{k: v for k, v in r.metrics.items() if not k.startswith("_")}}) + "\n" for r in run.rows if r.key),
-               "per-sample scores")  # fmt: skip
+        write_file(paths["--per-sample"], "".join(json.dumps({"key": r.key, "task": r.task, "kind": r.kind, "split": r.split,
+                   "held_out": r.held_out, **{k: v for k, v in r.metrics.items() if not k.startswith("_")}}) + "\n" for r in run.rows if r.key),
+                   "per-sample scores")  # fmt: skip
     print(text_table(data))
     for line in problems(data):
         print(f"warning: {line}")

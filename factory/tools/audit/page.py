@@ -13,9 +13,10 @@ from typing import Any
 import jinja2
 from PIL import Image, ImageDraw
 
-from factory.errors import FactoryError
 from factory.tools.audit.summary import run_audit
 from factory.tools.html_page import page_head
+from factory.tools.outputs import check_outputs, write_file
+from factory.tools.preview import load_manifest
 
 THUMB_PX = 360
 
@@ -91,19 +92,15 @@ Chart questions are re-checked against the drawn texts.</p>
 
 def write_audit(dataset: str, out: str | Path, json_out: str | Path | None = None, samples: int = 300,
                 workers: int | None = None) -> tuple[Path, Path, dict[str, Any]]:
+    load_manifest(dataset)  # a folder that is no dataset says so first
+    json_option = "--json" if json_out else "--json (by default --out's path with .json)"
+    paths = check_outputs({"--out": out, json_option: json_out or Path(out).with_suffix(".json")}, read_only_folders={"dataset": dataset})
     summary, results, images = run_audit(dataset, samples, workers)
     by_key = {r.key: r for r in results}
     thumbs = {key: _thumbnail(image, by_key[key].missing_boxes) for key, image in images.items()}
     page = PAGE.render(s=summary, thumbs=thumbs)
-    path = Path(out)
-    json_path = Path(json_out) if json_out else path.with_suffix(".json")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page, encoding="utf-8")
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise FactoryError(f"cannot write the audit to '{path}': {exc.strerror or exc}; choose another --out") from None
+    path = write_file(paths["--out"], page, "audit page")
+    json_path = write_file(paths[json_option], json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "audit summary")
     return path, json_path, summary
 
 
