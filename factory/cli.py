@@ -209,7 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)  # imports every tool: Ctrl-C may land here
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="render-factory: %(levelname)s: %(message)s" if args.verbose else "render-factory: %(message)s",

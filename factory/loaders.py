@@ -475,10 +475,10 @@ class ShardDataset(IterableDataset):
             raise FactoryError(f"image={image!r} is not known; use one of {', '.join(IMAGE_KINDS)}")
         if image == "tensor":
             require("torch", "torch", "image='tensor'")
-        if resampled and not epoch_length:
-            raise FactoryError("resampled=True never ends by itself: also give epoch_length (samples per rank per epoch)")
         if epoch_length is not None and epoch_length < 1:
             raise FactoryError(f"epoch_length must be a positive number of samples, got {epoch_length}")
+        if resampled and not epoch_length:
+            raise FactoryError("resampled=True never ends by itself: also give epoch_length (samples per rank per epoch)")
         if shuffle < 0:
             raise FactoryError(f"shuffle is a buffer size in samples (0 = off), got {shuffle}")
         shards = find_shards(source, split)

@@ -46,6 +46,7 @@ import os
 import re
 import tarfile
 import time
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,8 +152,10 @@ def index_bench(root: str | Path) -> Bench:
             if suffix in BENCH_EXTENSIONS and not path.is_file():  # a pipe or device would block or never end
                 raise OSError("not a regular file")
             if suffix in IMAGE_EXTENSIONS:
-                with Image.open(path) as image:
-                    bench.image_hashes.append(phash(image))
+                with warnings.catch_warnings():  # the user's own large scans: no PIL warning (its error still stops a bomb)
+                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                    with Image.open(path) as image:
+                        bench.image_hashes.append(phash(image))
                 bench.image_names.append(rel)
             elif suffix in TABLE_EXTENSIONS:
                 _add_table(bench, rel, _read_csv(path))

@@ -31,6 +31,7 @@ from typing import Any
 import jinja2
 from PIL import Image
 
+from factory.dataset.layout import printable
 from factory.errors import FactoryError
 from factory.holdout import Holdout
 from factory.metrics import SCORERS, Scorer, make_scorer
@@ -115,7 +116,7 @@ def _check_line(line: str, out: Predictions) -> str:
     if key in out.by_key:
         out.duplicates += 1
         if len(out.duplicate_examples) < MAX_LISTED:
-            out.duplicate_examples.append(key)
+            out.duplicate_examples.append(printable(key))
         return ""
     out.by_key[key] = prediction
     return ""
@@ -230,7 +231,7 @@ def score_dataset(predictions_path: str, dataset: str, splits: str | None = None
     run.missing = unpredicted
     unknown = [k for k in predictions.by_key if k not in found]
     run.unknown_count = len(unknown)
-    run.unknown = unknown[:MAX_LISTED]
+    run.unknown = [printable(k) for k in unknown[:MAX_LISTED]]
     if not run.rows:
         where = f" (splits: {splits})" if splits else ""
         if tasks:
