@@ -6,6 +6,6 @@ scripts/setup.sh
 .venv/bin/render-factory generate demo --out output/demo "$@"
 .venv/bin/render-factory verify output/demo
 if .venv/bin/render-factory preview --help >/dev/null 2>&1; then
-  .venv/bin/render-factory preview output/demo --out output/demo/preview.html
-  .venv/bin/render-factory report output/demo --out output/demo/report.html
+  .venv/bin/render-factory preview output/demo --out output/demo-preview.html
+  .venv/bin/render-factory report output/demo --out output/demo-report.html
 fi
