@@ -196,3 +196,29 @@ def test_preview_report_audit_render_chart_refuse_to_write_into_the_dataset(tmp_
     code, said = run(capsys, "render-chart", str(spec), "--out", str(spec))
     assert code == 2 and "is the chart file" in said and spec.read_text() == "{}"
     assert fingerprint(chart_dataset) == before
+
+
+def test_a_file_render_factory_did_not_write_is_never_replaced(tmp_path, chart_dataset, predictions, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes", encoding="utf-8")
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"results": [1, 2]}', encoding="utf-8")
+    for argv in (["preview", str(chart_dataset), "--n", "2", "--out", str(notes)],
+                 ["score", str(predictions), "--dataset", str(chart_dataset), "--out", str(tmp_path / "s.html"), "--json", str(mine)]):  # fmt: skip
+        code, said = run(capsys, *argv)
+        assert code == 2 and "render-factory did not write it" in said, said
+    assert notes.read_text(encoding="utf-8") == "my notes" and mine.read_text(encoding="utf-8") == '{"results": [1, 2]}'
+    # its own outputs are replaced on the next run: page, summary, rows
+    args = ["score", str(predictions), "--dataset", str(chart_dataset), "--out", str(tmp_path / "s.html"), "--per-sample", str(tmp_path / "rows.jsonl")]
+    assert run(capsys, *args)[0] == 0 and run(capsys, *args)[0] == 0
+    assert run(capsys, "preview", str(chart_dataset), "--n", "2", "--out", str(tmp_path / "p.html"))[0] == 0
+    assert run(capsys, "preview", str(chart_dataset), "--n", "2", "--out", str(tmp_path / "p.html"))[0] == 0
+    png = io.BytesIO()
+    Image.new("RGB", (6, 4), "navy").save(png, "PNG")
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(png.getvalue())  # a PNG of the user's
+    assert not outputs.written_by_us(chart)
+    outputs.write_file(tmp_path / "ours.png", png.getvalue(), "chart")
+    assert outputs.written_by_us(tmp_path / "ours.png")
+    with Image.open(tmp_path / "ours.png") as ours:  # the mark leaves the pixels alone
+        assert ours.getpixel((2, 2)) == (0, 0, 128) and ours.info["Software"] == "render-factory"

@@ -26,6 +26,7 @@ def page_head(title: str, extra_css: str = "") -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="render-factory">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>{title}</title>
 <style>

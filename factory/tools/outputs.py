@@ -2,17 +2,20 @@
 
 Preview, report, audit, score, decontaminate, export and render-chart write pages, summaries and
 copies beside what they read. A path that is one of their inputs (the predictions, a benchmark
-file), lies inside the dataset (a shard, the manifest), is a folder, or is named by two options
-would lose data the user already has, so it is refused up front with the option that named it,
-before minutes of work. A file is written to a temporary name beside it and renamed over the old
-one, so a write that fails (a full disk, an unencodable character) leaves the old file as it was.
+file), lies inside the dataset (a shard, the manifest), is a folder, is named by two options, or
+is a file render-factory did not write (a mistyped `--out notes.txt`) would lose data the user
+already has, so it is refused up front with the option that named it, before minutes of work. A
+file is written to a temporary name beside it and renamed over the old one, so a write that fails
+(a full disk, an unencodable character) leaves the old file as it was.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
+import zlib
 from pathlib import Path
 
 from factory.errors import FactoryError
@@ -70,12 +73,52 @@ def check_outputs(
             local = local_path(folder) if folder is not None else None
             if local is not None and local.is_dir() and _inside(real, local.resolve()):
                 raise FactoryError(f"{option} '{given}' is inside the {label} '{folder}', which this command only reads; write outside it")
+        if path.exists() and not written_by_us(path):
+            raise FactoryError(f"{option} '{given}' exists and render-factory did not write it; give a new path, "
+                               "or remove that file first (nothing was written)")
         if real in seen:
             raise FactoryError(f"{seen[real]} and {option} both name '{given}'; give each its own path")
         seen[real] = option
         _check_parent(option, given, path)
         checked[option] = path
     return checked
+
+
+PAGE_MARK = b"<meta name=\"generator\" content=\"render-factory\">"
+_OLD_PAGE_MARK = b"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"
+_PNG = b"\x89PNG\r\n\x1a\n"
+_PNG_MARK = b"Software\x00render-factory"
+_SUMMARY = re.compile(rb'^\{\s*"dataset":')  # every JSON summary a tool writes starts so
+_ROW = re.compile(rb'^\{"key": ".*", "task": ')  # score's --per-sample rows
+_KEYS = re.compile(rb"^(?:[^\s/]+_\d+\n)*$")  # decontaminate's offending keys, one a line
+
+
+def written_by_us(path: Path) -> bool:
+    """Whether an existing file is one of the tools' own outputs (a page, summary, rows, keys or
+    chart), recognised by its first bytes; an empty file holds nothing to lose."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    if not head.strip():
+        return True
+    if head.startswith(b"<!DOCTYPE html>"):
+        return PAGE_MARK in head[:2048] or _OLD_PAGE_MARK in head[:2048]
+    if head.startswith(_PNG):
+        return _PNG_MARK in head[:4096]
+    first_line = head.split(b"\n", 1)[0]
+    return bool(_SUMMARY.match(head) or _ROW.match(first_line) or (len(head) < 65536 and _KEYS.match(head)))
+
+
+def mark_png(data: bytes) -> bytes:
+    """A PNG with a tEXt chunk (Software: render-factory) after its header, pixels untouched, so
+    a later run knows the file is its own and may replace it."""
+    if not data.startswith(_PNG) or _PNG_MARK in data[:4096]:
+        return data
+    header_end = 8 + 8 + int.from_bytes(data[8:12], "big") + 4  # signature, IHDR length+type, data, CRC
+    chunk = b"tEXt" + _PNG_MARK
+    return data[:header_end] + len(_PNG_MARK).to_bytes(4, "big") + chunk + zlib.crc32(chunk).to_bytes(4, "big") + data[header_end:]
 
 
 def check_output_folder(option: str, given: str | Path, read_only_folders: dict[str, str | Path | None]) -> None:
@@ -115,7 +158,7 @@ def write_file(path: str | Path, data: str | bytes, what: str) -> Path:
     prediction) is written as its backslash escape, which in a JSON string is that same escape.
     """
     path = Path(path)
-    payload = data.encode("utf-8", errors="backslashreplace") if isinstance(data, str) else data
+    payload = data.encode("utf-8", errors="backslashreplace") if isinstance(data, str) else mark_png(data)
     temp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -526,6 +526,7 @@ PAGE = jinja2.Template(
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="render-factory">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Preview: {{ name }}</title>
