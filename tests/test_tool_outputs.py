@@ -222,3 +222,20 @@ def test_a_file_render_factory_did_not_write_is_never_replaced(tmp_path, chart_d
     assert outputs.written_by_us(tmp_path / "ours.png")
     with Image.open(tmp_path / "ours.png") as ours:  # the mark leaves the pixels alone
         assert ours.getpixel((2, 2)) == (0, 0, 128) and ours.info["Software"] == "render-factory"
+
+
+def test_report_of_a_dataset_that_kept_no_sample(tmp_path, chart_dataset, capsys):
+    """A run whose every sample dropped still writes a manifest; its report shows the drops."""
+    import shutil
+
+    empty = tmp_path / "empty"
+    shutil.copytree(chart_dataset, empty)
+    manifest_path = empty / ".render-factory" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["shards"] = []
+    manifest["samples"]["total"] = 0
+    manifest["drops"] = {"total": 24, "by_reason": {"render_failed": 24}}
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    code, said = run(capsys, "report", str(empty), "--out", str(tmp_path / "r.html"))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert code == 0 and "report on 0 samples" in said and "No sample was read" in page and 'alt="drop reasons"' in page

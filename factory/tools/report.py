@@ -497,7 +497,7 @@ PAGE = jinja2.Template(
 {% if unreadable %}<p class="warn">{{ unreadable|length }} image(s) could not be decoded: {{ unreadable[:5]|join('; ') }}</p>{% endif %}
 
 <h2>Make-up</h2>
-<img class="plot" alt="samples per task, split and kind" src="{{ plots.makeup }}">
+{% if plots.makeup %}<img class="plot" alt="samples per task, split and kind" src="{{ plots.makeup }}">{% else %}<p>No sample was read.</p>{% endif %}
 <table><tr><th>split</th>{% for t in tasks %}<th>{{ t }}</th>{% endfor %}<th>total</th></tr>
 {% for split, row in split_task %}<tr><td>{{ split }}</td>{% for v in row %}<td class="num">{{ v }}</td>{% endfor %}</tr>{% endfor %}
 </table>
@@ -510,14 +510,14 @@ PAGE = jinja2.Template(
 {% if not plots.style and not constant_axes %}<p>No sample records style choices.</p>{% endif %}
 
 <h2>Images</h2>
-<img class="plot" alt="image sizes" src="{{ plots.images }}">
+{% if plots.images %}<img class="plot" alt="image sizes" src="{{ plots.images }}">{% else %}<p>No sample was read.</p>{% endif %}
 <table><tr><th>generator</th><th>distinct sizes</th><th>most common</th><th>median KiB</th><th>max KiB</th></tr>
 {% for row in image_rows %}<tr><td>{{ row[0] }}</td><td class="num">{{ row[1] }}</td><td>{{ row[2] }}</td><td class="num">{{ row[3] }}</td><td class="num">{{ row[4] }}</td></tr>{% endfor %}
 </table>
 <p>{{ text_at_patches }}<span class="muted"> (the font size most visible characters are drawn at, after Pix2Struct's aspect-keeping resize)</span></p>
 
 <h2>Target lengths</h2>
-<img class="plot" alt="target lengths" src="{{ plots.targets }}">
+{% if plots.targets %}<img class="plot" alt="target lengths" src="{{ plots.targets }}">{% else %}<p>No sample was read.</p>{% endif %}
 <table><tr><th>task</th><th>samples</th><th>min</th><th>median</th><th>p95</th><th>max</th></tr>
 {% for row in target_rows %}<tr>{% for v in row %}<td{% if not loop.first %} class="num"{% endif %}>{{ v }}</td>{% endfor %}</tr>{% endfor %}
 </table>
@@ -611,15 +611,16 @@ def build_report(
         span = max(s["started"] + s["seconds"] for s in timed) - min(s["started"] for s in timed)
         wall = {"seconds": f"{span:.1f}", "rate": f"{sum(s['samples'] for s in timed) / span:.2f}" if span > 0 else "n/a"}
 
+    read = summary.samples > 0  # a run that kept nothing still has drops and throughput to show
     plots = {
-        "makeup": plot_makeup(summary),
+        "makeup": plot_makeup(summary) if read else None,
         "style": [(gen, png) for gen, axes in sorted(summary.style.items()) if (png := plot_style(gen, axes))],
-        "images": plot_images(summary),
-        "targets": plot_targets(summary),
+        "images": plot_images(summary) if read else None,
+        "targets": plot_targets(summary) if read else None,
         "drops": plot_drops(manifest),
         "augment": plot_augment(summary),
         "throughput": plot_throughput(stats),
-        "neighbours": plot_neighbours(hashes, near_bits),
+        "neighbours": plot_neighbours(hashes, near_bits) if read else None,
     }
     page = PAGE.render(
         name=manifest.get("name", "dataset"),
