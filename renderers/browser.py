@@ -8,12 +8,15 @@ the user named that does not exist is an error, never a silent fall-through to a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,9 +81,35 @@ def acquire_playwright() -> Any:
     if state is None:
         from playwright.sync_api import sync_playwright
 
-        state = _local.state = [sync_playwright().start(), 0, os.getpid()]
+        with _driver_in_own_session():
+            state = _local.state = [sync_playwright().start(), 0, os.getpid()]
     state[1] += 1
     return state[0]
+
+
+@contextmanager
+def _driver_in_own_session() -> Iterator[None]:
+    """Start Playwright's driver in a session of its own.
+
+    Ctrl-C at a terminal signals the whole foreground process group: the driver heard it too and
+    closed the browser, so a run that was stopping cleanly after its current sample failed with
+    "Chromium failed to start" instead. Out of the group, only this process hears Ctrl-C and
+    closes the browser itself; the driver still ends when this process dies (its pipe closes).
+    Playwright starts the driver with asyncio.create_subprocess_exec and no way to pass
+    start_new_session, so the call is wrapped while the driver starts (if Playwright ever starts
+    it otherwise, the wrapper is simply not used).
+    """
+    original = asyncio.create_subprocess_exec
+
+    async def in_own_session(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("start_new_session", True)
+        return await original(*args, **kwargs)
+
+    asyncio.create_subprocess_exec = in_own_session  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        asyncio.create_subprocess_exec = original  # type: ignore[assignment]
 
 
 def release_playwright() -> None:

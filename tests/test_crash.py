@@ -450,3 +450,20 @@ def test_browser_killed_mid_shard_is_restarted_and_the_shard_completes(tmp_path,
     stats = json.loads((out / layout.STATS_FOLDER / "train-000000.json").read_text())
     assert stats["samples"] == 4 and stats["drops"] == {}
     assert main(["verify", str(out)]) == 0
+
+
+def test_ctrl_c_at_a_terminal_stops_a_browser_run_cleanly(tmp_path):
+    """A terminal's Ctrl-C signals the whole foreground process group, Playwright's driver too:
+    it closed the browser mid-sample, and the run failed with "Chromium failed to start" instead
+    of stopping after its sample (the driver now runs in a session of its own)."""
+    recipe = tmp_path / "pages.yaml"
+    recipe.write_text(yaml.safe_dump({**RECIPE, "name": "ctrl-c-pages", "tasks": {"screenshot_parsing": 1}}, sort_keys=False))
+    out = tmp_path / "ds"
+    proc = start_cli(str(recipe), out, "--workers", "1")
+    mid_shard(out, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # the group, as a terminal does (start_cli starts a new session)
+    _, stderr = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1].startswith("interrupted: complete shards are kept")
+    assert "failed to start" not in stderr and "Traceback" not in stderr and "never retrieved" not in stderr, stderr
+    assert not [p for p in out.rglob("*") if p.name.endswith(PARTIAL_SUFFIX)]
