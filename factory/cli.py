@@ -126,8 +126,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         "shard.samples": args.shard_size,
         "image.format": args.format,
     }
-    if args.browser:
+    if args.browser:  # every renderer that draws in Chromium: pages, tables, documents and Plotly charts
         overrides["renderers.chromium.executable"] = args.browser
+        overrides["renderers.plotly.executable"] = args.browser
     if args.source:
         overrides["generators.html_corpus.source"] = args.source
     resolved = load_recipe(args.recipe, overrides)

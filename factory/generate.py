@@ -65,6 +65,7 @@ def generate(
     digest = recipe_digest(recipe_yaml)
     check_output(store, recipe_yaml)  # before anything is written, even the folder
     preflight(resolved)
+    plan = plan_shards(resolved)  # opens a corpus source: a missing one is refused before the folder is claimed
     with sole_writer(store) as holder:
         check_output(store, recipe_yaml)  # again: another run may have claimed it meanwhile
         write_marker(store, digest)
@@ -73,7 +74,6 @@ def generate(
         removed = store.remove_stale_temporaries()  # no other run is writing: the lock says so
         if removed:
             log.info("removed %d unfinished temporary file(s) from an interrupted run", removed)
-        plan = plan_shards(resolved)
         todo = [s for s in plan if not is_complete(store, s, digest, rehash=True)]
         done = len(plan) - len(todo)
         if done:

@@ -65,7 +65,7 @@ from urllib.parse import unquote
 from pydantic import Field, ValidationError
 
 from factory.components import Options, Render, Renderer
-from factory.errors import Dropped, RecipeError
+from factory.errors import Dropped, FactoryError, RecipeError
 from renderers import browser as browsers
 
 log = logging.getLogger(__name__)
@@ -618,7 +618,14 @@ def preflight(settings: dict[str, Any] | None) -> None:
     A named browser (setting or environment variable) and a system browser are checked without
     starting Playwright's driver; only when neither exists is Playwright asked for its own.
     """
-    browsers.find_browser(chromium_settings(settings).executable, system_first=True)
+    location = browsers.find_browser(chromium_settings(settings).executable, system_first=True)
+    if location.origin in ("setting", "env") and not browsers.executable_version(location.path):
+        # a named program that is no browser (a typo, /bin/false) fails here, before the run
+        # claims its folder, instead of at the first page with a skeleton dataset left behind
+        raise FactoryError(
+            f"'{location.path}' (from {location.origin}) does not answer '--version' as Chromium does; "
+            f"point --browser or renderers.chromium.executable at a Chromium or Chrome executable, or {browsers.INSTALL_HINT}"
+        )
 
 
 class ChromiumRenderer(Renderer):

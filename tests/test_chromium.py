@@ -144,6 +144,38 @@ def test_pages_run_without_a_browser_fails_before_writing_anything(tmp_path, mon
     assert not out.exists() or not any(out.iterdir())
 
 
+def test_a_named_program_that_is_no_browser_fails_before_the_folder_is_claimed(tmp_path, monkeypatch, capsys):
+    """--browser /bin/false (or a typo naming another program) used to fail at the first page,
+    leaving a claimed folder that the corrected command then refused as another recipe's."""
+    from factory.cli import main
+
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    for recipe in ("tables", "charts"):  # Chromium pages, and Plotly charts (--browser reaches them too)
+        out = tmp_path / recipe
+        assert main(["generate", recipe, "--samples", "4", "--out", str(out), "--browser", "/bin/false", "--quiet"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "'/bin/false'" in err and "--version" in err and "\n" not in err
+        assert not out.exists()
+    assert main(["generate", "corpus", "--samples", "4", "--out", str(tmp_path / "corpus"), "--source", str(tmp_path / "nowhere"), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err and not (tmp_path / "corpus").exists()
+
+
+@pytest.mark.skipif(not os.access("/usr/bin/chromium", os.X_OK), reason="needs Debian's chromium")
+def test_browser_option_reaches_plotly_charts(tmp_path, monkeypatch, capsys):
+    """--browser set only the page renderer's executable: Plotly charts silently used another."""
+    from factory.cli import main
+
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    log = tmp_path / "launches.txt"
+    wrapper = tmp_path / "my-chromium"
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = --version ] || echo launched >> {log}\nexec /usr/bin/chromium "$@"\n')
+    wrapper.chmod(0o755)
+    recipe = tmp_path / "plotly.yaml"
+    recipe.write_text("name: plotly-only\nsamples: 2\ntasks: {chart_to_table: 1}\ngenerators: {charts: {engines: {plotly: 1}}}\n")
+    assert main(["generate", str(recipe), "--out", str(tmp_path / "out"), "--browser", str(wrapper), "--quiet", "--workers", "1"]) == 0
+    assert log.exists() and "launched" in log.read_text()
+
+
 def test_browser_check_prefers_no_driver_when_the_system_has_one(tmp_path, monkeypatch):
     system = _fake_executable(tmp_path / "chromium")
     monkeypatch.delenv(browsers.ENV_VAR, raising=False)
