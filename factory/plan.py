@@ -82,6 +82,11 @@ def shard_sizes(count: int, per_shard: int, readers: int = 1) -> list[int]:
     return [base + (1 if number < extra else 0) for number in range(want)]
 
 
+def shard_count(count: int, per_shard: int, readers: int = 1) -> int:
+    """len(shard_sizes(count, per_shard, readers)), without building the list."""
+    return max(math.ceil(count / per_shard), min(readers, count))
+
+
 def plan_for(recipe: Recipe) -> list[ShardPlan] | None:
     """The shards of a validated recipe (no task or generator needs to be importable); None for a
     recipe that reads a corpus, whose plan depends on the corpus too (plan_shards reads it)."""

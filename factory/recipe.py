@@ -148,13 +148,23 @@ class Recipe(_Strict):
 
     @model_validator(mode="after")
     def _shard_count(self) -> "Recipe":
-        shards = math.ceil(self.samples / self.shard.samples) + len(self.splits) * (self.shard.readers - 1)
+        shards = self._shards_with(self.shard.samples)
         if shards > MAX_SHARDS:
+            low, high = self.shard.samples + 1, max(self.samples, self.shard.samples + 1)  # fewest samples a shard that fits
+            while low < high:
+                middle = (low + high) // 2
+                low, high = (low, middle) if self._shards_with(middle) <= MAX_SHARDS else (middle + 1, high)
             raise ValueError(
                 f"{self.samples} samples in shards of {self.shard.samples} make {shards:,} shards, more than "
-                f"{MAX_SHARDS:,}; raise shard.samples to at least {math.ceil(self.samples / MAX_SHARDS)}"
+                f"{MAX_SHARDS:,}; raise shard.samples to at least {low}"
             )
         return self
+
+    def _shards_with(self, per_shard: int) -> int:
+        """How many shards the plan makes with `per_shard` samples a shard (as factory.plan does)."""
+        from factory.plan import shard_count, split_counts
+
+        return sum(shard_count(count, per_shard, self.shard.readers) for count in split_counts(self.samples, self.splits).values())
 
     @model_validator(mode="after")
     def _known_names(self) -> "Recipe":

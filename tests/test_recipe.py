@@ -126,3 +126,23 @@ def test_task_order_in_the_recipe_does_not_change_the_dataset(tmp_path):
         assert (tmp_path / f"out{n}" / layout.RECIPE).read_text() == resolved.to_yaml()
     assert digests[0] == digests[1]
     assert len(digests[0][1]["by_task"]) >= 2  # the mix really holds more than one task
+
+
+def test_shard_limit_counts_shards_as_the_plan_does_and_advises_a_size_that_works():
+    """The check estimated the count (one shard too many per split and reader) and advised the
+    very size it refused; now the count is the plan's and the advice is the smallest that fits."""
+    import re
+
+    from factory.plan import plan_for
+    from factory.recipe import MAX_SHARDS
+
+    base = {"name": "big", "tasks": {"chart_to_table": 1}, "splits": {"train": 0.8, "val": 0.1, "test": 0.1}}
+    exact = recipe_from_dict({**base, "samples": 1000 * MAX_SHARDS, "shard": {"samples": 1000, "readers": 8}})
+    assert len(plan_for(exact.recipe)) == MAX_SHARDS  # refused before: estimated 100,021
+    with pytest.raises(RecipeError) as err:
+        recipe_from_dict({**base, "samples": 1000 * MAX_SHARDS + 5, "shard": {"samples": 1000, "readers": 8}})
+    advised = int(re.search(r"at least (\d+)", str(err.value)).group(1))
+    fits = recipe_from_dict({**base, "samples": 1000 * MAX_SHARDS + 5, "shard": {"samples": advised, "readers": 8}})
+    assert len(plan_for(fits.recipe)) <= MAX_SHARDS
+    with pytest.raises(RecipeError):
+        recipe_from_dict({**base, "samples": 1000 * MAX_SHARDS + 5, "shard": {"samples": advised - 1, "readers": 8}})
