@@ -3,8 +3,8 @@
 Set the table option `source` to a file or a folder (`generators: {charts: {table: {source:
 data/}}}`). Files are read once, when the generator starts, and every problem stops the run with
 one line that names the file. Every worker process reads them, so each file is read in bounded
-memory: its first MAX_TABLE_ROWS data rows, from at most the first MAX_TABLE_BYTES of a CSV (cut
-at a line end); a warning says when a file is longer.
+memory: its first MAX_TABLE_ROWS data rows and MAX_TABLE_COLUMNS columns, from at most the first
+MAX_TABLE_BYTES of a CSV (cut at a line end); a warning says when a file is longer or wider.
 
 Files
 - `.csv` (delimiter sniffed: comma, semicolon, tab...), `.tsv`, `.parquet`/`.pq`; UTF-8 (a BOM
@@ -56,6 +56,7 @@ value of one numeric column (a file and a column picked by the rng): nothing is 
 
 from __future__ import annotations
 
+import csv
 import functools
 import io
 import logging
@@ -82,6 +83,7 @@ MAX_DECIMALS = 6
 MAX_TABLE_ROWS = 100_000  # data rows read per file
 MAX_TABLE_BYTES = 8 << 20  # bytes of a CSV read per file
 MAX_TABLE_CELLS = 5_000_000  # rows x columns read per Parquet file
+MAX_TABLE_COLUMNS = 1_000  # columns read per file: each costs a few ms to classify, in every worker
 MAX_ABS_VALUE = 1e15
 HISTOGRAM_MIN_VALUES = 5
 
@@ -366,9 +368,13 @@ def _read(path: Path) -> Any:
                     raise FactoryError(f"table file '{path}' has a line longer than {MAX_TABLE_BYTES >> 20} MB; is it a CSV file?")
                 data = data[: end + 1]
             sep = "\t" if kind == "tsv" else _delimiter(data[: 64 * 1024].decode("utf-8-sig", errors="replace"))
+            header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")], delimiter=sep), [])
+            if len(header) > MAX_TABLE_COLUMNS:
+                log.warning("table file %s is wide: using its first %d of %d columns", path, MAX_TABLE_COLUMNS, len(header))
             frame = pd.read_csv(
                 io.BytesIO(data), sep=sep, dtype=str, keep_default_na=False, na_values=NA_TEXT, encoding="utf-8-sig",
                 skipinitialspace=True, nrows=MAX_TABLE_ROWS + 1,
+                usecols=range(MAX_TABLE_COLUMNS) if len(header) > MAX_TABLE_COLUMNS else None,
             )  # fmt: skip
             total = None if cut or len(frame) > MAX_TABLE_ROWS else len(frame)
             frame = frame.iloc[:MAX_TABLE_ROWS]
@@ -389,14 +395,20 @@ def _read_parquet(path: Path) -> tuple[Any, int]:
     import pyarrow.parquet as pq
 
     file = pq.ParquetFile(path)
-    limit = max(1, min(MAX_TABLE_ROWS, MAX_TABLE_CELLS // max(1, file.metadata.num_columns)))
+    arrow_schema = file.schema_arrow  # built anew on every access
+    names = arrow_schema.names
+    if len(names) > MAX_TABLE_COLUMNS:
+        log.warning("table file %s is wide: using its first %d of %d columns", path, MAX_TABLE_COLUMNS, len(names))
+    columns = names[:MAX_TABLE_COLUMNS]
+    limit = max(1, min(MAX_TABLE_ROWS, MAX_TABLE_CELLS // max(1, len(columns))))
     batches, rows = [], 0
-    for batch in file.iter_batches(batch_size=min(limit, 16_384)):
+    for batch in file.iter_batches(batch_size=min(limit, 16_384), columns=columns):
         batches.append(batch)
         rows += batch.num_rows
         if rows >= limit:
             break
-    table = pa.Table.from_batches(batches, schema=file.schema_arrow).slice(0, limit)
+    schema = pa.schema([arrow_schema.field(i) for i in range(len(columns))])
+    table = pa.Table.from_batches(batches, schema=schema).slice(0, limit)
     return table.to_pandas(), file.metadata.num_rows
 
 
