@@ -131,6 +131,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         overrides["renderers.plotly.executable"] = args.browser
     if args.source:
         overrides["generators.html_corpus.source"] = args.source
+    if args.out is not None and not args.out.strip():  # an unset $OUT in a script: never a silent default
+        raise FactoryError("--out is empty; give an output folder, or leave --out out to use output/<recipe name>")
     resolved = load_recipe(args.recipe, overrides)
     out = args.out or default_output(resolved.recipe.name)
     manifest = generate(

@@ -7,7 +7,6 @@ problem is reported as one line that names the field and what to do about it.
 from __future__ import annotations
 
 import difflib
-import math
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -81,6 +80,9 @@ class TaskEntry(BaseModel):
 
 
 class Recipe(_Strict):
+    """A recipe as data. Built in Python (`factory.Recipe(...)`), a mistake is the same one-line
+    RecipeError a YAML recipe gets, not pydantic's multi-line report."""
+
     name: str = "custom"
     description: str = ""
     seed: StrictInt = Field(0, ge=0, lt=2**63)
@@ -145,6 +147,12 @@ class Recipe(_Strict):
     def _holdout_splits(cls, value: dict[str, list[HoldoutRule]], info: ValidationInfo) -> dict[str, list[HoldoutRule]]:
         check_splits(value, info.data.get("splits") or {})
         return value
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise RecipeError(_describe(exc, Recipe)) from None
 
     @model_validator(mode="after")
     def _shard_count(self) -> "Recipe":

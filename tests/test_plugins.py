@@ -131,5 +131,6 @@ def test_api_takes_every_form_of_recipe_and_resolves_them_alike(tmp_path):
     assert factory.load_recipe(data, {"samples": 6}).recipe.samples == 6
     with pytest.raises(RecipeError, match="a built-in name, a YAML path, a dict or a factory.Recipe"):
         factory.load_recipe(42)
-    with pytest.raises(Exception, match="colour"):
+    with pytest.raises(RecipeError, match="colour") as err:
         factory.Recipe(**data, colour="red")
+    assert "\n" not in str(err.value)

@@ -146,3 +146,11 @@ def test_shard_limit_counts_shards_as_the_plan_does_and_advises_a_size_that_work
     assert len(plan_for(fits.recipe)) <= MAX_SHARDS
     with pytest.raises(RecipeError):
         recipe_from_dict({**base, "samples": 1000 * MAX_SHARDS + 5, "shard": {"samples": advised - 1, "readers": 8}})
+
+
+def test_an_empty_out_is_refused_not_replaced_by_the_default(tmp_path, monkeypatch, capsys):
+    from factory.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "charts", "--samples", "2", "--out", ""]) == 2
+    assert "--out is empty" in capsys.readouterr().err and not (tmp_path / "output").exists()
