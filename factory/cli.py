@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -131,6 +132,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         overrides["renderers.plotly.executable"] = args.browser
     if args.source:
         overrides["generators.html_corpus.source"] = args.source
+    if args.ray_address and args.executor != "ray":
+        raise FactoryError("--ray-address is for the Ray executor; add --executor ray, or leave --ray-address out")
     if args.out is not None and not args.out.strip():  # an unset $OUT in a script: never a silent default
         raise FactoryError("--out is empty; give an output folder, or leave --out out to use output/<recipe name>")
     resolved = load_recipe(args.recipe, overrides)
@@ -231,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: complete shards are kept; run the same command again to finish", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `render-factory verify D | head`: the reader left, nothing is wrong here
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not raise again
+        return 141
 
 
 if __name__ == "__main__":

@@ -154,3 +154,22 @@ def test_an_empty_out_is_refused_not_replaced_by_the_default(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     assert main(["generate", "charts", "--samples", "2", "--out", ""]) == 2
     assert "--out is empty" in capsys.readouterr().err and not (tmp_path / "output").exists()
+
+
+def test_ray_address_without_the_ray_executor_is_refused(capsys):
+    from factory.cli import main
+
+    assert main(["generate", "charts", "--samples", "2", "--ray-address", "auto"]) == 2
+    assert "--executor ray" in capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_the_pipe_early_is_no_traceback(chart_dataset):
+    """`render-factory verify D | head -0`: the reader closes the pipe before the first line."""
+    import subprocess
+    import sys
+
+    reader = subprocess.Popen(["head", "-c", "0"], stdin=subprocess.PIPE)
+    writer = subprocess.run([sys.executable, "-m", "factory.cli", "list"], stdout=reader.stdin, stderr=subprocess.PIPE, text=True, timeout=120)
+    reader.stdin.close()
+    reader.wait()
+    assert "Traceback" not in writer.stderr and writer.returncode in (0, 141), writer.stderr
