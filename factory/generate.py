@@ -18,7 +18,7 @@ from factory.holdout import check_fields, probe_sources
 from factory.executors import make_executor
 from factory.dataset.manifest import RECIPE, build_manifest, read_stats, write_manifest
 from factory.dataset.ownership import check_output, recipe_digest, sole_writer, write_marker
-from factory.plan import ShardPlan, plan_shards
+from factory.plan import ShardPlan, empty_splits, plan_shards
 from factory.recipe import ResolvedRecipe
 from factory.samples import Workshop
 from factory.dataset.shards import is_complete
@@ -66,6 +66,9 @@ def generate(
     check_output(store, recipe_yaml)  # before anything is written, even the folder
     preflight(resolved)
     plan = plan_shards(resolved)  # opens a corpus source: a missing one is refused before the folder is claimed
+    for split in empty_splits(resolved.recipe, plan):
+        log.warning("split %s (%.3g of the samples) gets no sample of %d; raise samples for it to hold some",
+                    split, resolved.recipe.splits[split], resolved.recipe.samples)  # fmt: skip
     with sole_writer(store) as holder:
         check_output(store, recipe_yaml)  # again: another run may have claimed it meanwhile
         write_marker(store, digest)

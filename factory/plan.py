@@ -82,6 +82,12 @@ def shard_sizes(count: int, per_shard: int, readers: int = 1) -> list[int]:
     return [base + (1 if number < extra else 0) for number in range(want)]
 
 
+def empty_splits(recipe: Recipe, plan: list[ShardPlan]) -> list[str]:
+    """Splits the recipe gives a share that the plan leaves without a sample (too few samples)."""
+    planned = {s.split for s in plan if s.samples > 0}
+    return [split for split, fraction in recipe.splits.items() if fraction > 0 and split not in planned]
+
+
 def shard_count(count: int, per_shard: int, readers: int = 1) -> int:
     """len(shard_sizes(count, per_shard, readers)), without building the list."""
     return max(math.ceil(count / per_shard), min(readers, count))

@@ -173,3 +173,12 @@ def test_a_reader_that_leaves_the_pipe_early_is_no_traceback(chart_dataset):
     reader.stdin.close()
     reader.wait()
     assert "Traceback" not in writer.stderr and writer.returncode in (0, 141), writer.stderr
+
+
+def test_a_split_left_without_samples_is_named():
+    from factory.plan import empty_splits
+
+    small = load_recipe("charts", {"samples": 3})
+    assert empty_splits(small.recipe, plan_shards(small)) == ["validation", "test"]
+    big = load_recipe("charts", {"samples": 100})
+    assert empty_splits(big.recipe, plan_shards(big)) == []
