@@ -169,7 +169,8 @@ class DocumentToJson(Scorer):
 class ChartToCode(Scorer):
     task = "chart_to_code"
     metrics = ("ssim", "data", "executes")
-    source = "runs the code (Matplotlib or Plotly script sandboxed; Vega-Lite spec drawn offline); SSIM (Wang et al. 2004) of the pictures, RNSS of the plotted numbers"
+    source = ("runs the code in a sandbox (a Matplotlib or Plotly script; a Vega-Lite spec drawn there by vl-convert); SSIM "
+              "(Wang et al. 2004) of the pictures, RNSS of the plotted numbers")
 
     def __init__(self, timeout: float = 60.0, browser: str | None = None):
         from factory.metrics.sandbox import Sandbox
@@ -177,14 +178,13 @@ class ChartToCode(Scorer):
         self.sandbox = Sandbox(timeout)
         self.settings = {"executable": browser} if browser else None
         self._plotly: Any = None
-        self._vega: Any = None
 
     def score(self, prediction, target, meta, image):
         from factory.metrics.chart_code import data_similarity, picture_similarity
 
         engine = str((meta.get("source") or {}).get("engine", "matplotlib"))
         if engine == "vega_lite":
-            (ref_values, _), (values, picture, ok, error) = self._vega_values(target), self._vega_run(prediction)
+            ref_values, (values, picture, ok, error) = self._vega_values(target), self._vega_run(prediction)
         else:
             mode = "plotly" if engine == "plotly" else "matplotlib"
             reference_run = self.sandbox.start(target, mode)  # both at once: two cores, one wait
@@ -193,7 +193,11 @@ class ChartToCode(Scorer):
             if not reference.ok and reference.image is None and reference.figure is None:
                 raise FactoryError(f"sample {meta.get('key')}: its own {engine} code did not run ({reference.error}); run render-factory verify")
             ref_values, values, error = reference.values, predicted.values, predicted.error
-            picture = predicted.image if mode == "matplotlib" else self._plotly_draw(predicted.figure)
+            if mode == "matplotlib":
+                picture = predicted.image
+            else:
+                picture, why = self._plotly_draw(predicted.figure)
+                error = error or why
             ok = predicted.ok
         executes = ok and picture is not None
         return {
@@ -203,57 +207,48 @@ class ChartToCode(Scorer):
             "_error": error or ("the figure could not be drawn" if picture is None else ""),
         }
 
-    def _plotly_draw(self, figure: dict | None) -> bytes | None:
+    def _plotly_draw(self, figure: dict | None) -> tuple[bytes | None, str]:
+        """A predicted figure's picture, or None and why it could not be drawn."""
         from factory.errors import Dropped
+        from factory.metrics.sandbox import figure_size
 
         if not figure:
-            return None
-        layout = figure.get("layout") or {}
+            return None, ""
         try:
-            width, height = int(layout.get("width") or 0), int(layout.get("height") or 0)
-        except (TypeError, ValueError):
-            return None
-        if not (0 < width <= 4096 and 0 < height <= 4096):
-            return None
+            width, height = figure_size(figure)
+        except ValueError as exc:
+            return None, str(exc)
         if self._plotly is None:
             from renderers.plotly_renderer import PlotlyRenderer
 
             self._plotly = PlotlyRenderer(self.settings)
         try:
-            return self._plotly.draw_figure(figure, width, height)[0]
+            return self._plotly.draw_figure(figure, width, height)[0], ""
         except (Dropped, ValueError, TypeError, KeyError) as exc:
             log.info("a predicted Plotly figure could not be drawn: %s", exc)
-            return None
+            return None, f"the figure could not be drawn: {str(exc)[:300]}"
 
-    def _vega_values(self, text: str) -> tuple[list[float], dict | None]:
+    def _vega_values(self, text: str) -> list[float]:
         from factory.metrics.chart_code import vega_data_numbers
+        from factory.metrics.sandbox import check_vega
 
         try:
-            spec = json.loads(text)
-        except (ValueError, RecursionError):
-            return [], None
-        return (vega_data_numbers(spec), spec) if isinstance(spec, dict) else ([], None)
+            return vega_data_numbers(check_vega(text))
+        except ValueError:
+            return []
 
     def _vega_run(self, text: str) -> tuple[list[float], bytes | None, bool, str]:
-        from factory.errors import Dropped
-
-        values, spec = self._vega_values(text)
-        if spec is None:
-            return [], None, False, "not a Vega-Lite JSON object"
-        if self._vega is None:
-            from renderers.vega_renderer import VegaLiteRenderer
-
-            self._vega = VegaLiteRenderer(self.settings)
-        try:
-            return values, self._vega.draw_spec(spec)[0], True, ""
-        except (Dropped, ValueError, TypeError, KeyError, RuntimeError) as exc:
-            return values, None, False, f"{type(exc).__name__}: {str(exc)[:300]}"
+        """The prediction's numbers and its picture, drawn in the sandbox: a spec that cannot be
+        drawn (invalid, too big, or killing its process) scores 0 with its reason."""
+        drawn = self.sandbox.draw_vega(text)
+        if drawn.image is None:
+            return [], None, False, drawn.error or "the spec could not be drawn"
+        return self._vega_values(text), drawn.image, drawn.ok, ""
 
     def close(self):
-        for renderer in (self._plotly, self._vega):
-            if renderer is not None and hasattr(renderer, "close"):
-                renderer.close()
-        self._plotly = self._vega = None
+        if self._plotly is not None:
+            self._plotly.close()
+        self._plotly = None
 
 
 class ScreenshotToHtml(Scorer):

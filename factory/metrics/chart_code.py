@@ -9,7 +9,10 @@
   from the saved Matplotlib figure, compared as ChartQA's RNSS compares number sets (Hungarian
   matching on relative error).
 The reference is the sample's own script, run in the same sandbox, so a perfect prediction scores
-1 on all three.
+1 on all three. A Vega-Lite prediction is drawn in that sandbox too (vl-convert in its own process,
+memory and time limits: `Sandbox.draw_vega`), its numbers read from its inline data; one that
+cannot be drawn (invalid, too big, or killing its process) scores 0 with its reason, and the
+run goes on.
 """
 
 from __future__ import annotations

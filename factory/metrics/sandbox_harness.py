@@ -1,14 +1,18 @@
-"""Runs one chart script inside the sandbox (started by factory.metrics.sandbox as `python -I`).
+"""Runs one chart script, or draws one Vega-Lite spec, inside the sandbox (started by
+factory.metrics.sandbox as `python -I`).
 
-Usage: harness.py SCRIPT RESULT_FILE [matplotlib|plotly]. Matplotlib and numpy (and plotly, for
-a Plotly script) are imported first; then an audit
+Usage: harness.py FILE RESULT_FILE [matplotlib|plotly|vega] [OPTIONS]. Matplotlib and numpy (for
+a Plotly script numpy and plotly) are imported first; then an audit
 hook refuses network use, new processes, native-library loading, and any file write, rename or
 removal outside the working folder; then the script runs as `__main__`. Every figure it saves is
 read for the data it plots (bar values, line and scatter y values, pie shares); if it saves
 none, its last open figure is written to chart.png. A Plotly script's figure (`fig`, else the
 last Plotly figure it made) is returned as JSON for the factory's Plotly renderer to draw, with
-the numbers its traces plot. The result goes to RESULT_FILE, opened
-before the script starts (the script may write nothing outside its folder).
+the numbers its traces plot. In vega mode FILE is a Vega-Lite spec, drawn to chart.png by
+vl-convert with the Vega-Lite version and font folders OPTIONS (JSON) names, as the factory's
+renderer draws it; its canvas is measured on the SVG before the PNG is made, so a spec that
+asks for an enormous picture gets a reason instead of the allocation. The result goes to
+RESULT_FILE, opened before the script starts (the script may write nothing outside its folder).
 
 This guards against mistakes and ordinary misbehaviour in model output. It is not a security
 boundary against code written to escape (run untrusted predictions in a container for that).
@@ -16,23 +20,31 @@ boundary against code written to escape (run untrusted predictions in a containe
 
 import json
 import os
+import re
 import sys
 import traceback
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.container import BarContainer  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Wedge  # noqa: E402
-
 script_path, result_path = sys.argv[1], sys.argv[2]
 MODE = sys.argv[3] if len(sys.argv) > 3 else "matplotlib"
-if MODE == "plotly":
+if MODE == "vega":
+    import vl_convert  # the native library loads before the audit hook, as Matplotlib's do
+
+    OPTIONS = json.loads(sys.argv[4])
+    for font_folder in OPTIONS["fonts"]:
+        vl_convert.register_font_directory(font_folder)
+elif MODE == "plotly":  # no Matplotlib: half a second less a script
+    import numpy as np
     import plotly.graph_objects  # noqa: F401  (imported before the audit hook, like Matplotlib)
     from plotly.basedatatypes import BaseFigure
+else:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.container import BarContainer
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Wedge
 MAX_FIGURE_CHARS = 20 << 20
 result_file = open(result_path, "w", encoding="utf-8")  # noqa: SIM115
 HOME = os.path.realpath(os.getcwd())
@@ -100,8 +112,48 @@ def plotted(fig):
     return values[:MAX_VALUES]
 
 
+def vl_reason(exc):
+    """vl-convert's message without its JavaScript stack frames ('Invalid specification {}...')."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    lines = [line for line in lines if line and not line.startswith("at ")]
+    text = " ".join(lines).replace("Vega-Lite to SVG conversion failed: ", "").replace("Error: ", "", 1)
+    return text[:400] or type(exc).__name__
+
+
+def draw_vega():
+    """Draw the spec to chart.png: what VegaLiteRenderer.draw_spec does, with the canvas checked."""
+    out = {"ok": False, "error": None, "values": []}
+    try:
+        with open(script_path, encoding="utf-8") as f:
+            spec = json.load(f)
+        usermeta = spec.get("usermeta")
+        embed = usermeta.get("embedOptions") if isinstance(usermeta, dict) else None
+        theme = embed.get("theme") if isinstance(embed, dict) else None
+        svg = vl_convert.vegalite_to_svg(spec, vl_version=OPTIONS["vl_version"], theme=theme if isinstance(theme, str) else None,
+                                         allowed_base_urls=[])  # fmt: skip
+        size = re.match(r'<svg[^>]*? width="([0-9.e+]+)" height="([0-9.e+]+)"', svg)
+        width, height = (float(size.group(1)), float(size.group(2))) if size else (0.0, 0.0)
+        if not size:
+            out["error"] = "vl-convert's SVG names no canvas size"
+        elif max(width, height) > OPTIONS["max_px"]:
+            out["error"] = f"the chart would be {width:.0f}x{height:.0f} px; at most {OPTIONS['max_px']} px a side"
+        else:
+            with open("chart.png", "wb") as f:
+                f.write(vl_convert.svg_to_png(svg))
+            out["ok"] = True
+    except (ValueError, TypeError) as exc:  # vl-convert's refusal of the spec, or JSON it cannot take
+        out["error"] = vl_reason(exc)
+    json.dump(out, result_file)
+    result_file.close()
+
+
+if MODE == "vega":
+    sys.addaudithook(_hook)
+    draw_vega()
+    sys.exit(0)
+
+
 saved = {"values": None}
-_savefig = Figure.savefig
 
 
 def _recording_savefig(self, *args, **kwargs):
@@ -109,7 +161,9 @@ def _recording_savefig(self, *args, **kwargs):
     return _savefig(self, *args, **kwargs)
 
 
-Figure.savefig = _recording_savefig
+if MODE != "plotly":
+    _savefig = Figure.savefig
+    Figure.savefig = _recording_savefig
 sys.addaudithook(_hook)
 result = {"ok": False, "error": None, "values": []}
 namespace = {"__name__": "__main__", "__file__": "prediction.py"}
