@@ -368,15 +368,19 @@ def read_recipe_text(name_or_path: str) -> tuple[str, str]:
     if path.is_dir() and (looks_like_path or not builtin.is_file()):
         raise RecipeError(f"recipe '{name_or_path}' is a folder, not a recipe file; give a YAML file or a built-in name ({', '.join(builtin_recipes())})")
     if looks_like_path:
-        if not path.is_file():
+        if not path.exists():
             raise RecipeError(f"recipe file '{name_or_path}' does not exist; give a YAML path or a built-in name ({', '.join(builtin_recipes())})")
+        if not path.is_file():
+            raise RecipeError(f"recipe '{name_or_path}' is not a regular file (a pipe or device); save the recipe to a .yaml file")
         try:
             size = path.stat().st_size
             if size > safe_yaml.MAX_BYTES:
                 raise RecipeError(f"recipe file '{path}' is {size:,} bytes; a recipe is at most {safe_yaml.MAX_BYTES:,}")
             return path.read_text(encoding="utf-8"), str(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RecipeError(f"cannot read recipe '{path}': {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise RecipeError(f"recipe file '{path}' is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8") from None
+        except OSError as exc:
+            raise RecipeError(f"cannot read recipe '{path}': {exc.strerror or exc}") from None
     if not builtin.is_file():
         raise RecipeError(_unknown("recipe", name_or_path, list(builtin_recipes())) + "; or give a path to a .yaml file")
     return builtin.read_text(encoding="utf-8"), f"built-in recipe '{name_or_path}'"

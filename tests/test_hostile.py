@@ -217,3 +217,14 @@ def test_pipe_rule_reaches_every_chart_task(tmp_path):
         assert "\x00" not in text and "a|b" not in text
         assert b"\\u0000" not in sample.members["json"]
     workshop.close()
+
+
+def test_recipe_that_is_a_pipe_or_not_utf8_says_so(tmp_path):
+    fifo = tmp_path / "r.yaml"
+    os.mkfifo(fifo)  # reading it would block until a writer came
+    with pytest.raises(RecipeError, match="not a regular file"):
+        read_recipe_text(str(fifo))
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\ntasks: {chart_qa: 1}\n".encode("latin-1"))
+    with pytest.raises(RecipeError, match="not UTF-8 text .*save it as UTF-8"):
+        read_recipe_text(str(latin))
