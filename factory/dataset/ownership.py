@@ -14,6 +14,16 @@ renews it every LEASE_RENEW_SECONDS; a second run refuses while the lease is une
 whose lease was taken over (it stalled past the expiry) stops before writing its manifest. Two
 runs starting within the same moment both write the lease, wait LEASE_SETTLE_SECONDS, read it
 back, and only the one whose lease is there goes on.
+
+Nothing is written through a link out of the dataset folder. Files are written under a temporary
+name and renamed over the final one, which replaces a link there rather than writing its target.
+The two things written in place are refused instead (`unsafe_entries`, before anything is
+written): the lock file, written where it is, when it is a link, not a regular file, or has other
+hard links (replacing it would not be safe: two runs could then each lock a different file); and
+the folders `.render-factory/` and its `stats/`, written into, when either is a link or not a
+folder. Files of the factory's own are read bounded (Store.read_json): a link to /dev/zero, a FIFO
+or JSON nested a hundred thousand deep reads as "not ours", never as a hang, a MemoryError or a
+RecursionError.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -30,7 +41,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from factory.dataset import layout
-from factory.dataset.storage import Store
+from factory.dataset.storage import Store, kind_of, loads_json
 from factory.errors import FactoryError
 
 log = logging.getLogger(__name__)
@@ -48,11 +59,12 @@ def recipe_digest(recipe_yaml: str) -> str:
 
 
 def read_small_json(store: Store, name: str, limit: int = MAX_SMALL_FILE) -> Any | None:
-    """A small JSON file of the factory's own, or None when it is missing, too big or malformed."""
+    """A small JSON file of the factory's own, or None when it is missing, too big, not a regular
+    file (a FIFO, a link to /dev/zero) or malformed (too deeply nested included)."""
     try:
-        if not store.exists(name) or store.size(name) > limit:
+        if not store.exists(name):
             return None
-        return json.loads(store.read_bytes(name))
+        return store.read_json(name, limit)
     except (OSError, ValueError):
         return None
 
@@ -64,9 +76,46 @@ def marker_digest(store: Store) -> str | None:
     return None
 
 
-def _listing(names: list[str]) -> str:
+def listing(names: list[str]) -> str:
+    """The first three names (printable) and how many more, for a one-line message."""
     shown = ", ".join(layout.printable(n) for n in names[:3])
     return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def unsafe_entries(store: Store) -> list[str]:
+    """The names a run writes in place (the lock file, the hidden folder and its stats folder) that
+    are links, or not what the factory makes there: one line each (see the module docstring)."""
+    if not store.local:
+        return []  # object stores have no links
+    problems = []
+    for name, folder in ((layout.META, True), (layout.STATS_FOLDER, True), (layout.LOCK, False)):
+        try:
+            st = os.lstat(store.path(name))
+        except OSError:
+            continue  # missing (or under a META that is not a folder, reported already)
+        if stat.S_ISLNK(st.st_mode):
+            target = store.link_target(name) or "?"
+            if folder:
+                problems.append(
+                    f"{name} is a symbolic link (to {target}): render-factory writes only inside the dataset folder, "
+                    "never through a link; put the folder it points to in its place, or delete the link, then re-run"
+                )
+            else:
+                problems.append(f"{name} is a symbolic link (to {target}): locking writes into it; delete the link, then re-run")
+            if name == layout.META:
+                break
+        elif folder and not stat.S_ISDIR(st.st_mode):
+            problems.append(f"{name} is {kind_of(st.st_mode)}, where render-factory keeps a folder; move it out of the dataset folder, then re-run")
+            if name == layout.META:
+                break
+        elif not folder and not stat.S_ISREG(st.st_mode):
+            problems.append(f"{name} is {kind_of(st.st_mode)}, not the lock file render-factory writes; delete it, then re-run")
+        elif not folder and st.st_nlink > 1:
+            problems.append(
+                f"{name} has {st.st_nlink} hard links: locking writes into it, changing the same file elsewhere; "
+                "delete it (its other names keep it), then re-run"
+            )
+    return problems
 
 
 def check_output(store: Store, recipe_yaml: str) -> bool:
@@ -77,6 +126,9 @@ def check_output(store: Store, recipe_yaml: str) -> bool:
         raise FactoryError(f"--out '{out}' is a file; give a folder (new, empty, or a dataset of this recipe)")
     if not store.is_folder():
         return False
+    unsafe = unsafe_entries(store)
+    if unsafe:
+        raise FactoryError(f"'{out}': {unsafe[0]}; nothing was touched")
     names = [_base(n) for n in store.list()]
     # A marker still being written (its temporary) means another run is claiming the folder right
     # now: the lock, taken next, names that run instead of calling the folder someone else's.
@@ -97,7 +149,7 @@ def check_output(store: Store, recipe_yaml: str) -> bool:
             return True
         raise _different_recipe(out)
     raise FactoryError(
-        f"'{out}' is not empty and render-factory did not make it (it holds {_listing(sorted(names))}); "
+        f"'{out}' is not empty and render-factory did not make it (it holds {listing(sorted(names))}); "
         "nothing was touched: choose a new or empty folder for --out"
     )
 
@@ -129,7 +181,12 @@ def _holder() -> dict[str, Any]:
 def _who(info: Any) -> str:
     if not isinstance(info, dict):
         return "another render-factory run"
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info["started"])) if isinstance(info.get("started"), (int, float)) else "?"
+    when = "?"
+    if isinstance(info.get("started"), (int, float)):
+        try:
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info["started"]))
+        except (OverflowError, OSError, ValueError):
+            pass  # a damaged lock file: its time is not shown
     return f"another render-factory run (pid {info.get('pid', '?')} on {info.get('host', '?')}, started {when})"
 
 
@@ -144,15 +201,24 @@ class _FileLock:
         import fcntl
 
         path = self.store.path(layout.LOCK)
+        unsafe = unsafe_entries(self.store)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            # O_NOFOLLOW and the checks after the open: a link or FIFO put there meanwhile is refused too
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
         except OSError as exc:
-            raise FactoryError(f"cannot create the lock file in '{self.store.url}': {exc.strerror or exc}; fix permissions or choose another --out") from None
+            why = next((f"{u}; nothing was touched" for u in unsafe if u.startswith(layout.LOCK)), None)
+            why = why or f"cannot create the lock file: {exc.strerror or exc}; fix permissions or choose another --out"
+            raise FactoryError(f"'{self.store.url}': {why}") from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            os.close(fd)
+            why = next((u for u in unsafe_entries(self.store) if u.startswith(layout.LOCK)), f"{layout.LOCK} is not a file of its own")
+            raise FactoryError(f"'{self.store.url}': {why}; nothing was touched")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             try:
-                info = json.loads(os.pread(fd, MAX_SMALL_FILE, 0) or b"null")
+                info = loads_json(os.pread(fd, MAX_SMALL_FILE, 0) or b"null")
             except ValueError:
                 info = None
             os.close(fd)
@@ -260,15 +326,17 @@ def writer_active(store: Store) -> str | None:
     if store.local:
         import fcntl
 
-        try:
-            fd = os.open(store.path(layout.LOCK), os.O_RDONLY)
+        try:  # never through a link, never waiting on a FIFO: verify reports those
+            fd = os.open(store.path(layout.LOCK), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError:
             return None
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             try:
-                info = json.loads(os.pread(fd, MAX_SMALL_FILE, 0) or b"null")
+                info = loads_json(os.pread(fd, MAX_SMALL_FILE, 0) or b"null")
             except ValueError:
                 info = None
             return _who(info)

@@ -127,9 +127,27 @@ class ShardWriter:
 
 
 def read_shard_stats(store: Store, name: str) -> dict[str, Any] | None:
-    """A stats file as data, or None when it is missing or malformed."""
+    """A stats file as data, or None when it is missing or malformed (not a regular file, over
+    MAX_STATS_BYTES, not JSON, too deeply nested)."""
     data = read_small_json(store, name, MAX_STATS_BYTES)
     return data if isinstance(data, dict) else None
+
+
+def _counts(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in value.items())
+
+
+def well_formed(stats: dict[str, Any]) -> bool:
+    """Whether stats have the fields the manifest is built from, of their types: a damaged stats
+    file that names the right shard and hash must not stop the run while it writes the manifest."""
+    return (
+        all(isinstance(stats.get(k), str) for k in ("shard", "split", "sha256"))
+        and all(type(stats.get(k)) is int for k in ("index", "samples", "bytes"))
+        and type(stats.get("seconds")) in (int, float)
+        and _counts(stats.get("tasks"))
+        and _counts(stats.get("drops"))
+        and isinstance(stats.get("renderers", {}), dict)
+    )
 
 
 def file_sha256(store: Store, name: str) -> str:
@@ -142,10 +160,13 @@ def file_sha256(store: Store, name: str) -> str:
 
 def is_complete(store: Store, shard: ShardPlan, recipe_sha256: str, rehash: bool = False) -> bool:
     """Whether `shard` is done for the recipe with this digest: its stats say so and the shard file
-    agrees with them (size; with `rehash`, its sha256 too)."""
+    agrees with them (size; with `rehash`, its sha256 too). Stats or a shard that cannot be read
+    (a FIFO, a link to a device, malformed JSON) are not complete: the shard is redone, and its new
+    files are renamed over those names (replacing a link, never writing through it)."""
     stats = read_shard_stats(store, stats_name(shard))
     if (
         stats is None
+        or not well_formed(stats)
         or stats.get("recipe_sha256") != recipe_sha256
         or stats.get("shard") != shard.filename
         or stats.get("planned") != shard.samples

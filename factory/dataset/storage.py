@@ -1,15 +1,22 @@
 """Where a dataset is written: a local folder or any fsspec URL (s3://, gs://, memory://).
 
 Files that must never be seen half-written (shards, stats, manifest) are written under a temporary
-name and renamed into place. A Store belongs to one run (its `run` token, which every temporary
-name carries): clean-up removes that run's temporaries and nobody else's.
+name and renamed into place (a link at the final name is replaced, never written through). A Store
+belongs to one run (its `run` token, which every temporary name carries): clean-up removes that
+run's temporaries and nobody else's.
+
+Reads are bounded: a name of the dataset that is a device, a named pipe or a socket (or a link to
+one: `/dev/zero` reports size 0 and never ends; a FIFO blocks the open) is refused without being
+opened, and `read_bytes` with a limit reads at most one byte past it, whatever the size said.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
-from typing import IO
+import stat
+from typing import IO, Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -21,8 +28,44 @@ from factory.errors import FactoryError
 PARTIAL_SUFFIX = layout.TEMP_SUFFIX
 
 
+class NotAFile(OSError):
+    """A dataset name that is not a regular file (a device, FIFO, socket or folder): reading it
+    could block forever or never end, so it is not opened."""
+
+
+class TooLarge(OSError):
+    """A file longer than the most the factory ever writes under its name."""
+
+
+def kind_of(mode: int) -> str:
+    """What a stat mode is, for a message."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "a regular file" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def loads_json(data: bytes | str) -> Any:
+    """JSON as data; ValueError (never RecursionError) for anything that is not JSON, nested
+    arrays a hundred thousand deep included."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 class Store:
     def __init__(self, url: str, run: str | None = None):
+        if not str(url).strip():
+            # '' would become '/' below: verify would list the whole disk as strays
+            raise FactoryError("the dataset folder is an empty path: give a folder or URL (e.g. output/charts)")
         self.url = str(url).rstrip("/") or "/"
         self.run = run or layout.new_run_token()
         self.fs, self.root = fsspec.core.url_to_fs(self.url)
@@ -47,14 +90,52 @@ class Store:
     def size(self, name: str) -> int:
         return int(self.fs.size(self.path(name)))
 
-    def read_bytes(self, name: str) -> bytes:
-        return self.fs.cat_file(self.path(name))
+    def read_bytes(self, name: str, limit: int | None = None) -> bytes:
+        """The file's bytes; with `limit`, TooLarge past it (read no further than one byte past)."""
+        with self.open_read(name) as f:
+            data = f.read() if limit is None else f.read(limit + 1)
+        if limit is not None and len(data) > limit:
+            raise TooLarge(f"over {limit:,} bytes, more than the factory writes there")
+        return data
 
     def read_text(self, name: str) -> str:
         return self.read_bytes(name).decode("utf-8")
 
+    def read_json(self, name: str, limit: int) -> Any:
+        """A JSON file of at most `limit` bytes as data. OSError when it cannot be read (NotAFile,
+        TooLarge included), ValueError when it is not JSON (too deeply nested included)."""
+        return loads_json(self.read_bytes(name, limit))
+
     def open_read(self, name: str) -> IO[bytes]:
-        return self.fs.open(self.path(name), "rb")
+        """A regular file opened for reading; NotAFile (an OSError) for anything else, which is
+        never opened (a FIFO would block here, a device could do anything)."""
+        if not self.local:
+            return self.fs.open(self.path(name), "rb")
+        path = self.path(name)
+        self._require_file(name, os.stat(path))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # no wait if swapped for a FIFO meanwhile
+        try:
+            self._require_file(name, os.fstat(fd))
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def _require_file(self, name: str, st: os.stat_result) -> None:
+        if not stat.S_ISREG(st.st_mode):
+            link = self.link_target(name)
+            what = f"a link to {kind_of(st.st_mode)} ({link})" if link is not None else kind_of(st.st_mode)
+            raise NotAFile(f"{what}, not a regular file")
+
+    def link_target(self, name: str) -> str | None:
+        """Where `name` points (printable) when it is a symbolic link on a local disk, else None."""
+        if not self.local:
+            return None
+        try:
+            return layout.printable(os.readlink(self.path(name)))
+        except OSError:
+            return None
 
     def temp_name(self, name: str) -> str:
         return layout.temp_file(name, self.run)

@@ -14,7 +14,14 @@ Every problem is one line; nothing here raises on a malformed file, and nothing 
 - The wids indexes: each as the manifest implies.
 - Strays: temporary files (of any run), shards not in the manifest, stats of unlisted shards,
   any other file beside the shards (readers that take the whole folder would read it as a shard);
-  and a run writing the dataset right now. A dataset of the old layout is one line saying so.
+  and a run writing the dataset right now. A dataset of the old layout is one line saying so, and
+  so is a folder that is no dataset at all.
+- Links a run would write through (the lock file, `.render-factory/`, its `stats/`): generate
+  refuses them, so verify names them.
+
+Every read is bounded in time and memory: a name that is a FIFO, a device or a link to one is
+named, never opened; JSON is read up to its limit and never raises RecursionError; a shard whose
+size already differs from the manifest is not read (its hash could only differ too).
 """
 
 from __future__ import annotations
@@ -29,9 +36,9 @@ from typing import IO, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from factory.dataset import layout
-from factory.dataset.ownership import marker_digest, recipe_digest, writer_active
-from factory.dataset.shards import MAX_STATS_BYTES, read_shard_stats
-from factory.dataset.storage import Store
+from factory.dataset.ownership import listing, marker_digest, recipe_digest, unsafe_entries, writer_active
+from factory.dataset.shards import MAX_STATS_BYTES
+from factory.dataset.storage import NotAFile, Store, TooLarge
 from factory.errors import FactoryError
 
 MAX_MANIFEST_BYTES = 64 << 20  # 100,000 shards (the most a recipe makes) take about 20 MB
@@ -89,15 +96,20 @@ class Report:
 
 
 class _HashingReader:
-    """A read-only stream that hashes what passes through it, so a shard is read once."""
+    """A read-only stream that hashes what passes through it, so a shard is read once; it stops
+    one byte past `limit` (the size the manifest gives), so a file that grows meanwhile is not
+    read forever."""
 
-    def __init__(self, raw: IO[bytes]):
+    def __init__(self, raw: IO[bytes], limit: int):
         self.raw = raw
         self.sha256 = hashlib.sha256()
         self.bytes = 0
+        self.left = limit + 1
 
     def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.raw.read(size) if size else b""
+        self.left -= len(data)
         self.sha256.update(data)
         self.bytes += len(data)
         return data
@@ -123,6 +135,7 @@ class _Check:
         self.store = store
         self.report = report
         self.counts: Counter[str] = Counter()
+        self.rerun = "re-run generate with the same --out"
 
     def problem(self, text: str, kind: str = "") -> None:
         if kind:
@@ -141,9 +154,26 @@ class _Check:
             self.problem(f"cannot read '{store.url}': {exc}")
             return
         top = [n.rsplit("/", 1)[-1] for n in store.list()]
-        if layout.legacy_names(top) and not store.exists(layout.MANIFEST):
+        legacy = layout.legacy_names(top)
+        if legacy and ({"manifest.json", "recipe.yaml", layout.MARKER} & set(top)) and not store.exists(layout.MANIFEST):
             self.problem(layout.legacy_message(store.url))
             return
+        if layout.MARKER not in top and layout.META not in top:
+            # generate refuses such a folder: advice to re-run it there would be wrong
+            holds = f"it holds {listing(sorted(top))}" if top else "it is empty"
+            self.problem(
+                f"'{store.url}' is not a render-factory dataset (no {layout.MARKER} and no {layout.META}/; {holds}): "
+                "give the folder generate wrote"
+            )
+            return
+        # generate finishes a folder only when its marker is intact: otherwise advise a new folder
+        self.rerun = (
+            "re-run generate with the same --out"
+            if marker_digest(store) is not None
+            else f"generate it again into a new folder (this one's {layout.MARKER} is missing or damaged, so generate refuses it)"
+        )
+        for line in unsafe_entries(store):
+            self.problem(line.replace("then re-run", "then re-run generate"))
         busy = writer_active(store)
         if busy:
             self.problem(f"{busy} is writing this dataset now: verify it once that run is done")
@@ -162,7 +192,7 @@ class _Check:
         if recipe_sha is not None and manifest.recipe_sha256 != recipe_sha:
             self.problem(f"{layout.MANIFEST}: recipe_sha256 is not the sha256 of {layout.RECIPE}: they come from different runs")
         if not store.exists(layout.CARD):
-            self.problem(f"{layout.CARD} (the dataset card) is missing: re-run generate with the same --out to write it")
+            self.problem(f"{layout.CARD} (the dataset card) is missing: {self.rerun} to write it")
         stats = self.shards(manifest, recipe_sha)
         self.totals(manifest, stats)
         self.indexes(manifest)
@@ -176,7 +206,7 @@ class _Check:
         for name in self.store.temporaries():
             self.problem(
                 f"{layout.printable(name)}: a temporary file (an interrupted or running generate); "
-                "run the same generate again to finish and clean up",
+                + ("run the same generate again to finish and clean up" if self.rerun.startswith("re-run") else "delete it"),
                 "temporary",
             )
 
@@ -191,11 +221,10 @@ class _Check:
         from factory import safe_yaml
 
         try:
-            if store.size(layout.RECIPE) > safe_yaml.MAX_BYTES:
-                self.problem(f"{layout.RECIPE} is larger than any recipe ({store.size(layout.RECIPE):,} bytes)")
-                return None
-            data = store.read_bytes(layout.RECIPE)
-            text = data.decode("utf-8")
+            text = store.read_bytes(layout.RECIPE, safe_yaml.MAX_BYTES).decode("utf-8")
+        except (NotAFile, TooLarge) as exc:
+            self.problem(f"{layout.RECIPE}: {exc}")
+            return None
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(f"{layout.RECIPE} cannot be read as UTF-8 text: {exc}")
             return None
@@ -222,15 +251,15 @@ class _Check:
     def manifest(self) -> _Manifest | None:
         store, name = self.store, layout.MANIFEST
         if not store.exists(name):
-            self.problem(f"no {name} in '{store.url}': the run did not finish; re-run generate with the same --out")
+            self.problem(f"no {name} in '{store.url}': the run did not finish; {self.rerun}")
             return None
         try:
-            if store.size(name) > MAX_MANIFEST_BYTES:
-                self.problem(f"{name} is {store.size(name):,} bytes, larger than any manifest the factory writes")
-                return None
-            data = json.loads(store.read_bytes(name))
+            data = store.read_json(name, MAX_MANIFEST_BYTES)
+        except (NotAFile, TooLarge) as exc:
+            self.problem(f"{name}: {exc}; {self.rerun} to rewrite it")
+            return None
         except (OSError, ValueError) as exc:
-            self.problem(f"{name} is not valid JSON ({' '.join(str(exc).split())[:200]}); re-run generate with the same --out to rewrite it")
+            self.problem(f"{name} is not valid JSON ({' '.join(str(exc).split())[:200]}); {self.rerun} to rewrite it")
             return None
         try:
             manifest = _Manifest.model_validate(data)
@@ -293,9 +322,16 @@ class _Check:
         if not self.store.exists(stats_name):
             self.problem(f"{stats_name}: missing (every complete shard has one)", "stats")
             return None
-        stats = read_shard_stats(self.store, stats_name)
-        if stats is None:
-            self.problem(f"{stats_name}: not a stats file (malformed JSON, or over {MAX_STATS_BYTES:,} bytes)", "stats")
+        try:
+            stats = self.store.read_json(stats_name, MAX_STATS_BYTES)
+        except (NotAFile, TooLarge) as exc:
+            self.problem(f"{stats_name}: not a stats file: {exc}", "stats")
+            return None
+        except (OSError, ValueError) as exc:
+            self.problem(f"{stats_name}: not a stats file ({' '.join(str(exc).split())[:200]})", "stats")
+            return None
+        if not isinstance(stats, dict):
+            self.problem(f"{stats_name}: not a stats file (not a JSON object)", "stats")
             return None
         expected = {"shard": name, "split": entry.split, "samples": entry.samples, "bytes": entry.bytes, "sha256": entry.sha256}
         wrong = [k for k, v in expected.items() if stats.get(k) != v]
@@ -315,13 +351,17 @@ class _Check:
             self.problem(f"{name}: missing", "missing")
             return
         try:
-            size = store.size(name)
-            if size != entry.bytes:
-                self.problem(f"{name}: {size:,} bytes, {layout.MANIFEST} says {entry.bytes:,}", "shard")
-            with store.open_read(name) as raw:
-                stream = _HashingReader(raw)
+            with store.open_read(name) as raw:  # refuses a FIFO or a device before its size is asked
+                size = store.size(name)
+                if size != entry.bytes:  # its hash cannot match either: not read (a sparse 3 GB file took 12 s)
+                    self.problem(f"{name}: {size:,} bytes, {layout.MANIFEST} says {entry.bytes:,}; not read further", "shard")
+                    return
+                stream = _HashingReader(raw, entry.bytes)
                 samples, error = _tar_samples(stream, layout.shard_name_of(name))
                 stream.drain()
+        except NotAFile as exc:
+            self.problem(f"{name}: {exc}; not read", "shard")
+            return
         except OSError as exc:
             self.problem(f"{name}: cannot be read: {exc}", "shard")
             return
@@ -372,9 +412,11 @@ class _Check:
         for name, text in index_texts(manifest.model_dump()).items():
             try:
                 if not self.store.exists(name):
-                    self.problem(f"{name} (a wids shard index) is missing: re-run generate with the same --out", "index")
-                elif self.store.size(name) > MAX_MANIFEST_BYTES or json.loads(self.store.read_bytes(name)) != json.loads(text):
+                    self.problem(f"{name} (a wids shard index) is missing: {self.rerun}", "index")
+                elif self.store.read_json(name, MAX_MANIFEST_BYTES) != json.loads(text):
                     self.problem(f"{name} does not list the manifest's shards as the manifest says", "index")
+            except (NotAFile, TooLarge) as exc:
+                self.problem(f"{name}: {exc}", "index")
             except (OSError, ValueError):
                 self.problem(f"{name} is not valid JSON", "index")
 
