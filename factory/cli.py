@@ -106,7 +106,7 @@ def default_output(name: str) -> str:
     return str(folder)
 
 
-def _workers(text: str) -> int:
+def worker_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="recipe seed (overrides the recipe)")
     p.add_argument("--shard-size", type=int, help="samples per shard (overrides the recipe)")
     p.add_argument("--format", choices=["png", "jpg", "webp"], help="image format (overrides the recipe)")
-    p.add_argument("--workers", type=_workers, help="worker processes, at least 1 (default: all cores)")
+    p.add_argument("--workers", type=worker_count, help="worker processes, at least 1 (default: all cores)")
     p.add_argument("--executor", choices=["local", "ray"], default="local")
     p.add_argument("--ray-address", help="Ray cluster address, e.g. auto (with --executor ray)")
     p.add_argument("--browser", help="path to a Chromium/Chrome executable")

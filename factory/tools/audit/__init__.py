@@ -24,6 +24,10 @@ what the target claims, with its own code (nothing of the generators, renderers 
 Per task it reports these shares, and the worst samples with thumbnails, as one HTML page (like
 `report`) and a JSON summary. It never writes into the dataset.
 
+A damaged sample (its json or image unreadable, a box that is no four numbers) is skipped and named
+(`texts.SampleDamage`), not the end of the audit; one sample's audit is bounded in memory and time
+(`sample.MAX_TEXTS`, `MAX_TEXT_CHARS`, `READ_BUDGET_PX`: later texts are skipped and counted).
+
 One job per module: `texts` (what a sample's json claims), `tokens` (token units and matching),
 `languages` (which Tesseract model reads which text), `reading` (crops, strips, the retry policy),
 `control` (control reads), `pixels` (contrast, marks, blank width), `qa` (answerability),
@@ -43,11 +47,11 @@ from factory.tools.audit.qa import qa_problems
 from factory.tools.audit.reading import OCR_INK_PX, Reading, ocr_items, prepare, read_texts, readings
 from factory.tools.audit.sample import SampleAudit, audit_sample
 from factory.tools.audit.summary import run_audit, summarise
-from factory.tools.audit.texts import TextItem, sample_locale, sample_serif, sample_texts
+from factory.tools.audit.texts import SampleDamage, TextItem, sample_locale, sample_serif, sample_texts
 from factory.tools.audit.tokens import found, token_hits, tokens
 
 __all__ = [
-    "OCR_INK_PX", "Reading", "SampleAudit", "TextItem", "add_parser", "audit_sample", "cmd_audit", "control_hits", "control_image",
+    "OCR_INK_PX", "Reading", "SampleAudit", "SampleDamage", "TextItem", "add_parser", "audit_sample", "cmd_audit", "control_hits", "control_image",
     "crop_contrast", "foreign_share", "found", "installed_languages", "item_language", "ocr_items", "ocr_language", "prepare",
     "qa_problems", "read_texts", "readings", "relative_luminance", "run_audit", "sample_locale", "sample_serif", "sample_texts", "script_models",
     "summarise", "token_hits", "tokens", "write_audit",

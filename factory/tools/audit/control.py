@@ -32,6 +32,24 @@ CJK_FACES = {"zh_CN": "Noto Sans CJK SC", "zh_SG": "Noto Sans CJK SC", "zh_TW": 
 CJK_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "FULLWIDTH", "HALFWIDTH")
 CONTROL_PX = 64  # size the control's face is measured at before it is scaled to the image's ink height
 
+# Bounds on the controls' pixels, so a json whose texts cannot be what its boxes hold (20,000 legend
+# texts of 50 letters in a 49 px box) costs bounded memory and time. A sample's texts are audited
+# while their boxes and controls (`line_estimate`) stay in the sample's budget (sample.READ_BUDGET_PX);
+# a control line is drawn no larger than LINE_OVER_ESTIMATE times its estimate (LINE_FLOOR_PX at
+# least, MAX_LINE_PX at most): a text whose letters draw far wider than its ink height says (2,000
+# dashes) is drawn smaller. Lines are read in canvases of at most CANVAS_PX (one, in honest samples).
+LINE_OVER_ESTIMATE = 8
+LINE_FLOOR_PX = 64_000
+MAX_LINE_PX = 4_000_000
+CANVAS_PX = 32_000_000
+
+
+def line_estimate(text: str, ink: float) -> float:
+    """About the pixels a control line of `text` at ink height `ink` is drawn in: a face of 1.4 times
+    the ink height, letters 0.6 of it wide, a canvas three faces tall."""
+    size = 1.4 * ink
+    return len(text) * 0.6 * size * 3 * size
+
 
 @functools.lru_cache(maxsize=None)
 def _face(family: str, size: int):
@@ -65,7 +83,7 @@ def face_name(ch: str, locale: str, current: str, serif: bool = False) -> str:
     return name
 
 
-def _ink_height(image: Image.Image, item: TextItem) -> float:
+def ink_height(image: Image.Image, item: TextItem) -> float:
     """Height of one line's ink in an item's box (as `prepare` measures it)."""
     x0, y0, x1, y1 = (int(math.floor(item.box[0])), int(math.floor(item.box[1])), int(math.ceil(item.box[2])), int(math.ceil(item.box[3])))
     rgb = np.asarray(image.crop((max(0, x0), max(0, y0), min(image.width, x1), min(image.height, y1))).convert("RGB"), dtype=np.float64)
@@ -96,19 +114,33 @@ def _draw_line(text: str, locale: str, size: int, serif: bool = False) -> Image.
     return canvas
 
 
-def control_image(texts: list[tuple[str, float]], locale: str, serif: bool = False) -> tuple[Image.Image, list[TextItem]]:
-    """The control: each (text, ink height) set on a line of its own, clean, black on white, in a Noto
-    face of its script (its serif cut for `serif`) at the image's ink height; with the items (text and
-    box) the audit reads."""
+def _control_lines(texts: list[tuple[str, float]], locale: str, serif: bool, limits: list[float] | None) -> list[Image.Image]:
+    """Each (text, ink height) drawn at that ink height, cropped to its ink; a line whose drawing would
+    exceed its limit (pixels) drawn smaller, to fit it."""
     lines = []
-    for text, height in texts:
+    for k, (text, height) in enumerate(texts):
         flat = " ".join(text.split())
         probe = _draw_line(flat, locale, CONTROL_PX, serif)
         ink = (np.asarray(probe) < 128).any(axis=1)
         measured = max(1, int(ink.sum()))
         size = max(6, round(CONTROL_PX * height / measured))
+        if limits is not None and probe.width * probe.height * (size / CONTROL_PX) ** 2 > limits[k]:
+            size = max(6, int(CONTROL_PX * math.sqrt(limits[k] / (probe.width * probe.height))))
         line = _draw_line(flat, locale, size, serif)
         lines.append(line.crop(ImageOps.invert(line).getbbox() or (0, 0, line.width, line.height)))
+    return lines
+
+
+def control_image(texts: list[tuple[str, float]], locale: str, serif: bool = False,
+                  limits: list[float] | None = None) -> tuple[Image.Image, list[TextItem]]:
+    """The control: each (text, ink height) set on a line of its own, clean, black on white, in a Noto
+    face of its script (its serif cut for `serif`) at the image's ink height (smaller where a line would
+    exceed its `limits` pixels); with the items (text and box) the audit reads."""
+    return _stack(texts, _control_lines(texts, locale, serif, limits))
+
+
+def _stack(texts: list[tuple[str, float]], lines: list[Image.Image]) -> tuple[Image.Image, list[TextItem]]:
+    """The lines stacked on one white canvas, with their items."""
     width = max((line.width for line in lines), default=1) + 2 * GAP_PX
     canvas = Image.new("RGB", (width, sum(line.height + 2 * GAP_PX for line in lines) + GAP_PX), "#ffffff")
     items = []
@@ -130,8 +162,31 @@ def control_hits(image: Image.Image, items: list[TextItem], hits: list[list[tupl
     out: list[list[bool] | None] = [None] * len(items)
     if not missed:
         return out
-    canvas, controls = control_image([(items[i].text, _ink_height(image, items[i])) for i in missed], locale, serif)
-    read, _ = read_texts(canvas, controls, lang, installed, mono)
-    for i, control, words in zip(missed, controls, read):
-        out[i] = [ok for _, ok in token_hits(control.text, words, mono)]
+    texts = [(items[i].text, ink_height(image, items[i])) for i in missed]
+    lines = _control_lines(texts, locale, serif, [_line_limit(text, ink) for text, ink in texts])
+    for chunk in _canvases(lines):
+        canvas, controls = _stack([texts[k] for k in chunk], [lines[k] for k in chunk])
+        read, _ = read_texts(canvas, controls, lang, installed, mono)
+        for k, control, words in zip(chunk, controls, read):
+            out[missed[k]] = [ok for _, ok in token_hits(control.text, words, mono)]
     return out
+
+
+def _line_limit(text: str, ink: float) -> float:
+    """The most pixels a control line is drawn in (see LINE_OVER_ESTIMATE)."""
+    return min(MAX_LINE_PX, max(LINE_FLOOR_PX, LINE_OVER_ESTIMATE * line_estimate(text, ink)))
+
+
+def _canvases(lines: list[Image.Image]) -> list[list[int]]:
+    """The lines in order, in groups whose stacked canvas (widest line by their heights) is at most CANVAS_PX."""
+    groups: list[list[int]] = []
+    width = height = 0
+    for k, line in enumerate(lines):
+        w, h = line.width + 2 * GAP_PX, line.height + 2 * GAP_PX
+        if groups and max(width, w) * (height + h + GAP_PX) <= CANVAS_PX:
+            groups[-1].append(k)
+            width, height = max(width, w), height + h
+        else:
+            groups.append([k])
+            width, height = w, h
+    return groups

@@ -7,18 +7,21 @@ import argparse
 import base64
 import io
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from PIL import Image, ImageDraw
 
+from factory.errors import FactoryError
 from factory.tools.audit.summary import run_audit
 from factory.tools.html_page import page_head
 from factory.tools.outputs import check_outputs, write_file
 from factory.tools.preview import load_manifest
 
 THUMB_PX = 360
+log = logging.getLogger(__name__)
 
 
 def _thumbnail(image_bytes: bytes, boxes: list[list[float]]) -> str:
@@ -46,6 +49,11 @@ Contrast is measured from the pixels (WCAG: below 4.5:1 is low, 3:1 for large te
 Chart questions are re-checked against the drawn texts.</p>
 
 {% for note in s.ocr_notes %}<p class="warn">OCR: {{ note }}</p>{% endfor %}
+{% if s.samples_skipped %}<p class="warn">{{ s.samples_skipped }} damaged sample(s) skipped, not audited (run <code>render-factory verify</code> on the dataset):</p>
+<ul>{% for k in s.skipped %}<li><code>{{ k.key }}</code> in <code>{{ k.shard }}</code>: {{ k.reason }}</li>{% endfor %}
+{% if s.samples_skipped > s.skipped|length %}<li>and {{ s.samples_skipped - s.skipped|length }} more</li>{% endif %}</ul>{% endif %}
+{% if s.texts_skipped %}<p class="warn">{{ s.texts_skipped }} text(s) past a sample's bounds skipped, not audited (at most {{ s.bounds.texts_per_sample }} texts
+of at most {{ s.bounds.text_chars }} characters a sample, whose boxes and control lines come to at most {{ s.bounds.read_px_per_sample }} pixels).</p>{% endif %}
 
 <h2>Per task</h2>
 <table><tr><th>task</th><th>samples</th><th>tokens</th><th>tokens found</th><th>image misses (beyond the reader)</th><th>found or beyond the reader</th><th>low-contrast texts (samples)</th><th>invisible texts (samples)</th>
@@ -80,7 +88,8 @@ Chart questions are re-checked against the drawn texts.</p>
 {% for w in t.worst %}<tr><td><code>{{ w.key }}</code><br>{{ w.kind }}<br>{{ w.found }} of {{ w.tokens }} tokens</td>
 <td>{% if thumbs.get(w.key) %}<img alt="{{ w.key }}" src="{{ thumbs[w.key] }}">{% endif %}</td>
 <td>{% for label, items in [("missing", w.missing), ("missed in the image, read in the control", w.image_misses), ("low contrast", w.low_contrast), ("invisible", w.invisible), ("outside the canvas", w.outside), ("crossed by a mark", w.crossed), ("unanswerable", w.unanswerable)] %}
-{% if items %}<b>{{ label }}</b>: {% for i in items %}<code>{{ i }}</code>{% if not loop.last %}; {% endif %}{% endfor %}<br>{% endif %}{% endfor %}</td></tr>{% endfor %}
+{% if items %}<b>{{ label }}</b>: {% for i in items %}<code>{{ i }}</code>{% if not loop.last %}; {% endif %}{% endfor %}<br>{% endif %}{% endfor %}
+{% if w.texts_skipped %}<b>texts skipped (past the bounds)</b>: {{ w.texts_skipped }}{% endif %}</td></tr>{% endfor %}
 </table>{% endfor %}
 </body>
 </html>
@@ -104,8 +113,20 @@ def write_audit(dataset: str, out: str | Path, json_out: str | Path | None = Non
     return path, json_path, summary
 
 
+MAX_SKIPPED_SHOWN = 10  # console lines naming damaged samples (the JSON names more, the page too)
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     path, json_path, summary = write_audit(args.dataset, args.out, args.json, args.samples, args.workers)
+    for skipped in summary["skipped"][:MAX_SKIPPED_SHOWN]:
+        log.warning("warning: skipped damaged sample %s in %s: %s", skipped["key"], skipped["shard"], skipped["reason"])
+    if summary["samples_skipped"] > MAX_SKIPPED_SHOWN:
+        log.warning("warning: %d more damaged samples skipped; the JSON summary names them", summary["samples_skipped"] - MAX_SKIPPED_SHOWN)
+    if summary["texts_skipped"]:
+        log.warning("warning: %d texts past a sample's bounds skipped (texts_skipped in the JSON; README: audit bounds)", summary["texts_skipped"])
+    if not summary["samples_audited"]:
+        raise FactoryError(f"none of the {summary['samples_skipped']} samples read could be audited, every one is damaged "
+                           f"(first: {summary['skipped'][0]['reason']}); they are named in {json_path.resolve()}; run render-factory verify on the dataset")
     for task, t in summary["tasks"].items():
         print(f"{task}: {t['samples']} samples, tokens found {t['tokens_found']} (image misses {t['tokens_image_misses']}, "
               f"beyond the reader {t['tokens_beyond_reader']}), invisible-text samples "
@@ -118,10 +139,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from factory.cli import worker_count  # the rule `generate --workers` follows: a whole number, at least 1
+
     p = subparsers.add_parser("audit", help="read a finished dataset with OCR: is every target token legible in its image?")
     p.add_argument("dataset", help="dataset folder or URL (holds manifest.json)")
     p.add_argument("--samples", type=int, default=300, help="audit at most this many samples, spread over the shards (default 300)")
     p.add_argument("--out", default="audit.html", help="HTML page to write (default: audit.html)")
     p.add_argument("--json", help="JSON summary to write (default: the page's name with .json)")
-    p.add_argument("--workers", type=int, help="OCR processes (default: all cores)")
+    p.add_argument("--workers", type=worker_count, help="OCR processes, at least 1 (default and most: all cores, and one per sample)")
     p.set_defaults(func=cmd_audit)

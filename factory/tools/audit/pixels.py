@@ -70,6 +70,6 @@ def foreign_share(crop: np.ndarray) -> float:
 def blank_width(pixels: np.ndarray) -> float:
     """Share of an image's columns with no ink (a table image's blank width): nothing differs from
     its top-left pixel by more than 30 in the sum of channels."""
-    paper = pixels[0, 0].astype(int)
-    ink = (np.abs(pixels.astype(int) - paper).sum(axis=2) > 30).any(axis=0)
+    paper = pixels[0, 0].astype(np.int16)
+    ink = (np.abs(pixels.astype(np.int16) - paper).sum(axis=2, dtype=np.int16) > 30).any(axis=0)  # int16: a quarter of int64's memory
     return round(1 - float(ink.mean()), 3)

@@ -26,6 +26,7 @@ GAP_PX = 18
 OCR_INK_PX = 26  # small chart text is scaled up until a line's ink is about this tall
 PSM = 6  # Tesseract page segmentation: a block of lines (the strip), one crop a line
 DIGITS = "0123456789.,%-+kMGT"
+MAX_CROP_PX = 4_000_000  # a prepared crop is scaled up no further than this (honest samples' largest: 0.37 MP)
 
 
 def prepare(image: Image.Image, item: TextItem, clean: bool = False) -> Image.Image | None:
@@ -60,6 +61,7 @@ def prepare(image: Image.Image, item: TextItem, clean: bool = False) -> Image.Im
         scale = 2.5
     else:  # scale by the height of a line's ink: runs of inked rows, one per line
         scale = min(4.0, max(0.5, OCR_INK_PX / max(line_height(np.asarray(crop) < 160, crop.height), 1.0)))
+    scale = min(scale, math.sqrt(MAX_CROP_PX / (crop.width * crop.height)))  # a huge box with specks of ink: bounded
     if scale != 1.0:
         crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.LANCZOS)
     return ImageOps.expand(crop, border=8, fill=255)

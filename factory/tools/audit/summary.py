@@ -9,22 +9,37 @@ import shutil
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from factory.errors import FactoryError
 from factory.tools.audit.languages import tessdata
-from factory.tools.audit.sample import SampleAudit, audit_sample
-from factory.tools.preview import iter_shard, load_manifest
+from factory.tools.audit.sample import MAX_IMAGE_PX, MAX_TEXT_CHARS, MAX_TEXTS, READ_BUDGET_PX, SampleAudit, audit_sample, read_meta
+from factory.tools.audit.texts import SampleDamage
+from factory.tools.preview import IMAGE_EXTENSIONS, MANIFEST, iter_shard, load_manifest
+
 
 MAX_WORST = 8
 BLANK_WIDTH = 0.25
+MAX_SKIPPED_LISTED = 50  # damaged samples named in the summary (all are counted)
 
 
-def _audit_raw(args: tuple[str, bytes, bytes]) -> SampleAudit:
-    from factory.meta import unpack
+@dataclass
+class Skipped:
+    """A damaged sample, not audited: its key, its shard and why."""
 
-    key, image, meta_bytes = args
-    return audit_sample(key, image, unpack(json.loads(meta_bytes)))
+    key: str
+    shard: str
+    reason: str
+
+
+def _audit_raw(args: tuple[str, str, bytes | None, bytes | None]) -> SampleAudit | Skipped:
+    """One sample's audit in a worker, or why it was skipped: a damaged sample ends its own audit only."""
+    key, shard, image, meta_bytes = args
+    try:
+        return audit_sample(key, image, read_meta(meta_bytes))
+    except SampleDamage as exc:
+        return Skipped(key, shard, str(exc))
 
 
 def _init_worker() -> None:
@@ -38,11 +53,22 @@ def check_ocr() -> None:
                            "sudo apt-get install -y tesseract-ocr tesseract-ocr-eng (scripts/setup.sh installs it)")
 
 
-def _samples(store, manifest: dict[str, Any], limit: int):
+def _shard_sizes(manifest: dict[str, Any], dataset: str) -> list[int]:
+    """Each shard's sample count from the manifest; a one-line error when one is no whole number."""
+    sizes = []
+    for entry in manifest["shards"]:
+        n = entry.get("samples", 0)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise FactoryError(f"'{dataset}/{MANIFEST}' lists shard '{entry['name']}' with \"samples\": {json.dumps(n)[:40]}, not a "
+                               "count (a whole number, 0 or more); run render-factory verify on the dataset")
+        sizes.append(n)
+    return sizes
+
+
+def _samples(store, manifest: dict[str, Any], limit: int, sizes: list[int]):
     """Up to `limit` samples spread evenly over the shards (the first ones of each; a shard with
     fewer samples than its share leaves the rest to the others)."""
     shards = manifest["shards"]
-    sizes = [int(entry.get("samples", 0)) for entry in shards]
     share = [0] * len(shards)
     left = min(limit, sum(sizes))
     while left > 0:
@@ -63,26 +89,47 @@ def _samples(store, manifest: dict[str, Any], limit: int):
             yield sample
 
 
+def _image_member(members: dict[str, bytes]) -> bytes | None:
+    return next((members[ext] for ext in IMAGE_EXTENSIONS if ext in members), None)
+
+
+def worker_count(workers: int | None, samples: int) -> int:
+    """OCR processes for `samples` samples: `workers` (default: every core), never more than the
+    samples or the cores (Tesseract runs one thread each: more processes than cores only wait)."""
+    if workers is not None and workers < 1:
+        raise FactoryError(f"--workers must be at least 1, got {workers}; leave it out to use every core")
+    cores = os.cpu_count() or 1
+    return max(1, min(workers or cores, cores, samples))
+
+
 def run_audit(dataset: str, samples: int = 300, workers: int | None = None) -> tuple[dict[str, Any], list[SampleAudit], dict[str, bytes]]:
     """Audit up to `samples` samples; returns the JSON summary, every sample's audit and the
-    images of the worst ones (for thumbnails). Reads the dataset only."""
+    images of the worst ones (for thumbnails). Reads the dataset only. A damaged sample is skipped
+    and named in the summary (`samples_skipped`); a dataset with no sample is a one-line error."""
     check_ocr()
     if samples < 1:
         raise FactoryError(f"--samples must be at least 1, got {samples}")
+    worker_count(workers, 1)  # a bad --workers says so before the dataset is read
     store, manifest = load_manifest(dataset)
-    raw = [(s.key, s.image, s.members["json"]) for s in _samples(store, manifest, samples)]
+    sizes = _shard_sizes(manifest, dataset)
+    raw = [(s.key, s.shard, _image_member(s.members), s.members.get("json")) for s in _samples(store, manifest, samples, sizes)]
+    if not raw:
+        raise FactoryError(f"'{dataset}' holds no samples to audit (its manifest lists {len(sizes)} shard(s) "
+                           f"with {sum(sizes)} samples); generate into it first, or give a dataset with samples")
     t0 = time.perf_counter()
-    workers = max(1, workers or os.cpu_count() or 1)
+    workers = worker_count(workers, len(raw))
     if workers == 1:
         _init_worker()
-        results = [_audit_raw(r) for r in raw]
+        outcomes = [_audit_raw(r) for r in raw]
     else:
         with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
-            results = list(pool.map(_audit_raw, raw, chunksize=2))
+            outcomes = list(pool.map(_audit_raw, raw, chunksize=1 if len(raw) < 2 * workers else 2))  # no worker idle on few samples
     seconds = time.perf_counter() - t0
-    summary = summarise(results, manifest, dataset, seconds)
+    results = [r for r in outcomes if isinstance(r, SampleAudit)]
+    skipped = [r for r in outcomes if isinstance(r, Skipped)]
+    summary = summarise(results, manifest, dataset, seconds, skipped, workers)
     worst_keys = {w["key"] for task in summary["tasks"].values() for w in task["worst"]}
-    images = {key: image for key, image, _ in raw if key in worst_keys}
+    images = {key: image for key, _, image, _ in raw if key in worst_keys and image is not None}
     return summary, results, images
 
 
@@ -110,7 +157,10 @@ def _figures(group: list[SampleAudit]) -> dict[str, Any]:
     }
 
 
-def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str, seconds: float) -> dict[str, Any]:
+def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str, seconds: float,
+              skipped: list[Skipped] | None = None, workers: int | None = None) -> dict[str, Any]:
+    """The JSON summary of the audited samples (`results`) and of the damaged ones (`skipped`)."""
+    skipped = skipped or []
     by_task: dict[str, list[SampleAudit]] = defaultdict(list)
     by_renderer: dict[str, list[SampleAudit]] = defaultdict(list)
     by_locale: dict[str, list[SampleAudit]] = defaultdict(list)
@@ -128,6 +178,7 @@ def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str
         tasks[task] = {
             "samples": len(group),
             "texts": sum(r.texts for r in group),
+            "texts_skipped": sum(r.texts_skipped for r in group),
             "tokens": token_total,
             "tokens_found": round(sum(r.found for r in group) / token_total, 4) if token_total else None,
             **_image_figures(group),
@@ -142,15 +193,22 @@ def summarise(results: list[SampleAudit], manifest: dict[str, Any], dataset: str
             "tables_over_25pct_blank_width": sum(b > BLANK_WIDTH for b in blanks) if blanks else None,
             "worst": [{"key": r.key, "kind": r.kind, "badness": round(r.badness, 3), "tokens": r.tokens, "found": r.found,
                        "missing": r.missing[:12], "image_misses": r.image_misses[:12], "low_contrast": r.low_contrast[:6], "invisible": r.invisible[:6],
-                       "outside": r.outside[:6], "crossed": r.crossed[:6], "unanswerable": r.unanswerable[:6]} for r in worst],
+                       "outside": r.outside[:6], "crossed": r.crossed[:6], "unanswerable": r.unanswerable[:6], "texts_skipped": r.texts_skipped} for r in worst],
         }
     token_total = sum(r.tokens for r in results)
     return {
         "dataset": dataset,
         "name": manifest.get("name", ""),
         "samples_audited": len(results),
-        "samples_in_dataset": (manifest.get("samples") or {}).get("total"),
+        "samples_in_dataset": (manifest.get("samples") or {}).get("total") if isinstance(manifest.get("samples"), dict) else None,
+        # damaged samples (json or image unreadable): not audited, each named with why (the first MAX_SKIPPED_LISTED)
+        "samples_skipped": len(skipped),
+        "skipped": [{"key": s.key, "shard": s.shard, "reason": s.reason} for s in skipped[:MAX_SKIPPED_LISTED]],
+        # texts past a sample's bounds (MAX_TEXTS texts, MAX_TEXT_CHARS characters, READ_BUDGET_PX pixels): not audited
+        "texts_skipped": sum(r.texts_skipped for r in results),
+        "bounds": {"image_px": MAX_IMAGE_PX, "texts_per_sample": MAX_TEXTS, "text_chars": MAX_TEXT_CHARS, "read_px_per_sample": READ_BUDGET_PX},
         "seconds": round(seconds, 1),
+        "workers": workers,  # OCR processes the audit ran (at most one per core and one per sample)
         "ocr": _ocr_version(),
         "tokens_found": round(sum(r.found for r in results) / token_total, 4) if token_total else None,
         **_image_figures(results),
