@@ -120,11 +120,19 @@ def _folder_manifest(folder: str) -> str:
 
 
 def _read_json(url: str) -> dict[str, Any]:
+    """A manifest or wids index, read in bounded time and memory (a link to /dev/zero, a FIFO)."""
+    from factory.dataset.storage import loads_json
+    from factory.dataset.verify import MAX_MANIFEST_BYTES
+
+    if _is_local(url) and os.path.exists(url) and not os.path.isfile(url):
+        raise FactoryError(f"'{url}' is not a regular file (a folder, pipe or device); give a manifest.json written by render-factory")
     with open_url(url) as f:
-        data = f.read()
+        data = f.read(MAX_MANIFEST_BYTES + 1)
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise FactoryError(f"'{url}' is over {MAX_MANIFEST_BYTES >> 20} MB, larger than any manifest; give a manifest.json written by render-factory")
     try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return loads_json(data)
+    except ValueError as exc:  # not JSON, not UTF-8, nested too deeply
         raise FactoryError(f"'{url}' is not valid JSON ({exc}); give a manifest.json written by render-factory") from None
 
 

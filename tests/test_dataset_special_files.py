@@ -226,3 +226,33 @@ def test_verify_advises_what_generate_accepts_when_the_marker_is_gone(ds, recipe
     assert "same --out" not in manifest_line and "new folder" in manifest_line, problems
     assert main(["generate", str(recipe_file), "--out", str(ds), "--workers", "1", "--quiet"]) == 2
     assert "did not make it" in capsys.readouterr().err
+
+
+def test_reading_tools_and_the_loader_refuse_a_manifest_that_is_a_device_or_too_deep(ds, tmp_path):
+    """preview, report and open_dataset read the manifest too: bounded, one line each."""
+    manifest = ds / ".render-factory" / "manifest.json"
+    manifest.unlink()
+    manifest.symlink_to("/dev/zero")
+    for argv in (["preview", str(ds), "--out", str(tmp_path / "p.html")], ["report", str(ds), "--out", str(tmp_path / "r.html")]):
+        done = cli(*argv)
+        assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    loader = subprocess.run(
+        [sys.executable, "-c", f"import factory\ntry:\n    factory.open_dataset({str(manifest)!r})\nexcept factory.FactoryError as e:\n    print('one line:', e)"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60, preexec_fn=_limit_memory,
+    )  # fmt: skip
+    assert "one line:" in loader.stdout and "not a regular file" in loader.stdout, loader.stderr[-500:]
+    manifest.unlink()
+    manifest.write_text("[" * 100_000 + "]" * 100_000)
+    done = cli("preview", str(ds), "--out", str(tmp_path / "p.html"))
+    assert done.returncode == 2 and "not valid JSON" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unknown_url_schemes_and_missing_filesystems_are_one_line():
+    import importlib.util
+
+    cases = [("foo://x/y", "Protocol not known")]
+    if importlib.util.find_spec("adlfs") is None:  # Azure's fsspec package: not in any extra here
+        cases.append(("abfs://container/x", "not installed"))
+    for url, said in cases:
+        done = cli("verify", url)
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -68,7 +68,12 @@ class Store:
             raise FactoryError("the dataset folder is an empty path: give a folder or URL (e.g. output/charts)")
         self.url = str(url).rstrip("/") or "/"
         self.run = run or layout.new_run_token()
-        self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        try:
+            self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        except ValueError as exc:  # fsspec: "Protocol not known: foo"
+            raise FactoryError(f"'{url}': {exc}; give a folder or a URL fsspec knows (s3://, gs://, file://, memory://...)") from None
+        except ImportError as exc:  # fsspec: "Install s3fs to access S3"
+            raise FactoryError(f"'{url}' needs a package that is not installed: {exc}") from None
         self.local = isinstance(self.fs, LocalFileSystem)
         # memory:// lives in one process: other worker processes would write into their own copy
         self.in_process = isinstance(self.fs, MemoryFileSystem)

@@ -93,8 +93,12 @@ def load_manifest(dataset: str) -> tuple[Store, dict[str, Any]]:
             f"no {MANIFEST} in '{dataset}': give a dataset folder written by render-factory generate "
             "(an interrupted run writes it when re-run with the same --out)"
         )
+    from factory.dataset.verify import MAX_MANIFEST_BYTES
+
     try:
-        manifest = json.loads(store.read_text(MANIFEST))
+        manifest = store.read_json(MANIFEST, MAX_MANIFEST_BYTES)
+    except OSError as exc:  # a pipe, a device, a link to one, or far larger than any manifest
+        raise FactoryError(f"cannot read '{dataset}/{MANIFEST}': {exc}; run render-factory verify on it") from None
     except ValueError as exc:
         raise FactoryError(f"'{dataset}/{MANIFEST}' is not valid JSON ({exc}); re-run generate to rewrite it") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("shards"), list):

@@ -36,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from factory.dataset import layout
+from factory.dataset.shards import MAX_STATS_BYTES
 from factory.dataset.storage import Store
 from factory.errors import FactoryError
 from factory.tools.html_page import page_head
@@ -225,9 +226,9 @@ def read_shard_stats(store: Store, manifest: dict[str, Any]) -> list[dict[str, A
             log.warning("no stats file %s; its shard is left out of the throughput plots", name)
             continue
         try:
-            out.append(json.loads(store.read_text(name)))
-        except ValueError as exc:
-            log.warning("stats file %s is not valid JSON (%s); left out", name, exc)
+            out.append(store.read_json(name, MAX_STATS_BYTES))
+        except (OSError, ValueError) as exc:  # not JSON, too deep, a pipe or device, too large
+            log.warning("stats file %s cannot be read (%s); left out", name, exc)
     return out
 
 
