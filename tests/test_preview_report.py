@@ -523,3 +523,12 @@ def test_mixed_preview_and_report(mixed_dataset, browser, tmp_path):
     for task, n in manifest["samples"]["by_task"].items():
         assert f"`{md(task)}`" in card
     assert "headless Chromium" in card
+
+
+def test_preview_skips_damaged_boxes_instead_of_failing():
+    from factory.tools.preview import sample_boxes
+
+    meta = {"render": {"elements": {"texts": [{"box": ["x", 0, 1, 1], "text": "a"}, {"box": [0, float("nan"), 1, 1], "text": "b"},
+                                             {"box": None, "text": "c"}, {"box": [1, 2, 5, 6], "text": "ok"}]}}}  # fmt: skip
+    boxes = sample_boxes(meta)
+    assert [(b.label, b.x, b.y, b.w, b.h) for b in boxes] == [("ok", 1.0, 2.0, 4.0, 4.0)]

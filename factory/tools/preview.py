@@ -245,6 +245,8 @@ def _xyxy(kind: str, item: Any) -> Box | None:
     box, label = (item.get("box"), item.get("text", "")) if isinstance(item, dict) else (item, "")
     if not isinstance(box, (list, tuple)) or len(box) != 4:
         return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in box):
+        return None  # a damaged box ("x", NaN, null) is not drawn; verify and audit name the sample
     x0, y0, x1, y1 = (float(v) for v in box)
     return Box(kind, str(label), x0, y0, x1 - x0, y1 - y0)
 
