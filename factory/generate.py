@@ -60,6 +60,8 @@ def generate(
     raises after writing its manifest."""
     if workers is not None and workers < 1:
         raise FactoryError(f"--workers must be at least 1, got {workers}; leave it out to use every core")
+    if str(out).lower().startswith(("http://", "https://")):  # fsspec reads HTTP, never writes it
+        raise FactoryError(f"--out '{out}' is an HTTP URL, which can only be read; write to a folder or object storage (s3://, gs://)")
     store = Store(out)
     recipe_yaml = resolved.to_yaml()
     digest = recipe_digest(recipe_yaml)

@@ -182,3 +182,10 @@ def test_a_split_left_without_samples_is_named():
     assert empty_splits(small.recipe, plan_shards(small)) == ["validation", "test"]
     big = load_recipe("charts", {"samples": 100})
     assert empty_splits(big.recipe, plan_shards(big)) == []
+
+
+def test_an_http_output_is_refused_before_any_connection(capsys):
+    from factory.cli import main
+
+    assert main(["generate", "charts", "--samples", "2", "--out", "http://127.0.0.1:9/x"]) == 2
+    assert "can only be read" in capsys.readouterr().err
