@@ -256,3 +256,11 @@ def test_unknown_url_schemes_and_missing_filesystems_are_one_line():
     for url, said in cases:
         done = cli("verify", url)
         assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_an_out_that_is_a_dangling_link_says_so(tmp_path):
+    link = tmp_path / "out"
+    link.symlink_to(tmp_path / "missing")
+    done = cli("generate", "charts", "--samples", "2", "--out", str(link))
+    assert done.returncode == 2 and "which does not exist" in done.stderr and "File exists" not in done.stderr, done.stderr
+    assert not (tmp_path / "missing").exists()

@@ -85,6 +85,10 @@ class Store:
         try:
             self.fs.makedirs(self.path(name) if name else self.root, exist_ok=True)
         except OSError as exc:
+            where = self.path(name) if name else self.root
+            if self.local and os.path.islink(where) and not os.path.exists(where):
+                raise FactoryError(f"'{self.url}' is a link to '{os.readlink(where)}', which does not exist; "
+                                   "create that folder or choose another --out") from None  # fmt: skip
             raise FactoryError(f"cannot create output folder '{self.url}': {exc.strerror or exc}; choose another --out") from None
 
     def exists(self, name: str) -> bool:
