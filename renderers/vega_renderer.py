@@ -104,8 +104,9 @@ class VegaLiteRenderer(Renderer):
         register_fonts()
         try:
             return vl_convert.vegalite_to_svg(vl, vl_version=VL_VERSION, theme=theme_of(vl), allowed_base_urls=[])
-        except ValueError as exc:
-            raise Dropped("render_failed", str(exc).strip().splitlines()[0][:300]) from None
+        except ValueError as exc:  # vl-convert's first line is a heading; the reason is below it
+            lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip() and not line.strip().startswith("at ")]
+            raise Dropped("render_failed", " ".join(lines)[:300] or type(exc).__name__) from None
 
     @staticmethod
     def to_png(svg: str) -> bytes:
