@@ -264,3 +264,18 @@ def test_an_out_that_is_a_dangling_link_says_so(tmp_path):
     done = cli("generate", "charts", "--samples", "2", "--out", str(link))
     assert done.returncode == 2 and "which does not exist" in done.stderr and "File exists" not in done.stderr, done.stderr
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_half_written_shard_is_hidden_from_folder_readers(ds):
+    """A run writing (or killed while writing) leaves a temporary beside the shards: Hugging Face's
+    load_dataset(folder) took `train-000001.tar.<token>.partial` for a train shard (duplicate rows,
+    or a tar error when cut mid-member). Temporaries are hidden files now."""
+    datasets = pytest.importorskip("datasets")
+    shard = sorted(ds.glob("train-*.tar"))[1]
+    temp = ds / layout.temp_file(shard.name, "0123456789ab")
+    temp.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    assert temp.name.startswith(".")
+    manifest = json.loads((ds / layout.MANIFEST).read_text())
+    loaded = datasets.load_dataset(str(ds))
+    assert loaded["train"].num_rows == manifest["samples"]["by_split"]["train"]
+    assert any("temporary" in p for p in verify(Store(str(ds))))  # verify still names it

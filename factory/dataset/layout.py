@@ -19,7 +19,7 @@ What the factory writes in a dataset folder, and nothing else:
 - its marker file, written before anything else, which proves the folder was made by the factory
   and for which recipe (the recipe's sha256);
 - a lock file (local folders) or a lease object (object storage): one writer per dataset;
-- temporary files `<final name>.<run>-<random>.partial`, renamed to the final name when complete;
+- temporary files `.<final name>.<run>-<random>.partial` (hidden), renamed to the final name when complete;
   `<run>` is the run's token, so a run can tell its own temporaries from anyone else's.
 """
 
@@ -50,7 +50,7 @@ _SPLIT = "|".join(SPLIT_NAMES)
 SHARD_NAME = re.compile(rf"({_SPLIT})-(\d{{6}})")
 SHARD_FILE = re.compile(rf"({_SPLIT})-(\d{{6}})\.tar")
 RUN_TOKEN = re.compile(r"[0-9a-f]{12}")
-TEMP_FILE = re.compile(r"(?P<final>.+)\.(?P<run>[0-9a-f]{12})-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
+TEMP_FILE = re.compile(r"\.?(?P<final>.+)\.(?P<run>[0-9a-f]{12})-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))  # before 0.3: no leading dot
 
 
 def shard_file(shard_name: str) -> str:
@@ -85,7 +85,12 @@ def new_run_token() -> str:
 
 
 def temp_file(final: str, run: str) -> str:
-    return f"{final}.{run}-{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    """`.<final name>.<run>-<random>.partial` beside the final name: hidden, so that readers that
+    take the whole folder (Hugging Face's `load_dataset(folder)`, whose `train-*` pattern took a
+    half-written `train-000001.tar.<token>.partial` for a shard) never see it."""
+    folder, _, base = final.rpartition("/")
+    name = f".{base}.{run}-{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    return f"{folder}/{name}" if folder else name
 
 
 def temp_owner(name: str) -> str | None:
