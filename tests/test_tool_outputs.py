@@ -239,3 +239,38 @@ def test_report_of_a_dataset_that_kept_no_sample(tmp_path, chart_dataset, capsys
     code, said = run(capsys, "report", str(empty), "--out", str(tmp_path / "r.html"))
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert code == 0 and "report on 0 samples" in said and "No sample was read" in page and 'alt="drop reasons"' in page
+
+
+def test_commands_that_copy_every_sample_check_shards_against_the_manifest(tmp_path, chart_dataset, capsys):
+    """export, a clean copy and score read whole shards: a shard whose bytes are not the
+    manifest's (a flipped byte in a target, a shard copied over another) used to pass silently
+    into the export (duplicate keys, a corrupted target) with exit 0."""
+    import shutil
+    import tarfile
+
+    swapped = tmp_path / "swapped"
+    shutil.copytree(chart_dataset, swapped)
+    first, second = sorted(swapped.glob("train-*.tar"))[:2]
+    first.write_bytes(second.read_bytes())
+    flipped = tmp_path / "flipped"
+    shutil.copytree(chart_dataset, flipped)
+    shard = sorted(flipped.glob("train-*.tar"))[0]
+    data = bytearray(shard.read_bytes())
+    with tarfile.open(shard) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith(".txt"))
+    data[member.offset_data] ^= 0x01  # one bit of a target's first character
+    shard.write_bytes(bytes(data))
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    Image.new("RGB", (8, 8), "white").save(bench / "x.png")
+    for dataset in (swapped, flipped):
+        for argv, out in ((["export", str(dataset), "--to", "parquet", "--out", str(tmp_path / "pq")], tmp_path / "pq"),
+                          (["decontaminate", str(dataset), "--against", str(bench), "--out", str(tmp_path / "d.json"),
+                            "--write-clean", str(tmp_path / "clean")], tmp_path / "clean")):  # fmt: skip
+            code, said = run(capsys, *argv)
+            assert code == 2 and "is not the one the manifest lists" in said and not out.exists(), (dataset.name, argv[0], said)
+    sample = samples_of(chart_dataset, "train")[0]
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(json.dumps({"key": sample.key, "prediction": sample.text}) + "\n", encoding="utf-8")
+    code, said = run(capsys, "score", str(predictions), "--dataset", str(swapped), "--out", str(tmp_path / "s.html"))
+    assert code == 2 and "is not the one the manifest lists" in said

@@ -56,7 +56,7 @@ import numpy as np
 from PIL import Image
 
 from factory.errors import FactoryError, require
-from factory.tools.outputs import check_output_folder, check_outputs, is_inside, write_file
+from factory.tools.outputs import check_output_folder, check_outputs, is_inside, remove_filled_folder, write_file
 from factory.tools.preview import iter_shard, load_manifest
 
 log = logging.getLogger(__name__)
@@ -354,7 +354,7 @@ def check_dataset(dataset: str, bench: Bench, image_bits: int = IMAGE_BITS, tabl
     t0 = time.perf_counter()
     hashes = bench.hashes if bench.hashes is not None else np.zeros((0, 32), np.uint8)
     for entry in manifest["shards"]:
-        for sample in iter_shard(store, entry["name"]):
+        for sample in iter_shard(store, entry["name"], entry):
             result.samples += 1
             key = sample.key
             if len(hashes):
@@ -451,6 +451,19 @@ def report_data(result: Result, image_bits: int, table_cells: float) -> dict[str
 
 def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, Any]) -> dict[str, Any]:
     """A copy of `dataset` without the `drop` keys: same shard names, members byte for byte, new manifest."""
+    store, manifest = load_manifest(dataset)
+    target = check_clean_target(dataset, out)
+    existed = target.is_folder()
+    target.makedirs()
+    try:
+        return _fill_clean(store, manifest, target, dataset, out, drop, provenance)
+    except BaseException:  # a damaged shard, a full disk, Ctrl-C: no half copy that looks like a dataset
+        remove_filled_folder(target, existed)
+        raise
+
+
+def _fill_clean(store: Any, manifest: dict[str, Any], target: Any, dataset: str, out: str, drop: set[str],
+                provenance: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     from factory.dataset.card import write_card
     from factory.dataset.manifest import RECIPE, write_manifest
 
@@ -458,9 +471,6 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
     from factory.dataset.ownership import recipe_digest, write_marker
     from factory.dataset.shards import read_shard_stats
 
-    store, manifest = load_manifest(dataset)
-    target = check_clean_target(dataset, out)
-    target.makedirs()
     if store.exists(RECIPE):  # the copy is a dataset of the same recipe: marker first, as generate does
         write_marker(target, recipe_digest(store.read_text(RECIPE)))
     target.makedirs(layout.META)
@@ -479,7 +489,7 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
             with target.open_write(temp) as raw:
                 writer = _Hashing(raw)
                 with tarfile.open(fileobj=writer, mode="w|") as tar:  # type: ignore[call-overload]
-                    for sample in iter_shard(store, entry["name"]):
+                    for sample in iter_shard(store, entry["name"], entry):
                         if sample.key in drop:
                             removed += 1
                             continue
@@ -493,7 +503,6 @@ def write_clean(dataset: str, out: str, drop: set[str], provenance: dict[str, An
                             _add_member(tar, f"{sample.key}.{ext}", sample.members[ext])
             target.commit(temp, entry["name"])
         except OSError as exc:
-            target.remove(temp)
             raise FactoryError(f"cannot write {entry['name']} to '{out}': {exc.strerror or exc}") from None
         shards.append({**entry, "samples": kept, "bytes": writer.bytes, "sha256": writer.sha256.hexdigest()})
         stats_name = layout.stats_file(layout.shard_name_of(entry["name"]))  # its completion marker, as generate writes it

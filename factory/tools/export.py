@@ -25,7 +25,7 @@ from typing import Any
 
 from factory.dataset import layout
 from factory.errors import FactoryError, require
-from factory.tools.outputs import check_output_folder
+from factory.tools.outputs import check_output_folder, remove_filled_folder
 from factory.tools.preview import iter_shard, load_manifest, select_shards
 
 log = logging.getLogger(__name__)
@@ -57,17 +57,6 @@ def _target(dataset: str, out: str):
         raise FactoryError(f"--out '{out}' is not empty; choose a new or empty folder (nothing was touched)")
     target.makedirs()
     return target, existed
-
-
-def _empty(target: Any, existed: bool) -> None:
-    """After a failed export: remove what it wrote (the folder was new or empty, so all of it is ours)."""
-    try:
-        for name in target.list():
-            target.fs.rm(target.path(name), recursive=True)
-        if not existed:
-            target.fs.rmdir(target.root)
-    except OSError as exc:
-        log.warning("could not remove the failed export from %s: %s", target.url, exc)
 
 
 def _image(members: dict[str, bytes]) -> tuple[str, bytes]:
@@ -144,7 +133,7 @@ def export(dataset: str, to: str, out: str, splits: list[str] | None = None) -> 
     try:
         return _write_export(store, manifest, shards, to, target)
     except BaseException:  # a damaged shard, a full disk, Ctrl-C: no half export that looks whole
-        _empty(target, existed)
+        remove_filled_folder(target, existed)
         raise
 
 
@@ -159,7 +148,7 @@ def _write_export(store: Any, manifest: dict[str, Any], shards: list[dict[str, A
             if parquet is not None and last_split not in (None, split):
                 parquet.close_split(last_split)
             last_split = split
-            for sample in iter_shard(store, entry["name"]):
+            for sample in iter_shard(store, entry["name"], entry):
                 members = sample.members
                 meta = json.loads(members["json"])
                 task = str(meta.get("task", "unknown"))

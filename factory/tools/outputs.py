@@ -11,14 +11,18 @@ file is written to a temporary name beside it and renamed over the old one, so a
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import stat
 import tempfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 from factory.errors import FactoryError
+
+log = logging.getLogger(__name__)
 
 
 def local_path(location: str | Path) -> Path | None:
@@ -183,3 +187,15 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def remove_filled_folder(target: Any, existed: bool) -> None:
+    """After a failed export or clean copy: remove what it wrote (the folder was new or empty, so
+    all of it is ours), and the folder itself when it made it."""
+    try:
+        for name in target.list():
+            target.fs.rm(target.path(name), recursive=True)
+        if not existed:
+            target.fs.rmdir(target.root)
+    except OSError as exc:
+        log.warning("could not remove what a failed command wrote in %s: %s", target.url, exc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import logging
 import math
@@ -141,37 +142,65 @@ def check_tasks(manifest: dict[str, Any], tasks: str | Sequence[str] | None) -> 
     return wanted
 
 
-def iter_shard(store: Store, name: str) -> Iterator[RawSample]:
+class _Hashing:
+    """A read-only stream that hashes and counts what passes through it."""
+
+    def __init__(self, raw: Any):
+        self.raw, self.sha256, self.bytes = raw, hashlib.sha256(), 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.sha256.update(data)
+        self.bytes += len(data)
+        return data
+
+
+def iter_shard(store: Store, name: str, expect: dict[str, Any] | None = None) -> Iterator[RawSample]:
     """Samples of one shard, streamed: only the current sample's members are held.
 
     Member names split as webdataset splits them: the key is the path up to the first dot of the
-    last component, the rest is the extension.
+    last component, the rest is the extension. With `expect` (the shard's manifest entry), the
+    shard is checked as it streams: a size, sha256 or sample count that differs is a FactoryError
+    after its last sample, so a command that copies every sample (export, a clean copy, scores)
+    never finishes on a damaged or swapped shard; it must drop what it wrote.
     """
     current: RawSample | None = None
     position = 0
     try:
-        with store.open_read(name) as stream, tarfile.open(fileobj=stream, mode="r|*") as tar:
-            for info in tar:
-                if not info.isreg():
-                    continue
-                prefix, _, base = info.name.rpartition("/")
-                stem, dot, ext = base.partition(".")
-                if not dot:
-                    continue
-                key = f"{prefix}/{stem}" if prefix else stem
-                handle = tar.extractfile(info)
-                data = handle.read() if handle is not None else b""
-                tar.members = []  # streaming: keep no member list
-                if current is None or current.key != key:
-                    if current is not None:
-                        yield current
-                        position += 1
-                    current = RawSample(key, name, position)
-                current.members[ext.lower()] = data
+        with store.open_read(name) as raw:
+            hashing = _Hashing(raw) if expect is not None else None
+            with tarfile.open(fileobj=hashing or raw, mode="r|*") as tar:
+                for info in tar:
+                    if not info.isreg():
+                        continue
+                    prefix, _, base = info.name.rpartition("/")
+                    stem, dot, ext = base.partition(".")
+                    if not dot:
+                        continue
+                    key = f"{prefix}/{stem}" if prefix else stem
+                    handle = tar.extractfile(info)
+                    data = handle.read() if handle is not None else b""
+                    tar.members = []  # streaming: keep no member list
+                    if current is None or current.key != key:
+                        if current is not None:
+                            yield current
+                            position += 1
+                        current = RawSample(key, name, position)
+                    current.members[ext.lower()] = data
+                if hashing is not None:
+                    while hashing.read(1 << 20):  # the end-of-archive blocks the tar reader leaves
+                        pass
     except (OSError, tarfile.TarError, EOFError) as exc:
         raise FactoryError(f"cannot read shard '{name}': {exc}; run render-factory verify on the dataset") from None
     if current is not None:
         yield current
+    if expect is not None and hashing is not None:
+        samples = position + 1 if current is not None else 0
+        found = {"bytes": hashing.bytes, "sha256": hashing.sha256.hexdigest(), "samples": samples}
+        wrong = [field for field in ("bytes", "sha256", "samples") if field in expect and expect[field] != found[field]]
+        if wrong:
+            raise FactoryError(f"shard '{name}' is not the one the manifest lists ({', '.join(wrong)} differ); "
+                               "run render-factory verify on the dataset")  # fmt: skip
 
 
 def sample_kind(meta: dict[str, Any]) -> str:

@@ -199,7 +199,7 @@ def score_dataset(predictions_path: str, dataset: str, splits: str | None = None
     t0 = time.perf_counter()
     try:
         for entry in shards:
-            for sample in iter_shard(store, entry["name"]):
+            for sample in iter_shard(store, entry["name"], entry):
                 prediction = predictions.by_key.get(sample.key)
                 task = str(sample.meta.get("task", "?"))
                 if wanted_tasks is not None and task not in wanted_tasks:
