@@ -32,6 +32,9 @@ from PIL import Image, ImageDraw, ImageFont
 from factory.errors import FactoryError
 
 
+MAX_OUTPUT_PIXELS = 8192 * 8192  # Pix2Struct's largest setting (4,096 patches of 16 px) is 1 Mpx
+
+
 def _pair(patch_size: int | tuple[int, int]) -> tuple[int, int]:
     ph, pw = (patch_size, patch_size) if isinstance(patch_size, int) else patch_size
     if ph < 1 or pw < 1:
@@ -194,6 +197,15 @@ class PrepareImage:
             raise FactoryError(f"PrepareImage mode must be 'patches' or 'side', got {mode!r}")
         self.mode = mode
         self.patch_size = _pair(patch_size)
+        for name, value in (("max_patches", max_patches), ("max_side", max_side)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise FactoryError(f"PrepareImage {name} must be a whole number of at least 1, got {value!r}")
+        pixels = max_patches * self.patch_size[0] * self.patch_size[1] if mode == "patches" else max_side * max_side
+        if pixels > MAX_OUTPUT_PIXELS:  # the resized image (and its patches) would not fit a worker's memory
+            raise FactoryError(
+                f"PrepareImage would make images of up to {pixels:,} pixels (max_patches x patch_size^2, or max_side^2); "
+                f"at most {MAX_OUTPUT_PIXELS:,} (8192 x 8192): lower max_patches, patch_size or max_side"
+            )
         self.max_patches = max_patches
         self.max_side = max_side
         self.flatten = flatten

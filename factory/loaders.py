@@ -506,6 +506,8 @@ class ShardDataset(IterableDataset):
         self.epoch_length = epoch_length
         self.rank, self.world_size = node_slot(rank, world_size)
         self.image = image
+        if image_mode is not None and image_mode not in Image.MODES:  # else every sample would fail to decode
+            raise FactoryError(f"image_mode {image_mode!r} is not a PIL mode; use one of {', '.join(Image.MODES)}, or None to keep each image's own")
         self.image_mode = image_mode
         self.transform = transform
         self.skip_errors = skip_errors
@@ -655,16 +657,24 @@ class ShardDataset(IterableDataset):
                     hasher.drain()
         except FactoryError as exc:  # DamagedShard, or a shard that cannot be opened
             damage.append(str(exc))
+        late = False  # damage only the whole shard's hash shows, after its samples went out
         if expected is not None and not damage:
             if good != expected.samples:
                 damage.append(f"{good} samples where the manifest lists {expected.samples}")
             elif hasher is not None and hasher.sha256.hexdigest() != expected.sha256:
                 damage.append("its bytes differ from the manifest's sha256")
+                late = True
         if not damage:
             return
         lost = f"{expected.samples - good} of {expected.samples}" if expected is not None else f"{len(damage)} or more"
         message = f"shard '{url}' is damaged ({damage[0]}"
         message += f"; and {len(damage) - 1} more problem(s))" if len(damage) > 1 else ")"
+        if late:
+            read = f"its {good} samples were read before the hash at its end showed it, and any of them may be damaged"
+            if not self.skip_errors:
+                raise FactoryError(f"{message}: {read}; run render-factory verify on the dataset")
+            log.warning("%s: %s; run render-factory verify on the dataset", message, read)
+            return
         if not self.skip_errors:
             raise FactoryError(f"{message}: {good} sound samples read before it; run render-factory verify on the dataset, or pass skip_errors=True to skip damage")
         log.warning("%s: skipped, %s samples lost", message, lost)

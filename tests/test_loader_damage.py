@@ -125,3 +125,43 @@ def test_a_shard_whose_bytes_changed_but_still_decode_is_reported(chart_dataset,
     (copy / SHARD).write_bytes(bytes(data))
     with pytest.raises(FactoryError, match="sha256"):
         list(open_dataset(copy))
+
+
+def test_skip_errors_does_not_claim_nothing_was_lost_when_the_hash_fails_late(chart_dataset, tmp_path, caplog):
+    """A flipped byte in a target decodes fine; only the shard's sha256, known at its end, shows
+    it. The warning said 'skipped, 0 of N samples lost' while the damaged sample had gone out."""
+    import logging
+    import shutil
+    import tarfile
+
+    from factory import open_dataset
+
+    copy = tmp_path / "ds"
+    shutil.copytree(chart_dataset, copy)
+    shard = sorted(copy.glob("train-*.tar"))[0]
+    data = bytearray(shard.read_bytes())
+    with tarfile.open(shard) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith(".txt"))
+    data[member.offset_data] ^= 0x01
+    shard.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING):
+        keys = [s["key"] for s in open_dataset(str(copy), split="train", skip_errors=True)]
+    assert keys and "may be damaged" in caplog.text and "0 of" not in caplog.text
+
+
+def test_an_image_mode_that_is_no_pil_mode_is_refused_at_once(chart_dataset):
+    from factory import FactoryError, open_dataset
+
+    with pytest.raises(FactoryError, match="not a PIL mode"):
+        open_dataset(str(chart_dataset), image_mode="XYZ")
+
+
+def test_prepare_image_settings_that_would_exhaust_memory_are_refused():
+    """patch_size=10**6 grew one worker to 21 GB before the kernel killed it."""
+    from factory import FactoryError
+    from factory.image_prep import PrepareImage
+
+    for options in ({"patch_size": 4096}, {"max_patches": 10**7}, {"mode": "side", "max_side": 10**6, "upscale": True}, {"max_patches": 2.5}):
+        with pytest.raises(FactoryError, match="PrepareImage"):
+            PrepareImage(**options)
+    PrepareImage(max_patches=4096, patch_size=16)  # Pix2Struct's largest setting stays allowed
