@@ -483,8 +483,14 @@ class ShardDataset(IterableDataset):
             raise FactoryError(f"image={image!r} is not known; use one of {', '.join(IMAGE_KINDS)}")
         if image == "tensor":
             require("torch", "torch", "image='tensor'")
+        for name, value, least in (("shuffle", shuffle, 0), ("seed", seed, 0), ("epoch_length", epoch_length, 1)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise FactoryError(f"{name} must be a whole number, got {value!r}")
         if epoch_length is not None and epoch_length < 1:
             raise FactoryError(f"epoch_length must be a positive number of samples, got {epoch_length}")
+        for name, value in (("split", split), ("tasks", tasks)):
+            if value is not None and not _as_list(value):
+                raise FactoryError(f"{name}={value!r} names nothing; leave it out to read every {name.rstrip('s')}")
         if resampled and not epoch_length:
             raise FactoryError("resampled=True never ends by itself: also give epoch_length (samples per rank per epoch)")
         if shuffle < 0:
@@ -513,6 +519,10 @@ class ShardDataset(IterableDataset):
         self.skip_errors = skip_errors
         self.epoch = 0
         self.total_samples = self._count_samples(shards)
+        if self.total_samples == 0 and self.manifest is not None and (self.tasks or self.splits):
+            by = self.manifest.get("samples", {}).get("by_split_and_task", {})
+            held = "; ".join(f"{s}: {', '.join(sorted(t))}" for s, t in sorted(by.items())) or "nothing"
+            raise FactoryError(f"no sample is in split {self.splits or 'any'} and tasks {self.tasks or 'any'}; this dataset holds {held}")
         if not resampled and len(self.urls) < self.world_size:
             log.info("%d shard(s) for %d ranks: splitting by sample instead of by shard", len(self.urls), self.world_size)
 

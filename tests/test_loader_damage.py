@@ -165,3 +165,32 @@ def test_prepare_image_settings_that_would_exhaust_memory_are_refused():
         with pytest.raises(FactoryError, match="PrepareImage"):
             PrepareImage(**options)
     PrepareImage(max_patches=4096, patch_size=16)  # Pix2Struct's largest setting stays allowed
+
+
+def test_loader_options_of_the_wrong_type_or_selecting_nothing_are_one_line(chart_dataset):
+    """shuffle='256' failed later with a bare TypeError, epoch_length=2.5 yielded 3 samples, and a
+    split and task that share no sample yielded nothing, silently."""
+    from factory import FactoryError, open_dataset
+
+    for options, said in (({"shuffle": "256"}, "shuffle must be a whole number"), ({"epoch_length": 2.5}, "epoch_length must be"),
+                          ({"seed": "abc"}, "seed must be"), ({"shuffle": True}, "shuffle must be"), ({"split": []}, "names nothing"),
+                          ({"tasks": []}, "names nothing")):  # fmt: skip
+        with pytest.raises(FactoryError, match=said):
+            open_dataset(str(chart_dataset), **options)
+    assert len(open_dataset(str(chart_dataset), split="val", tasks="chart_qa")) > 0
+
+
+def test_a_split_and_task_that_share_no_sample_are_one_line(chart_dataset, tmp_path):
+    import json
+    import shutil
+
+    from factory import FactoryError, open_dataset
+
+    copy = tmp_path / "ds"
+    shutil.copytree(chart_dataset, copy)
+    manifest_path = copy / ".render-factory" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["samples"]["by_split_and_task"]["val"].pop("chart_qa")  # as if val held no chart_qa sample
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(FactoryError, match="no sample is in split"):
+        open_dataset(str(copy), split="val", tasks="chart_qa")
