@@ -191,6 +191,11 @@ def find_shards(source: Any, splits: str | Sequence[str] | None = None) -> Shard
     else:
         manifest_url, base = _folder_manifest(text), text
     if _is_local(manifest_url) and not os.path.exists(manifest_url):
+        if os.path.exists(os.path.join(base, layout.MARKER)):  # render-factory's folder, not finished yet
+            raise FactoryError(
+                f"'{text}' has no {layout.MANIFEST} yet: a run is writing it, or was interrupted (the same "
+                "generate command finishes it); read it once that run has written its manifest"
+            )
         raise FactoryError(
             f"no {layout.MANIFEST} in '{text}': give a dataset folder written by "
             "render-factory generate, its manifest, or a list of .tar shard URLs"

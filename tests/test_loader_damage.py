@@ -194,3 +194,16 @@ def test_a_split_and_task_that_share_no_sample_are_one_line(chart_dataset, tmp_p
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(FactoryError, match="no sample is in split"):
         open_dataset(str(copy), split="val", tasks="chart_qa")
+
+
+def test_a_dataset_still_being_written_says_so(tmp_path, chart_dataset):
+    import shutil
+
+    from factory import FactoryError, open_dataset
+    from factory.dataset import layout
+
+    live = tmp_path / "live"
+    live.mkdir()
+    shutil.copy(chart_dataset / layout.MARKER, live / layout.MARKER)  # claimed, no manifest yet
+    with pytest.raises(FactoryError, match="a run is writing it, or was interrupted"):
+        open_dataset(str(live))
