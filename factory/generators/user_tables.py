@@ -9,7 +9,8 @@ MAX_TABLE_BYTES of a CSV (cut at a line end); a warning says when a file is long
 Files
 - `.csv` (delimiter sniffed: comma, semicolon, tab...), `.tsv`, `.parquet`/`.pq`; UTF-8 (a BOM
   is fine). A folder is searched recursively, in sorted path order; hidden files and other
-  extensions are skipped. A folder without any such file is an error.
+  extensions are skipped. A folder without any such file is an error. A source that is neither a
+  regular file nor a folder (a FIFO, a link to /dev/zero) is refused unopened.
 - The first row of a CSV is the header. A file with no data rows is an error.
 
 Columns
@@ -29,6 +30,11 @@ Columns
 - A file with no numeric column is an error.
 - The header gives the series name; a trailing "(unit)" becomes the column's unit
   ("Revenue (USD m)" -> unit "USD m").
+- Two columns whose headers read the same once the text rule below is applied (`A,A`, `A,A `, or
+  Parquet's duplicate names) are an error naming the file and the header: a legend, a DePlot
+  header and a question could not tell the two series apart, and renaming one (pandas' `A.1`) or
+  dropping one would put a name or a loss in the dataset that the file does not hold. Empty
+  headers are not twins.
 - The title is the file name: underscores and dashes become spaces, and an all-lowercase name gets
   a capital first letter (`gdp_by_country.csv` -> "Gdp by country", `GDP-2020.csv` -> "GDP 2020").
   A file name must be UTF-8 text.
@@ -38,7 +44,9 @@ Columns
 - Numbers must lie within +-MAX_ABS_VALUE (1e15): the targets write every value exactly, which
   float64 numbers beyond that cannot promise.
 
-Empty cells (empty, NA, N/A, NaN, null, None, -, en and em dashes), by the option `missing`
+Empty cells (empty, only spaces, NA, N/A, NaN, null, None, -, en and em dashes; a
+Parquet null), by the option `missing`. In every mode a row with an empty label is never drawn:
+no chart or target shows it as "nan" or null.
 - `drop_row` (default): a row is skipped when its label or any series chosen for the chart is
   empty; holes in series the chart does not use do not cost the row.
 - `zero`: empty numeric cells count as 0; rows with an empty label are skipped.
@@ -161,6 +169,11 @@ class UserTables:
         root = self.source
         if not root.exists():
             raise FactoryError(f"table source '{root}' does not exist; set the table option source to a CSV/Parquet file or folder, or to 'faker'")
+        if not root.is_dir() and not root.is_file():  # refused unopened: a FIFO blocks, /dev/zero never ends
+            raise FactoryError(
+                f"table source '{root}' is not a regular file or a folder (a FIFO, device or socket?); "
+                "point source at a CSV/Parquet file or a folder of them"
+            )
         if root.is_file():
             if root.suffix.lower() not in SUFFIXES:
                 raise FactoryError(f"table source '{root}' is not a .csv, .tsv, .parquet or .pq file; convert it or point source at a folder of such files")
@@ -189,10 +202,7 @@ class UserTables:
         frame = _read(path)
         if len(frame.columns) == 0 or len(frame) == 0:
             raise FactoryError(f"table file '{path}' has no data rows; add rows below the header or remove the file")
-        columns = [clean_text(c) for c in frame.columns]
-        twice = sorted({c for c in columns if columns.count(c) > 1})
-        if twice:
-            raise FactoryError(f"table file '{path}' has two columns named '{twice[0]}' (after '|' and control characters are replaced); rename one")
+        columns = _unique_headers(path, [str(c) for c in frame.columns])
         frame.columns = columns
         numeric: dict[str, UserSeries] = {}
         text: dict[str, list[str | None]] = {}
@@ -368,7 +378,9 @@ def _read(path: Path) -> Any:
                     raise FactoryError(f"table file '{path}' has a line longer than {MAX_TABLE_BYTES >> 20} MB; is it a CSV file?")
                 data = data[: end + 1]
             sep = "\t" if kind == "tsv" else _delimiter(data[: 64 * 1024].decode("utf-8-sig", errors="replace"))
-            header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")], delimiter=sep), [])
+            text = io.TextIOWrapper(io.BytesIO(data), "utf-8-sig", errors="replace", newline="")  # a quoted header may span lines
+            header = next(csv.reader(text, delimiter=sep, skipinitialspace=True), [])
+            _unique_headers(path, [h for h in header[:MAX_TABLE_COLUMNS] if h.strip()])  # before pandas renames a twin 'A.1'
             if len(header) > MAX_TABLE_COLUMNS:
                 log.warning("table file %s is wide: using its first %d of %d columns", path, MAX_TABLE_COLUMNS, len(header))
             frame = pd.read_csv(
@@ -383,7 +395,7 @@ def _read(path: Path) -> Any:
         return frame
     except pd.errors.EmptyDataError as exc:
         raise FactoryError(f"table file '{path}' is empty; add a header and data rows or remove the file") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, pyarrow.ArrowException, OSError, ValueError, TypeError) as exc:
+    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, pyarrow.ArrowException, OSError, ValueError, TypeError) as exc:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         expected = "a valid Parquet file" if kind == "parquet" else f"valid {kind.upper()} text in UTF-8"
         raise FactoryError(f"cannot read table file '{path}' ({reason}); check that it is {expected}") from exc
@@ -400,6 +412,7 @@ def _read_parquet(path: Path) -> tuple[Any, int]:
     if len(names) > MAX_TABLE_COLUMNS:
         log.warning("table file %s is wide: using its first %d of %d columns", path, MAX_TABLE_COLUMNS, len(names))
     columns = names[:MAX_TABLE_COLUMNS]
+    _unique_headers(path, columns)  # Arrow allows twins; pandas would hand back both under one name
     limit = max(1, min(MAX_TABLE_ROWS, MAX_TABLE_CELLS // max(1, len(columns))))
     batches, rows = [], 0
     for batch in file.iter_batches(batch_size=min(limit, 16_384), columns=columns):
@@ -443,18 +456,17 @@ def _column(values: Any, name: str) -> UserSeries | list[str | None] | None:
         midnight = bool(((stamps.dt.hour == 0) & (stamps.dt.minute == 0) & (stamps.dt.second == 0)).all())
         fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M"
         return [None if pd.isna(v) else v.strftime(fmt) for v in stamps]
-    text = values.astype(object).where(values.notna(), None)
-    text = text.map(lambda v: None if v is None else clean_text(v))
-    text = text.where(~text.isin(NA_TEXT), None)
-    present = text.dropna()
+    text = values.astype(object).map(clean_text, na_action="ignore")
+    empty = (values.isna() | text.isin(NA_TEXT)).to_numpy()  # spaces only clean to "", an NA text
+    present = text[~empty]
     if present.empty:
         return None
     parsed = _numbers(present)
-    if parsed is None:
-        return text.tolist()
+    if parsed is None:  # None, not pandas' NaN: a NaN label would be drawn and written as "nan"
+        return [None if hole else label for label, hole in zip(text.tolist(), empty)]
     numbers, decimals, percent = parsed
     arr = np.full(len(text), np.nan)
-    arr[text.notna().to_numpy()] = numbers
+    arr[~empty] = numbers
     return UserSeries(name, np.round(arr, decimals) + 0.0, decimals, percent)
 
 
@@ -551,6 +563,24 @@ def _check_complete(path: Path, labels: list[str | None], series: list[UserSerie
             f"table file '{path}': empty cell in row {row + 1} (1 = first data row), column '{col}'; "
             "fill it in, or set the table option missing to drop_row or zero"
         )
+
+
+def _unique_headers(path: Path, headers: list[str]) -> list[str]:
+    """The headers as drawn (clean_text); two alike are an error naming the file and the header.
+
+    Two series with one name could not be told apart in a legend, a DePlot header or a question,
+    and renaming one (pandas' 'A.1') or dropping one would put a header or a loss in the dataset
+    that the user never wrote: only the user knows which name each column deserves."""
+    cleaned = [clean_text(h) for h in headers]
+    seen: dict[str, str] = {}
+    for raw, name in zip(headers, cleaned):
+        if name in seen:
+            how = "" if seen[name] == raw else " (after '|', control characters and spaces are replaced)"
+            raise FactoryError(
+                f"table file '{path}' has two columns named '{name}'{how}; rename one, since a chart could not tell their series apart"
+            )
+        seen[name] = raw
+    return cleaned
 
 
 def _title(path: Path) -> str:
