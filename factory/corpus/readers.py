@@ -15,8 +15,9 @@ A folder of container files is read in path order. Sources are local paths or fs
 (`s3://...`, `gs://...`, `file://...`); a URL with `*` or `?` is a glob.
 
 Planning never holds the corpus: a container file is a unit whose record count comes from its
-metadata (Parquet footers, Arrow batch headers) or is estimated from its first MiB (JSONL and
-WARC: records per byte); a folder of pages is one unit counted by walking it. Shards are record
+metadata (Parquet footers, Arrow batch headers), from counting lines (plain JSONL up to
+COUNT_BYTES; larger ones estimated from windows spread through the file) or is estimated from
+its first MiB (WARC, `.jsonl.gz`: records per byte); a folder of pages is one unit counted by walking it. Shards are record
 ranges of a unit, turned into what a worker can seek to (`RecordSlice`): row ranges, byte
 ranges (plain JSONL, WARC files compressed record by record: a record belongs to the range its
 first byte is in), or the first and last page path of a folder range (the worker walks only
@@ -28,7 +29,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import posixpath
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +54,23 @@ URL_COLUMNS = ("url", "uri", "link", "source_url", "page_url")
 LICENSE_COLUMNS = ("license", "licence", "license_name", "licence_name")
 HEAD_BYTES = 1 << 20  # bytes read from a file's start to estimate its records
 SCAN_BLOCK = 1 << 20
+COUNT_BYTES = 256 << 20  # plain JSONL files up to this size are counted line by line when planned
+COUNT_WINDOWS = 16  # larger ones: records per byte from this many 1 MiB windows spread through the file
+
+
+def _clean(text: str, limit: int = 200) -> str:
+    """`text` safe for one terminal line: control and non-ASCII characters escaped (a damaged
+    file's bytes end up in error messages), cut to `limit` characters."""
+    out = text.encode("ascii", "backslashreplace").decode("ascii")
+    out = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in out)
+    return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
+def _arrow_damage() -> tuple[type[BaseException], ...]:
+    """What reading a damaged Parquet or Arrow file raises (ArrowInvalid is a ValueError)."""
+    import pyarrow as pa
+
+    return (pa.ArrowException, OSError, ValueError, EOFError)
 
 
 def _damage() -> tuple[type[BaseException], ...]:
@@ -108,12 +128,14 @@ class Corpus:
         license_column: str | None = None,
         hf_split: str | None = None,
         max_record_bytes: int = 4_000_000,
+        max_asset_bytes: int = 16_000_000,
     ):
         import fsspec
 
         self.source = source
         self.html_column, self.url_column, self.license_column = html_column, url_column, license_column
         self.max_record_bytes = max_record_bytes
+        self.max_asset_bytes = max_asset_bytes
         try:
             self.fs, path = fsspec.core.url_to_fs(source)
         except (ImportError, ValueError) as exc:
@@ -171,11 +193,14 @@ class Corpus:
 
         def visit(parts: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
             folder = "/".join((root, *parts))
-            entries = sorted(((_base(e["name"]), e.get("type")) for e in self.fs.ls(folder, detail=True)))
-            for name, kind in entries:
+            listed = self.fs.ls(folder, detail=True)
+            entries = sorted(((_base(e["name"]), e.get("type"), bool(e.get("islink"))) for e in listed))
+            for name, kind, link in entries:
                 if name.startswith(".") or not name:
                     continue
                 here = parts + (name,)
+                if kind == "directory" and link and not self._link_folder_ok(f"{folder}/{name}", folder):
+                    continue
                 if kind == "directory":
                     if lo is not None and here < lo[: len(here)]:
                         continue
@@ -190,6 +215,32 @@ class Corpus:
                     yield here
 
         yield from visit(())
+
+    @property
+    def local(self) -> bool:
+        """Whether the corpus is on this machine's file system (where links can lead out of it)."""
+        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        return "file" in protocols or "local" in protocols
+
+    def _pages_root(self) -> str:
+        return self.files[0] if not self.fs.isfile(self.files[0]) else posixpath.dirname(self.files[0])
+
+    def _inside(self, path: str) -> bool:
+        """Whether `path`, links resolved, is inside the folder corpus (always true off this machine)."""
+        if not self.local:
+            return True
+        if not hasattr(self, "_real_root"):
+            self._real_root = os.path.realpath(self._pages_root())
+        real_root, real = self._real_root, os.path.realpath(path)
+        return real == real_root or real.startswith(real_root.rstrip("/") + "/")
+
+    def _link_folder_ok(self, path: str, parent: str) -> bool:
+        """A linked folder is walked only if it stays inside the corpus and is not one of the
+        folders it sits in (a loop would be walked forever)."""
+        if not self.local:
+            return True
+        real, real_parent = os.path.realpath(path), os.path.realpath(parent)
+        return self._inside(path) and not (real_parent == real or real_parent.startswith(real.rstrip("/") + "/"))
 
     def _hf_files(self, root: str, split: str | None) -> list[str]:
         if self.fs.exists(f"{root}/dataset_dict.json"):
@@ -226,20 +277,35 @@ class Corpus:
 
     def _unit(self, path: str) -> Unit:
         name, size = self.name_of(path), int(self.fs.size(path))
-        if self.kind == "parquet":
-            import pyarrow.parquet as pq
+        if self.kind in ("parquet", "hf"):
+            try:
+                if self.kind == "hf":
+                    return Unit(path, name, size, sum(b.num_rows for b in self._arrow_batches(path)), True, "rows")
+                import pyarrow.parquet as pq
 
-            with self.fs.open(path, "rb") as f:
-                rows = pq.ParquetFile(f).metadata.num_rows
-            return Unit(path, name, size, rows, True, "rows")
-        if self.kind == "hf":
-            return Unit(path, name, size, sum(b.num_rows for b in self._arrow_batches(path)), True, "rows")
+                with self.fs.open(path, "rb") as f:
+                    rows = pq.ParquetFile(f).metadata.num_rows
+                return Unit(path, name, size, rows, True, "rows")
+            except _arrow_damage() as exc:
+                what = "Parquet" if self.kind == "parquet" else "Arrow (saved Hugging Face dataset)"
+                raise FactoryError(
+                    f"cannot read corpus file '{_clean(name)}' ({_clean(' '.join(str(exc).split()))}); "
+                    f"check that it is a complete {what} file, or remove it from the source"
+                ) from None
         if self.kind == "jsonl":
             return self._jsonl_unit(path, name, size)
         return self._warc_unit(path, name, size)
 
     def _jsonl_unit(self, path: str, name: str, size: int) -> Unit:
+        """Plain files up to COUNT_BYTES are counted line by line (one streaming pass: a head
+        estimate is wrong when the head holds a huge line, and byte ranges planned from a wrong
+        count leave later records unread); larger ones are estimated from windows spread through
+        the file; `.gz` files (read from their start) from the head."""
         gz = path.lower().endswith(".gz")
+        if not gz:
+            if size <= COUNT_BYTES:
+                return Unit(path, name, size, self._count_lines(path), True, "bytes")
+            return Unit(path, name, size, self._estimate_lines(path, size), False, "bytes")
         with self.fs.open(path, "rb") as f:
             raw = f.read(HEAD_BYTES)
         used_raw = len(raw)
@@ -259,11 +325,39 @@ class Corpus:
         per_byte = records / max(used, 1) * (len(head) / max(used_raw, 1) if gz else 1.0)
         return Unit(path, name, size, max(1, round(size * per_byte)), False, mode)
 
+    def _count_lines(self, path: str) -> int:
+        """Non-blank lines of a file, read SCAN_BLOCK bytes at a time."""
+        count, pending = 0, False  # pending: the line running into the next block has text
+        with self.fs.open(path, "rb") as f:
+            while block := f.read(SCAN_BLOCK):
+                pieces = block.split(b"\n")
+                for piece in pieces[:-1]:
+                    count += pending or bool(piece.strip())
+                    pending = False
+                pending = pending or bool(pieces[-1].strip())
+        return count + pending
+
+    def _estimate_lines(self, path: str, size: int) -> int:
+        """Records of a large plain file: the whole lines inside COUNT_WINDOWS windows of
+        SCAN_BLOCK bytes spread evenly through it, per byte those lines take, times its size."""
+        lines, spanned = 0, 0
+        with self.fs.open(path, "rb") as f:
+            for k in range(COUNT_WINDOWS):
+                f.seek(k * (size - SCAN_BLOCK) // max(COUNT_WINDOWS - 1, 1))
+                block = f.read(SCAN_BLOCK)
+                first, last = block.find(b"\n"), block.rfind(b"\n")
+                if first < 0 or first == last:
+                    spanned += len(block)  # inside one long line: bytes without a record start
+                    continue
+                lines += sum(1 for piece in block[first + 1 : last].split(b"\n") if piece.strip())
+                spanned += last - first
+        return max(1, round(size * lines / max(spanned, 1)))
+
     def _warc_unit(self, path: str, name: str, size: int) -> Unit:
         from warcio.archiveiterator import ArchiveIterator
 
         splittable = self._warc_splittable(path)
-        records, consumed = 0, 0
+        records, seen, consumed = 0, 0, 0
         with self.fs.open(path, "rb") as f:
             it = ArchiveIterator(_warc_stream(f, splittable))
             try:
@@ -272,10 +366,18 @@ class Corpus:
                         consumed = f.tell()  # compressed bytes read so far
                         break
                     records += _is_html_response(record)
+                    seen += 1
                 else:
                     consumed = size
             except _damage() as exc:
-                raise FactoryError(f"corpus file '{name}' is not a readable WARC file: {exc}") from None
+                if not seen:  # not a WARC file at all, most likely a mistake in the source
+                    raise FactoryError(
+                        f"corpus file '{_clean(name)}' is not a readable WARC file ({_clean(str(exc))}); "
+                        "check that it is a complete .warc or .warc.gz file, or remove it from the source"
+                    ) from None
+                # damaged after `seen` records: those are planned, reading ends with corpus_read_error
+                log.warning("corpus file %s is damaged after %d records: %s", _clean(name), seen, _clean(str(exc)))
+                consumed = size
         mode = "bytes" if splittable else "rows"
         if consumed >= size:
             return Unit(path, name, size, records, True, mode)
@@ -288,7 +390,10 @@ class Corpus:
         if not head.startswith(b"\x1f\x8b"):
             return True
         d = zlib.decompressobj(31)
-        out = d.decompress(head)
+        try:
+            out = d.decompress(head)
+        except zlib.error:
+            return True  # damaged from its first record: reading it says so (and how)
         if not d.eof:
             return False  # one record larger than the head, or one stream: either way, not provably split
         return _warc_record_end(out) == len(out)
@@ -371,26 +476,60 @@ class Corpus:
         root = part.file if not self.fs.isfile(part.file) else posixpath.dirname(part.file)
         for parts in self._walk(root, part.first, part.last or None, _is_page):
             rel = "/".join(parts)
-            path = f"{root}/{rel}"
             provenance = {"file": rel}
-            size = int(self.fs.size(path))
-            if size > self.max_record_bytes:
-                yield Record(b"", provenance, page_rel=rel, error=f"record_too_large: {size} bytes")
+            if not self._inside(f"{root}/{rel}"):
+                yield Record(b"", provenance, page_rel=rel,
+                             error=f"outside_corpus: {_clean(rel)} is a link to a file outside the corpus folder")
                 continue
-            yield Record(self.fs.cat_file(path), provenance, page_rel=rel)
+            data = self._read_file(f"{root}/{rel}", self.max_record_bytes)
+            if isinstance(data, str):
+                yield Record(b"", provenance, page_rel=rel, error=data)
+                continue
+            yield Record(data, provenance, page_rel=rel)
+
+    def _read_file(self, path: str, limit: int) -> bytes | str:
+        """At most `limit` bytes of a regular file, or why not (an error record's text).
+
+        Never opens a FIFO, device or socket (opening a FIFO blocks; /dev/zero never ends), and
+        never reads more than limit + 1 bytes, whatever the file claims its size is."""
+        name = _clean(posixpath.relpath(path, self._pages_root()))
+        try:
+            if self.local:
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, then is refused
+                with os.fdopen(fd, "rb") as f:
+                    info = os.fstat(f.fileno())
+                    if not stat.S_ISREG(info.st_mode):
+                        return f"corpus_read_error: {name} is not a regular file (a FIFO, device or socket); remove it"
+                    if info.st_size > limit:
+                        return f"record_too_large: {info.st_size} bytes"
+                    data = f.read(limit + 1)
+            else:
+                info = self.fs.info(path)
+                if info.get("type") != "file":
+                    return f"corpus_read_error: {name} is not a regular file; remove it"
+                if int(info.get("size") or 0) > limit:
+                    return f"record_too_large: {info['size']} bytes"
+                with self.fs.open(path, "rb") as f:
+                    data = f.read(limit + 1)
+        except OSError as exc:
+            return f"corpus_read_error: {name}: {_clean(exc.strerror or str(exc))}"
+        if len(data) > limit:
+            return f"record_too_large: over {limit} bytes"
+        return data
 
     def read_asset(self, rel: str) -> bytes | None:
-        """A file of a folder corpus, by its path relative to the folder (None when absent)."""
+        """A file of a folder corpus, by its path relative to the folder (None when absent, not a
+        regular file or larger than max_asset_bytes); raises sanitize.OutsideCorpus for a link
+        whose target is outside the corpus folder, so the page never gets that file."""
         if self.kind != "html":
             return None
-        root = self.files[0] if not self.fs.isfile(self.files[0]) else posixpath.dirname(self.files[0])
-        path = f"{root}/{rel}"
-        try:
-            if not self.fs.isfile(path):
-                return None
-            return self.fs.cat_file(path)
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
-            return None
+        from factory.corpus.sanitize import OutsideCorpus
+
+        path = f"{self._pages_root()}/{rel}"
+        if not self._inside(path):
+            raise OutsideCorpus(rel)
+        data = self._read_file(path, self.max_asset_bytes)
+        return None if isinstance(data, str) else data
 
     # -- tables --
 
@@ -420,9 +559,17 @@ class Corpus:
         return Record(value, provenance, url=str(url) if url else None)
 
     def _read_parquet(self, part: RecordSlice) -> Iterator[Record]:
+        """The rows of the slice; damage met on the way ends it with a corpus_read_error record
+        (the rows before are kept)."""
+        name = self.name_of(part.file)
+        try:
+            yield from self._parquet_rows(part, name)
+        except _arrow_damage() as exc:
+            yield Record(b"", {"file": name}, error=f"corpus_read_error: {_clean(type(exc).__name__ + ': ' + str(exc))}")
+
+    def _parquet_rows(self, part: RecordSlice, name: str) -> Iterator[Record]:
         import pyarrow.parquet as pq
 
-        name = self.name_of(part.file)
         with self.fs.open(part.file, "rb") as f:
             pf = pq.ParquetFile(f)
             columns = self._columns(pf.schema_arrow.names)
@@ -437,13 +584,14 @@ class Corpus:
                 return
             wanted = [c for c in columns if c]
             index = first_row or 0
-            for batch in pf.iter_batches(batch_size=64, row_groups=groups, columns=wanted):
-                for row_data in batch.to_pylist():
-                    if index >= part.start and (part.stop < 0 or index < part.stop):
-                        yield self._row_record(row_data, {"file": name, "row": index}, columns)
-                    index += 1
-                    if part.stop >= 0 and index >= part.stop:
-                        return
+            for group in groups:  # one row group at a time: damage in one loses none before it
+                for batch in pf.iter_batches(batch_size=64, row_groups=[group], columns=wanted):
+                    for row_data in batch.to_pylist():
+                        if index >= part.start and (part.stop < 0 or index < part.stop):
+                            yield self._row_record(row_data, {"file": name, "row": index}, columns)
+                        index += 1
+                        if part.stop >= 0 and index >= part.stop:
+                            return
 
     def _arrow_batches(self, path: str):
         import pyarrow as pa
@@ -457,7 +605,14 @@ class Corpus:
             yield from reader
 
     def _read_arrow(self, part: RecordSlice) -> Iterator[Record]:
+        """The rows of the slice; damage ends it with a corpus_read_error record."""
         name = self.name_of(part.file)
+        try:
+            yield from self._arrow_rows(part, name)
+        except _arrow_damage() as exc:
+            yield Record(b"", {"file": name}, error=f"corpus_read_error: {_clean(type(exc).__name__ + ': ' + str(exc))}")
+
+    def _arrow_rows(self, part: RecordSlice, name: str) -> Iterator[Record]:
         index, columns = 0, None
         for batch in self._arrow_batches(part.file):
             n = batch.num_rows
@@ -499,7 +654,9 @@ class Corpus:
         try:
             row = json.loads(line)
         except ValueError as exc:
-            return Record(b"", provenance, error=f"bad_record: not JSON ({exc})")
+            return Record(b"", provenance, error=f"bad_record: not JSON ({_clean(str(exc))})")
+        except RecursionError:  # nested deeper than Python's recursion limit: no page is
+            return Record(b"", provenance, error="bad_record: JSON nested too deeply")
         if not isinstance(row, dict):
             return Record(b"", provenance, error="bad_record: a line that is not a JSON object")
         wanted = (self.html_column,) if self.html_column else HTML_COLUMNS
@@ -520,7 +677,7 @@ class Corpus:
                     return
                 f.seek(start)
             it = ArchiveIterator(_warc_stream(f, part.unit == "bytes"))
-            index = 0
+            index, end = 0, f.tell()
             try:
                 for record in it:
                     html = _is_html_response(record)
@@ -537,8 +694,15 @@ class Corpus:
                         if index - 1 < part.start:
                             continue
                     yield self._warc_record(record, body, name, offset)
+                if part.unit == "bytes" and it.member_info:
+                    end = sum(it.member_info)  # where the last record read ends
             except _damage() as exc:  # the rest of a damaged file is lost; the records before are kept
-                yield Record(b"", {"file": name}, error=f"corpus_read_error: {type(exc).__name__}: {exc}"[:300])
+                yield Record(b"", {"file": name}, error=f"corpus_read_error: {_clean(type(exc).__name__ + ': ' + str(exc))}")
+                return
+            if part.unit == "bytes" and end < part.size and not _blank_tail(f, end, part.size):
+                # warcio ends quietly at a record cut short: count it, never lose it unsaid
+                yield Record(b"", {"file": name, "offset": end},
+                             error=f"corpus_read_error: {part.size - end} bytes at offset {end} are not a whole WARC record (file cut short?)")
 
     def _warc_record(self, record: Any, body: bytes, name: str, offset: int) -> Record:
         headers = record.rec_headers
@@ -548,7 +712,18 @@ class Corpus:
         provenance = {k: v for k, v in provenance.items() if v is not None}
         if len(body) > self.max_record_bytes:
             return Record(b"", provenance, url=url, error=f"record_too_large: over {self.max_record_bytes} bytes")
+        missing = getattr(record.raw_stream, "limit", 0)  # bytes its Content-Length promised that never came
+        if missing > 0:
+            return Record(b"", provenance, url=url, error=f"corpus_read_error: the record is cut short, its last {missing} bytes are missing")
         return Record(body, provenance, charset=_charset(record.http_headers.get_header("Content-Type") or ""), url=url)
+
+
+def _blank_tail(f: Any, start: int, size: int) -> bool:
+    """Whether bytes [start, size) are only the blank lines a plain WARC ends its last record with."""
+    if size - start > 64:
+        return False
+    f.seek(start)
+    return not f.read(size - start).strip()
 
 
 def _warc_stream(f: Any, splittable: bool) -> Any:

@@ -99,6 +99,14 @@ class SanitizedPage:
 AssetReader = Callable[[str], "bytes | None"]  # corpus-relative path -> bytes, None when absent
 
 
+class OutsideCorpus(Exception):
+    """Raised by an AssetReader for a file whose real path (links resolved) leaves the corpus:
+    the page must not get it, and the report says why (`outside_corpus`, not `missing_files`)."""
+
+
+_OUTSIDE = object()  # Sanitizer._cache value: the file is a link out of the corpus
+
+
 def decode_html(data: bytes, declared: str | None = None) -> str:
     """Bytes to text the way browsers choose: BOM, the transport's charset, <meta>, then UTF-8.
 
@@ -228,10 +236,15 @@ class Sanitizer:
 
     def local_file(self, rel: str, depth: int = 0) -> tuple[Asset, tuple[tuple[str, Asset], ...]] | None:
         """A corpus file as served (stylesheets sanitized), with the files it needs in turn
-        (a stylesheet's fonts, pictures and imports) as (URL, file) pairs; None if absent."""
+        (a stylesheet's fonts, pictures and imports) as (URL, file) pairs; None if absent,
+        _OUTSIDE if the reader refused it as a link out of the corpus."""
         if rel in self._cache:
             return self._cache[rel]
-        data = self.read_asset(rel) if self.read_asset else None
+        try:
+            data = self.read_asset(rel) if self.read_asset else None
+        except OutsideCorpus:
+            self._cache[rel] = _OUTSIDE  # type: ignore[assignment]
+            return _OUTSIDE  # type: ignore[return-value]
         result: tuple[Asset, tuple[tuple[str, Asset], ...]] | None
         if data is None or len(data) > self.max_asset_bytes:
             result = None
@@ -295,6 +308,9 @@ class _PageState:
         if url in self.assets:
             return True
         found = self.owner.local_file(rel, self.depth)
+        if found is _OUTSIDE:
+            self.report["outside_corpus"] += 1
+            return False
         if found is None:
             self.report["missing_files"] += 1
             return False

@@ -147,7 +147,7 @@ class HtmlCorpusGenerator(RecordGenerator):
         from factory.corpus.readers import Corpus
 
         return Corpus(options.source, options.format, options.html_column, options.url_column,
-                      options.license_column, options.hf_split, options.max_record_bytes)
+                      options.license_column, options.hf_split, options.max_record_bytes, options.max_asset_bytes)
 
     @classmethod
     def variants_of(cls, options: HtmlCorpusOptions) -> int:
