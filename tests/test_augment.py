@@ -516,3 +516,28 @@ def test_the_whole_photo_chain_keeps_small_chart_text_readable():
         n, missed = _ticks_lost(render, image, Image.fromarray(out), sample_parts["render"])
         read, lost = read + n, lost + len(missed)
     assert read >= 8 * 15 and lost <= 2
+
+
+def test_every_op_runs_at_every_corner_of_its_documented_ranges():
+    """A value the recipe may ask for must run, and end: glare's documented 0-0.5 and 0.1-1 (and its
+    default intensity 0.08-0.25) lay past albumentations' Illumination bounds, so the built-in
+    `screen` preset ended its run with a ValueError; paper_texture at turbulence 1 (allowed, and
+    where a milder redraw could round it) looped forever inside augraphy."""
+    import itertools
+
+    from factory.augment import ops
+    from factory.augment.options import OPS, PRESETS
+
+    image = np.full((96, 128, 3), 200, np.uint8)
+    image[40:56, 20:108] = 30  # a dark bar: something for every op to act on
+    points = np.array([[20.0, 40.0], [108.0, 56.0]])
+    for name, spec in OPS.items():
+        for values in itertools.product(*[p.bounds for p in spec.params.values()]):
+            params = {key: (int(v) if param.integer else float(v)) for (key, param), v in zip(spec.params.items(), values)}
+            if name == "crop_pad":  # the stage turns the share into pixels per side
+                share = params.pop("percent")
+                params["px"] = [round(share * 96), round(share * 128), round(share * 96), round(share * 128)]
+            out, _ = ops.apply(name, spec.library, spec.geometric, params, 7, image.copy(), points.copy() if spec.geometric else None)
+            assert out.ndim == 3 and out.shape[2] == 3, (name, params)
+    out, _ = ops.apply("paper_texture", "augraphy", False, {"sigma": 3, "turbulence": 1}, 7, image.copy(), None)  # a milder redraw's 1
+    assert "glare" in PRESETS["screen"]

@@ -17,6 +17,7 @@ so both libraries, put pixel centres on integers, hence the half-pixel shifts be
 
 from __future__ import annotations
 
+
 import os
 import random
 from collections.abc import Iterator
@@ -130,6 +131,38 @@ def _fast_transforms():
     return Shadow, Noise, AreaResize, Perspective
 
 
+@lru_cache(maxsize=1)
+def _glare_transform():
+    """Illumination's gaussian brightening, without its bounds: albumentations takes intensity
+    0.01-0.2 and a spot size (sigma) 0.2-1, narrower than glare's documented 0-0.5 and 0.1-1 (and
+    the default intensity 0.08-0.25), so a glare past them ended the run with a ValueError (the
+    `screen` preset among others). The same draws from the transform's seeded generator, in the
+    same order, and the same pixel function: a glare within Illumination's bounds is the same bytes."""
+    A = _albumentations()
+    from albumentations.augmentations.pixel import functional as fpixel
+    from albumentations.core.transforms_interface import BaseTransformInitSchema
+
+    class Glare(A.ImageOnlyTransform):
+        class InitSchema(BaseTransformInitSchema):
+            intensity: float
+            sigma: float
+
+        def __init__(self, intensity: float, sigma: float, p: float = 1.0):
+            super().__init__(p=p)
+            self.intensity, self.sigma = intensity, sigma
+
+        def get_params_dependent_on_data(self, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+            self.py_random.uniform(self.intensity, self.intensity)  # Illumination's intensity draw
+            center = (self.py_random.uniform(0.15, 0.85), self.py_random.uniform(0.15, 0.85))
+            self.py_random.uniform(self.sigma, self.sigma)  # and its sigma draw
+            return {"center": center}
+
+        def apply(self, img: np.ndarray, center: tuple[float, float], **params: Any) -> np.ndarray:
+            return fpixel.apply_gaussian_illumination(img, intensity=self.intensity, center=center, sigma=self.sigma)
+
+    return Glare
+
+
 def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[int, int]):
     A = _albumentations()
     cv2 = _cv2()
@@ -140,8 +173,7 @@ def _albumentations_transform(name: str, params: dict[str, Any], shape: tuple[in
         i = float(params["intensity"])
         return _fast_transforms()[0](shadow_roi=(0, 0, 1, 1), num_shadows_limit=(n, n), shadow_dimension=5, shadow_intensity_range=(i, i), p=1)
     if name == "glare":
-        i, r = float(params["intensity"]), float(params["radius"])
-        return A.Illumination(mode="gaussian", intensity_range=(i, i), effect_type="brighten", sigma_range=(r, r), center_range=(0.15, 0.85), p=1)
+        return _glare_transform()(intensity=float(params["intensity"]), sigma=float(params["radius"]), p=1)
     if name == "rotate":
         d = float(params["degrees"])
         return A.Affine(rotate=(d, d), fit_output=True, border_mode=cv2.BORDER_CONSTANT, fill=grey(params["fill"]), p=1)
@@ -248,7 +280,9 @@ def _run_augraphy(name: str, params: dict[str, Any], seed: int, image: np.ndarra
     if name == "paper_texture":
         from augraphy.augmentations.noisetexturize import NoiseTexturize
 
-        s, t = int(params["sigma"]), int(params["turbulence"])
+        # NoiseTexturize divides its noise scale by turbulence until it reaches 1: at 1 it never
+        # does (a run hung); a milder redraw may round it down to 1, so it stays at least 2
+        s, t = int(params["sigma"]), max(2, int(params["turbulence"]))
         with seeded_globals(seed):
             return NoiseTexturize(sigma_range=(s, s), turbulence_range=(t, t), p=1)(image, force=True), points
     if name == "bleed_through":

@@ -42,7 +42,7 @@ OPS: dict[str, OpSpec] = {
     }),
     "paper_texture": OpSpec("augraphy", False, "paper grain (augraphy NoiseTexturize)", {
         "sigma": Param((1, 20), (3, 6), 1, True, "strength of the grain"),
-        "turbulence": Param((1, 10), (2, 4), 1, True, "scale of the grain's fibres"),
+        "turbulence": Param((2, 10), (2, 4), 1, True, "scale of the grain's fibres (augraphy loops forever at 1)"),
     }),
     "bleed_through": OpSpec("augraphy", False, "ink of the page's back showing through (augraphy BleedThrough)", {
         "alpha": Param((0.0, 0.6), (0.08, 0.2), 0.0, False, "opacity of the back side"),
