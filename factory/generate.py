@@ -105,7 +105,8 @@ def generate(
         reasons = ", ".join(f"{k}: {v}" for k, v in manifest["drops"]["by_reason"].items()) or "none recorded"
         raise FactoryError(
             f"the run kept no sample: every attempt was dropped ({reasons}); "
-            "fix the recipe or the table files (the reasons are in the stats files), then run again"
+            "fix the recipe or what it reads (table files, a corpus source and its filters); the reasons and an "
+            f"example of each are in {layout.STATS_FOLDER}/, then run again"
         )
     return manifest
 
