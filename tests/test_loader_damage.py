@@ -132,18 +132,12 @@ def test_skip_errors_does_not_claim_nothing_was_lost_when_the_hash_fails_late(ch
     it. The warning said 'skipped, 0 of N samples lost' while the damaged sample had gone out."""
     import logging
     import shutil
-    import tarfile
-
     from factory import open_dataset
+    from tests.damage import flip_a_target_bit
 
     copy = tmp_path / "ds"
     shutil.copytree(chart_dataset, copy)
-    shard = sorted(copy.glob("train-*.tar"))[0]
-    data = bytearray(shard.read_bytes())
-    with tarfile.open(shard) as tar:
-        member = next(m for m in tar.getmembers() if m.name.endswith(".txt"))
-    data[member.offset_data] ^= 0x01
-    shard.write_bytes(bytes(data))
+    flip_a_target_bit(sorted(copy.glob("train-*.tar"))[0])
     with caplog.at_level(logging.WARNING):
         keys = [s["key"] for s in open_dataset(str(copy), split="train", skip_errors=True)]
     assert keys and "may be damaged" in caplog.text and "0 of" not in caplog.text

@@ -246,7 +246,8 @@ def test_commands_that_copy_every_sample_check_shards_against_the_manifest(tmp_p
     manifest's (a flipped byte in a target, a shard copied over another) used to pass silently
     into the export (duplicate keys, a corrupted target) with exit 0."""
     import shutil
-    import tarfile
+
+    from tests.damage import flip_a_target_bit
 
     swapped = tmp_path / "swapped"
     shutil.copytree(chart_dataset, swapped)
@@ -254,12 +255,7 @@ def test_commands_that_copy_every_sample_check_shards_against_the_manifest(tmp_p
     first.write_bytes(second.read_bytes())
     flipped = tmp_path / "flipped"
     shutil.copytree(chart_dataset, flipped)
-    shard = sorted(flipped.glob("train-*.tar"))[0]
-    data = bytearray(shard.read_bytes())
-    with tarfile.open(shard) as tar:
-        member = next(m for m in tar.getmembers() if m.name.endswith(".txt"))
-    data[member.offset_data] ^= 0x01  # one bit of a target's first character
-    shard.write_bytes(bytes(data))
+    flip_a_target_bit(sorted(flipped.glob("train-*.tar"))[0])
     bench = tmp_path / "bench"
     bench.mkdir()
     Image.new("RGB", (8, 8), "white").save(bench / "x.png")
