@@ -288,3 +288,26 @@ def test_chart_subtitle_note_and_reference_label_are_in_the_locale(engine):
                 if locales.info(code).digits != "latn":
                     assert not re.search("[0-9]", rest), (code, key, text)
     assert seen >= 20
+
+
+def test_georgian_text_has_no_capital_at_a_word_start():
+    """Georgian writes no capital at the start of a word or sentence: Python's upper() and Faker's
+    title() turned a first Mkhedruli letter into Mtavruli ('Ლიტვური'), in document headers, page
+    labels and sentences. Whole words in Mtavruli (an upper-case label style) stay allowed."""
+    from factory.errors import Dropped
+
+    mixed = re.compile("[\u1c90-\u1cbf][\u10d0-\u10ff]")  # a Mtavruli letter, then Mkhedruli in the same word
+    checked = 0
+    for task, generator, options in (("document_parsing", "documents", {"locales": ["ka_GE"]}),
+                                     ("screenshot_parsing", "pages", {"locales": ["ka_GE"]})):  # fmt: skip
+        gen = _generator(task, generator, options)
+        for attempt in range(8):
+            seed = sample_seed(5, 0, attempt)
+            try:
+                src = gen.sample(rng_for(seed), seed)
+            except Dropped:
+                continue
+            html = getattr(src, "html", None) or str(src)
+            assert not mixed.search(html), (generator, mixed.search(html).group(0), html[max(0, mixed.search(html).start() - 40):][:80])
+            checked += 1
+    assert checked >= 8

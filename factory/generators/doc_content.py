@@ -114,7 +114,7 @@ class DocWriter:
 
     # --- text --------------------------------------------------------------------------------
     def cap(self, text: str) -> str:
-        return text[:1].upper() + text[1:]
+        return locales.capitalized(text)
 
     def words(self, lo: int, hi: int) -> str:
         sep = "" if self.loc.cjk else " "
@@ -122,6 +122,7 @@ class DocWriter:
 
     def sentence(self, lo: int = 6, hi: int = 14) -> str:
         text = self.fake.sentence(nb_words=self.r.randint(lo, hi), variable_nb_words=False, ext_word_list=self.word_list)
+        text = locales.uncapitalized_georgian(text)
         if self.word_list is not None and text.endswith(".") and self.full_stop != ".":
             text = text[:-1] + self.full_stop
         return text

@@ -184,7 +184,7 @@ class DocLocale:
     def language_name(self, code: str) -> str:
         """A language's name in this locale ('fr' -> 'Französisch' for German)."""
         name = self.babel.languages.get(code, code)
-        return name[:1].upper() + name[1:] if not self.cjk else name
+        return locales.capitalized(name) if not self.cjk else name
 
     # --- reading back (tests and checks) ---------------------------------------------------
     def parse_money(self, text: str) -> Decimal:

@@ -209,6 +209,23 @@ def scripts_of(text: str) -> set[str]:
     return found
 
 
+def capitalized(text: str) -> str:
+    """`text` with its first letter in upper case, where the script writes it so. Georgian has no
+    capital at the start of a word: Python maps Mkhedruli to Mtavruli, which Georgian uses only for
+    whole words in capitals, so 'ლიტვური' became 'Ლიტვური'."""
+    first = text[:1]
+    if "\u10d0" <= first <= "\u10ff":  # Mkhedruli
+        return text
+    return first.upper() + text[1:]
+
+
+def uncapitalized_georgian(text: str) -> str:
+    """A sentence Faker capitalized (`words[0].title()`), back to Georgian orthography: a first
+    Mtavruli letter in its Mkhedruli form; any other text as it is."""
+    first = text[:1]
+    return first.lower() + text[1:] if "\u1c90" <= first <= "\u1cbf" else text
+
+
 def digit_system(code: str, mode: str, r: random.Random | None = None) -> str:
     """The numbering system a sample writes: the locale's native digits, Western, or either (mixed, by `r`)."""
     native = info(code).digits

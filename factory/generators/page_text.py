@@ -106,7 +106,7 @@ class Writer:
 
     # --- content -------------------------------------------------------------------------
     def _sentence(self, n: int) -> str:
-        text = self.fake.sentence(nb_words=n, variable_nb_words=False, ext_word_list=self.word_list)
+        text = locales.uncapitalized_georgian(self.fake.sentence(nb_words=n, variable_nb_words=False, ext_word_list=self.word_list))
         if self.word_list is not None and text.endswith(".") and self.script.full_stop != ".":
             text = text[:-1] + self.script.full_stop  # "।" in Hindi, "։" in Armenian, "።" in Amharic
         return text
@@ -126,14 +126,14 @@ class Writer:
         """A marketing headline."""
         if self.english and self.random.random() < 0.6:
             text = self.fake.catch_phrase()
-            return text[0].upper() + text[1:]
+            return locales.capitalized(text)
         return self.heading(3, 7)
 
     def label(self, lo: int = 1, hi: int = 2) -> str:
         words = self.fake.words(self.random.randint(lo, hi), ext_word_list=self.word_list)
         sep = "" if self.cjk else " "
         text = sep.join(words)
-        return text[0].upper() + text[1:]
+        return locales.capitalized(text)
 
     def latin_brand(self) -> str:
         """A Latin-script brand name ("Northwind Labs") for pages in other scripts."""
@@ -141,7 +141,7 @@ class Writer:
         return word[:1].upper() + word[1:] + self.random.choice(("ly", "io", " Labs", " Cloud", "ify", " HQ"))
 
     def words(self, n: int) -> list[str]:
-        return [w[0].upper() + w[1:] for w in self.fake.words(n, ext_word_list=self.word_list, unique=True)]
+        return [locales.capitalized(w) for w in self.fake.words(n, ext_word_list=self.word_list, unique=True)]
 
     def ui(self, key: str) -> str:
         """An interface label: real English wording, or Faker words in other locales."""
