@@ -253,3 +253,25 @@ def test_table_cells_and_page_body_are_never_set_in_a_display_cut():
     assert "noto_serif" in keys and "noto_serif_display" not in keys, keys
     bodies = {sample_theme(random.Random(seed), "desktop", "en_US", 0.2)["font_keys"]["body"] for seed in range(400)}
     assert "noto_serif" in bodies and "noto_serif_display" not in bodies, bodies
+
+
+def test_rows_and_columns_hold_for_every_table_when_narrow_is_0_and_three_halves_keep_their_years():
+    """15% of tables were silently kept to 4 columns and 10 rows whatever the recipe's rows and
+    columns said (now the documented `narrow` share); and a year group three columns wide under
+    'halves' named two columns 'H1'."""
+    import random
+
+    from factory.generators.table_layouts import TableImagesOptions, Writer, build_structure
+
+    opts = TableImagesOptions(rows=(20, 20), columns=(9, 9), narrow=0.0, two_header_rows=1.0)
+    for seed in range(40):
+        r = random.Random(seed)
+        structure = build_structure(r, Writer("en_US", seed), opts, financial=False, narrow=r.random() < opts.narrow)
+        header_rows = structure["header_rows"]
+        assert len(structure["rows"]) - header_rows >= 20 or any(c.get("section") for row in structure["rows"] for c in row)
+        if header_rows == 2:
+            names = [c["text"] for c in structure["rows"][1]]
+            tops = [c for c in structure["rows"][0] if c.get("colspan", 1) > 1]
+            for top in tops:
+                under = [c["text"] for c in structure["rows"][1] if top["col"] <= c["col"] < top["col"] + top["colspan"]]
+                assert len(set(under)) == len(under), (seed, top["text"], under, names)

@@ -62,6 +62,8 @@ class TableImagesOptions(Options):
     row_groups: float = Field(0.3, ge=0, le=1, description="share of tables whose first column groups rows (rowspan)")
     section_rows: float = Field(0.2, ge=0, le=1, description="share of tables with full-width section rows (colspan)")
     empty_cells: float = Field(0.08, ge=0, le=0.5, description="chance a data cell is empty")
+    narrow: float = Field(0.15, ge=0, le=1, description="share of tables kept narrow, as on a phone: at most 4 columns and "
+                          "10 body rows whatever rows and columns say (0: rows and columns always)")  # fmt: skip
     locales: list[str] = Field(default_factory=lambda: ["en_US"], description="locales for the text (render-factory list shows them)")
     max_height: int = Field(4000, ge=256, le=16384, description="capture at most this many CSS px of height")
     digits: Literal["native", "western", "mixed"] = Field(
@@ -218,8 +220,9 @@ def build_structure(r: random.Random, w: Writer, opts: TableImagesOptions, finan
             else:
                 top.append(_cell(name, 0, start, colspan=size, header=True))
                 subs = _group_labels(r, w, sub_kind, size)
-                if sub_kind != "metrics":
-                    subs = [s.split(" ")[0] for s in subs]  # "Q1 2021" -> "Q1" under a year group
+                short = [s.split(" ")[0] for s in subs]  # "Q1 2021" -> "Q1" under a year group
+                if sub_kind != "metrics" and len(set(short)) == len(short):  # three halves keep their years:
+                    subs = short  # 'H1, H2, H1' named two columns alike, and questions about them were ambiguous
                 bottom += [_cell(subs[i], 1, start + i, header=True) for i in range(size)]
                 for i in range(size):
                     col_kind[start + i] = METRIC_KINDS.get(subs[i], METRIC_KINDS.get(name, table_kind))
@@ -418,7 +421,7 @@ class TableImagesGenerator(Generator):
         style = r.choice(opts.styles)
         locale = r.choice(opts.locales)
         writer = Writer(locale, seed)
-        narrow = r.random() < 0.15
+        narrow = r.random() < opts.narrow
         structure = build_structure(r, writer, opts, financial=style == "financial", narrow=narrow)
         theme = sample_table_theme(r, style, locale)
         theme["locale"] = locale
