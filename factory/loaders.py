@@ -30,7 +30,6 @@ Samples read before the damage showed have been yielded by then: the stream is n
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -302,23 +301,6 @@ def tar_samples(stream: IO[bytes], url: str = "") -> Iterator[dict[str, Any]]:
         raise DamagedShard(" ".join(str(exc).split())[:200] or type(exc).__name__) from None
     if current is not None:
         yield current
-
-
-class _HashingReader:
-    """A read-only stream that hashes what passes through it."""
-
-    def __init__(self, raw: IO[bytes]):
-        self.raw = raw
-        self.sha256 = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        self.sha256.update(data)
-        return data
-
-    def drain(self) -> None:
-        while self.read(1 << 20):
-            pass
 
 
 def sample_problem(raw: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
@@ -652,13 +634,15 @@ class ShardDataset(IterableDataset):
     def _read(self, url: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """(raw sample, its metadata) for every sound sample of shard `url`; damage is raised or,
         with skip_errors, skipped and counted (see the module docstring)."""
+        from factory.dataset.storage import HashingReader  # fsspec, imported on first read only
+
         expected = self.facts.get(url)
         good = 0
         damage: list[str] = []
         hasher = None
         try:
             with open_url(url) as raw_stream:
-                stream = hasher = _HashingReader(raw_stream) if expected is not None and expected.sha256 else None
+                stream = hasher = HashingReader(raw_stream) if expected is not None and expected.sha256 else None
                 for raw in tar_samples(stream or raw_stream, url):
                     problem, meta = sample_problem(raw)
                     if meta is None:

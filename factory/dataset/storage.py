@@ -12,6 +12,7 @@ opened, and `read_bytes` with a limit reads at most one byte past it, whatever t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import posixpath
@@ -59,6 +60,32 @@ def loads_json(data: bytes | str) -> Any:
         return json.loads(data)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+class HashingReader:
+    """A read-only stream that hashes and counts what passes through it, so a shard is read once;
+    with `limit` (the size the manifest gives) it stops one byte past it, so a file that grows
+    meanwhile is not read forever."""
+
+    def __init__(self, raw: IO[bytes], limit: int | None = None):
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.bytes = 0
+        self.left = None if limit is None else limit + 1
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left is not None:
+            size = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.raw.read(size) if size else b""
+        if self.left is not None:
+            self.left -= len(data)
+        self.sha256.update(data)
+        self.bytes += len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
 
 
 class Store:

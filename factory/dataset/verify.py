@@ -26,19 +26,18 @@ size already differs from the manifest is not read (its hash could only differ t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tarfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from factory.dataset import layout
 from factory.dataset.ownership import listing, marker_digest, recipe_digest, unsafe_entries, writer_active
 from factory.dataset.shards import MAX_STATS_BYTES
-from factory.dataset.storage import NotAFile, Store, TooLarge
+from factory.dataset.storage import HashingReader, NotAFile, Store, TooLarge
 from factory.errors import FactoryError
 
 MAX_MANIFEST_BYTES = 64 << 20  # 100,000 shards (the most a recipe makes) take about 20 MB
@@ -93,30 +92,6 @@ class Report:
     problems: list[str] = field(default_factory=list)
     shards: int = 0
     samples: int = 0
-
-
-class _HashingReader:
-    """A read-only stream that hashes what passes through it, so a shard is read once; it stops
-    one byte past `limit` (the size the manifest gives), so a file that grows meanwhile is not
-    read forever."""
-
-    def __init__(self, raw: IO[bytes], limit: int):
-        self.raw = raw
-        self.sha256 = hashlib.sha256()
-        self.bytes = 0
-        self.left = limit + 1
-
-    def read(self, size: int = -1) -> bytes:
-        size = self.left if size is None or size < 0 else min(size, self.left)
-        data = self.raw.read(size) if size else b""
-        self.left -= len(data)
-        self.sha256.update(data)
-        self.bytes += len(data)
-        return data
-
-    def drain(self) -> None:
-        while self.read(1 << 20):
-            pass
 
 
 def verify(store: Store) -> list[str]:
@@ -356,7 +331,7 @@ class _Check:
                 if size != entry.bytes:  # its hash cannot match either: not read (a sparse 3 GB file took 12 s)
                     self.problem(f"{name}: {size:,} bytes, {layout.MANIFEST} says {entry.bytes:,}; not read further", "shard")
                     return
-                stream = _HashingReader(raw, entry.bytes)
+                stream = HashingReader(raw, entry.bytes)
                 samples, error = _tar_samples(stream, layout.shard_name_of(name))
                 stream.drain()
         except NotAFile as exc:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import logging
 import math
@@ -32,7 +31,7 @@ from factory.dataset import layout
 from factory.errors import FactoryError
 from factory.tools.outputs import check_outputs, write_file
 from factory.meta import unpack
-from factory.dataset.storage import Store
+from factory.dataset.storage import HashingReader, Store
 
 log = logging.getLogger(__name__)
 
@@ -142,19 +141,6 @@ def check_tasks(manifest: dict[str, Any], tasks: str | Sequence[str] | None) -> 
     return wanted
 
 
-class _Hashing:
-    """A read-only stream that hashes and counts what passes through it."""
-
-    def __init__(self, raw: Any):
-        self.raw, self.sha256, self.bytes = raw, hashlib.sha256(), 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        self.sha256.update(data)
-        self.bytes += len(data)
-        return data
-
-
 def iter_shard(store: Store, name: str, expect: dict[str, Any] | None = None) -> Iterator[RawSample]:
     """Samples of one shard, streamed: only the current sample's members are held.
 
@@ -168,7 +154,7 @@ def iter_shard(store: Store, name: str, expect: dict[str, Any] | None = None) ->
     position = 0
     try:
         with store.open_read(name) as raw:
-            hashing = _Hashing(raw) if expect is not None else None
+            hashing = HashingReader(raw, expect.get("bytes") if isinstance(expect.get("bytes"), int) else None) if expect is not None else None
             with tarfile.open(fileobj=hashing or raw, mode="r|*") as tar:
                 for info in tar:
                     if not info.isreg():
@@ -188,8 +174,7 @@ def iter_shard(store: Store, name: str, expect: dict[str, Any] | None = None) ->
                         current = RawSample(key, name, position)
                     current.members[ext.lower()] = data
                 if hashing is not None:
-                    while hashing.read(1 << 20):  # the end-of-archive blocks the tar reader leaves
-                        pass
+                    hashing.drain()  # the end-of-archive blocks the tar reader leaves
     except (OSError, tarfile.TarError, EOFError) as exc:
         raise FactoryError(f"cannot read shard '{name}': {exc}; run render-factory verify on the dataset") from None
     if current is not None:
