@@ -26,7 +26,7 @@ from factory.errors import FactoryError  # noqa: E402
 from factory.generators.html_corpus import HtmlCorpusGenerator  # noqa: E402
 from factory.plan import plan_shards  # noqa: E402
 from factory.recipe import recipe_from_dict  # noqa: E402
-from tests.corpus_pages import build_pages, write_jsonl, write_parquet, write_warc  # noqa: E402
+from tests.corpus_pages import build_pages, write_parquet, write_warc  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = "Normal page text here for the filter, long enough to be kept. " * 3
